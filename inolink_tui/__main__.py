@@ -1,0 +1,3 @@
+from inolink_tui.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""What every subcommand shares: the resolved config file, database path and read-only switch.
+
+Subcommands get it with `click.get_current_context().find_object(CliContext)` (or the
+`pass_cli` decorator) and must not import Textual: only the console command does, lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from inolink_tui.config.model import Settings
+
+
+@dataclass
+class CliContext:
+    config_path: Path | None = None
+    """--config, or None to use the default location (a missing default file means defaults)."""
+    db_override: Path | None = None
+    """--db: wins over the config's [store] path."""
+    read_only: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        """Load and validate the config once; a bad file ends the process with status 2 and one line."""
+        if self._settings is None:
+            from inolink_tui.config.load import load_settings_or_exit
+
+            self._settings = load_settings_or_exit(self.config_path)
+        return self._settings
+
+    def db_path(self) -> Path:
+        if self.db_override is not None:
+            return self.db_override
+        return self.settings().store.path
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)

@@ -1,0 +1,104 @@
+"""The `inolink-tui` command. Subcommands load lazily so `--no-ui` and the CLI never import Textual."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from inolink_tui.cli.context import CliContext
+
+SUBCOMMANDS: dict[str, str] = {
+    "jobs": "inolink_tui.cli.jobs:jobs",
+    "config": "inolink_tui.cli.config_cmd:config",
+    "sandbox": "inolink_tui.cli.sandbox_cmd:sandbox",
+    "auth": "inolink_tui.cli.auth_cmd:auth",
+    "db": "inolink_tui.cli.db_cmd:db",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported only when used (and listed in --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(SUBCOMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in SUBCOMMANDS:
+            module_name, attr = SUBCOMMANDS[cmd_name].split(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    return None
+                raise
+            command: click.Command = getattr(module, attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="INOLINK_CONFIG",
+    help="Config file (TOML). Default: the XDG config dir's inolink-tui/config.toml.",
+)
+@click.option(
+    "--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), help="Job database; overrides [store] path."
+)
+@click.option("--no-ui", is_flag=True, help="Run the engine headless (a service); never loads the console.")
+@click.option("--demo", is_flag=True, help="Run against the built-in sandbox of Dynamics 365 and QuickBooks.")
+@click.option("--read-only", is_flag=True, help="Refuse every change (requeue, mark error, sync now, pause).")
+@click.option("--once", is_flag=True, help="With --no-ui: run each enabled service once, then exit.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+    help="With --no-ui: log format on stdout.",
+)
+@click.option("--metrics-port", type=int, default=None, help="With --no-ui: serve Prometheus metrics on this port.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_path: Path | None,
+    db_path: Path | None,
+    no_ui: bool,
+    demo: bool,
+    read_only: bool,
+    once: bool,
+    log_format: str,
+    metrics_port: int | None,
+) -> None:
+    """Sync Dynamics 365 and QuickBooks Online, and watch the Link Jobs.
+
+    Without a subcommand this opens the console (or, with --no-ui, runs the engine headless).
+    """
+    obj = ctx.ensure_object(CliContext)
+    obj.config_path = config_path
+    obj.db_override = db_path
+    obj.read_only = read_only
+    if ctx.invoked_subcommand is not None:
+        return
+    options: dict[str, Any] = {
+        "demo": demo,
+        "once": once,
+        "log_format": log_format,
+        "metrics_port": metrics_port,
+    }
+    if no_ui or once:
+        from inolink_tui.cli.run_cmd import run_headless
+
+        sys.exit(run_headless(obj, **options))
+    from inolink_tui.cli.run_cmd import run_console
+
+    sys.exit(run_console(obj, **options))
+
+
+def main() -> None:
+    cli(prog_name="inolink-tui")

@@ -1,0 +1,1 @@
+"""Configuration: TOML read with tomllib, validated with pydantic."""

@@ -1,0 +1,1 @@
+"""Async clients for Dataverse and QuickBooks Online: auth, limits, retries, error classification."""

@@ -1,0 +1,1 @@
+"""The sync engine: services on an APScheduler schedule, workers and the event bus (no Textual)."""

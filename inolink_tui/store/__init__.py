@@ -1,0 +1,1 @@
+"""Persistence of Link Jobs, record links, cursors, the audit log and tokens."""
