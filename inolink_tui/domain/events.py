@@ -69,6 +69,8 @@ class CycleFinished(Event):
     failed: int = 0
     retried: int = 0
     skipped_echoes: int = 0
+    records_updated: int = 0
+    """Records written without a job (the Low Priority service's balances)."""
     error: str | None = None
     """Set when the cycle itself broke (e.g. CRM unreachable), not when single jobs failed."""
 
