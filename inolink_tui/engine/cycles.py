@@ -53,6 +53,8 @@ NAMES_FIRST: tuple[EntityType, ...] = (
 """Customers and products are enqueued before the transactions that need them."""
 TWO_WAY: tuple[EntityType, ...] = (EntityType.ACCOUNT, EntityType.CONTACT, EntityType.PRODUCT)
 CDC_CURSOR = "qbo_cdc"
+CDC_FLOOR = "qbo_cdc_floor"
+"""Where the feed was started: the overlap never reaches back before it (history is not replayed)."""
 CDC_ENTITIES: tuple[str, ...] = ("Customer", "Item")
 CDC_OVERLAP = timedelta(seconds=2)
 CDC_MAX_LOOKBACK = timedelta(days=29)
@@ -217,6 +219,7 @@ class Cycles:
                 await self.store.set_cursor(name, changes.cursor)
         if await self.store.get_cursor(CDC_CURSOR) is None:
             result = await self.qbo.cdc(list(CDC_ENTITIES), self.clock() - timedelta(seconds=1))
+            await self.store.set_cursor(CDC_FLOOR, result.time.isoformat())
             await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
 
     # --- CRM -> QuickBooks ------------------------------------------------------------------
@@ -331,7 +334,10 @@ class Cycles:
     async def _high_priority(self, tally: CycleTally) -> DrainCounts:
         await self.prime_cursors()
         since = parse_time(await self.store.get_cursor(CDC_CURSOR)) or self.clock()
-        floor = self.clock() - CDC_MAX_LOOKBACK
+        floor = max(
+            self.clock() - CDC_MAX_LOOKBACK,
+            parse_time(await self.store.get_cursor(CDC_FLOOR)) or since - CDC_OVERLAP,
+        )
         result = await self.qbo.cdc(list(CDC_ENTITIES), max(since - CDC_OVERLAP, floor))
         jobs: list[NewJob] = []
         for entity in CDC_ENTITIES:

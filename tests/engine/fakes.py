@@ -7,6 +7,7 @@ display names across customers and vendors (6240), CDC by LastUpdatedTime, and i
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -104,30 +105,32 @@ class FakeCrm:
     def row(self, et: EntityType, rid: str) -> dict[str, Any]:
         return self.tables[CRM_ENTITY_SET_FOR[et]][rid]
 
-    def _count(self, name: str) -> None:
+    async def _count(self, name: str) -> None:
+        """Count the call, yield to the loop like real I/O would (so cancellation can land), maybe fail."""
         self.calls[name] = self.calls.get(name, 0) + 1
+        await asyncio.sleep(0)
         if self.fault is not None and (exc := self.fault(name)) is not None:
             raise exc
 
     # --- CrmPort -----------------------------------------------------------------------------
     async def promoted(self, entity_type: EntityType, *, limit: int = 5000) -> list[dict[str, Any]]:
-        self._count("promoted")
+        await self._count("promoted")
         rows = self.tables[CRM_ENTITY_SET_FOR[entity_type]].values()
         return [dict(r) for r in rows if r.get("ino_linkstatus") == TO_BE_LINKED][:limit]
 
     async def get(self, entity_type: EntityType, record_id: str) -> dict[str, Any] | None:
-        self._count("get")
+        await self._count("get")
         row = self.tables[CRM_ENTITY_SET_FOR[entity_type]].get(record_id)
         return dict(row) if row else None
 
     async def get_many(self, entity_type: EntityType, ids: Sequence[str]) -> list[dict[str, Any]]:
-        self._count("get_many")
+        await self._count("get_many")
         table = self.tables[CRM_ENTITY_SET_FOR[entity_type]]
         wanted = {i.lower() for i in ids}
         return [dict(r) for k, r in table.items() if k.lower() in wanted]
 
     async def lines(self, entity_type: EntityType, record_id: str) -> list[dict[str, Any]]:
-        self._count("lines")
+        await self._count("lines")
         table = {EntityType.QUOTE: "quotedetails", EntityType.ORDER: "salesorderdetails"}.get(
             entity_type, "invoicedetails"
         )
@@ -135,7 +138,7 @@ class FakeCrm:
         return [dict(r) for r in self.tables[table].values() if r.get(key) == record_id]
 
     async def find_by_name(self, entity_type: EntityType, name: str) -> list[dict[str, Any]]:
-        self._count("find_by_name")
+        await self._count("find_by_name")
         rows = self.tables[CRM_ENTITY_SET_FOR[entity_type]].values()
         return [dict(r) for r in rows if record_name(entity_type, r).casefold() == name.casefold()]
 
@@ -150,7 +153,7 @@ class FakeCrm:
         self._touch(row, self.ENGINE_USER)
 
     async def update(self, entity_type: EntityType, record_id: str, columns: Mapping[str, Any]) -> Written:
-        self._count("update")
+        await self._count("update")
         row = self.tables[CRM_ENTITY_SET_FOR[entity_type]].get(record_id)
         if row is None:
             raise PortError(ErrorClass.REFERENCE, f"{entity_type.value} {record_id} does not exist", status=404)
@@ -160,7 +163,7 @@ class FakeCrm:
     async def update_many(
         self, entity_type: EntityType, changes: Sequence[tuple[str, Mapping[str, Any]]]
     ) -> list[Written]:
-        self._count("update_many")
+        await self._count("update_many")
         out = []
         for rid, cols in changes:
             row = self.tables[CRM_ENTITY_SET_FOR[entity_type]][rid]
@@ -169,7 +172,7 @@ class FakeCrm:
         return out
 
     async def create(self, entity_type: EntityType, columns: Mapping[str, Any]) -> Written:
-        self._count("create")
+        await self._count("create")
         rid = str(uuid.uuid4())
         row: dict[str, Any] = {PRIMARY_KEY[entity_type]: rid}
         self._apply(entity_type, row, columns)
@@ -177,7 +180,7 @@ class FakeCrm:
         return Written(rid, str(row["versionnumber"]))
 
     async def changes(self, entity_type: EntityType, cursor: str | None) -> CrmChanges:
-        self._count("changes")
+        await self._count("changes")
         rows = self.tables[CRM_ENTITY_SET_FOR[entity_type]].values()
         top = max((int(r["versionnumber"]) for r in rows), default=0)
         if cursor is None:
@@ -187,23 +190,23 @@ class FakeCrm:
         return CrmChanges(changed, str(max(top, since)))
 
     async def linked(self, entity_type: EntityType) -> list[dict[str, Any]]:
-        self._count("linked")
+        await self._count("linked")
         rows = self.tables[CRM_ENTITY_SET_FOR[entity_type]].values()
         return [dict(r) for r in rows if r.get("ino_linkstatus") == LINKED]
 
     async def user_names(self, user_ids: Sequence[str]) -> dict[str, str]:
-        self._count("user_names")
+        await self._count("user_names")
         return {u: self.users[u] for u in user_ids if u in self.users}
 
     async def upsert_link_jobs(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        self._count("upsert_link_jobs")
+        await self._count("upsert_link_jobs")
         for cols in rows:
             number = str(cols["ino_jobnumber"])
             row = self.tables["ino_linkjobs"].setdefault(number, {"ino_linkjobid": str(uuid.uuid4())})
             self._apply(EntityType.ACCOUNT, row, cols)
 
     async def requeued_link_jobs(self) -> list[tuple[int, str]]:
-        self._count("requeued_link_jobs")
+        await self._count("requeued_link_jobs")
         queued = CRM_JOB_STATUS_OPTION[LinkStatus.QUEUED]
         return [
             (int(number), self.users.get(str(r.get("_modifiedby_value")), "CRM user"))
@@ -237,8 +240,10 @@ class FakeQbo:
         for name in ("Write-In", "Discount", "Shipping"):
             self.add("Item", {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": "1"}})
 
-    def _count(self, name: str) -> None:
+    async def _count(self, name: str) -> None:
+        """Count the call, yield to the loop like real I/O would (so cancellation can land), maybe fail."""
         self.calls[name] = self.calls.get(name, 0) + 1
+        await asyncio.sleep(0)
         if self.fault is not None and (exc := self.fault(name)) is not None:
             raise exc
 
@@ -271,21 +276,21 @@ class FakeQbo:
 
     # --- AccountingPort ----------------------------------------------------------------------
     async def find_by_names(self, entity: str, names: Sequence[str]) -> list[dict[str, Any]]:
-        self._count("find_by_names")
+        await self._count("find_by_names")
         wanted = {n.casefold() for n in names}
         return [dict(o) for o in self.active(entity) if self.name(entity, o).casefold() in wanted]
 
     async def all_names(self, entity: str) -> list[tuple[str, str]]:
-        self._count("all_names")
+        await self._count("all_names")
         return [(o["Id"], self.name(entity, o)) for o in self.active(entity)]
 
     async def read(self, entity: str, entity_id: str) -> dict[str, Any] | None:
-        self._count("read")
+        await self._count("read")
         obj = self.data[entity].get(entity_id)
         return dict(obj) if obj else None
 
     async def create(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
-        self._count("create")
+        await self._count("create")
         if request_id in self.replies:
             return dict(self.replies[request_id])
         if entity == "Customer":
@@ -303,7 +308,7 @@ class FakeQbo:
         return dict(obj)
 
     async def update(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
-        self._count("update")
+        await self._count("update")
         if request_id in self.replies:
             return dict(self.replies[request_id])
         obj = self.data[entity][str(body["Id"])]
@@ -315,7 +320,7 @@ class FakeQbo:
         return result
 
     async def query(self, entity: str, where: str = "") -> list[dict[str, Any]]:
-        self._count("query")
+        await self._count("query")
         rows = self.active(entity)
         if where == "AccountType = 'Income'":
             return [dict(r) for r in rows if r.get("AccountType") == "Income"]
@@ -325,7 +330,7 @@ class FakeQbo:
         return [dict(r) for r in rows]
 
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult:
-        self._count("cdc")
+        await self._count("cdc")
         out: dict[str, list[dict[str, Any]]] = {}
         for entity in entities:
             out[entity] = [
