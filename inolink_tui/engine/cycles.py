@@ -339,16 +339,35 @@ class Cycles:
             parse_time(await self.store.get_cursor(CDC_FLOOR)) or since - CDC_OVERLAP,
         )
         result = await self.qbo.cdc(list(CDC_ENTITIES), max(since - CDC_OVERLAP, floor))
-        jobs: list[NewJob] = []
+        # Parents before sub-customers, so a sub-customer's job can wait for its parent's job.
+        parents: dict[str, NewJob] = {}
+        firsts: list[NewJob] = []
+        subs: list[tuple[str, NewJob]] = []
         for entity in CDC_ENTITIES:
             for obj in result.entities.get(entity, []):
                 if obj.get("status") == "Deleted":
                     continue
                 new, echo = await self._accounting_job(entity, obj)
                 tally.echoes += echo
-                if new is not None:
-                    jobs.append(new)
-        tally.enqueued += await self._enqueue(jobs)
+                if new is None:
+                    continue
+                parent = (obj.get("ParentRef") or {}).get("value") if entity == "Customer" else None
+                if parent:
+                    subs.append((str(parent), new))
+                else:
+                    firsts.append(new)
+                    if entity == "Customer":
+                        parents[str(obj["Id"])] = new
+        tally.enqueued += await self._enqueue(firsts)
+        later: list[NewJob] = []
+        for parent_id, new in subs:
+            depends = None
+            if parent_id in parents:
+                # Enqueue is idempotent: asking again returns the parent's open job id.
+                again = await self.store.enqueue([parents[parent_id]], now=self.clock())
+                depends = (again.existing or again.created or (None,))[0]
+            later.append(replace(new, depends_on=depends))
+        tally.enqueued += await self._enqueue(later)
         await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
         return await self.qbo_pool.drain(wait_seconds=self.options.once_wait_seconds)
 
