@@ -6,6 +6,7 @@ record key and dependency checks, attempts counted by fail() only, a change feed
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
@@ -54,6 +55,7 @@ class MemStore:
         self.changes.append(Change(next(self._seq), job_id, kind, now))
 
     async def enqueue(self, jobs: Sequence[NewJob], *, now: datetime | None = None) -> EnqueueResult:
+        await asyncio.sleep(0)  # a real store awaits I/O here: let cancellation land
         now = now or utcnow()
         created: list[int] = []
         existing: list[int] = []
@@ -111,6 +113,7 @@ class MemStore:
         entity_types: Sequence[EntityType] = (),
         now: datetime | None = None,
     ) -> list[LinkJob]:
+        await asyncio.sleep(0)  # a real store awaits I/O here: let cancellation land
         now = now or utcnow()
         live = {self.keys[j.id] for j in self.jobs.values() if j.link_status is LinkStatus.QUEUED and j.in_flight(now)}
         due = sorted(
@@ -156,6 +159,7 @@ class MemStore:
     async def complete(
         self, job_id: int, worker: str, success: JobSuccess, *, duration_ms: int = 0, now: datetime | None = None
     ) -> LinkJob:
+        await asyncio.sleep(0)  # a real store awaits I/O here: let cancellation land
         now = now or utcnow()
         job = self._held(job_id, worker)
         check_transition(job_id, job.link_status, LinkStatus.SUCCESS)
@@ -188,6 +192,7 @@ class MemStore:
         duration_ms: int = 0,
         now: datetime | None = None,
     ) -> LinkJob:
+        await asyncio.sleep(0)  # a real store awaits I/O here: let cancellation land
         now = now or utcnow()
         job = self._held(job_id, worker)
         attempts = job.processed_count + 1
@@ -217,6 +222,7 @@ class MemStore:
     async def defer(
         self, job_id: int, worker: str, *, until: datetime, reason: str, now: datetime | None = None
     ) -> None:
+        await asyncio.sleep(0)  # a real store awaits I/O here: let cancellation land
         job = self._held(job_id, worker)
         self.jobs[job_id] = replace(job, lease=None, next_attempt_at=until)
         self._change(job_id, "deferred", now or utcnow())
@@ -300,12 +306,14 @@ class MemStore:
         return None
 
     async def upsert_link(self, link: RecordLink) -> None:
+        await asyncio.sleep(0)  # a real store awaits I/O here: let cancellation land
         self.links[(link.entity_type, link.crm_id.lower())] = link
 
     async def get_cursor(self, name: str) -> str | None:
         return self.cursors.get(name)
 
     async def set_cursor(self, name: str, value: str) -> None:
+        await asyncio.sleep(0)  # a real store awaits I/O here: let cancellation land
         self.cursors[name] = value
 
     async def record_audit(self, actor: str, action: str, detail: str, job_count: int, **_: Any) -> int:

@@ -86,7 +86,12 @@ async def test_new_quickbooks_customers_and_items_become_crm_records(world: Worl
     world.qbo.add("Customer", {"DisplayName": "Jo Bloggs", "GivenName": "Jo", "FamilyName": "Bloggs"})
     world.qbo.add(
         "Customer",
-        {"DisplayName": "Fabrikam:West", "CompanyName": "Fabrikam West", "Job": True, "ParentRef": {"value": parent["Id"]}},
+        {
+            "DisplayName": "Fabrikam:West",
+            "CompanyName": "Fabrikam West",
+            "Job": True,
+            "ParentRef": {"value": parent["Id"]},
+        },
     )
     world.qbo.add("Item", {"Name": "Consulting", "Type": "Service", "UnitPrice": 150})
     assert await world.engine.run_once() is False
