@@ -29,7 +29,7 @@ def new_job(
     name: str | None = None,
     company: str = "9130",
     by: str = "admin",
-    submitted_at: datetime | None = None,
+    submitted_at: datetime | None = T0,
     **kwargs: Any,
 ) -> NewJob:
     return NewJob(
@@ -40,7 +40,7 @@ def new_job(
         company=company,
         operation=kwargs.pop("operation", Operation.CREATE),
         submitted_by=by,
-        submitted_at=submitted_at if submitted_at is not None else T0,
+        submitted_at=submitted_at,
         **kwargs,
     )
 
