@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.events import Event
+from inolink_tui.domain.filters import JobFilter, JobSort
+from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.runtime import Engine
+from inolink_tui.store import open_store
+from inolink_tui.store.base import JobStore
 from tests.engine.fakes import FakeClock, FakeCrm, FakeQbo
 from tests.engine.memstore import MemStore
 
@@ -27,7 +33,7 @@ class World:
     clock: FakeClock
     crm: FakeCrm
     qbo: FakeQbo
-    store: MemStore
+    store: JobStore
     engine: Engine
     events: list[Event]
 
@@ -39,8 +45,12 @@ class World:
         self.engine.bus.on(self.events.append)
         return self.engine
 
-    def jobs(self, **match: Any) -> list[Any]:
-        return [j for j in self.store.jobs.values() if all(getattr(j, k) == v for k, v in match.items())]
+    async def all_jobs(self) -> list[LinkJob]:
+        page = await self.store.page(JobFilter(), JobSort("id", descending=False), limit=1_000_000)
+        return list(page.jobs)
+
+    async def jobs(self, **match: Any) -> list[LinkJob]:
+        return [j for j in await self.all_jobs() if all(getattr(j, k) == v for k, v in match.items())]
 
     def account(self, name: str, *, promote: bool = True, user: str = "u-admin", **cols: Any) -> str:
         rid = self.crm.add(EntityType.ACCOUNT, name=name, **cols)
@@ -49,11 +59,14 @@ class World:
         return rid
 
 
-@pytest.fixture
-def world() -> World:
+@pytest.fixture(params=["memory", "sqlite"])
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
+    """The same scenarios against the in-memory store and the real SQLite store."""
     clock = FakeClock()
-    crm, qbo, store = FakeCrm(clock), FakeQbo(clock), MemStore()
+    crm, qbo = FakeCrm(clock), FakeQbo(clock)
+    store: JobStore = MemStore() if request.param == "memory" else await open_store(tmp_path / "jobs.db")
     events: list[Event] = []
     engine = Engine(store, crm, qbo, OPTIONS, clock=clock)
     engine.bus.on(events.append)
-    return World(clock, crm, qbo, store, engine, events)
+    yield World(clock, crm, qbo, store, engine, events)
+    await store.close()

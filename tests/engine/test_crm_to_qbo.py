@@ -62,7 +62,7 @@ async def test_promote_200_mixed_records_links_each_exactly_once(world: World) -
     assert sum(len(v) for v in made.values()) == 200
     errored = await world.engine.run_once()
     assert errored is False
-    jobs = world.jobs(source=Source.CRM)
+    jobs = await world.jobs(source=Source.CRM)
     assert len(jobs) == 200
     assert {j.link_status for j in jobs} == {LinkStatus.SUCCESS}
     assert all(j.submitted_by in ("Avery Admin", "Sam Sales") for j in jobs)
@@ -83,7 +83,7 @@ async def test_promote_200_mixed_records_links_each_exactly_once(world: World) -
     assert order["ino_accountingref"].startswith("Invoice ")
     # A second pass finds nothing to do: no new jobs, no echo of our own write-backs.
     assert await world.engine.run_once() is False
-    assert len(world.store.jobs) == 200
+    assert len(await world.all_jobs()) == 200
     # Bulk lookups: one name listing per entity per cycle, not one query per record.
     assert qbo.calls["all_names"] <= 2 * 3
 
@@ -97,9 +97,9 @@ async def test_transaction_waits_for_its_customer_and_auto_creates_it(world: Wor
     crm.add_line(EntityType.INVOICE, inv, _productid_value=prod, quantity=4, priceperunit=2)
     crm.promote(EntityType.INVOICE, inv, user="u-sales")
     assert await world.engine.run_once() is False
-    acct_job = world.jobs(entity_type=EntityType.ACCOUNT)[0]
+    acct_job = (await world.jobs(entity_type=EntityType.ACCOUNT))[0]
     assert acct_job.link_status is LinkStatus.SUCCESS and acct_job.submitted_by == "Sam Sales"
-    inv_job = world.jobs(entity_type=EntityType.INVOICE)[0]
+    inv_job = (await world.jobs(entity_type=EntityType.INVOICE))[0]
     assert inv_job.link_status is LinkStatus.SUCCESS
     assert inv_job.processed_count == 1  # waiting for the customer was not an attempt
     invoice = world.qbo.data["Invoice"][inv_job.accounting_id]
@@ -115,7 +115,7 @@ async def test_missing_customer_without_auto_create_and_missing_products_fail_wi
     crm.add_line(EntityType.QUOTE, quote, _productid_value=prod, quantity=1, priceperunit=2)
     crm.promote(EntityType.QUOTE, quote)
     assert await engine.run_once() is True
-    job = world.jobs(entity_type=EntityType.QUOTE)[0]
+    job = (await world.jobs(entity_type=EntityType.QUOTE))[0]
     assert job.link_status is LinkStatus.ERROR and job.error_class is ErrorClass.REFERENCE
     assert "Nobody Inc" in (job.error_description or "") and "Auto Create Missing Customer" in job.error_description
     assert crm.row(EntityType.QUOTE, quote)["ino_linkstatus"] == ERROR
@@ -134,7 +134,7 @@ async def test_duplicate_name_error_then_rename_and_requeue_succeeds(world: Worl
     vendor = world.qbo.add("Vendor", {"DisplayName": "Acme Supplies"})
     rid = world.account("Acme Supplies")
     assert await world.engine.run_once() is True
-    job = world.jobs(entity_type=EntityType.ACCOUNT)[0]
+    job = (await world.jobs(entity_type=EntityType.ACCOUNT))[0]
     assert job.link_status is LinkStatus.ERROR and job.error_class is ErrorClass.DUPLICATE
     assert "6240" in (job.error_description or "") and "rename" in job.error_description
     assert world.crm.row(EntityType.ACCOUNT, rid)["ino_linkstatus"] == ERROR
@@ -169,7 +169,7 @@ async def test_quickbooks_record_already_linked_elsewhere_is_a_duplicate(world: 
     await world.engine.run_once()
     second = world.account("Twin Peaks")
     assert await world.engine.run_once() is True
-    job = world.jobs(crm_record_id=second)[0]
+    job = (await world.jobs(crm_record_id=second))[0]
     assert job.error_class is ErrorClass.DUPLICATE and "already linked" in (job.error_description or "")
 
 
@@ -179,7 +179,7 @@ async def test_transient_failures_retry_with_backoff_then_error(world: World) ->
     world.account("Flaky Co")
     world.qbo.fault = lambda op: PortError(ErrorClass.TRANSIENT, "HTTP 503", status=503) if op == "create" else None
     assert await world.engine.run_once() is True
-    job = world.jobs(entity_type=EntityType.ACCOUNT)[0]
+    job = (await world.jobs(entity_type=EntityType.ACCOUNT))[0]
     assert job.link_status is LinkStatus.ERROR and job.processed_count == 3  # max_attempts
     assert job.error_class is ErrorClass.TRANSIENT
     world.qbo.fault = None
@@ -200,9 +200,9 @@ async def test_transaction_edit_after_promotion_is_reported_not_pushed(world: Wo
     estimate_id = crm.row(EntityType.QUOTE, quote)["ino_accountingid"]
     before = dict(world.qbo.data["Estimate"][estimate_id])
     crm.edit(EntityType.QUOTE, quote, name="Nuts (more)")
-    jobs_before = len(world.store.jobs)
+    jobs_before = len(await world.all_jobs())
     await world.engine.run_once()
-    assert len(world.store.jobs) == jobs_before
+    assert len(await world.all_jobs()) == jobs_before
     assert world.qbo.data["Estimate"][estimate_id] == before
     notices = [e for e in world.events if isinstance(e, RecordNotice)]
     assert len(notices) == 1 and "pushed once" in notices[0].message

@@ -33,14 +33,14 @@ async def test_quickbooks_edit_reaches_crm_without_an_echo_job(world: World) -> 
     world.qbo.edit("Customer", qid, PrimaryPhone={"FreeFormNumber": "555-9999"})
     assert await world.engine.run_once() is False
     assert world.crm.row(EntityType.ACCOUNT, rid)["telephone1"] == "555-9999"
-    pulled = world.jobs(source=Source.ACCOUNTING)
+    pulled = await world.jobs(source=Source.ACCOUNTING)
     assert len(pulled) == 1 and pulled[0].link_status is LinkStatus.SUCCESS
     assert pulled[0].crm_record_id == rid and pulled[0].operation is Operation.UPDATE
-    total = len(world.store.jobs)
+    total = len(await world.all_jobs())
     # Our CRM write must not come back as a CRM -> QuickBooks job, in this pass or the next ones.
     for _ in range(2):
         assert await world.engine.run_once() is False
-    assert len(world.store.jobs) == total
+    assert len(await world.all_jobs()) == total
     finished = [e for e in world.events if e.kind == "cycle_finished" and getattr(e, "skipped_echoes", 0)]
     assert finished, "echoes were recognised and counted"
 
@@ -50,12 +50,12 @@ async def test_crm_edit_reaches_quickbooks_without_an_echo_job(world: World) -> 
     world.crm.edit(EntityType.ACCOUNT, rid, telephone1="555-4242", user="u-sales")
     assert await world.engine.run_once() is False
     assert world.qbo.data["Customer"][qid]["PrimaryPhone"] == {"FreeFormNumber": "555-4242"}
-    update = [j for j in world.jobs(source=Source.CRM) if j.operation is Operation.UPDATE]
+    update = [j for j in await world.jobs(source=Source.CRM) if j.operation is Operation.UPDATE]
     assert len(update) == 1 and update[0].submitted_by == "Sam Sales"
-    total = len(world.store.jobs)
+    total = len(await world.all_jobs())
     assert await world.engine.run_once() is False
-    assert len(world.store.jobs) == total
-    assert not world.jobs(source=Source.ACCOUNTING)
+    assert len(await world.all_jobs()) == total
+    assert not await world.jobs(source=Source.ACCOUNTING)
 
 
 @pytest.mark.parametrize("winner", [DeadlockWin.CRM, DeadlockWin.QUICKBOOKS])
@@ -68,16 +68,16 @@ async def test_conflict_is_settled_by_deadlock_win_and_loser_kept(world: World, 
     expected = "111-CRM" if winner is DeadlockWin.CRM else "222-QBO"
     assert world.crm.row(EntityType.ACCOUNT, rid)["telephone1"] == expected
     assert world.qbo.data["Customer"][qid]["PrimaryPhone"] == {"FreeFormNumber": expected}
-    conflicts = [j for j in world.store.jobs.values() if j.payload and "conflict" in j.payload]
+    conflicts = [j for j in (await world.all_jobs()) if j.payload and "conflict" in j.payload]
     assert conflicts, "the conflict is recorded on a job"
     record = conflicts[0].payload["conflict"]  # type: ignore[index]
     assert record["winner"] == winner.value
     losing = str(record["losing_values"])
     assert ("222-QBO" if winner is DeadlockWin.CRM else "111-CRM") in losing
     # Settled: nothing keeps bouncing between the systems.
-    total = len(world.store.jobs)
+    total = len(await world.all_jobs())
     assert await engine.run_once() is False
-    assert len(world.store.jobs) == total
+    assert len(await world.all_jobs()) == total
 
 
 async def test_new_quickbooks_customers_and_items_become_crm_records(world: World) -> None:
@@ -102,10 +102,10 @@ async def test_new_quickbooks_customers_and_items_become_crm_records(world: Worl
     assert [(c["firstname"], c["lastname"]) for c in contacts] == [("Jo", "Bloggs")]
     products = list(world.crm.tables["products"].values())
     assert [(p["name"], p["price"], p["producttypecode"]) for p in products] == [("Consulting", 150, 3)]
-    assert {j.link_status for j in world.jobs(source=Source.ACCOUNTING)} == {LinkStatus.SUCCESS}
-    total = len(world.store.jobs)
+    assert {j.link_status for j in await world.jobs(source=Source.ACCOUNTING)} == {LinkStatus.SUCCESS}
+    total = len(await world.all_jobs())
     assert await world.engine.run_once() is False
-    assert len(world.store.jobs) == total  # created records do not echo back to QuickBooks
+    assert len(await world.all_jobs()) == total  # created records do not echo back to QuickBooks
 
 
 async def test_turned_off_create_from_quickbooks_creates_nothing(world: World) -> None:
@@ -113,7 +113,7 @@ async def test_turned_off_create_from_quickbooks_creates_nothing(world: World) -
     await engine.run_once()
     world.qbo.add("Customer", {"DisplayName": "Stranger", "CompanyName": "Stranger"})
     await engine.run_once()
-    assert not world.crm.tables["accounts"] and not world.store.jobs
+    assert not world.crm.tables["accounts"] and not await world.all_jobs()
 
 
 async def test_unlink_stops_syncing(world: World) -> None:
@@ -122,11 +122,11 @@ async def test_unlink_stops_syncing(world: World) -> None:
     await world.engine.run_once()
     link = await world.store.get_link(EntityType.ACCOUNT, rid)
     assert link is not None and link.link_status is RecordLinkStatus.UNLINKED
-    total = len(world.store.jobs)
+    total = len(await world.all_jobs())
     world.qbo.edit("Customer", qid, PrimaryPhone={"FreeFormNumber": "000"})
     world.crm.edit(EntityType.ACCOUNT, rid, telephone1="123")
     assert await world.engine.run_once() is False
-    assert len(world.store.jobs) == total
+    assert len(await world.all_jobs()) == total
     assert world.crm.row(EntityType.ACCOUNT, rid)["telephone1"] == "123"
 
 
@@ -134,7 +134,7 @@ async def test_jobs_are_mirrored_to_crm_and_a_crm_requeue_is_honoured(world: Wor
     world.qbo.add("Vendor", {"DisplayName": "Clash"})
     rid = world.account("Clash")
     await world.engine.run_once()
-    job = world.jobs(entity_type=EntityType.ACCOUNT)[0]
+    job = (await world.jobs(entity_type=EntityType.ACCOUNT))[0]
     mirrored = world.crm.tables["ino_linkjobs"][str(job.id)]
     assert mirrored["ino_linkstatus"] == CRM_JOB_STATUS_OPTION[LinkStatus.ERROR]
     assert mirrored["_ino_regardingobjectid_account_value"] == rid
@@ -173,6 +173,6 @@ async def test_low_priority_writes_balances_and_buckets(world: World) -> None:
         50,
     )
     assert row["ino_balanceupdatedon"]
-    total = len(world.store.jobs)
+    total = len(await world.all_jobs())
     await world.engine.run_once()
-    assert len(world.store.jobs) == total  # balance writes are not edits to sync
+    assert len(await world.all_jobs()) == total  # balance writes are not edits to sync

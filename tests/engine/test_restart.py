@@ -39,20 +39,20 @@ async def test_cancelled_at_random_points_50_times_then_everything_linked_once(w
         world.crm.fault = world.qbo.fault = None
         world.clock.advance(OPTIONS.lease_seconds + 1)  # the killed process's leases run out
     assert interrupted >= 35, "most runs were killed mid-work"
-    progressed = sum(1 for j in world.store.jobs.values() if j.link_status is LinkStatus.SUCCESS)
+    progressed = sum(1 for j in (await world.all_jobs()) if j.link_status is LinkStatus.SUCCESS)
     assert progressed > 0, "the kills landed mid-work, not before any work"
     engine = world.rebuild()
     for _ in range(5):
         await engine.run_once()
-        if not world.jobs(link_status=LinkStatus.QUEUED):
+        if not await world.jobs(link_status=LinkStatus.QUEUED):
             break
-    assert not world.jobs(link_status=LinkStatus.QUEUED)
-    assert not world.jobs(link_status=LinkStatus.ERROR)
+    assert not await world.jobs(link_status=LinkStatus.QUEUED)
+    assert not await world.jobs(link_status=LinkStatus.ERROR)
     for et, ids in made.items():
         for rid in ids:
             row = world.crm.row(et, rid)
             assert row["ino_linkstatus"] == LINKED, (et, rid)
-            succeeded = [j for j in world.store.jobs.values() if j.crm_record_id == rid]
+            succeeded = [j for j in (await world.all_jobs()) if j.crm_record_id == rid]
             assert succeeded and all(j.accounting_id == row["ino_accountingid"] for j in succeeded)
     qbo = world.qbo
     customers = len(made[EntityType.ACCOUNT]) + len(made[EntityType.CONTACT])
