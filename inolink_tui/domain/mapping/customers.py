@@ -100,8 +100,16 @@ def _free(customer: Mapping[str, Any], key: str, inner: str) -> str | None:
     return None
 
 
+_WRITTEN_ADDRESS = tuple(pair for pair in _ADDRESS_FIELDS if pair[0] != "line3")
+
+
 def customer_to_crm(entity_type: EntityType, customer: Mapping[str, Any]) -> dict[str, Any]:
-    """CRM columns for a QuickBooks Customer (lookups such as Parent Account are bound by the caller)."""
+    """CRM columns for a QuickBooks Customer (lookups such as Parent Account are bound by the caller).
+
+    Only columns every Dynamics 365 organisation has are written (main phone, mobile for contacts,
+    fax and web site for accounts, e-mail, the first address), so a write never names a column the
+    organisation lacks; QuickBooks' alternate phone and shipping address stay in QuickBooks.
+    """
     display = str(customer.get("DisplayName") or "").strip()
     cols: dict[str, Any] = {}
     if entity_type is EntityType.ACCOUNT:
@@ -113,20 +121,16 @@ def customer_to_crm(entity_type: EntityType, customer: Mapping[str, Any]) -> dic
             first, _, last = display.rpartition(" ")
         cols["firstname"] = first or None
         cols["lastname"] = last or display
-        if customer.get("MiddleName"):
-            cols["middlename"] = customer["MiddleName"]
         cols["mobilephone"] = _free(customer, "Mobile", "FreeFormNumber")
     else:
         raise MappingError(f"{entity_type.value} is not a customer")
     cols["telephone1"] = _free(customer, "PrimaryPhone", "FreeFormNumber")
-    cols["telephone2"] = _free(customer, "AlternatePhone", "FreeFormNumber")
-    cols["fax"] = _free(customer, "Fax", "FreeFormNumber")
     cols["emailaddress1"] = _free(customer, "PrimaryEmailAddr", "Address")
     if entity_type is EntityType.ACCOUNT:
+        cols["fax"] = _free(customer, "Fax", "FreeFormNumber")
         cols["websiteurl"] = _free(customer, "WebAddr", "URI")
-    for key, prefix in (("BillAddr", "address1"), ("ShipAddr", "address2")):
-        addr = customer.get(key)
-        if isinstance(addr, Mapping):
-            for crm, qbo in _ADDRESS_FIELDS:
-                cols[f"{prefix}_{crm}"] = addr.get(qbo)
+    addr = customer.get("BillAddr")
+    if isinstance(addr, Mapping):
+        for crm, qbo in _WRITTEN_ADDRESS:
+            cols[f"address1_{crm}"] = addr.get(qbo)
     return cols
