@@ -28,6 +28,7 @@ from inolink_tui.domain.enums import (
 )
 from inolink_tui.domain.events import CycleFinished, CycleStarted, EventBus, JobCreated, RecordNotice
 from inolink_tui.domain.jobs import NewJob, utcnow
+from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import customer_entity_type, record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.engine.mirror import JobMirror
@@ -215,12 +216,45 @@ class Cycles:
         for et in NAMES_FIRST:
             name = crm_cursor_name(et)
             if await self.store.get_cursor(name) is None:
+                if et in TWO_WAY:
+                    await self.adopt_links(et)
                 changes = await self.crm.changes(et, None)
                 await self.store.set_cursor(name, changes.cursor)
         if await self.store.get_cursor(CDC_CURSOR) is None:
             result = await self.qbo.cdc(list(CDC_ENTITIES), self.clock() - timedelta(seconds=1))
             await self.store.set_cursor(CDC_FLOOR, result.time.isoformat())
             await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
+
+    async def adopt_links(self, et: EntityType) -> int:
+        """Take over links CRM already records (Linked with an Accounting ID) into a fresh database.
+
+        Without this, records linked before this engine ran (by InoLink, or an earlier database)
+        would be invisible to change detection until they were promoted again.
+        """
+        adopted = 0
+        for row in await self.crm.linked(et):
+            rid = str(row[PRIMARY_KEY[et]])
+            qbo_id = str(row.get("ino_accountingid") or "")
+            if not qbo_id or await self.store.get_link(et, rid) is not None:
+                continue
+            version = row.get("versionnumber")
+            await self.store.upsert_link(
+                RecordLink(
+                    entity_type=et,
+                    crm_id=rid,
+                    company=self.options.company,
+                    link_status=RecordLinkStatus.LINKED,
+                    qbo_entity=QBO_ENTITY_FOR[et],
+                    qbo_id=qbo_id,
+                    crm_version=str(version) if version is not None else None,
+                    record_name=record_name(et, row),
+                    updated_at=self.clock(),
+                )
+            )
+            adopted += 1
+        if adopted:
+            log.info("adopted %d existing %s link(s) recorded in CRM", adopted, et.value)
+        return adopted
 
     # --- CRM -> QuickBooks ------------------------------------------------------------------
     async def crm_to_quickbooks(self) -> CycleFinished:

@@ -176,3 +176,17 @@ async def test_low_priority_writes_balances_and_buckets(world: World) -> None:
     total = len(await world.all_jobs())
     await world.engine.run_once()
     assert len(await world.all_jobs()) == total  # balance writes are not edits to sync
+
+
+async def test_links_recorded_in_crm_before_the_first_run_are_adopted(world: World) -> None:
+    qbo_customer = world.qbo.add("Customer", {"DisplayName": "Old Friend", "CompanyName": "Old Friend"})
+    rid = world.crm.add(
+        EntityType.ACCOUNT, name="Old Friend", ino_linkstatus=LINKED, ino_accountingid=qbo_customer["Id"]
+    )
+    assert await world.engine.run_once() is False
+    link = await world.store.get_link(EntityType.ACCOUNT, rid)
+    assert link is not None and link.qbo_id == qbo_customer["Id"]
+    world.crm.edit(EntityType.ACCOUNT, rid, telephone1="555-7777")
+    assert await world.engine.run_once() is False
+    assert world.qbo.data["Customer"][qbo_customer["Id"]]["PrimaryPhone"] == {"FreeFormNumber": "555-7777"}
+    assert len(world.qbo.active("Customer")) == 1
