@@ -50,7 +50,9 @@ async def test_requeue_never_opens_a_second_job_for_a_record(store: SqliteJobSto
     (old,) = await _errored(store, new_job("a"))
     (fresh,) = (await store.enqueue([new_job("a")])).created
     result = await store.requeue("alice", ids=[old])
-    assert result.changed == () and result.skipped == {old: f"job {old}: job {fresh} is already queued for the same record"}
+    assert result.changed == () and result.skipped == {
+        old: f"job {old}: job {fresh} is already queued for the same record"
+    }
     by_filter = await store.requeue("alice", filter=JobFilter(view=JobView.FAILED))
     assert by_filter.changed == ()
     assert await store.count(JobFilter(statuses=(LinkStatus.QUEUED,))) == 1
