@@ -40,6 +40,7 @@ class LoadedConfig:
     """False when the default file does not exist and defaults are in use."""
     secret_sources: dict[str, str] = field(default_factory=dict)
     """Dotted key -> "env NAME", "file" or "not set"."""
+    sections_in_file: tuple[str, ...] = ()
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> LoadedConfig:
@@ -67,12 +68,19 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{config_path}: not TOML: {exc}") from None
 
+    in_file = tuple(data)
     sources = _apply_secret_env(data, env)
     try:
         settings = Settings.model_validate(data, context={"base_dir": config_path.parent.absolute()})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, config_path, text or "")) from None
-    return LoadedConfig(settings=settings, path=config_path, found=text is not None, secret_sources=sources)
+    return LoadedConfig(
+        settings=settings,
+        path=config_path,
+        found=text is not None,
+        secret_sources=sources,
+        sections_in_file=in_file,
+    )
 
 
 def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -375,9 +375,10 @@ class _Window(_Section):
         """One line for `config check` and the console's services panel."""
         if not self.enabled:
             return "off"
-        minutes = int(self.interval.total_seconds() // 60)
-        every = f"every {minutes // 60} h" if minutes % 60 == 0 and minutes >= 60 else f"every {minutes} min"
-        return f"on   {describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M} {every}"
+        return f"on   {describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M} {self.every()}"
+
+    def every(self) -> str:
+        return f"every {int(self.interval.total_seconds() // 60)} min"
 
 
 class ServiceSchedule(_Window):
@@ -399,6 +400,9 @@ class LowPrioritySchedule(_Window):
     @property
     def interval_minutes(self) -> int:
         return self.interval_hours * 60
+
+    def every(self) -> str:
+        return f"every {self.interval_hours} h"
 
     @property
     def interval(self) -> timedelta:
