@@ -209,10 +209,14 @@ def csv_value(value: Any) -> str:
 
 
 class CsvWriter:
-    """CSV with a header of EXPORT_COLUMNS; values are written exactly (quoted as needed), never altered."""
+    """RFC 4180 CSV with a header of EXPORT_COLUMNS; values are written exactly, never altered.
+
+    CRLF line ends are not a style choice: with a bare "\\n" terminator the csv module leaves a field
+    holding a lone "\\r" unquoted, and readers then split the row there.
+    """
 
     def __init__(self, stream: TextIO) -> None:
-        self.writer = csv.writer(stream, lineterminator="\n")
+        self.writer = csv.writer(stream, lineterminator="\r\n")
         self.writer.writerow(EXPORT_COLUMNS)
         self.count = 0
 

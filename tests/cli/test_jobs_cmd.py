@@ -444,3 +444,21 @@ def test_store_path_comes_from_the_config(tmp_path: Path) -> None:
     result = invoke("--config", str(config), "jobs", "list", "--format", "json")
     assert result.exit_code == 0 and result.stdout == "[]\n"
     assert (tmp_path / "sub" / "jobs.db").exists()
+
+
+@pytest.mark.timeout(90)
+def test_locked_store_is_one_line_and_exit_2(seeded: Seeded) -> None:
+    """Another process holding the write lock past the busy timeout: a clear line, not a traceback."""
+    import sqlite3
+
+    holder = sqlite3.connect(seeded.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        result = invoke("--db", str(seeded.path), "jobs", "requeue", str(seeded.ids["inv-err"]))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "locked" in lines[0] and str(seeded.path) in lines[0]
+    assert asyncio.run(_get(seeded.path, seeded.ids["inv-err"])).link_status is LinkStatus.ERROR
