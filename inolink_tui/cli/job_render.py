@@ -7,6 +7,7 @@ are for programs: they carry every value exactly, so a round trip loses nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import unicodedata
@@ -180,6 +181,14 @@ def table_row(job: LinkJob, columns: list[tuple[Column, int]]) -> str:
 
 
 # --- JSON and CSV -------------------------------------------------------------------------------
+
+
+def needs_ascii(stream: TextIO) -> bool:
+    """JSON may carry UTF-8 as is only when the stream encodes UTF-8; elsewhere escape (still valid JSON)."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name != "utf-8"
+    except LookupError:
+        return True
 
 
 class JsonArrayWriter:

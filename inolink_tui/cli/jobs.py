@@ -23,6 +23,7 @@ from inolink_tui.cli.job_render import (
     job_detail,
     job_text,
     layout,
+    needs_ascii,
     table_header,
     table_row,
 )
@@ -109,8 +110,7 @@ async def _list(cli: CliContext, job_filter: JobFilter | None, sort: JobSort, li
     async with open_job_store(cli) as store:
         rows = _stream(store, job_filter, sort, limit)
         if fmt == "json":
-            ascii_only = (getattr(out, "encoding", None) or "ascii").lower().replace("-", "") != "utf8"
-            await _write_json(out, rows, ascii_only)
+            await _write_json(out, rows, needs_ascii(out))
         elif fmt == "csv":
             await _write_csv(out, rows)
         else:
@@ -164,7 +164,8 @@ async def _write_table(
     total = await store.count(job_filter, now=utcnow()) if job_filter is not None else 0
     described = job_filter.describe() if job_filter is not None else "a contradictory filter"
     if shown == 0:
-        click.echo(f"no jobs match {described}", err=True)
+        empty = job_filter is not None and job_filter.is_empty
+        click.echo("no jobs yet" if empty else f"no jobs match {described}", err=True)
         return
     more = "; --limit 0 for all" if limit and total > shown else ""
     footer = f"showing {shown} of {total} jobs ({described}){more}"
@@ -195,7 +196,7 @@ async def _show(cli: CliContext, job_id: int, fmt: str) -> None:
             fail(f"no job {job_id}", EXIT_NOT_DONE)
         attempts = list(job.attempts) or await store.attempts(job_id)
     if fmt == "json":
-        click.echo(json.dumps(job_detail(job, attempts), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(job_detail(job, attempts), indent=2, ensure_ascii=needs_ascii(sys.stdout)))
     else:
         click.echo("\n".join(job_text(job, attempts)))
 

@@ -93,8 +93,10 @@ def load_settings_or_exit(path: Path | None) -> Settings:
         loaded = load_config(path)
     except ConfigError as exc:
         exit_config_error(exc)
+    # INFO, not WARNING: with logging unconfigured (plain CLI commands) Python would print WARNINGs
+    # on every `jobs list`; headless mode configures logging and so shows them. `config check` lists them.
     for note in loaded.settings.warnings():
-        log.warning("config: %s", note)
+        log.info("config: %s", note)
     return loaded.settings
 
 

@@ -462,3 +462,11 @@ def test_locked_store_is_one_line_and_exit_2(seeded: Seeded) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "locked" in lines[0] and str(seeded.path) in lines[0]
     assert asyncio.run(_get(seeded.path, seeded.ids["inv-err"])).link_status is LinkStatus.ERROR
+
+
+def test_bad_explicit_config_is_reported_even_with_db(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[sync]\nworkerz = 2\n", encoding="utf-8")
+    result = invoke("--config", str(config), "--db", str(tmp_path / "x.db"), "jobs", "list")
+    assert result.exit_code == 2 and "did you mean 'workers'?" in result.stderr
+    assert not (tmp_path / "x.db").exists()
