@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -40,8 +41,9 @@ def check(cli: CliContext) -> None:
     click.echo(f"config file: {loaded.path} ({state})")
     in_file = ", ".join(loaded.sections_in_file) or "none"
     click.echo(f"sections:    {', '.join(Settings.model_fields)} (in the file: {in_file})")
-    store = f"{cli.db_override} (--db)" if cli.db_override else str(s.store.path)
-    click.echo(f"store:       {store}")
+    store_path = cli.db_override or s.store.path
+    origin = " (--db)" if cli.db_override else ""
+    click.echo(f"store:       {store_path}{origin} ({_exists(store_path)})")
     click.echo(f"crm:         {_crm_line(s)}")
     click.echo(f"quickbooks:  {_qbo_line(s)}")
     click.echo("services:")
@@ -65,6 +67,14 @@ def check(cli: CliContext) -> None:
         click.echo(f"warning: {note}")
     plural = "" if len(warnings) == 1 else "s"
     click.echo(f"config OK ({len(warnings)} warning{plural})" if warnings else "config OK")
+
+
+def _exists(path: Path) -> str:
+    if path.is_file():
+        return "exists"
+    if path.exists():
+        return "not a file!"
+    return "will be created"
 
 
 def _crm_line(s: Settings) -> str:

@@ -37,7 +37,7 @@ def test_check_without_a_file_uses_defaults(isolated_env: Path) -> None:
     code, out, _ = run("config", "check")
     assert code == 0
     assert "(not found: using defaults)" in out
-    assert f"store:       {isolated_env / 'xdg-data' / 'inolink-tui' / 'jobs.db'}" in out
+    assert f"store:       {isolated_env / 'xdg-data' / 'inolink-tui' / 'jobs.db'} (will be created)" in out
 
 
 def test_check_reports_file_secret_source_and_db_override(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_check_reports_file_secret_source_and_db_override(tmp_path: Path) -> Non
     code, out, _ = run("--config", str(path), "--db", str(tmp_path / "x.db"), "config", "check")
     assert code == 0
     assert "alerts.smtp_password      set (file)" in out
-    assert f"store:       {tmp_path / 'x.db'} (--db)" in out
+    assert f"store:       {tmp_path / 'x.db'} (--db) (will be created)" in out
     assert "hunter2" not in out
 
 
