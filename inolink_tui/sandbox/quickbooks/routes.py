@@ -219,7 +219,9 @@ class QboApi:
             raise errors.unsupported_path(request.url.path, str(request.url))
         if spec.kind == "company":
             if len(parts) == 2 and method == "GET":
-                return {spec.name: self.state.read(spec.name, parts[1])}
+                # the company is read at /companyinfo/<realmId>, while its record's Id is "1"
+                record_id = "1" if parts[1] == self.state.realm_id else parts[1]
+                return {spec.name: self.state.read(spec.name, record_id)}
             if len(parts) == 1 and method == "POST":
                 sparse = isinstance(parsed, dict) and parsed.get("sparse") is True
                 return {spec.name: self.state.update(spec.name, self._object(parsed, spec.name), sparse=sparse)}
