@@ -52,6 +52,7 @@ class Sandbox:
     faults: FaultInjector
     entra: Any = None
     dataverse: Any = None
+    dataverse_limits: Any = None
     asgi: ASGIApp = field(init=False)
     initial_refresh_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -98,6 +99,7 @@ def _dataverse_parts(sandbox: Sandbox, data: dict[str, Any] | None) -> list[Base
         max_concurrency=options.dataverse_max_concurrency,
         execution_seconds=options.dataverse_execution_seconds,
     )
+    sandbox.dataverse_limits = limits
     routes: list[BaseRoute] = [
         *entra_routes(sandbox.entra, clock, ""),
         *dataverse_routes(sandbox.dataverse, sandbox.entra, clock, limits),

@@ -125,6 +125,19 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         sandbox.faults.qbo_json_429 = limits.throttle_body == "json"
         return dataclasses.asdict(limits)
 
+    async def dataverse_limits(request: Request) -> Any:
+        body = await _body(request)
+        limits = sandbox.dataverse_limits
+        if limits is None:
+            raise ControlError("the Dataverse sandbox is not installed")
+        known = {f.name for f in dataclasses.fields(limits)}
+        unknown = set(body) - known
+        if unknown:
+            raise ControlError(f"unknown limits: {', '.join(sorted(unknown))}")
+        for name, value in body.items():
+            setattr(limits, name, type(getattr(limits, name))(value))  # the throttle reads them per request
+        return dataclasses.asdict(limits)
+
     async def qbo_list(request: Request) -> Any:
         return {"records": sandbox.qbo.all(request.path_params["entity"])}
 
@@ -212,6 +225,7 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         ("/_sandbox/clock", clock_get, "GET"),
         ("/_sandbox/clock/advance", clock_advance, "POST"),
         ("/_sandbox/qbo/limits", qbo_limits, "POST"),
+        ("/_sandbox/dataverse/limits", dataverse_limits, "POST"),
         ("/_sandbox/qbo/records/{entity}", qbo_list, "GET"),
         ("/_sandbox/qbo/create", qbo_create, "POST"),
         ("/_sandbox/qbo/edit", qbo_edit, "POST"),
