@@ -248,11 +248,11 @@ def _qbo_item(qbo: QboState, rng: random.Random, name: str, price: Decimal, cata
 
 
 def _qbo_invoices(qbo: QboState, rng: random.Random, catalog: QboCatalog, count: int) -> None:
-    customers = list(catalog.customers.values())
+    customers = [c for c in catalog.customers.values() if (qbo.raw("Customer", c) or {}).get("Active")]
     items = [v for k, v in catalog.items.items() if k not in ("Write-In", "Discount", "Shipping", "Services")]
     if not customers or not items:
         return
-    for _ in range(count):
+    for index in range(count):
         lines = []
         for _line in range(rng.randint(1, 3)):
             item = qbo.raw("Item", rng.choice(items))
@@ -267,7 +267,7 @@ def _qbo_invoices(qbo: QboState, rng: random.Random, catalog: QboCatalog, count:
                 }
             )
         invoice = qbo.create("Invoice", {"CustomerRef": {"value": rng.choice(customers)}, "Line": lines})
-        if rng.random() < 0.4:
+        if index == 0 or rng.random() < 0.4:
             total = Decimal(str(invoice["TotalAmt"]))
             amount = total if rng.random() < 0.5 else (total / 2).quantize(Decimal("0.01"))
             qbo.create(

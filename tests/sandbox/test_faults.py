@@ -62,9 +62,7 @@ async def test_control_api_sets_profiles_and_rules_and_is_never_faulted() -> Non
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.asgi), base_url=BASE) as http:
         answer = await http.post("/_sandbox/faults", json={"profile": "chaos"})
         assert answer.json()["profile"] == "chaos" and answer.json()["rules"]
-        answer = await http.post(
-            "/_sandbox/faults", json={"clear": True, "rules": [{"kind": "status", "status": 500}]}
-        )
+        answer = await http.post("/_sandbox/faults", json={"clear": True, "rules": [{"kind": "status", "status": 500}]})
         assert [r["kind"] for r in answer.json()["rules"]] == ["status"]
         assert (await http.get("/_sandbox/faults")).status_code == 200  # control stays reachable
         bad = await http.post("/_sandbox/faults", json={"rules": [{"kind": "nope"}]})

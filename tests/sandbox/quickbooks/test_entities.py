@@ -95,7 +95,7 @@ async def test_display_name_unique_across_customers_vendors_employees(qbo: Qbo) 
 
 async def test_deactivation_appends_deleted_frees_the_name_and_hides_from_queries(qbo: Qbo) -> None:
     created = await qbo.create("Customer", {"DisplayName": "Going Away"})
-    inactive = (await qbo.post("customer", {"Id": created["Id"], "SyncToken": "0", "sparse": True, "Active": False}))
+    inactive = await qbo.post("customer", {"Id": created["Id"], "SyncToken": "0", "sparse": True, "Active": False})
     customer = inactive.json()["Customer"]
     assert customer["DisplayName"] == "Going Away (deleted)" and customer["PrintOnCheckName"] == "Going Away"
     assert customer["Active"] is False
@@ -173,7 +173,8 @@ async def test_payment_applies_to_invoice_and_void_restores_it(qbo: Qbo) -> None
     )
     link = {"TxnId": invoice["Id"], "TxnType": "Invoice"}
     payment = await qbo.create(
-        "Payment", {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": 60, "Line": [{"Amount": 40, "LinkedTxn": [link]}]}
+        "Payment",
+        {"CustomerRef": {"value": customer["Id"]}, "TotalAmt": 60, "Line": [{"Amount": 40, "LinkedTxn": [link]}]},
     )
     assert payment["UnappliedAmt"] == 20 and payment["ProcessPayment"] is False
     after = (await qbo.get(f"invoice/{invoice['Id']}")).json()["Invoice"]
@@ -181,7 +182,9 @@ async def test_payment_applies_to_invoice_and_void_restores_it(qbo: Qbo) -> None
     assert {"TxnId": payment["Id"], "TxnType": "Payment"} in after["LinkedTxn"]
     blocked = await qbo.post("invoice", {"Id": invoice["Id"], "SyncToken": "1"}, operation="delete")
     assert fault_code(blocked) == "6000"
-    voided = await qbo.post("payment", {"Id": payment["Id"], "SyncToken": "0", "sparse": True}, operation="update", include="void")
+    voided = await qbo.post(
+        "payment", {"Id": payment["Id"], "SyncToken": "0", "sparse": True}, operation="update", include="void"
+    )
     assert voided.json()["Payment"]["TotalAmt"] == 0 and voided.json()["Payment"]["PrivateNote"] == "Voided"
     restored = (await qbo.get(f"invoice/{invoice['Id']}")).json()["Invoice"]
     assert restored["Balance"] == 100 and all(k["TxnType"] != "Payment" for k in restored["LinkedTxn"])
