@@ -72,9 +72,9 @@ class Sandbox:
 
 
 def build(
-    *, org_url: str = ORG, limits: DataverseLimits | None = None, token_lifetime: int = 3599
+    *, org_url: str = ORG, limits: DataverseLimits | None = None, token_lifetime: int = 3599, time_scale: float = 1.0
 ) -> tuple[SandboxClock, DataverseState, EntraState, DataverseLimits, Starlette]:
-    clock = SandboxClock()
+    clock = SandboxClock(time_scale)
     state = DataverseState(clock, org_url=org_url)
     entra = EntraState(clock, seed=7, token_lifetime=token_lifetime)
     limits = limits or DataverseLimits()
@@ -83,8 +83,8 @@ def build(
 
 
 @asynccontextmanager
-async def in_process(limits: DataverseLimits | None = None) -> AsyncIterator[Sandbox]:
-    clock, state, entra, limits, app = build(limits=limits)
+async def in_process(limits: DataverseLimits | None = None, time_scale: float = 1.0) -> AsyncIterator[Sandbox]:
+    clock, state, entra, limits, app = build(limits=limits, time_scale=time_scale)
     sandbox = Sandbox(clock, state, entra, limits, app)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=10) as client:
         sandbox.client = client
