@@ -444,7 +444,7 @@ class Cycles:
 
     async def _low_priority(self, tally: CycleTally) -> DrainCounts:
         accounts = await self.crm.linked(EntityType.ACCOUNT)
-        invoices = await self.qbo.query("Invoice", "Balance > '0'")
+        invoices = await self.qbo.query("Invoice", [("Balance", ">", 0)])
         today = self.clock().astimezone(self.options.timezone).date()
         per_customer = balances(invoices, today)
         zero = dict.fromkeys(BALANCE_COLUMNS, 0.0)

@@ -147,8 +147,8 @@ class AccountingPort(Protocol):
         """Sparse update (body carries Id, SyncToken, sparse=true)."""
         ...
 
-    async def query(self, entity: str, where: str = "") -> list[dict[str, Any]]:
-        """Every row of `SELECT * FROM entity [WHERE ...]`, following pages."""
+    async def query(self, entity: str, where: Sequence[tuple[str, str, Any]] = ()) -> list[dict[str, Any]]:
+        """Every active row matching all (field, operator, value) conditions, following pages."""
         ...
 
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult: ...

@@ -249,7 +249,7 @@ class Processor:
         if self.cache.accounts is None:
             income = self.options.income_account
             if income is None:
-                rows = await self.qbo.query("Account", "AccountType = 'Income'")
+                rows = await self.qbo.query("Account", [("AccountType", "=", "Income")])
                 income = str(rows[0]["Id"]) if rows else None
             self.cache.accounts = ItemAccounts(income, self.options.expense_account, self.options.asset_account)
         return self.cache.accounts

@@ -319,15 +319,10 @@ class FakeQbo:
         self.replies[request_id] = result
         return result
 
-    async def query(self, entity: str, where: str = "") -> list[dict[str, Any]]:
+    async def query(self, entity: str, where: Sequence[tuple[str, str, Any]] = ()) -> list[dict[str, Any]]:
         await self._count("query")
-        rows = self.active(entity)
-        if where == "AccountType = 'Income'":
-            return [dict(r) for r in rows if r.get("AccountType") == "Income"]
-        if where == "Balance > '0'":
-            return [dict(r) for r in rows if float(r.get("Balance", 0)) > 0]
-        assert not where, f"fake query does not understand {where!r}"
-        return [dict(r) for r in rows]
+        ops = {"=": lambda a, b: a == b, ">": lambda a, b: float(a or 0) > float(b)}
+        return [dict(r) for r in self.active(entity) if all(ops[op](r.get(f), v) for f, op, v in where)]
 
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult:
         await self._count("cdc")
