@@ -10,6 +10,7 @@ the record link remembers, and skipped (counted as echoes).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -161,6 +162,8 @@ class Cycles:
             clock=clock,
         )
         self.error_jobs: set[int] = set()
+        self.stopping = asyncio.Event()
+        """Set on shutdown: workers finish the job in hand and claim no more."""
 
     # --- shared --------------------------------------------------------------------------------
     async def _enqueue(self, jobs: list[NewJob]) -> int:
@@ -273,7 +276,7 @@ class Cycles:
             enqueued, echoes = await self._enqueue_crm_changes(et)
             tally.enqueued += enqueued
             tally.echoes += echoes
-        return await self.crm_pool.drain(wait_seconds=self.options.once_wait_seconds)
+        return await self.crm_pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.stopping)
 
     async def _submitters(self, rows: list[dict[str, Any]], column: str) -> dict[str, str]:
         ids = sorted({str(r[column]) for r in rows if r.get(column)})
@@ -403,7 +406,7 @@ class Cycles:
             later.append(replace(new, depends_on=depends))
         tally.enqueued += await self._enqueue(later)
         await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
-        return await self.qbo_pool.drain(wait_seconds=self.options.once_wait_seconds)
+        return await self.qbo_pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.stopping)
 
     async def _accounting_job(self, entity: str, obj: Mapping[str, Any]) -> tuple[NewJob | None, int]:
         qbo_id = str(obj["Id"])

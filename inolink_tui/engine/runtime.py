@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from inolink_tui.domain.events import CycleFinished, EventBus
@@ -36,6 +36,8 @@ class Engine:
         *,
         bus: EventBus | None = None,
         clock: Callable[[], datetime] = utcnow,
+        closers: Sequence[Callable[[], Awaitable[None]]] = (),
+        stop_grace_seconds: float = 10.0,
     ) -> None:
         self.store = store
         self.crm = crm
@@ -53,6 +55,8 @@ class Engine:
         }
         self.scheduler = ServiceScheduler(runners, options.services, self.bus, tz=options.timezone)
         self._stopped = asyncio.Event()
+        self._closers = tuple(closers)
+        self.stop_grace_seconds = stop_grace_seconds
 
     # --- one pass ------------------------------------------------------------------------------
     async def run_once(self) -> bool:
@@ -72,11 +76,31 @@ class Engine:
     # --- long running --------------------------------------------------------------------------
     async def start(self) -> None:
         self._stopped.clear()
+        self.cycles.stopping.clear()
         self.scheduler.start()
         log.info("engine started: %s", ", ".join(s.name for s in self.services() if s.enabled))
 
     async def stop(self) -> None:
+        """Claim nothing new, let jobs in hand finish (up to the grace), then close the connections.
+
+        A job cut off by the grace keeps its lease until it expires and then runs again; the
+        requestid and the record link make that second run safe.
+        """
+        self.cycles.stopping.set()
+        running = [r.wait_idle() for r in self.scheduler.runners.values() if r.running]
+        if running:
+            try:
+                await asyncio.wait_for(asyncio.gather(*running), self.stop_grace_seconds)
+            except TimeoutError:
+                log.warning(
+                    "a cycle did not finish within %.0f s of stop; its jobs will run again", self.stop_grace_seconds
+                )
         await self.scheduler.shutdown()
+        for close in self._closers:
+            try:
+                await close()
+            except Exception as exc:
+                log.warning("closing a connection failed: %s", exc)
         self._stopped.set()
         log.info("engine stopped")
 

@@ -86,6 +86,11 @@ class ServiceRunner:
     def running(self) -> bool:
         return self._lock.locked()
 
+    async def wait_idle(self) -> None:
+        """Return once no cycle of this service is running."""
+        async with self._lock:
+            return
+
     async def run(self) -> CycleFinished | None:
         """Run the cycle; if one is running, ask it to run once more and return None at once."""
         if self._lock.locked():
