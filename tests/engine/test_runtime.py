@@ -86,5 +86,5 @@ def test_token_file_round_trip_is_private(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "sub" / "tokens.json").stat().st_mode) == 0o600
     assert set(json.loads((tmp_path / "sub" / "tokens.json").read_text())) == {"quickbooks:1", "quickbooks:2"}
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(TokenFileError, match="bad.json"):
+    with pytest.raises(TokenFileError, match=r"bad\.json"):
         FileTokenStore(tmp_path / "bad.json").load("x")
