@@ -20,7 +20,7 @@ from inolink_tui.domain.enums import LinkStatus, Source
 from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.engine.processor import Outcome, Processor
-from inolink_tui.store.base import JobStore
+from inolink_tui.store.base import JobStore, LeaseLostError
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,28 @@ class WorkerPool:
                 return
             for job in jobs:
                 self.active += 1
+                beat = asyncio.create_task(self._heartbeat(job.id, wname), name=f"heartbeat:{job.id}")
                 try:
                     counts.add(job.id, await self.processor.process(job, wname))
                 finally:
+                    beat.cancel()
                     self.active -= 1
+
+    async def _heartbeat(self, job_id: int, worker: str) -> None:
+        """Keep the lease alive while a slow job (throttled, retrying) is still being worked on.
+
+        Without it a job that outlives its lease would be claimed by a second worker.
+        """
+        interval = max(self.lease_seconds / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.store.heartbeat(job_id, worker, lease_seconds=self.lease_seconds, now=self.clock())
+            except LeaseLostError:
+                log.warning("job %s: lease lost while working on it", job_id)
+                return
+            except Exception as exc:  # a store hiccup must not kill the job in hand
+                log.warning("job %s: heartbeat failed: %s", job_id, exc)
 
     async def next_due(self) -> datetime | None:
         """The earliest next-attempt time among this pool's Queued jobs (None: nothing queued)."""

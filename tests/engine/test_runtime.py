@@ -88,3 +88,23 @@ def test_token_file_round_trip_is_private(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(TokenFileError, match=r"bad\.json"):
         FileTokenStore(tmp_path / "bad.json").load("x")
+
+
+@pytest.mark.timeout(20)
+async def test_a_slow_job_keeps_its_lease_with_heartbeats(world: World) -> None:
+    world.account("Slow But Steady")
+    original = world.qbo.create
+
+    async def slow_create(*args: object, **kwargs: object) -> dict[str, object]:
+        await asyncio.sleep(0.5)  # five lease lengths
+        return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    world.qbo.create = slow_create  # type: ignore[method-assign]
+    engine = world.rebuild(lease_seconds=0.1, workers=1)
+    pool = engine.cycles.crm_pool
+    task = asyncio.create_task(engine.run_once())
+    await asyncio.sleep(0.3)
+    assert await world.store.claim("intruder", lease_seconds=1, now=world.clock()) == []
+    await asyncio.wait_for(task, 10)
+    assert pool.lease_seconds == 0.1
+    assert len(world.qbo.active("Customer")) == 1
