@@ -100,6 +100,18 @@ async def stack(tmp_path: Path, records: int) -> AsyncIterator[Stack]:
             await store.close()
 
 
+def qbo_edit(s: Stack, entity: str, entity_id: str | None, **changes: Any) -> None:
+    """A QuickBooks user's edit, straight into the sandbox's state (bumps SyncToken and LastUpdatedTime)."""
+    current = s.qbo.get(entity, str(entity_id))
+    s.qbo.update(entity, {"Id": current["Id"], "SyncToken": current["SyncToken"], **changes})
+
+
+async def first_linked_account(s: Stack) -> LinkJob:
+    return next(
+        j for j in await s.jobs() if j.entity_type is EntityType.ACCOUNT and j.link_status is LinkStatus.SUCCESS
+    )
+
+
 def promoted_ids(s: Stack) -> dict[EntityType, set[str]]:
     from inolink_tui.domain.mapping.records import PRIMARY_KEY
 
