@@ -303,3 +303,14 @@ def test_find_key_line(loc: tuple[str | int, ...], line: int | None) -> None:
         "workers = 3\n"  # 8
     )
     assert find_key_line(text, loc) == line
+
+
+def test_bom_and_crlf_from_windows_editors_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf[sync]\r\nworkers = 2\r\n")
+    assert load_config(path, environ={}).settings.sync.workers == 2
+
+
+def test_low_priority_in_minutes_suggests_hours(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, "[services.low_priority]\ninterval_minutes = 60\n"))
+    assert "did you mean 'interval_hours'?" in message
