@@ -314,3 +314,10 @@ def test_bom_and_crlf_from_windows_editors_are_fine(tmp_path: Path) -> None:
 def test_low_priority_in_minutes_suggests_hours(tmp_path: Path) -> None:
     message = error_of(write(tmp_path, "[services.low_priority]\ninterval_minutes = 60\n"))
     assert "did you mean 'interval_hours'?" in message
+
+
+def test_smtp_host_without_recipients_is_an_error(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, '[alerts]\nsmtp_host = "smtp.example.com"\n'))
+    assert ": alerts.email_to: " in message and "nobody to mail" in message
+    ok = '[alerts]\nsmtp_host = "smtp.example.com"\nemail_from = "a@example.com"\nemail_to = ["b@example.com"]\n'
+    assert load_config(write(tmp_path, ok, "ok.toml"), environ={}).settings.alerts.email_enabled
