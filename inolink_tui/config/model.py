@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from abc import abstractmethod
 from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -226,7 +227,7 @@ def describe_days(days: tuple[Weekday, ...]) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CrmSettings(_Section):
@@ -346,10 +347,12 @@ class QuickBooksSettings(_Section):
 
 
 class _Window(_Section):
+    """When a service may run: its days and a daily window. Subclasses say how often within it."""
+
     enabled: bool = True
     days: Days = ALL_DAYS
     start: ClockTime = time(0, 0)
-    end: ClockTime = time(23, 59)
+    end: ClockTime = Field(default=time(23, 59), validate_default=True)
 
     @field_validator("end")
     @classmethod
@@ -368,8 +371,8 @@ class _Window(_Section):
         return [d.value for d in value]
 
     @property
-    def interval(self) -> timedelta:
-        raise NotImplementedError
+    @abstractmethod
+    def interval(self) -> timedelta: ...
 
     def describe(self) -> str:
         """One line for `config check` and the console's services panel."""

@@ -219,6 +219,7 @@ def test_bad_weekday(tmp_path: Path) -> None:
     ("body", "key", "fragment"),
     [
         ('[services.crm_to_quickbooks]\nstart = "17:00"\nend = "08:00"\n', "services.crm_to_quickbooks.end", "after"),
+        ('[services.crm_to_quickbooks]\nstart = "23:59"\n', "services.crm_to_quickbooks.end", "after"),
         ("[services.high_priority]\ninterval_minutes = 0\n", "services.high_priority.interval_minutes", "0"),
         ("[services.low_priority]\ninterval_hours = 8\n", "services.low_priority.interval_hours", "8"),
         ('[services.high_priority]\nstart = "25:00"\n', "services.high_priority.start", "25:00"),
