@@ -164,7 +164,19 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         resolved.append(ref)
     if created:
         add_changes(conn, created, "created", now_us)
+        _tally_new(conn, next_id, next_id + len(rows))
     return EnqueueResult(created=tuple(created), existing=tuple(existing))
+
+
+def _tally_new(conn: sqlite3.Connection, first_id: int, end_id: int) -> None:
+    """Count the jobs just inserted (ids first_id <= id < end_id) into job_tally in one statement."""
+    conn.execute(
+        "INSERT INTO job_tally(link_status, entity_type, source, inactive, n)"
+        " SELECT link_status, entity_type, source, inactive, count(*) FROM jobs WHERE id >= ? AND id < ?"
+        " GROUP BY 1, 2, 3, 4"
+        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        (first_id, end_id),
+    )
 
 
 def claim(

