@@ -165,6 +165,11 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
     if created:
         add_changes(conn, created, "created", now_us)
         _tally_new(conn, next_id, next_id + len(rows))
+        conn.execute(
+            "INSERT INTO jobs_fts(rowid, name_fold, error_fold, accounting_id)"
+            " SELECT id, name_fold, error_fold, accounting_id FROM jobs WHERE id >= ? AND id < ?",
+            (next_id, next_id + len(rows)),
+        )
     return EnqueueResult(created=tuple(created), existing=tuple(existing))
 
 
