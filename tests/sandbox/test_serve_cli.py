@@ -25,7 +25,8 @@ import pytest
 from inolink_tui.sandbox.app import dataverse_available
 
 pytestmark = pytest.mark.timeout(90)
-READY_SECONDS = 3.0
+READY_SECONDS = float(os.environ.get("INOLINK_SANDBOX_READY_SECONDS", "3.0"))
+"""The brief's bound; a heavily shared machine (load far above its cores) may need a larger one."""
 
 
 def _command() -> list[str]:
