@@ -194,7 +194,6 @@ def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
         catalog.accounts[name] = record["Id"]
     for name, days in (("Due on receipt", 0), ("Net 15", 15), ("Net 30", 30), ("Net 60", 60)):
         catalog.terms[name] = qbo.create("Term", {"Name": name, "DueDays": days})["Id"]
-    income = {"value": catalog.accounts["Services"]}
     for name, description in (
         ("Write-In", "Write-in product lines from CRM"),
         ("Discount", "Discounts from CRM documents"),
@@ -207,7 +206,6 @@ def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
             {"Name": name, "Type": "Service", "Description": description, "IncomeAccountRef": {"value": account}},
         )
         catalog.items[name] = record["Id"]
-    del income
     qbo.create("Vendor", {"DisplayName": "Norton Lumber and Building Materials", "CompanyName": "Norton Lumber"})
     qbo.create("Employee", {"GivenName": "Emily", "FamilyName": "Platt"})
     return catalog
