@@ -14,7 +14,6 @@ Matching rules, as on the real service (SQL Server underneath):
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -328,7 +327,9 @@ def _normal(kind: Kind | None, value: Any) -> Any:
             return datetime(value.year, value.month, value.day, tzinfo=UTC)
         return parse_datetime(str(value))
     if kind is not None and kind.numeric:
-        return Decimal(str(value))
+        # Stored money/decimals are floats; comparing a Decimal literal exactly with them would make
+        # `revenue eq 1.1` miss, so both sides compare as floats (ints stay ints).
+        return float(value) if isinstance(value, float | Decimal) else value
     return value
 
 
@@ -442,14 +443,17 @@ def compare_keys(a: list[Any], b: list[Any], directions: list[bool]) -> int:
 
 
 def ordered(table: Table, rows: list[Row], orderby: list[tuple[str, bool]]) -> list[Row]:
-    directions = [d for _, d in orderby]
-    keyed: list[tuple[list[Any], Row]] = [(sort_key_values(table, r, orderby), r) for r in rows]
+    """Rows in `$orderby` order then primary key: stable sorts from the last key to the first (nulls first)."""
+    result = sorted(rows, key=lambda r: str(r[table.primary_key]))
+    for key, descending in reversed(orderby):
+        kind = table.columns[key].kind
 
-    def compare(a: tuple[list[Any], Row], b: tuple[list[Any], Row]) -> int:
-        return compare_keys(a[0], b[0], directions)
+        def sort_key(row: Row, key: str = key, kind: Kind = kind) -> tuple[bool, Any]:
+            value = _normal(kind, row.get(key))
+            return (value is not None, value if value is not None else 0)
 
-    keyed.sort(key=functools.cmp_to_key(compare))
-    return [r for _, r in keyed]
+        result.sort(key=sort_key, reverse=descending)
+    return result
 
 
 def select_rows(state: DataverseState, table: Table, options: QueryOptions) -> list[Row]:
