@@ -264,6 +264,8 @@ async def test_duplicate_detection_only_when_asked(sb: Sandbox) -> None:
 async def test_missing_expired_and_wrong_audience_tokens_get_401_challenge(sb: Sandbox) -> None:
     response = await sb.client.get(f"{API}/accounts")
     assert response.status_code == 401
+    assert response.content == b""
+    assert response.headers["OData-Version"] == "4.0"
     challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith(f"Bearer authorization_uri=https://dv.test/{sb.entra.tenant_id}/oauth2/authorize")
     assert challenge.endswith(f"resource_id={ORG}/")

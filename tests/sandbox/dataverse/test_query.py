@@ -226,3 +226,22 @@ async def test_paging_survives_inserts_and_deletes_between_pages(sb: Sandbox) ->
 async def test_tampered_skiptoken_is_400(sb: Sandbox) -> None:
     response = await sb.get("contacts?$skiptoken=" + quote("<cookie nonsense/>"))
     assert response.status_code == 400
+
+
+async def test_number_bool_choice_and_lookup_filters(sb: Sandbox) -> None:
+    contact = await sb.create("contacts", {"lastname": "C"})
+    await sb.create(
+        "accounts",
+        {"name": "Money", "revenue": 1.1, "statecode": 1, "primarycontactid@odata.bind": f"/contacts({contact})"},
+    )
+    await sb.create("accounts", {"name": "Other", "revenue": 2})
+    assert await _names(sb, "$filter=revenue eq 1.1") == ["Money"]
+    assert await _names(sb, "$filter=revenue eq 2") == ["Other"]
+    assert await _names(sb, "$filter=statecode eq 1") == ["Money"]
+    assert await _names(sb, f"$filter=_primarycontactid_value eq {contact}") == ["Money"]
+    assert await _names(sb, "$filter=_primarycontactid_value eq null") == ["Other"]
+    sb.state.create_row("products", {"name": "P"})
+    response = await sb.get("products?$select=name&$filter=statecode eq 'x'")
+    assert response.status_code == 400
+    bad_guid = await sb.get("accounts?$filter=_primarycontactid_value eq 'not-a-guid'")
+    assert bad_guid.status_code == 400
