@@ -31,6 +31,7 @@ from inolink_tui.sandbox.dataverse.odata_filter import (
     Not,
     ParseError,
     Path,
+    QueryFunction,
     parse,
 )
 from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table
@@ -241,7 +242,55 @@ def compile_filter(state: DataverseState, table: Table, node: Node) -> Predicate
         return lambda row: not inner(row)
     if isinstance(node, Call):
         return _compile_call(state, table, node)
+    if isinstance(node, QueryFunction):
+        return _compile_query_function(table, node)
     return _compile_compare(state, table, node)
+
+
+def _compile_query_function(table: Table, node: QueryFunction) -> Predicate:
+    """In / NotIn / Between / NotBetween / Null / NotNull over one column, with the column's comparison rules."""
+    key = _known(table, node.property_name)
+    kind = table.columns[key].kind
+    column = _Bound(lambda row: row.get(key), kind)
+    for value in node.values:
+        literal = value
+        if kind.numeric and literal.edm == "Edm.String":  # PropertyValues may quote numbers: ["1","2"]
+            try:
+                literal = Literal(Decimal(str(literal.value)), "Edm.Decimal")
+            except ArithmeticError as exc:
+                raise errors.bad_request(
+                    f"'{value.value}' is not a valid value for '{key}'.", errors.URL_NOT_PARSED
+                ) from exc
+        _check_types("eq", column, _Bound(lambda _row: None, None, literal))
+    wanted = [_normal(kind, _coerce_literal(kind, v)) for v in node.values]
+    name = node.name
+
+    def predicate(row: Row) -> bool:
+        value = _normal(kind, row.get(key))
+        if name == "Null":
+            return bool(value is None)
+        if name == "NotNull":
+            return bool(value is not None)
+        if value is None:
+            return False
+        if name in ("In", "NotIn"):
+            return bool(value in wanted) == (name == "In")
+        low, high = wanted
+        try:
+            inside = bool(low <= value <= high)
+        except TypeError:
+            return False
+        return inside == (name == "Between")
+
+    return predicate
+
+
+def _coerce_literal(kind: Kind, literal: Literal) -> Any:
+    if kind.numeric and isinstance(literal.value, str):
+        return Decimal(literal.value)
+    if kind is Kind.DATETIME and isinstance(literal.value, str):
+        return parse_datetime(literal.value)
+    return literal.value
 
 
 def _bind(state: DataverseState, table: Table, operand: Literal | Path) -> _Bound:

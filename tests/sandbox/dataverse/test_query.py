@@ -245,3 +245,26 @@ async def test_number_bool_choice_and_lookup_filters(sb: Sandbox) -> None:
     assert response.status_code == 400
     bad_guid = await sb.get("accounts?$filter=_primarycontactid_value eq 'not-a-guid'")
     assert bad_guid.status_code == 400
+
+
+async def test_dataverse_query_functions(accounts: Sandbox) -> None:
+    fn = "Microsoft.Dynamics.CRM."
+    assert sorted(
+        await _names(accounts, f'$filter={fn}In(PropertyName=\'name\',PropertyValues=["contoso","FABRIKAM"])')
+    ) == [
+        "Contoso",
+        "Fabrikam",
+    ]
+    assert len(await _names(accounts, f"$filter={fn}NotIn(PropertyName='name',PropertyValues=[\"Contoso\"])")) == 4
+    assert sorted(
+        await _names(accounts, f'$filter={fn}Between(PropertyName=\'revenue\',PropertyValues=["100","200"])')
+    ) == [
+        "Contoso",
+        "O'Brien & Sons",
+    ]
+    assert await _names(accounts, f"$filter={fn}Null(PropertyName='revenue')") == ["100% Juice"]
+    assert len(await _names(accounts, f"$filter={fn}NotNull(PropertyName='revenue') and revenue gt 60")) == 3
+    unknown = await accounts.get(f"accounts?$filter={fn}LastXCenturies(PropertyName='createdon',PropertyValue=1)")
+    assert unknown.status_code == 400
+    bad = await accounts.get(f"accounts?$filter={fn}In(PropertyName='nope',PropertyValues=[\"x\"])")
+    assert "Could not find a property named 'nope'" in bad.text
