@@ -1,6 +1,7 @@
 """Simulated Dataverse Web API v9.2: the CRM tables InoLink syncs, OData queries, change tracking, $batch.
 
-See `schema.py` for the tables and columns, `query.py` for the `$filter` matching rules, `changes.py`
+See `schema.py` for the tables and columns, `query.py` for the `$filter` matching rules, `metadata.py` for
+`EntityDefinitions`, `changes.py`
 for delta links, `batch.py` for `$batch`, and `throttle.py` for service protection limits.
 """
 

@@ -268,3 +268,23 @@ async def test_dataverse_query_functions(accounts: Sandbox) -> None:
     assert unknown.status_code == 400
     bad = await accounts.get(f"accounts?$filter={fn}In(PropertyName='nope',PropertyValues=[\"x\"])")
     assert "Could not find a property named 'nope'" in bad.text
+
+
+async def test_entity_definitions_lookup_and_change_tracking_filter(sb: Sandbox) -> None:
+    one = await sb.get(
+        "EntityDefinitions(LogicalName='salesorder')?$select=EntitySetName,PrimaryIdAttribute,LogicalName"
+    )
+    assert one.status_code == 200
+    body = one.json()
+    assert (body["EntitySetName"], body["PrimaryIdAttribute"], body["LogicalName"]) == (
+        "salesorders",
+        "salesorderid",
+        "salesorder",
+    )
+    sb.state.set_change_tracking("quotes", False)
+    listed = (
+        await sb.get("EntityDefinitions?$select=SchemaName,LogicalName&$filter=ChangeTrackingEnabled eq true")
+    ).json()
+    names = {row["LogicalName"] for row in listed["value"]}
+    assert "account" in names and "ino_linkjob" in names and "quote" not in names
+    assert (await sb.get("EntityDefinitions(LogicalName='nope')")).status_code == 404
