@@ -205,7 +205,8 @@ def _get_row(state: DataverseState, table: Table, key: str | dict[str, Any], req
     conditional = none_match and none_match != "null" and not options.expand and not prefer.include_annotations
     if conditional and none_match and tag in [t.strip() for t in none_match.split(",")]:
         return DvResponse(304, {"ETag": tag})
-    return _entity_response(state, table, row, options, Annotations(prefer.include_annotations), 200, [])
+    applied = [f'odata.include-annotations="{prefer.include_annotations}"'] if prefer.include_annotations else []
+    return _entity_response(state, table, row, options, Annotations(prefer.include_annotations), 200, applied)
 
 
 def _entity_response(
