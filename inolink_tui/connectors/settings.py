@@ -1,0 +1,121 @@
+"""Plain settings the connectors need, so they never import the config package.
+
+The CLI maps the validated config onto these; tests build them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class RetrySettings:
+    """Exponential backoff with full jitter for 5xx, timeouts, connection errors and 429 without Retry-After."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 300.0
+    """A Retry-After longer than this is capped (a hostile or broken server must not park us for a day)."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < self.base_delay:
+            raise ValueError("delays must satisfy 0 <= base_delay <= max_delay")
+
+
+@dataclass(frozen=True, slots=True)
+class DataverseSettings:
+    url: str
+    """Org URL, e.g. https://contoso.crm.dynamics.com (the token's audience)."""
+    tenant: str
+    client_id: str
+    client_secret: str
+    authority: str | None = None
+    """Default https://login.microsoftonline.com/<tenant>."""
+    api_version: str = "9.2"
+    timeout_seconds: float = 30.0
+    requests_per_window: int = 6000
+    window_seconds: float = 300.0
+    max_concurrency: int = 52
+    page_size: int = 5000
+    retry: RetrySettings = RetrySettings()
+
+    def __post_init__(self) -> None:
+        _check_url("[crm] url", self.url)
+        _check_positive("[crm] timeout_seconds", self.timeout_seconds)
+        _check_positive("[crm] requests_per_5min", self.requests_per_window)
+        _check_positive("[crm] max_concurrency", self.max_concurrency)
+        if not 1 <= self.page_size <= 5000:
+            raise ValueError("page_size must be between 1 and 5000")
+
+    @property
+    def org_url(self) -> str:
+        return self.url.rstrip("/")
+
+    @property
+    def api_root(self) -> str:
+        return f"{self.org_url}/api/data/v{self.api_version}/"
+
+    @property
+    def scope(self) -> str:
+        return f"{self.org_url}/.default"
+
+    @property
+    def authority_url(self) -> str:
+        return (self.authority or f"https://login.microsoftonline.com/{self.tenant}").rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class QuickBooksSettings:
+    environment: str
+    """"sandbox", "production", or a discovery-document URL (how the local sandbox is reached)."""
+    client_id: str
+    client_secret: str
+    realm_id: str
+    redirect_uri: str = "http://127.0.0.1:8765/callback"
+    api_base_url: str | None = None
+    minor_version: int = 75
+    timeout_seconds: float = 30.0
+    requests_per_minute: int = 500
+    max_concurrency: int = 10
+    token_file: Path | None = None
+    retry: RetrySettings = RetrySettings()
+
+    def __post_init__(self) -> None:
+        _check_positive("[quickbooks] timeout_seconds", self.timeout_seconds)
+        _check_positive("[quickbooks] requests_per_minute", self.requests_per_minute)
+        _check_positive("[quickbooks] max_concurrency", self.max_concurrency)
+        if self.api_base_url is not None:
+            _check_url("[quickbooks] api_base_url", self.api_base_url)
+
+    @property
+    def base_url(self) -> str:
+        if self.api_base_url:
+            return self.api_base_url.rstrip("/")
+        if self.environment.lower() in ("production", "prod"):
+            return "https://quickbooks.api.intuit.com"
+        return "https://sandbox-quickbooks.api.intuit.com"
+
+    @property
+    def company_url(self) -> str:
+        return f"{self.base_url}/v3/company/{self.realm_id}"
+
+    @property
+    def token_key(self) -> str:
+        """Key of this company's tokens in the token store (shared with the sandbox's --write-config)."""
+        return f"quickbooks:{self.realm_id}"
+
+
+def _check_url(name: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an http(s) URL, got {value!r}")
+
+
+def _check_positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
