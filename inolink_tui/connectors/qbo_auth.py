@@ -193,6 +193,8 @@ class QuickBooksTokenProvider:
         self._unsaved: QuickBooksTokens | None = None
         self._dead_refresh_token: str | None = None
         self._last_store_check = 0.0
+        self._attempted: str | None = None
+        """The refresh token of the latest refresh attempt (the one Intuit refused, on invalid_grant)."""
         self.refresh_count = 0
 
     # --- what the console shows ---
@@ -322,6 +324,7 @@ class QuickBooksTokenProvider:
                     )
                 )
             client = self._call(self._auth_client, building=True)
+            self._attempted = current.refresh_token
             try:
                 self._call(lambda: client.refresh(refresh_token=current.refresh_token))
             except AuthClientError as exc:
@@ -387,7 +390,7 @@ class QuickBooksTokenProvider:
 
     def _mark_dead(self, exc: ReauthorizationRequired) -> None:
         first = self._dead_refresh_token is None
-        self._dead_refresh_token = self._tokens.refresh_token if self._tokens else ""
+        self._dead_refresh_token = self._attempted or (self._tokens.refresh_token if self._tokens else "")
         self._tokens = None
         self._last_store_check = time.monotonic()
         if first:
