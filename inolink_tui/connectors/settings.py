@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
+
+DEFAULT_REDIRECT_URI = "http://127.0.0.1:8765/callback"
+"""Where `auth quickbooks` listens when no redirect URI is configured (register it in the Intuit app)."""
 
 
 @dataclass(frozen=True, slots=True)
 class RetrySettings:
-    """Exponential backoff with full jitter for 5xx, timeouts, connection errors and 429 without Retry-After."""
+    """Exponential backoff with jitter for 5xx, timeouts, connection errors and 429 without Retry-After."""
 
     max_attempts: int = 5
     base_delay: float = 0.5
@@ -76,7 +80,7 @@ class QuickBooksSettings:
     client_id: str
     client_secret: str
     realm_id: str
-    redirect_uri: str = "http://127.0.0.1:8765/callback"
+    redirect_uri: str = "http://127.0.0.1:8765/callback"  # = DEFAULT_REDIRECT_URI
     api_base_url: str | None = None
     minor_version: int = 75
     timeout_seconds: float = 30.0
@@ -119,3 +123,81 @@ def _check_url(name: str, value: str) -> None:
 def _check_positive(name: str, value: float) -> None:
     if value <= 0:
         raise ValueError(f"{name} must be positive, got {value!r}")
+
+
+class _Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class CrmConfig(Protocol):
+    """The shape of the config's [crm] section (duck-typed: connectors do not import the config package)."""
+
+    url: str | None
+    tenant: str | None
+    client_id: str | None
+    client_secret: _Secret | None
+    authority: str | None
+    api_version: str
+    timeout_seconds: float
+    requests_per_5min: int
+    max_concurrency: int
+
+
+class QuickBooksConfig(Protocol):
+    """The shape of the config's [quickbooks] section."""
+
+    environment: str
+    client_id: str | None
+    client_secret: _Secret | None
+    realm_id: str | None
+    redirect_uri: str | None
+    api_base_url: str | None
+    minor_version: int
+    timeout_seconds: float
+    requests_per_minute: int
+    max_concurrency: int
+    token_file: Path
+
+
+class NotConfigured(ValueError):
+    """A section lacks what a connection needs; the message names the missing keys."""
+
+
+def _require(section: str, **values: object) -> None:
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise NotConfigured(f"[{section}] is missing {', '.join(missing)}")
+
+
+def dataverse_settings_from(crm: CrmConfig) -> DataverseSettings:
+    _require("crm", url=crm.url, tenant=crm.tenant, client_id=crm.client_id, client_secret=crm.client_secret)
+    assert crm.url and crm.tenant and crm.client_id and crm.client_secret
+    return DataverseSettings(
+        url=crm.url,
+        tenant=crm.tenant,
+        client_id=crm.client_id,
+        client_secret=crm.client_secret.get_secret_value(),
+        authority=crm.authority,
+        api_version=crm.api_version,
+        timeout_seconds=crm.timeout_seconds,
+        requests_per_window=crm.requests_per_5min,
+        max_concurrency=crm.max_concurrency,
+    )
+
+
+def quickbooks_settings_from(qbo: QuickBooksConfig) -> QuickBooksSettings:
+    _require("quickbooks", client_id=qbo.client_id, client_secret=qbo.client_secret, realm_id=qbo.realm_id)
+    assert qbo.client_id and qbo.client_secret and qbo.realm_id
+    return QuickBooksSettings(
+        environment=qbo.environment,
+        client_id=qbo.client_id,
+        client_secret=qbo.client_secret.get_secret_value(),
+        realm_id=qbo.realm_id,
+        redirect_uri=qbo.redirect_uri or DEFAULT_REDIRECT_URI,
+        api_base_url=qbo.api_base_url,
+        minor_version=qbo.minor_version,
+        timeout_seconds=qbo.timeout_seconds,
+        requests_per_minute=qbo.requests_per_minute,
+        max_concurrency=qbo.max_concurrency,
+        token_file=qbo.token_file,
+    )
