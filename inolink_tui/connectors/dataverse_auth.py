@@ -20,6 +20,7 @@ from inolink_tui.connectors.errors import AuthError, TransportError
 from inolink_tui.connectors.events import AuthProblem, AuthRestored, EventSink, emit
 from inolink_tui.connectors.msal_http import MsalHttpClient, is_local_http, msal_authority
 from inolink_tui.connectors.settings import DataverseSettings
+from inolink_tui.connectors.status import TokenStatus
 from inolink_tui.domain.errors import ErrorFacts, Service
 from inolink_tui.domain.jobs import utcnow
 
@@ -36,7 +37,7 @@ class DataverseTokenProvider:
         self._token: str | None = None
         self.expires_at: datetime | None = None
         """When the current access token expires (shown in the console and by `auth check`)."""
-        self._problem = False
+        self._problem: str | None = None
 
     def _build_app(self) -> Any:
         authority = self.settings.authority_url
@@ -80,16 +81,20 @@ class DataverseTokenProvider:
                 self._token = token
                 self.expires_at = utcnow() + timedelta(seconds=int(result.get("expires_in", 0)))
             if self._problem:
-                self._problem = False
+                self._problem: str | None = None
                 emit(self.events, AuthRestored(Service.DATAVERSE))
             return token
 
     def _fail(self, facts: ErrorFacts) -> AuthError:
         error = AuthError(facts)
-        if not self._problem:
-            self._problem = True
+        first = self._problem is None
+        self._problem = error.hint
+        if first:
             emit(self.events, AuthProblem(Service.DATAVERSE, error.hint, "check the [crm] settings"))
         return error
+
+    def status(self) -> TokenStatus:
+        return TokenStatus(Service.DATAVERSE, self.expires_at, None, False, self._problem)
 
     async def invalidate(self, token: str) -> None:
         async with self._lock:

@@ -34,6 +34,7 @@ from intuitlib.exceptions import AuthClientError
 from inolink_tui.connectors.errors import AuthError, ReauthorizationRequired, TransportError
 from inolink_tui.connectors.events import AuthProblem, AuthRestored, EventSink, emit
 from inolink_tui.connectors.settings import QuickBooksSettings
+from inolink_tui.connectors.status import TokenStatus
 from inolink_tui.domain.errors import REAUTHORIZE_QUICKBOOKS, ErrorFacts, Service
 from inolink_tui.domain.jobs import require_aware, utcnow
 
@@ -213,6 +214,15 @@ class QuickBooksTokenProvider:
     @property
     def needs_reauthorization(self) -> bool:
         return self._dead_refresh_token is not None
+
+    def status(self) -> TokenStatus:
+        return TokenStatus(
+            Service.QUICKBOOKS,
+            self.access_expires_at,
+            self.refresh_expires_at,
+            self.needs_reauthorization,
+            REAUTHORIZE_QUICKBOOKS if self.needs_reauthorization else None,
+        )
 
     # --- the intuit-oauth client, built lazily in a thread (its constructor fetches discovery) ---
     def _auth_client(self) -> Any:

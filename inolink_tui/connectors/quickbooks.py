@@ -21,6 +21,7 @@ from inolink_tui.connectors import requestid
 from inolink_tui.connectors.errors import ProtocolError, QuickBooksError
 from inolink_tui.connectors.events import EventSink
 from inolink_tui.connectors.limits import ApiLimiter, Clock
+from inolink_tui.connectors.qbo_auth import QuickBooksTokenProvider, TokenStorage
 from inolink_tui.connectors.qbo_query import IN_CHUNK, MAX_RESULTS, QboQuery, entity_name
 from inolink_tui.connectors.retry import Backoff
 from inolink_tui.connectors.settings import QuickBooksSettings
@@ -119,13 +120,22 @@ class QuickBooksClient:
         self,
         settings: QuickBooksSettings,
         *,
-        tokens: TokenSource,
+        tokens: TokenSource | None = None,
+        store: TokenStorage | None = None,
         http: httpx.AsyncClient | None = None,
         limiter: ApiLimiter | None = None,
         events: EventSink | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        """One client per realm: its limiter is the realm's budget, so share the client rather than make two.
+
+        Pass `tokens`, or a token `store` from which a `QuickBooksTokenProvider` is built.
+        """
+        if tokens is None:
+            if store is None:
+                raise ValueError("QuickBooksClient needs tokens or a token store")
+            tokens = QuickBooksTokenProvider(settings, store, events=events)
         self.settings = settings
         self.token_provider = tokens
         self._owns_http = http is None
@@ -138,7 +148,7 @@ class QuickBooksClient:
             client=self.http,
             limiter=self.limiter,
             backoff=Backoff(settings.retry, rng),
-            tokens=tokens,
+            tokens=self.token_provider,
             parse_error=parse_error,
             events=events,
         )
@@ -152,6 +162,9 @@ class QuickBooksClient:
     async def aclose(self) -> None:
         if self._owns_http:
             await self.http.aclose()
+        close = getattr(self.token_provider, "close", None)
+        if callable(close):
+            close()
 
     async def _call(
         self,
