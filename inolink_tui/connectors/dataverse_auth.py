@@ -80,8 +80,8 @@ class DataverseTokenProvider:
             if token != self._token:
                 self._token = token
                 self.expires_at = utcnow() + timedelta(seconds=int(result.get("expires_in", 0)))
-            if self._problem:
-                self._problem: str | None = None
+            if self._problem is not None:
+                self._problem = None
                 emit(self.events, AuthRestored(Service.DATAVERSE))
             return token
 
