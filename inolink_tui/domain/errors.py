@@ -205,7 +205,6 @@ TRANSPORT_CODES = frozenset({"timeout", "connection"})
 _MISSING_PATTERNS = (
     re.compile(r"\b(?:Entity\s+)?'?(\w+)'?\s+With Id\s*=\s*([\w-]+)", re.IGNORECASE),
     re.compile(r"\b([A-Z]\w*Ref)\b"),
-    re.compile(r"\b(account|customer|item|vendor|employee|invoice|estimate|transaction)s?\b", re.IGNORECASE),
 )
 
 
@@ -236,7 +235,7 @@ def _missing_object(facts: ErrorFacts) -> str:
         found = pattern.search(text)
         if found:
             return " ".join(g for g in found.groups() if g)
-    return "A record it refers to"
+    return "A record it refers to (an account, customer, item, vendor or employee)"
 
 
 class _Fallback(dict[str, str]):
