@@ -36,6 +36,19 @@ def client_for(handle: Any, store: MemoryTokenStore, events: list[object] | None
     return QuickBooksClient(settings, store=store, events=sink, rng=rng())
 
 
+class GateWatch(list[object]):
+    """Collects events, noting when each Throttled arrives: it is emitted the moment the gate closes."""
+
+    def __init__(self, closed_at: list[float]) -> None:
+        super().__init__()
+        self.closed_at = closed_at
+
+    def append(self, event: object) -> None:
+        if isinstance(event, Throttled):
+            self.closed_at.append(time.monotonic())
+        super().append(event)
+
+
 def unique(prefix: str) -> str:
     return f"{prefix} {uuid.uuid4().hex[:8]}"
 
@@ -98,21 +111,16 @@ async def test_hostile_display_names_round_trip_through_in_lookups() -> None:
 async def test_429_storm_sends_nothing_inside_the_retry_after_window() -> None:
     async with sandbox() as handle:
         await control(handle, "/_sandbox/qbo/limits", {"retry_after": True})
-        events: list[object] = []
         sent: list[float] = []
         throttled_at: list[float] = []
+        events = GateWatch(throttled_at)
 
         async def on_request(request: httpx.Request) -> None:
             sent.append(time.monotonic())
 
-        async def on_response(response: httpx.Response) -> None:
-            if response.status_code == 429:
-                throttled_at.append(time.monotonic())
-
         async with client_for(handle, seeded_store(handle), events) as client:
             await client.company_info()  # tokens first
             client.http.event_hooks["request"].append(on_request)
-            client.http.event_hooks["response"].append(on_response)
             await control(
                 handle,
                 "/_sandbox/faults",
@@ -122,6 +130,8 @@ async def test_429_storm_sends_nothing_inside_the_retry_after_window() -> None:
             later = await client.query(QboQuery("Customer").text())  # sequential, after the storm
         assert len(results) == 8 and later is not None
         assert len(throttled_at) == 3, "the fault rule should have throttled three requests"
+        # Requests already past the gate when a 429 arrives cannot be recalled; from the moment the
+        # client knows (the gate closes), nothing may leave until Retry-After has passed.
         for received in throttled_at:
             inside = [t for t in sent if received < t < received + 1.0]
             assert not inside, f"{len(inside)} requests sent inside a Retry-After window"
