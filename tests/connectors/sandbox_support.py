@@ -26,7 +26,7 @@ async def sandbox(**options: Any) -> AsyncIterator[Any]:
     from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    options.setdefault("records", 40)
+    options.setdefault("records", 12)
     async with run_sandbox(SandboxOptions(**options)) as handle:
         yield handle
 
