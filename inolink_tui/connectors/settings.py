@@ -132,31 +132,69 @@ class _Secret(Protocol):
 class CrmConfig(Protocol):
     """The shape of the config's [crm] section (duck-typed: connectors do not import the config package)."""
 
-    url: str | None
-    tenant: str | None
-    client_id: str | None
-    client_secret: _Secret | None
-    authority: str | None
-    api_version: str
-    timeout_seconds: float
-    requests_per_5min: int
-    max_concurrency: int
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def tenant(self) -> str | None: ...
+
+    @property
+    def client_id(self) -> str | None: ...
+
+    @property
+    def client_secret(self) -> _Secret | None: ...
+
+    @property
+    def authority(self) -> str | None: ...
+
+    @property
+    def api_version(self) -> str: ...
+
+    @property
+    def timeout_seconds(self) -> float: ...
+
+    @property
+    def requests_per_5min(self) -> int: ...
+
+    @property
+    def max_concurrency(self) -> int: ...
 
 
 class QuickBooksConfig(Protocol):
     """The shape of the config's [quickbooks] section."""
 
-    environment: str
-    client_id: str | None
-    client_secret: _Secret | None
-    realm_id: str | None
-    redirect_uri: str | None
-    api_base_url: str | None
-    minor_version: int
-    timeout_seconds: float
-    requests_per_minute: int
-    max_concurrency: int
-    token_file: Path
+    @property
+    def environment(self) -> str: ...
+
+    @property
+    def client_id(self) -> str | None: ...
+
+    @property
+    def client_secret(self) -> _Secret | None: ...
+
+    @property
+    def realm_id(self) -> str | None: ...
+
+    @property
+    def redirect_uri(self) -> str | None: ...
+
+    @property
+    def api_base_url(self) -> str | None: ...
+
+    @property
+    def minor_version(self) -> int: ...
+
+    @property
+    def timeout_seconds(self) -> float: ...
+
+    @property
+    def requests_per_minute(self) -> int: ...
+
+    @property
+    def max_concurrency(self) -> int: ...
+
+    @property
+    def token_file(self) -> Path: ...
 
 
 class NotConfigured(ValueError):
