@@ -37,6 +37,7 @@ from inolink_tui.connectors.settings import QuickBooksSettings
 from inolink_tui.connectors.status import TokenStatus
 from inolink_tui.domain.errors import REAUTHORIZE_QUICKBOOKS, ErrorFacts, Service
 from inolink_tui.domain.jobs import require_aware, utcnow
+from inolink_tui.store.base import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,9 @@ def _file_lock(token_file: Path | None) -> Iterator[None]:
         yield
         return
     token_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lock_path = token_file.with_name(token_file.name + ".lock")
+    # Not the token store's own "<file>.lock": flock locks of two descriptors on one file conflict even
+    # within a process, and the store takes its lock inside ours.
+    lock_path = token_file.with_name(token_file.name + ".refresh-lock")
     with open(lock_path, "a+") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
@@ -243,7 +246,12 @@ class QuickBooksTokenProvider:
 
     # --- store access ---
     def _load(self) -> QuickBooksTokens | None:
-        data = self.store.load(self.settings.token_key)
+        try:
+            data = self.store.load(self.settings.token_key)
+        except (OSError, StoreError) as exc:
+            raise AuthError(
+                ErrorFacts(Service.QUICKBOOKS, None, "token_store", f"cannot read the QuickBooks tokens: {exc}")
+            ) from exc
         return QuickBooksTokens.from_json(data, self.settings.realm_id) if data else None
 
     def _save(self, tokens: QuickBooksTokens) -> None:
@@ -346,7 +354,7 @@ class QuickBooksTokenProvider:
             self.refresh_count += 1
             try:
                 self._save(new)
-            except OSError as exc:
+            except (OSError, StoreError) as exc:
                 self._unsaved = new
                 raise AuthError(
                     ErrorFacts(
@@ -370,7 +378,7 @@ class QuickBooksTokenProvider:
     def _save_or_raise(self, tokens: QuickBooksTokens) -> None:
         try:
             self._save(tokens)
-        except OSError as exc:
+        except (OSError, StoreError) as exc:
             raise AuthError(
                 ErrorFacts(Service.QUICKBOOKS, None, "token_store", f"could not save the QuickBooks tokens: {exc}")
             ) from exc
