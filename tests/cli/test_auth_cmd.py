@@ -6,12 +6,12 @@ import asyncio
 import importlib.util
 import json
 import os
-import select
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -107,17 +107,32 @@ async def test_auth_check_exits_2_naming_what_failed(tmp_path: Path) -> None:
 
 
 def _read_line(proc: subprocess.Popen[str], needle: str, timeout: float = 20) -> str:
-    assert proc.stdout is not None
+    """Next stdout line containing `needle` (a thread reads, so buffered lines are never missed)."""
+    lines: queue.Queue[str] = _LINES.setdefault(id(proc), _start_reader(proc))
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if ready:
-            line = proc.stdout.readline()
-            if needle in line:
-                return line
-            if not line and proc.poll() is not None:
-                break
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if needle in line:
+            return line
     raise AssertionError(f"no line with {needle!r} from {proc.args}")
+
+
+_LINES: dict[int, queue.Queue[str]] = {}
+
+
+def _start_reader(proc: subprocess.Popen[str]) -> queue.Queue[str]:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
 
 
 def _cli(*args: str, **kw: Any) -> subprocess.Popen[str]:
@@ -152,53 +167,63 @@ def test_done_criterion_serve_write_config_then_auth_check(tmp_path: Path) -> No
 
 
 @needs_all
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(60)
 @pytest.mark.parametrize("mode", ["paste", "listen"])
-def test_auth_quickbooks_end_to_end(tmp_path: Path, mode: str) -> None:
-    config = tmp_path / "s.toml"
-    server = _cli(
-        "sandbox", "serve", "--port", "0", "--records", "12", "--write-config", str(config), stderr=subprocess.DEVNULL
-    )
-    try:
-        info = json.loads(_read_line(server, "crm_url"))
+async def test_auth_quickbooks_saves_new_tokens(tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import urlencode
+
+    from inolink_tui.sandbox.options import SandboxOptions
+    from inolink_tui.sandbox.server import run_sandbox
+
+    monkeypatch.setattr("inolink_tui.cli.auth_cmd.secrets.token_urlsafe", lambda n: "fixed-state")
+    async with run_sandbox(SandboxOptions(records=12)) as handle:
+        info = handle.info()
         redirect = f"http://127.0.0.1:{_free_port()}/callback"
-        document = tomllib.loads(config.read_text())
-        document["quickbooks"]["redirect_uri"] = redirect
-        config.write_bytes(tomli_w.dumps(document).encode())
-        before = json.loads((tmp_path / "tokens.json").read_text())
-        args = ["--config", str(config), "auth", "quickbooks", "--timeout", "30"]
-        if mode == "paste":
-            args.append("--no-listen")
-        login = _cli(*args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            url = _read_line(login, "connect/oauth2").strip()
-            assert "state=" in url and url.startswith(info["qbo_base_url"])
-            if mode == "paste":
-                answer = httpx.get(url, follow_redirects=False, timeout=10)
-                assert answer.status_code in (302, 303, 307)
-                assert login.stdin is not None
-                login.stdin.write(answer.headers["Location"] + "\n")
-                login.stdin.flush()
-            else:
-                _read_line(login, "Waiting for the redirect")
-                page = httpx.get(url, follow_redirects=True, timeout=10)
-                assert "QuickBooks is connected" in page.text
-            out, err = login.communicate(timeout=30)
-        finally:
-            if login.poll() is None:
-                login.kill()
-        assert login.returncode == 0, out + err
-        assert "Saved the QuickBooks tokens" in out and str(tmp_path / "tokens.json") in out
-        after = json.loads((tmp_path / "tokens.json").read_text())
+        config = _write_config(handle, tmp_path, redirect_uri=redirect)
         key = f"quickbooks:{info['realm_id']}"
-        assert after[key]["refresh_token"] != before[key]["refresh_token"]
-        check = subprocess.run(
-            [sys.executable, "-m", "inolink_tui", "--config", str(config), "auth", "check"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert check.returncode == 0, check.stdout + check.stderr
-    finally:
-        server.terminate()
-        server.wait(10)
+        before = json.loads((tmp_path / "tokens.json").read_text())[key]
+        query = {
+            "client_id": info["qbo_client_id"],
+            "response_type": "code",
+            "scope": "com.intuit.quickbooks.accounting",
+            "redirect_uri": redirect,
+            "state": "fixed-state",
+        }
+        authorize = f"{handle.base_url}/connect/oauth2?{urlencode(query)}"
+        args = ["--config", str(config), "auth", "quickbooks", "--timeout", "20"]
+        async with httpx.AsyncClient(timeout=10) as browser:
+            if mode == "paste":
+                answer = await browser.get(authorize)
+                assert answer.status_code in (302, 303, 307)
+                result = await _invoke(*args, "--no-listen", stdin=answer.headers["Location"] + "\n")
+            else:
+                command = asyncio.create_task(_invoke(*args, stdin=""))
+                for _ in range(200):  # the listener comes up once the URL is printed
+                    try:
+                        page = await browser.get(authorize, follow_redirects=True)
+                        break
+                    except httpx.ConnectError:
+                        await asyncio.sleep(0.05)
+                assert "QuickBooks is connected" in page.text
+                result = await command
+        assert result.exit_code == 0, result.output
+        assert "/connect/oauth2?" in result.output and "state=fixed-state" in result.output
+        assert "Saved the QuickBooks tokens" in result.output and str(tmp_path / "tokens.json") in result.output
+        after = json.loads((tmp_path / "tokens.json").read_text())[key]
+        assert after["refresh_token"] != before["refresh_token"]
+        check = await _invoke("--config", str(config), "auth", "check")
+        assert check.exit_code == 0, check.output
+
+
+@needs_all
+@pytest.mark.timeout(60)
+async def test_auth_quickbooks_refuses_a_forged_redirect(tmp_path: Path) -> None:
+    from inolink_tui.sandbox.options import SandboxOptions
+    from inolink_tui.sandbox.server import run_sandbox
+
+    async with run_sandbox(SandboxOptions(records=12)) as handle:
+        config = _write_config(handle, tmp_path)
+        forged = "http://localhost:8765/callback?code=stolen&state=not-yours&realmId=1"
+        result = await _invoke("--config", str(config), "auth", "quickbooks", "--no-listen", stdin=forged + "\n")
+        assert result.exit_code == 2
+        assert "state in that URL does not match" in result.output
