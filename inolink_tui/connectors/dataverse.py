@@ -14,7 +14,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -64,6 +64,18 @@ class Changes:
     upserted: list[dict[str, Any]]
     deleted: list[str]
     delta_link: str
+    full: bool = False
+    """True when this is a complete set (first call, or a resync after the old link expired)."""
+
+
+DELTA_EXPIRED_CODES = frozenset({"0x80044352"})
+
+
+def is_delta_expired(error: DataverseError) -> bool:
+    """The change-tracking token is too old: only a full resync helps (the real code is undocumented)."""
+    return error.status in (400, 410) and (
+        (error.code or "").lower() in DELTA_EXPIRED_CODES or "version stamp" in error.message.lower()
+    )
 
 
 @dataclass(slots=True)
@@ -262,9 +274,16 @@ class DataverseClient:
         row = _json(response) if response.status_code == 200 and response.content else None
         return WriteResult(_entity_id(response) or record_id, row, False, response.headers.get("ETag"))
 
-    async def upsert(self, entity_set: str, record_id: str, body: Mapping[str, Any]) -> WriteResult:
-        """PATCH without If-Match: creates the row with this id or updates it (safe to replay)."""
+    async def upsert(
+        self, entity_set: str, record_id: str, body: Mapping[str, Any], *, create_only: bool = False
+    ) -> WriteResult:
+        """PATCH without If-Match: creates the row with this id or updates it (safe to replay).
+
+        `create_only` sends `If-None-Match: *`: an existing row is refused with 412 0x80040237 (duplicate).
+        """
         headers = {"Content-Type": "application/json", "Prefer": "return=representation"}
+        if create_only:
+            headers["If-None-Match"] = "*"
         response = await self._send("PATCH", record_path(entity_set, record_id), headers=headers, json_body=dict(body))
         row = _json(response) if response.content else None
         created = response.status_code == 201 if response.status_code in (200, 201) else None
@@ -302,13 +321,30 @@ class DataverseClient:
 
     # --- change tracking ---
     async def track_changes(
-        self, entity_set: str, *, select: list[str] | None = None, delta_link: str | None = None
+        self,
+        entity_set: str,
+        *,
+        select: list[str] | None = None,
+        delta_link: str | None = None,
+        resync_on_expiry: bool = True,
     ) -> Changes:
         """First call (no link): every row plus a delta link. Later calls: what changed since, and the next link.
 
-        Keep the returned `delta_link` (e.g. in the store's cursors); an expired one raises and the
-        caller starts again without a link (a full resync).
+        Keep the returned `delta_link` (e.g. in the store's cursors). When the link has expired the
+        answer is a full resync (`full=True`; deletions in between cannot be reported), unless
+        `resync_on_expiry` is False, in which case the `DataverseError` is raised.
         """
+        if delta_link:
+            try:
+                return await self._track(entity_set, select, delta_link)
+            except DataverseError as exc:
+                if not resync_on_expiry or not is_delta_expired(exc):
+                    raise
+                log.warning("%s: change-tracking link expired; resynchronising in full", entity_set)
+                select = select or _select_of(delta_link)
+        return await self._track(entity_set, select, None)
+
+    async def _track(self, entity_set: str, select: list[str] | None, delta_link: str | None) -> Changes:
         headers = {"Prefer": f"odata.track-changes,odata.maxpagesize={self.settings.page_size}"}
         url: str | None
         params: dict[str, str] | None = None
@@ -332,7 +368,7 @@ class DataverseClient:
                 else:
                     upserted.append(row)
             if "@odata.deltaLink" in body:
-                return Changes(upserted, deleted, str(body["@odata.deltaLink"]))
+                return Changes(upserted, deleted, str(body["@odata.deltaLink"]), full=delta_link is None)
             url = body.get("@odata.nextLink")
         raise ProtocolError(ErrorFacts(Service.DATAVERSE, 200, "no_delta_link", "change tracking gave no delta link"))
 
@@ -392,6 +428,11 @@ def _primary_key(entity_set: str, row: Mapping[str, Any]) -> str | None:
     singular = entity_set[:-1] if entity_set.endswith("s") else entity_set
     value = row.get(f"{singular}id")
     return str(value) if value else None
+
+
+def _select_of(link: str) -> list[str] | None:
+    values = parse_qs(urlsplit(link).query).get("$select")
+    return [v for v in values[0].split(",") if v] if values else None
 
 
 def _check_same_origin(link: str, org_url: str) -> None:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 BASE_HEADERS = {"Accept": "application/json"}
 STALE_OBJECT = "5010"
 MAX_BATCH = 30
+MAX_BATCH_REQUESTID = 36
+MAX_BID = 10
 MAX_QUERY_PAGES = 10_000
 
 
@@ -325,6 +327,10 @@ class QuickBooksClient:
         bids = [str(item.get("bId", "")) for item in items]
         if any(not b for b in bids) or len(set(bids)) != len(bids):
             raise ValueError("every batch item needs a unique bId")
+        if request_id is not None and (len(request_id) > MAX_BATCH_REQUESTID or any(len(b) > MAX_BID for b in bids)):
+            raise ValueError(
+                f"with a requestid, a batch's id is at most {MAX_BATCH_REQUESTID} characters and each bId {MAX_BID}"
+            )
         params = {"requestid": requestid.check(request_id)} if request_id else None
         answer = await self._call(
             "POST", "batch", params=params, json_body={"BatchItemRequest": items}, content_type="application/json"

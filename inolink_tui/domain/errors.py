@@ -191,6 +191,8 @@ RULES: tuple[_Rule, ...] = (
     _Rule(_DV, None, "aadsts90002", _A, False, "The Entra ID tenant was not found: check [crm] tenant"),
     _Rule(_DV, None, "aadsts700016", _A, False, "The CRM client id is unknown in this tenant: check [crm] client_id"),
     _Rule(_DV, None, "invalid_client", _A, False, "Entra ID refused the CRM client credentials: check [crm] settings"),
+    _Rule(_DV, None, "0x80044352", _V, False, "The CRM change-tracking link expired: a full resync is needed"),
+    _Rule(_DV, None, "0x80044351", _V, False, "Change tracking is not enabled for this CRM table: enable it"),
     _Rule(_DV, None, "0x8004418a", _V, False, "The request to CRM is too large"),
     _Rule(_DV, None, "0x80040265", _V, False, "A CRM plug-in refused the change: {message}"),
     _Rule(_DV, 413, None, _V, False, "The request to CRM is too large"),

@@ -203,6 +203,8 @@ async def test_batch_correlates_by_bid(clock: FakeClock, tokens: StaticTokens) -
             await client.batch(items * 16)
         with pytest.raises(ValueError):
             await client.batch([items[0], items[0]])
+        with pytest.raises(ValueError, match="bId 10"):
+            await client.batch([{"bId": "b" * 11, "Query": "select * from Item"}], request_id="r")
     assert [r.bid for r in results] == ["b1", "b2"]
     assert results[0].body == {"Id": "5"} and results[0].error is None
     assert results[1].error is not None and results[1].error.error_class is ErrorClass.DUPLICATE

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from inolink_tui.connectors import odata
-from inolink_tui.connectors.dataverse import DataverseClient, part_error
+from inolink_tui.connectors.dataverse import DataverseClient, is_delta_expired, part_error
 from inolink_tui.connectors.dataverse_batch import BatchOperation
 from inolink_tui.connectors.errors import AuthError, DataverseError
 from inolink_tui.connectors.events import AuthProblem, Throttled
@@ -139,6 +139,9 @@ async def test_writes_update_only_upsert_and_concurrency() -> None:
         assert upserted.created is True
         again = await client.upsert("accounts", missing, {"name": "updated by upsert"})
         assert again.created is False
+        with pytest.raises(DataverseError) as duplicate:
+            await client.upsert("accounts", missing, {"name": "must not replace"}, create_only=True)
+        assert duplicate.value.status == 412 and duplicate.value.error_class is ErrorClass.DUPLICATE
         assert (await client.get("accounts", missing, select=["name"]))["name"] == "updated by upsert"
         created = await client.create("accounts", {"name": unique("Conc"), "creditlimit": 10})
         assert created.id
@@ -169,7 +172,19 @@ async def test_change_tracking_keeps_the_delta_link() -> None:
         assert created.id in {r["accountid"] for r in second.upserted}
         assert doomed in second.deleted
         third = await client.track_changes("accounts", delta_link=second.delta_link)
-        assert third.upserted == [] and third.deleted == []
+        assert third.upserted == [] and third.deleted == [] and not third.full
+
+
+async def test_an_expired_delta_link_falls_back_to_a_full_resync() -> None:
+    async with sandbox() as handle, client_for(handle) as client:
+        first = await client.track_changes("accounts", select=["name"])
+        await control(handle, "/_sandbox/clock/advance", {"seconds": 31 * 86400})
+        with pytest.raises(DataverseError) as expired:
+            await client.track_changes("accounts", delta_link=first.delta_link, resync_on_expiry=False)
+        assert is_delta_expired(expired.value)
+        resync = await client.track_changes("accounts", delta_link=first.delta_link)
+        assert resync.full and len(resync.upserted) == len(first.upserted)
+        assert set(resync.upserted[0]) <= {"@odata.etag", "name", "accountid"}  # the link's $select is kept
 
 
 async def test_batch_changeset_is_atomic() -> None:
