@@ -427,7 +427,7 @@ def _seed_crm(
             "lastname": f"{last}{'' if index < len(_LAST) else f' {index}'}",
             "emailaddress1": f"{first.lower()}.{last.lower()}{index}@mail.example",
             "telephone1": f"(415) 555-{rng.randint(1000, 9999)}",
-            "parentcustomerid_account@odata.bind": f"/accounts({rng.choice(account_ids)})",
+            **({"parentcustomerid_account@odata.bind": f"/accounts({rng.choice(account_ids)})"} if account_ids else {}),
             **link_columns(plan, None),
         }
         dv.create_row("contacts", row)
@@ -450,7 +450,7 @@ def _seed_crm(
         ("salesorders", "salesorderdetails", "ordernumber", "_salesorderid_value"),
         ("invoices", "invoicedetails", "invoicenumber", "_invoiceid_value"),
     ):
-        for index in range(transactions):
+        for index in range(transactions if account_ids and product_ids else 0):
             plan = rng.choice(("not_linked", "promoted_new", "promoted_new"))
             lines = [(rng.choice(list(product_ids)), rng.randint(1, 4)) for _ in range(rng.randint(1, 4))]
             total = sum((prices[p] * q for p, q in lines), Decimal("0.00"))
