@@ -339,8 +339,9 @@ class AlertManager:
         """At most one alert per type per interval; returns the alert to send, or None if held back."""
         if self.settings.digest and alert.type is not AlertType.DIGEST:
             self._digest_items.append(alert)
+        now = self._clock()
         last = self._last_sent.get(alert.type)
-        if last is not None and alert.at - last < self.min_interval:
+        if last is not None and now - last < self.min_interval:
             self._held[alert.type] += 1
             log.info(
                 "alert held back: %s",
@@ -348,7 +349,7 @@ class AlertManager:
                 extra={"event": "alert_held", "fields": {"type": alert.type.value}},
             )
             return None
-        self._last_sent[alert.type] = alert.at
+        self._last_sent[alert.type] = now
         held = self._held.pop(alert.type, 0)
         return Alert(alert.type, alert.title, alert.text, at=alert.at, held_back=held) if held else alert
 
