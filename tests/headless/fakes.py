@@ -155,7 +155,10 @@ class FakeEngine:
         return self.run_once_result
 
     def services(self) -> Sequence[ServiceInfo]:
-        return [ServiceInfo("high_priority", True, self.interval), ServiceInfo("low_priority", False, timedelta(days=1))]
+        return [
+            ServiceInfo("high_priority", True, self.interval),
+            ServiceInfo("low_priority", False, timedelta(days=1)),
+        ]
 
     def connections(self) -> Sequence[ConnectionHealth]:
         return self.health

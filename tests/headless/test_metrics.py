@@ -108,6 +108,9 @@ def test_each_metrics_instance_has_its_own_registry() -> None:
     a, b = Metrics(), Metrics()
     a.observe(job_event(1, LinkStatus.SUCCESS))
     assert a.registry is not b.registry
-    assert b.registry.get_sample_value(
-        "inolink_jobs_processed_total", {"entity_type": "Account", "source": "CRM", "link_status": "Success"}
-    ) is None
+    assert (
+        b.registry.get_sample_value(
+            "inolink_jobs_processed_total", {"entity_type": "Account", "source": "CRM", "link_status": "Success"}
+        )
+        is None
+    )
