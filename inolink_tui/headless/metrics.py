@@ -68,9 +68,9 @@ class _SnapshotCollector(Collector):
             labels=["service", "token"],
         )
         for c in snap.connections:
-            requests.add_metric([c.service], c.requests)
-            throttled.add_metric([c.service], c.throttled)
-            retries.add_metric([c.service], c.retries)
+            for family, value in ((requests, c.requests), (throttled, c.throttled), (retries, c.retries)):
+                if value is not None:
+                    family.add_metric([c.service], value)
             for token, at in (("access", c.access_expires_at), ("refresh", c.refresh_expires_at)):
                 if at is not None:
                     expiry.add_metric([c.service, token], at.timestamp())

@@ -57,10 +57,11 @@ class ConnectionHealth:
     """"crm" or "quickbooks"."""
     access_expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
-    requests: int = 0
-    throttled: int = 0
+    requests: int | None = None
+    """Cumulative counts since the process started; None when the connector does not keep them."""
+    throttled: int | None = None
     """Responses with status 429."""
-    retries: int = 0
+    retries: int | None = None
 
 
 class EnginePort(Protocol):
