@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.headless.ports import DaemonStore, HeadlessEvent, ServiceInfo
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,10 @@ class WebhookSender:
         return {"text": f"*inolink-tui: {alert.title}*\n{alert.body()}"}
 
     async def send(self, alert: Alert) -> None:
+        # Imported here: httpx costs about a second of start-up on a busy host, and most daemons
+        # never send an alert.
+        import httpx
+
         if self._client is not None:
             response = await self._client.post(self.url, json=self.payload(alert), timeout=self._timeout)
         else:
