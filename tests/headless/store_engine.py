@@ -91,7 +91,7 @@ class StoreEngine:
 
     async def stop(self) -> None:
         self._stopping.set()
-        done, pending = await asyncio.wait(self._tasks, timeout=5) if self._tasks else (set(), set())
+        _done, pending = await asyncio.wait(self._tasks, timeout=5) if self._tasks else (set(), set())
         for task in pending:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
