@@ -118,6 +118,14 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
         log_event(log, "config_error", f"[alerts]: {exc}", logging.ERROR)
         return EXIT_CONFIG
     configure_logging(options.log_format, collect_secrets(settings, alerts_settings))
+    if options.read_only:
+        log_event(
+            log,
+            "config_error",
+            "--read-only cannot run the engine (processing jobs changes them); open the console to watch instead",
+            logging.ERROR,
+        )
+        return EXIT_CONFIG
     log_event(
         log,
         "starting",

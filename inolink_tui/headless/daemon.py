@@ -43,6 +43,8 @@ EXIT_LEASE_HELD = 3
 """Another process holds the scheduler lease on this database (or took it over while we ran)."""
 
 KNOWN_ERRORS_CURSOR = "headless:known-error-types"
+SERVICES_CURSOR = "engine:services"
+"""Where an attached console reads the services' state (paused, running, last and next run)."""
 
 
 def default_holder() -> str:
@@ -61,6 +63,8 @@ class DaemonOptions:
     """Seconds between store recounts (metrics), stale-queue checks and digest checks."""
     request_poll: float = 0.5
     """Seconds between looks at the console's control requests (sync-now, pause, resume)."""
+    services_poll: float = 2.0
+    """Seconds between checks of the services' state, written to the store when it changed."""
     metrics_port: int | None = None
     metrics_addr: str = "0.0.0.0"
 
@@ -214,6 +218,7 @@ class Daemon:
             self._spawn(self._refresh_loop(), "refresh")
         if service:
             self._spawn(self._serve_requests(), "requests")
+            self._spawn(self._publish_services(), "services")
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:
         async def guarded() -> None:
@@ -286,6 +291,19 @@ class Daemon:
             for request in requests:
                 await self._apply(request)
 
+    async def _publish_services(self) -> None:
+        """Keep the services' state in the store so a console attached from another process shows it."""
+        last = ""
+        while True:
+            doc = json.dumps([s.as_json() for s in self.engine.services()])
+            if doc != last:
+                try:
+                    await self.store.set_cursor(SERVICES_CURSOR, doc)
+                    last = doc
+                except StoreError as exc:
+                    log_event(log, "services_publish_failed", f"could not write service state: {exc}", logging.WARNING)
+            await asyncio.sleep(self.options.services_poll)
+
     async def _apply(self, request: ControlRequest) -> None:
         service = request.args.get("service")
         service = str(service) if service else None
@@ -309,20 +327,18 @@ class Daemon:
 
     # --- known error types (alerts) --------------------------------------------------------
     async def _load_known_errors(self) -> None:
-        get_cursor = getattr(self.store, "get_cursor", None)
-        if self.alerts is None or get_cursor is None:
+        if self.alerts is None:
             return
         try:
-            raw = await get_cursor(KNOWN_ERRORS_CURSOR)
+            raw = await self.store.get_cursor(KNOWN_ERRORS_CURSOR)
             if raw:
                 self.alerts.seed_known_errors((str(a), str(b)) for a, b in json.loads(raw))
         except (StoreError, ValueError, TypeError) as exc:
             log_event(log, "known_errors_unreadable", f"ignoring saved error types: {exc}", logging.WARNING)
 
     async def _save_known_errors(self) -> None:
-        set_cursor = getattr(self.store, "set_cursor", None)
-        if set_cursor is not None and self.alerts is not None:
-            await set_cursor(KNOWN_ERRORS_CURSOR, json.dumps(sorted(self.alerts.known_errors)))
+        if self.alerts is not None:
+            await self.store.set_cursor(KNOWN_ERRORS_CURSOR, json.dumps(sorted(self.alerts.known_errors)))
 
     # --- shutdown --------------------------------------------------------------------------
     async def _shutdown(self) -> None:

@@ -72,6 +72,10 @@ def _first_int(obj: Any, *paths: str) -> int | None:
     return None
 
 
+def _when(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
 class EngineAdapter:
     """The real engine behind the daemon's EnginePort."""
 
@@ -94,12 +98,26 @@ class EngineAdapter:
         return bool(await self.engine.run_once())
 
     def services(self) -> Sequence[ServiceInfo]:
+        """Each service's window (for the stale-queue rule) joined with its live state (for the console)."""
         windows = getattr(getattr(self.engine, "options", None), "services", None) or {}
+        live = {getattr(s, "name", None): s for s in self.engine.services()}
         out = []
         for name, window in windows.items():
             interval = getattr(window, "interval", None)
-            if isinstance(interval, timedelta):
-                out.append(ServiceInfo(name, bool(getattr(window, "enabled", True)), interval))
+            if not isinstance(interval, timedelta):
+                continue
+            state = live.get(name)
+            out.append(
+                ServiceInfo(
+                    name,
+                    bool(getattr(window, "enabled", True)),
+                    interval,
+                    paused=bool(getattr(state, "paused", False)),
+                    running=bool(getattr(state, "running", False)),
+                    last_run=_when(getattr(state, "last_started", None) or getattr(state, "last_run", None)),
+                    next_run=_when(getattr(state, "next_run", None)),
+                )
+            )
         return out
 
     def connections(self) -> Sequence[ConnectionHealth]:

@@ -47,6 +47,21 @@ class ServiceInfo:
     name: str
     enabled: bool
     interval: timedelta
+    paused: bool = False
+    running: bool = False
+    last_run: datetime | None = None
+    next_run: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape an attached console reads from the store (cursor `engine:services`)."""
+        return {
+            "name": self.name,
+            "enabled": self.enabled,
+            "paused": self.paused,
+            "running": self.running,
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "next_run": self.next_run.isoformat() if self.next_run else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +123,10 @@ class DaemonStore(Protocol):
     async def take_requests(self, taker: str, *, now: datetime | None = None) -> list[ControlRequest]: ...
 
     async def counts(self, filter: JobFilter | None = None, *, now: datetime | None = None) -> JobCounts: ...
+
+    async def get_cursor(self, name: str) -> str | None: ...
+
+    async def set_cursor(self, name: str, value: str) -> None: ...
 
     async def page(
         self,

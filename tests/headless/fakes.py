@@ -156,7 +156,7 @@ class FakeEngine:
 
     def services(self) -> Sequence[ServiceInfo]:
         return [
-            ServiceInfo("high_priority", True, self.interval),
+            ServiceInfo("high_priority", True, self.interval, paused=("pause", "high_priority") in self.calls),
             ServiceInfo("low_priority", False, timedelta(days=1)),
         ]
 

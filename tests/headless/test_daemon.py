@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from inolink_tui.headless.daemon import (
     EXIT_LEASE_HELD,
     EXIT_OK,
     KNOWN_ERRORS_CURSOR,
+    SERVICES_CURSOR,
     Daemon,
     DaemonOptions,
 )
@@ -39,6 +41,7 @@ def _options(**kw: object) -> DaemonOptions:
         "shutdown_grace": 3.0,
         "refresh_interval": 0.05,
         "request_poll": 0.02,
+        "services_poll": 0.02,
     }
     values.update(kw)
     return DaemonOptions(**values)  # type: ignore[arg-type]
@@ -146,8 +149,19 @@ async def test_console_requests_reach_the_engine(caplog: pytest.LogCaptureFixtur
         ControlRequest(4, now, "console:ann", "reboot", {}),
     ]
     await _until(lambda: len(engine.calls) == 3)
+    await _until(lambda: '"paused": true' in store.cursors.get(SERVICES_CURSOR, ""))
     daemon.request_stop("test")
     await task
+    (high, low) = json.loads(store.cursors[SERVICES_CURSOR])
+    assert high == {
+        "name": "high_priority",
+        "enabled": True,
+        "paused": True,
+        "running": False,
+        "last_run": None,
+        "next_run": None,
+    }
+    assert low["enabled"] is False
     assert engine.calls == [("pause", "high_priority"), ("run_now", "crm_to_quickbooks"), ("resume", None)]
     assert _events(caplog, "request_ignored")[0].fields["kind"] == "reboot"  # type: ignore[attr-defined]
 

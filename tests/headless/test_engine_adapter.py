@@ -148,6 +148,10 @@ class FakeEngine:
     async def run_once(self) -> bool:
         return True
 
+    def services(self) -> list[Any]:
+        started = datetime(2026, 11, 26, 8, tzinfo=UTC)
+        return [SimpleNamespace(name="high_priority", paused=True, running=False, last_started=started, next_run=None)]
+
     def connections(self) -> list[Any]:
         expiry = datetime(2026, 12, 1, tzinfo=UTC)
         return [
@@ -200,6 +204,10 @@ async def test_services_connections_and_control_calls(tmp_path: Path) -> None:
     services = {s.name: s for s in adapter.services()}
     assert services["high_priority"].enabled and services["high_priority"].interval == timedelta(minutes=30)
     assert not services["low_priority"].enabled
+    assert services["high_priority"].paused and services["high_priority"].last_run == datetime(
+        2026, 11, 26, 8, tzinfo=UTC
+    )
+    assert services["high_priority"].as_json()["last_run"] == "2026-11-26T08:00:00+00:00"
     crm, qbo = adapter.connections()
     assert (crm.service, qbo.service) == ("crm", "quickbooks")
     assert crm.access_expires_at == datetime(2026, 12, 1, tzinfo=UTC) and crm.requests is None

@@ -36,3 +36,23 @@ def test_the_headless_modules_import_nothing_of_the_console() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_read_only_refuses_to_run_the_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from inolink_tui.headless.app import HeadlessOptions, main
+    from tests.headless.store_engine import build_engine, settings_for
+
+    root = logging.getLogger()
+    saved = list(root.handlers)
+    try:
+        status = main(settings_for(None), HeadlessOptions(tmp_path / "jobs.db", read_only=True), build_engine)
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+    assert status == 2
+    assert "--read-only cannot run the engine" in capsys.readouterr().out
+    assert not (tmp_path / "jobs.db").exists()
