@@ -23,7 +23,7 @@ from inolink_tui.headless.engine_adapter import EngineAdapter
 from inolink_tui.headless.logging_json import configure_logging, log_event
 from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.once import run_once
-from inolink_tui.headless.ports import EnginePort
+from inolink_tui.headless.ports import EnginePort, SetupProblem
 from inolink_tui.store.base import JobStore, StoreError
 
 log = logging.getLogger("inolink_tui.headless")
@@ -35,8 +35,8 @@ FACTORY_ENV = "INOLINK_ENGINE_FACTORY"
 DEFAULT_FACTORY = "inolink_tui.engine.factory:build_engine"
 
 
-class HeadlessSetupError(Exception):
-    """Something a person must fix before the engine can run (exit status 2)."""
+class HeadlessSetupError(SetupProblem):
+    """The engine cannot be built (no factory, a bad factory name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +73,12 @@ def load_factory(spec: str | None = None) -> EngineFactory:
 
 def is_setup_problem(exc: BaseException) -> bool:
     """Configuration and authorisation failures: rerunning will not help, a person must act."""
+    if isinstance(exc, SetupProblem):
+        return True
+    # The connectors' and the config's exception classes, recognised by name so that this module
+    # does not pin their import paths: AuthError, ReauthorizationRequired, ConfigError, ValidationError.
     names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"HeadlessSetupError", "ValidationError", "ConfigError"}) or any(
-        "Auth" in n or "Config" in n for n in names
-    )
+    return "ValidationError" in names or any("auth" in n.lower() or "Config" in n for n in names)
 
 
 def as_port(engine: Any, store: JobStore) -> EnginePort:
@@ -142,7 +144,8 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
         return EXIT_CONFIG
     except Exception as exc:
         if is_setup_problem(exc):
-            log_event(log, "setup_error", f"{type(exc).__name__}: {exc}", logging.ERROR)
+            message = str(exc) if isinstance(exc, SetupProblem) else f"{type(exc).__name__}: {exc}"
+            log_event(log, "setup_error", message, logging.ERROR)
             return EXIT_CONFIG
         log.exception("headless run failed", extra={"event": "crashed"})
         return EXIT_JOB_ERRORS

@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 
 from inolink_tui.domain.enums import EntityType, LinkStatus, Source
 from inolink_tui.domain.filters import JobFilter
-from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, HeadlessEvent
+from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, HeadlessEvent, SetupProblem
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,10 @@ class Metrics:
     # --- serving ---------------------------------------------------------------------------
     def serve(self, port: int, addr: str = "0.0.0.0") -> int:
         """Start the HTTP endpoint in a daemon thread; returns the bound port (useful with port 0)."""
-        server, thread = start_http_server(port, addr=addr, registry=self.registry)
+        try:
+            server, thread = start_http_server(port, addr=addr, registry=self.registry)
+        except OSError as exc:
+            raise SetupProblem(f"cannot serve metrics on {addr}:{port}: {exc.strerror or exc}") from exc
         self._server, self._thread = server, thread
         bound = int(server.server_port)
         log.info(

@@ -31,6 +31,10 @@ from inolink_tui.store.base import ControlRequest, JobPage, SchedulerLease
 JOB_EVENTS = frozenset({"job_created", "job_changed"})
 
 
+class SetupProblem(Exception):
+    """Something a person must fix before the engine can run (exit status 2): rerunning will not help."""
+
+
 @dataclass(frozen=True, slots=True)
 class HeadlessEvent:
     """One engine event as the headless side sees it: a name and flat, JSON-friendly fields."""
