@@ -49,15 +49,16 @@ def backup(cli: CliContext, destination: Path, force: bool) -> None:
 
 @db.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--quick", is_flag=True, help="Skip checking that indexes match the rows (much faster on big files).")
 @pass_cli
-def check(cli: CliContext, fmt: str) -> None:
+def check(cli: CliContext, fmt: str, quick: bool) -> None:
     """Check the database's integrity. Exit 0 when sound, 1 when damaged, 2 when it cannot be read."""
     from inolink_tui.store.maintenance import MaintenanceError
     from inolink_tui.store.maintenance import check as do_check
 
     path = cli.db_path()
     try:
-        result = do_check(path)
+        result = do_check(path, quick=quick)
     except MaintenanceError as exc:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(2) from exc

@@ -140,6 +140,8 @@ def test_check_finds_damage_and_exits_1(tmp_path: Path) -> None:
     code, _, err = _invoke("--db", str(db), "db", "check")
     assert code == 1
     assert "problem(s) found" in err
+    code, _, err = _invoke("--db", str(db), "db", "check", "--quick")
+    assert code == 1
 
 
 def test_check_on_a_file_that_is_not_a_database(tmp_path: Path) -> None:
