@@ -226,7 +226,6 @@ def purge_success(
         )
         deleted = 0
         if not dry_run and matched:
-            conn.execute("PRAGMA foreign_keys = ON")
             deleted = _delete_in_chunks(conn, where, cutoff_us, chunk)
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(
@@ -251,24 +250,60 @@ def purge_success(
     )
 
 
+@contextlib.contextmanager
+def _write(conn: sqlite3.Connection) -> Iterator[None]:
+    """One short `BEGIN IMMEDIATE` transaction (the store's writers use the same, so nobody deadlocks)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chunk: int) -> int:
+    """Delete in short transactions so a running daemon waits milliseconds at a time, not the whole purge.
+
+    Foreign keys stay off on this connection (SQLite's default): with them on, every deleted job would
+    scan the whole table for jobs depending on it (`depends_on` has no index). The references are
+    cleared up front instead, in one pass, and attempts are deleted explicitly.
+    """
+    with _write(conn):
+        conn.execute(
+            f"UPDATE jobs SET depends_on = NULL WHERE depends_on IS NOT NULL AND depends_on IN "
+            f"(SELECT id FROM jobs WHERE {where})",
+            (cutoff_us,),
+        )
+    last_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
     deleted = 0
     while True:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _write(conn):
             ids = [int(r[0]) for r in conn.execute(f"SELECT id FROM jobs WHERE {where} LIMIT ?", (cutoff_us, chunk))]
-            if not ids:
-                conn.execute("COMMIT")
-                return deleted
-            marks = ",".join("?" * len(ids))
-            conn.execute(f"UPDATE jobs SET depends_on = NULL WHERE depends_on IN ({marks})", ids)
-            conn.execute(f"DELETE FROM attempts WHERE job_id IN ({marks})", ids)
-            conn.execute(f"DELETE FROM changes WHERE job_id IN ({marks})", ids)
-            conn.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
-            conn.execute("INSERT INTO changes(job_id, kind, at) VALUES (?, 'purged', ?)", (max(ids), _to_us(utcnow())))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            if ids:
+                marks = ",".join("?" * len(ids))
+                conn.execute(f"DELETE FROM attempts WHERE job_id IN ({marks})", ids)
+                conn.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
+                conn.execute(
+                    "INSERT INTO changes(job_id, kind, at) VALUES (?, 'purged', ?)", (max(ids), _to_us(utcnow()))
+                )
+        if not ids:
+            break
         deleted += len(ids)
+    _drop_orphan_changes(conn, last_seq)
+    return deleted
+
+
+def _drop_orphan_changes(conn: sqlite3.Connection, last_seq: int, step: int = 20_000) -> None:
+    """The change-feed rows of purged jobs, walked by seq range (the feed has no index on job_id)."""
+    low = 0
+    while low < last_seq:
+        high = min(low + step, last_seq)
+        with _write(conn):
+            conn.execute(
+                "DELETE FROM changes WHERE seq > ? AND seq <= ? AND kind != 'purged'"
+                " AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = changes.job_id)",
+                (low, high),
+            )
+        low = high

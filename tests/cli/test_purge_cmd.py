@@ -91,6 +91,11 @@ async def test_purge_removes_only_old_success_jobs_and_audits_it(tmp_path: Path)
         await store.close()
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    purged = ",".join(map(str, ids["old_success"]))
+    feed = conn.execute(f"SELECT kind, count(*) FROM changes WHERE job_id IN ({purged}) GROUP BY kind").fetchall()
+    assert feed == [("purged", 1)]  # their history left the feed; one row tells consoles to re-read
+    kept = ",".join(map(str, ids["new_success"]))
+    assert conn.execute(f"SELECT count(*) FROM changes WHERE job_id IN ({kept})").fetchone()[0] >= 5
     conn.close()
 
 
