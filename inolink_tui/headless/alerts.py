@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DIGEST_MAX_ITEMS = 20
+
 
 class AlertType(StrEnum):
     NEW_ERROR_TYPE = "new_error_type"
@@ -231,6 +233,8 @@ class AlertManager:
         self._known_errors: set[tuple[str, str]] = set()
         self._outcomes: deque[tuple[datetime, bool]] = deque()
         self._digest_items: list[Alert] = []
+        """The first alerts of the hour, for the digest's list (bounded: a bad hour can raise thousands)."""
+        self._digest_raised: Counter[AlertType] = Counter()
         self._digest_outcomes: Counter[str] = Counter()
         self._digest_started = clock()
         self._pending: set[asyncio.Task[bool]] = set()
@@ -343,7 +347,9 @@ class AlertManager:
     def admit(self, alert: Alert) -> Alert | None:
         """At most one alert per type per interval; returns the alert to send, or None if held back."""
         if self.settings.digest and alert.type is not AlertType.DIGEST:
-            self._digest_items.append(alert)
+            self._digest_raised[alert.type] += 1
+            if len(self._digest_items) < DIGEST_MAX_ITEMS:
+                self._digest_items.append(alert)
         now = self._clock()
         last = self._last_sent.get(alert.type)
         if last is not None and now - last < self.min_interval:
@@ -416,17 +422,17 @@ class AlertManager:
         now = now or self._clock()
         if not self.settings.digest or now - self._digest_started < timedelta(hours=1):
             return None
-        items, outcomes = self._digest_items, self._digest_outcomes
-        self._digest_items, self._digest_outcomes, self._digest_started = [], Counter(), now
-        if not items and not outcomes:
+        items, raised, outcomes = self._digest_items, self._digest_raised, self._digest_outcomes
+        self._digest_items, self._digest_raised, self._digest_outcomes = [], Counter(), Counter()
+        self._digest_started = now
+        if not raised and not outcomes:
             return None
         lines = [f"Jobs finished: {outcomes.get('Success', 0)} Success, {outcomes.get('Error', 0)} Error."]
-        by_type = Counter(a.type.value for a in items)
-        if by_type:
-            lines.append("Alerts: " + ", ".join(f"{n} {t}" for t, n in sorted(by_type.items())) + ".")
-        lines += [f"- {a.at.strftime('%H:%M')} {a.title}" for a in items[:20]]
-        if len(items) > 20:
-            lines.append(f"... and {len(items) - 20} more.")
+        if raised:
+            lines.append("Alerts: " + ", ".join(f"{n} {t.value}" for t, n in sorted(raised.items())) + ".")
+        lines += [f"- {a.at.strftime('%H:%M')} {a.title}" for a in items]
+        if sum(raised.values()) > len(items):
+            lines.append(f"... and {sum(raised.values()) - len(items)} more.")
         return Alert(AlertType.DIGEST, "hourly digest", "\n".join(lines), at=now)
 
 

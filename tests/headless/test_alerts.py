@@ -223,3 +223,14 @@ def test_from_config_maps_a_pydantic_section() -> None:
     s = AlertSettings.from_config(Section())
     assert s.smtp_password == "pw" and s.email_to == ("b@test",) and s.webhook_format == "teams"
     assert (s.smtp_port, s.stale_queue_intervals, s.min_interval_minutes, s.digest) == (2525, 4, 30, True)
+
+
+async def test_a_bad_hour_keeps_the_digest_bounded() -> None:
+    manager, _, clock = _manager(webhook_url="http://x", digest=True)
+    for i in range(30):
+        await manager.handle(job_event(i, LinkStatus.ERROR, error_class="validation", error_code=str(i)))
+    clock.now += timedelta(hours=1, seconds=1)
+    digest = manager.digest_due()
+    assert digest is not None
+    assert "30 new_error_type" in digest.text
+    assert digest.text.count("\n- ") == 20 and digest.text.endswith("... and 10 more.")
