@@ -226,7 +226,7 @@ def test_from_config_maps_a_pydantic_section() -> None:
 
 
 async def test_a_bad_hour_keeps_the_digest_bounded() -> None:
-    manager, _, clock = _manager(webhook_url="http://x", digest=True)
+    manager, _, clock = _manager(webhook_url="http://x", digest=True, error_rate_min_jobs=1000)
     for i in range(30):
         await manager.handle(job_event(i, LinkStatus.ERROR, error_class="validation", error_code=str(i)))
     clock.now += timedelta(hours=1, seconds=1)
