@@ -151,7 +151,8 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         if inserted is not None and ref not in inserted:
             job = jobs[index]
             open_row = conn.execute(
-                "SELECT id FROM jobs WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
+                "SELECT id FROM jobs INDEXED BY jobs_one_open_per_record"
+                " WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
                 (job.record_key, job.source.value),
             ).fetchone()
             if open_row is None:
@@ -189,12 +190,13 @@ def claim(
         params.extend(entity_types)
     params.append(limit * 2 + 16)
     candidates = conn.execute(
-        "SELECT j.id, j.record_key FROM jobs j"
+        "SELECT j.id, j.record_key FROM jobs j INDEXED BY jobs_due"
         " WHERE j.link_status = 'Queued' AND j.next_attempt_at <= ?"
         " AND (j.lease_until IS NULL OR j.lease_until <= ?)"
         " AND (j.depends_on IS NULL OR NOT EXISTS"
         "      (SELECT 1 FROM jobs d WHERE d.id = j.depends_on AND d.link_status = 'Queued'))"
-        " AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.record_key = j.record_key AND o.link_status = 'Queued'"
+        " AND NOT EXISTS (SELECT 1 FROM jobs o INDEXED BY jobs_one_open_per_record"
+        "      WHERE o.record_key = j.record_key AND o.link_status = 'Queued'"
         "      AND o.id <> j.id AND o.lease_until > ?)" + extra + " ORDER BY j.next_attempt_at, j.id LIMIT ?",
         params,
     ).fetchall()

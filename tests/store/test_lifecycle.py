@@ -33,7 +33,7 @@ async def test_enqueue_rejects_naive_times_and_unknown_dependencies(store: Sqlit
     from datetime import datetime
 
     with pytest.raises(ValueError, match="timezone-aware"):
-        await store.enqueue([new_job("a", submitted_at=datetime(2026, 1, 1))])  # noqa: DTZ001
+        await store.enqueue([new_job("a", submitted_at=datetime(2026, 1, 1))])
     with pytest.raises(ValueError, match="depends_on refers to no job: 999"):
         await store.enqueue([new_job("a", depends_on=999)])
     assert await store.count() == 0, "a refused batch leaves nothing behind"
