@@ -27,6 +27,7 @@ from inolink_tui.domain.enums import (
     CRM_LINK_STATUS_OPTION,
     CRM_LOGICAL_NAME_FOR,
     QBO_ENTITY_FOR,
+    AttemptOutcome,
     DeadlockWin,
     EntityType,
     ErrorClass,
@@ -223,6 +224,19 @@ class Processor:
                 replace(link, link_status=RecordLinkStatus.ERROR, crm_version=written.version, updated_at=self.clock())
             )
 
+    async def _create_id(self, job: LinkJob) -> str:
+        """The requestid of this job's create.
+
+        Retries after a transient failure reuse it (the first try may have created the record and
+        lost the answer). Once a job has ended in Error and a person requeued it, QuickBooks would
+        replay that error for the same id, so each such round gets a fresh one; the name or
+        document-number lookup before creating keeps that from duplicating anything.
+        """
+        rounds = 0
+        if job.processed_count:
+            rounds = sum(1 for a in await self.store.attempts(job.id) if a.outcome is AttemptOutcome.ERROR)
+        return request_id(self.options.company, job, "create" if rounds == 0 else f"create-{rounds}")
+
     # --- CRM -> QuickBooks -----------------------------------------------------------------
     async def _crm_to_qbo(self, job: LinkJob) -> JobSuccess:
         et = job.entity_type
@@ -326,7 +340,7 @@ class Processor:
         message: str
         if current is None:
             new_body = await self._desired(job, row, create=True)
-            result = await self.qbo.create(entity, new_body, request_id=request_id(self.options.company, job, "create"))
+            result = await self.qbo.create(entity, new_body, request_id=await self._create_id(job))
             (await self._index(entity)).add(str(result["Id"]), _qbo_name(entity, result))
             message = f"created QuickBooks {entity} {result['Id']}"
         else:
@@ -449,9 +463,24 @@ class Processor:
             )
         except MappingError as exc:
             raise PortError(ErrorClass.REFERENCE if exc.missing else ErrorClass.VALIDATION, str(exc)) from exc
-        created = await self.qbo.create(entity, body, request_id=request_id(self.options.company, job, "create"))
+        created = await self._earlier_document(job, entity, body) if job.processed_count else None
+        if created is None:
+            created = await self.qbo.create(entity, body, request_id=await self._create_id(job))
         what = "an Invoice (QuickBooks Online has no sales orders)" if et is EntityType.ORDER else entity
         return await self._link_back(job, row, entity, created, {}, f"created {what} {created['Id']}", None)
+
+    async def _earlier_document(self, job: LinkJob, entity: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """On a retry: the document an earlier try may already have created (same number, same customer)."""
+        number = body.get("DocNumber")
+        if not number:
+            return None
+        customer = str(body["CustomerRef"]["value"])
+        for doc in await self.qbo.query(entity, [("DocNumber", "=", str(number))]):
+            if str((doc.get("CustomerRef") or {}).get("value")) == customer:
+                other = await self.store.find_link_by_qbo(entity, str(doc["Id"]), self.options.company)
+                if other is None or other.crm_id.lower() == job.crm_record_id.lower():
+                    return doc
+        return None
 
     async def _dependency_qbo_id(self, job: LinkJob, et: EntityType, crm_id: str, *, auto_create: bool) -> str:
         """The QuickBooks id of the transaction's customer; waits for or creates its job when needed."""

@@ -234,6 +234,7 @@ class FakeQbo:
         self._ids = itertools.count(1)
         self._doc = itertools.count(1001)
         self.replies: dict[str, dict[str, Any]] = {}
+        self.refusals: dict[str, PortError] = {}
         self.calls: dict[str, int] = {}
         self.fault: Fault | None = None
         self.add("Account", {"Name": "Services", "AccountType": "Income"})
@@ -290,19 +291,23 @@ class FakeQbo:
         return dict(obj) if obj else None
 
     async def create(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
+        """Like QuickBooks, a repeated requestid gets the first answer again, even when that was an error."""
         await self._count("create")
         if request_id in self.replies:
             return dict(self.replies[request_id])
+        if request_id in self.refusals:
+            raise self.refusals[request_id]
         if entity == "Customer":
             taken = {self.name(e, o).casefold() for e in ("Customer", "Vendor") for o in self.active(e)}
             if self.name(entity, body).casefold() in taken:
-                raise PortError(
+                self.refusals[request_id] = PortError(
                     ErrorClass.DUPLICATE,
                     f"QuickBooks already has a customer, vendor or employee named {self.name(entity, body)!r} "
                     "(6240 Duplicate Name Exists); rename one of them, then requeue",
                     status=400,
                     code="6240",
                 )
+                raise self.refusals[request_id]
         obj = self.add(entity, body)
         self.replies[request_id] = obj
         return dict(obj)

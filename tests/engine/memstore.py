@@ -13,9 +13,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from inolink_tui.domain.enums import EntityType, LinkStatus, Source
+from inolink_tui.domain.enums import AttemptOutcome, EntityType, LinkStatus, Source
 from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import (
+    Attempt,
     JobFailure,
     JobSuccess,
     Lease,
@@ -45,11 +46,19 @@ class MemStore:
         self.links: dict[tuple[EntityType, str], RecordLink] = {}
         self.cursors: dict[str, str] = {}
         self.changes: list[Change] = []
+        self.attempt_log: dict[int, list[Attempt]] = {}
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
 
     async def close(self) -> None:
         return None
+
+    def _attempt(self, job_id: int, outcome: AttemptOutcome, now: datetime, message: str | None = None) -> None:
+        log = self.attempt_log.setdefault(job_id, [])
+        log.append(Attempt(job_id, len(log) + 1, now, 0, outcome, message=message))
+
+    async def attempts(self, job_id: int) -> list[Attempt]:
+        return list(self.attempt_log.get(job_id, []))
 
     def _change(self, job_id: int, kind: str, now: datetime) -> None:
         self.changes.append(Change(next(self._seq), job_id, kind, now))
@@ -179,6 +188,7 @@ class MemStore:
             updated_at=now,
         )
         self.jobs[job_id] = done
+        self._attempt(job_id, AttemptOutcome.SUCCESS, now, success.message)
         self._change(job_id, "completed", now)
         return done
 
@@ -211,6 +221,7 @@ class MemStore:
             updated_at=now,
         )
         self.jobs[job_id] = after
+        self._attempt(job_id, AttemptOutcome.RETRY if retry else AttemptOutcome.ERROR, now, failure.description)
         self._change(job_id, "retry" if retry else "failed", now)
         return after
 

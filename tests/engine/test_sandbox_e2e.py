@@ -86,13 +86,18 @@ class Stack:
 async def stack(tmp_path: Path, records: int) -> AsyncIterator[Stack]:
     from inolink_tui.config.load import load_settings
     from inolink_tui.sandbox.config_writer import write_config
-    from inolink_tui.sandbox.options import SandboxOptions
+    from inolink_tui.sandbox.options import QboLimits, SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    async with run_sandbox(SandboxOptions(records=records, seed=3)) as handle:
+    # QuickBooks' real throttle (10 requests a second) is exercised by the connectors' own tests;
+    # here it would only make the suite slow, so both sides lift it.
+    unthrottled = QboLimits(requests_per_minute=0, requests_per_second=0)
+    async with run_sandbox(SandboxOptions(records=records, seed=3, qbo_limits=unthrottled)) as handle:
         config = tmp_path / "s.toml"
         write_config(config, handle.info())
         settings = load_settings(config)
+        fast_qbo = settings.quickbooks.model_copy(update={"requests_per_minute": 100_000})
+        settings = settings.model_copy(update={"quickbooks": fast_qbo})
         store = await open_store(settings.store.path)
         try:
             yield Stack(handle, store, settings, config)
@@ -122,7 +127,7 @@ def promoted_ids(s: Stack) -> dict[EntityType, set[str]]:
 
 
 async def test_promoted_records_are_linked_once_in_both_systems(tmp_path: Path) -> None:
-    async with stack(tmp_path, 40) as s:
+    async with stack(tmp_path, 30) as s:
         promoted = promoted_ids(s)
         engine = await s.engine()
         try:
@@ -244,14 +249,14 @@ async def test_killed_and_restarted_ten_times_no_duplicates(tmp_path: Path) -> N
         promoted = promoted_ids(s)
         rng = random.Random(5)
         for _ in range(10):
-            engine = await s.engine(lease_seconds=1.0)
+            engine = await s.engine(lease_seconds=0.5)
             task = asyncio.create_task(engine.run_once())
             await asyncio.sleep(rng.uniform(0.05, 0.6))
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
             await engine.stop()
-            await asyncio.sleep(1.1)  # the killed run's leases run out before its jobs are claimed again
+            await asyncio.sleep(0.6)  # the killed run's leases run out before its jobs are claimed again
         engine = await s.engine()
         try:
             for _ in range(4):
