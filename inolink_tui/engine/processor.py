@@ -260,12 +260,29 @@ class Processor:
         return index
 
     async def _accounts(self) -> ItemAccounts:
+        """Accounts for new items: configured ones, else QuickBooks' standard ones found by type.
+
+        Income: "Sales of Product Income" (or the first Income account); Expense: the first Cost
+        of Goods Sold account; Asset (inventory items): the Other Current Asset account of subtype
+        Inventory. One query reads the chart of accounts once per cycle.
+        """
         if self.cache.accounts is None:
-            income = self.options.income_account
-            if income is None:
-                rows = await self.qbo.query("Account", [("AccountType", "=", "Income")])
-                income = str(rows[0]["Id"]) if rows else None
-            self.cache.accounts = ItemAccounts(income, self.options.expense_account, self.options.asset_account)
+            o = self.options
+            chart: list[dict[str, Any]] = []
+            if None in (o.income_account, o.expense_account, o.asset_account):
+                chart = await self.qbo.query("Account")
+
+            def pick(kind: str, subtype: str | None) -> str | None:
+                rows = [a for a in chart if a.get("AccountType") == kind]
+                preferred = [a for a in rows if subtype and a.get("AccountSubType") == subtype]
+                chosen = (preferred or rows or [None])[0]
+                return str(chosen["Id"]) if chosen else None
+
+            self.cache.accounts = ItemAccounts(
+                o.income_account or pick("Income", "SalesOfProductIncome"),
+                o.expense_account or pick("Cost of Goods Sold", None),
+                o.asset_account or pick("Other Current Asset", "Inventory"),
+            )
         return self.cache.accounts
 
     async def _service_items(self) -> ServiceItems:

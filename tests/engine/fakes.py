@@ -238,6 +238,9 @@ class FakeQbo:
         self.calls: dict[str, int] = {}
         self.fault: Fault | None = None
         self.add("Account", {"Name": "Services", "AccountType": "Income"})
+        self.add(
+            "Account", {"Name": "Inventory Asset", "AccountType": "Other Current Asset", "AccountSubType": "Inventory"}
+        )
         for name in ("Write-In", "Discount", "Shipping"):
             self.add("Item", {"Name": name, "Type": "Service", "IncomeAccountRef": {"value": "1"}})
 

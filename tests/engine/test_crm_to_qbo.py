@@ -208,3 +208,14 @@ async def test_transaction_edit_after_promotion_is_reported_not_pushed(world: Wo
     assert len(notices) == 1 and "pushed once" in notices[0].message
     await world.engine.run_once()
     assert len([e for e in world.events if isinstance(e, RecordNotice)]) == 1  # reported once
+
+
+async def test_inventory_product_gets_the_standard_accounts(world: World) -> None:
+    pid = world.crm.add(EntityType.PRODUCT, name="Pallet Jack", price=300, producttypecode=1, quantityonhand=4)
+    world.crm.promote(EntityType.PRODUCT, pid)
+    assert await world.engine.run_once() is False
+    item = world.qbo.data["Item"][world.crm.row(EntityType.PRODUCT, pid)["ino_accountingid"]]
+    asset = next(a for a in world.qbo.data["Account"].values() if a.get("AccountSubType") == "Inventory")
+    income = next(a for a in world.qbo.data["Account"].values() if a.get("AccountType") == "Income")
+    assert item["Type"] == "Inventory" and item["QtyOnHand"] == 4.0
+    assert item["AssetAccountRef"] == {"value": asset["Id"]} and item["IncomeAccountRef"] == {"value": income["Id"]}
