@@ -275,8 +275,8 @@ class Processor:
             def pick(kind: str, subtype: str | None) -> str | None:
                 rows = [a for a in chart if a.get("AccountType") == kind]
                 preferred = [a for a in rows if subtype and a.get("AccountSubType") == subtype]
-                chosen = (preferred or rows or [None])[0]
-                return str(chosen["Id"]) if chosen else None
+                chosen = preferred or rows
+                return str(chosen[0]["Id"]) if chosen else None
 
             self.cache.accounts = ItemAccounts(
                 o.income_account or pick("Income", "SalesOfProductIncome"),
