@@ -60,6 +60,9 @@ CDC_FLOOR = "qbo_cdc_floor"
 CDC_ENTITIES: tuple[str, ...] = ("Customer", "Item")
 CDC_OVERLAP = timedelta(seconds=2)
 CDC_MAX_LOOKBACK = timedelta(days=29)
+CDC_PAGE_LIMIT = 1000
+"""QuickBooks returns at most 1,000 objects per CDC answer and offers no paging."""
+CDC_MAX_ROUNDS = 50
 BALANCE_COLUMNS: tuple[str, ...] = (
     "ino_openbalance",
     "ino_overdue1to30",
@@ -120,6 +123,16 @@ def balances(invoices: Sequence[Mapping[str, Any]], today: date) -> dict[str, di
         )
         bucket[column] += balance
     return {k: {c: float(v) for c, v in cols.items()} for k, cols in out.items()}
+
+
+def _resume_point(entities: Mapping[str, list[dict[str, Any]]]) -> datetime | None:
+    """The earliest of each group's latest LastUpdatedTime (groups come sorted by it)."""
+    latest: list[datetime] = []
+    for objects in entities.values():
+        times = [t for o in objects if (t := parse_time((o.get("MetaData") or {}).get("LastUpdatedTime")))]
+        if times:
+            latest.append(max(times))
+    return min(latest) if latest else None
 
 
 class Cycles:
@@ -375,13 +388,37 @@ class Cycles:
             self.clock() - CDC_MAX_LOOKBACK,
             parse_time(await self.store.get_cursor(CDC_FLOOR)) or since - CDC_OVERLAP,
         )
-        result = await self.qbo.cdc(list(CDC_ENTITIES), max(since - CDC_OVERLAP, floor))
+        asked = max(since - CDC_OVERLAP, floor)
+        seen: set[tuple[str, str, str]] = set()
+        for _ in range(CDC_MAX_ROUNDS):
+            result = await self.qbo.cdc(list(CDC_ENTITIES), asked)
+            await self._enqueue_cdc(result.entities, tally)
+            total = sum(len(v) for v in result.entities.values())
+            keys = {(e, str(o.get("Id")), str(o.get("SyncToken"))) for e, objs in result.entities.items() for o in objs}
+            fresh = bool(keys - seen)
+            seen |= keys
+            if total < CDC_PAGE_LIMIT:
+                await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
+                break
+            # A full answer may be cut short (CDC has no paging): continue from the oldest of the
+            # groups' newest changes, so no group skips what it did not return.
+            resume = _resume_point(result.entities)
+            if resume is None or not fresh:
+                log.warning("QuickBooks CDC returned %d objects without moving forward; continuing next cycle", total)
+                await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
+                break
+            await self.store.set_cursor(CDC_CURSOR, resume.isoformat())
+            # QuickBooks times have whole seconds: step back one so nothing sharing that second is lost.
+            asked = resume - timedelta(seconds=1)
+        return await self.qbo_pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.stopping)
+
+    async def _enqueue_cdc(self, entities: Mapping[str, list[dict[str, Any]]], tally: CycleTally) -> None:
         # Parents before sub-customers, so a sub-customer's job can wait for its parent's job.
         parents: dict[str, NewJob] = {}
         firsts: list[NewJob] = []
         subs: list[tuple[str, NewJob]] = []
         for entity in CDC_ENTITIES:
-            for obj in result.entities.get(entity, []):
+            for obj in entities.get(entity, []):
                 if obj.get("status") == "Deleted":
                     continue
                 new, echo = await self._accounting_job(entity, obj)
@@ -405,8 +442,6 @@ class Cycles:
                 depends = (again.existing or again.created or (None,))[0]
             later.append(replace(new, depends_on=depends))
         tally.enqueued += await self._enqueue(later)
-        await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
-        return await self.qbo_pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.stopping)
 
     async def _accounting_job(self, entity: str, obj: Mapping[str, Any]) -> tuple[NewJob | None, int]:
         qbo_id = str(obj["Id"])

@@ -235,6 +235,7 @@ class FakeQbo:
         self._doc = itertools.count(1001)
         self.replies: dict[str, dict[str, Any]] = {}
         self.refusals: dict[str, PortError] = {}
+        self.cdc_cap: int | None = None
         self.calls: dict[str, int] = {}
         self.fault: Fault | None = None
         self.add("Account", {"Name": "Services", "AccountType": "Income"})
@@ -334,11 +335,18 @@ class FakeQbo:
 
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult:
         await self._count("cdc")
-        out: dict[str, list[dict[str, Any]]] = {}
-        for entity in entities:
-            out[entity] = [
-                dict(o)
+        changed = sorted(
+            (
+                (datetime.fromisoformat(o["MetaData"]["LastUpdatedTime"]), entity, dict(o))
+                for entity in entities
                 for o in self.data[entity].values()
                 if datetime.fromisoformat(o["MetaData"]["LastUpdatedTime"]) > changed_since
-            ]
+            ),
+            key=lambda t: t[0],
+        )
+        if self.cdc_cap is not None:
+            changed = changed[: self.cdc_cap]  # like QuickBooks' 1,000-object cap, without paging
+        out: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
+        for _, entity, obj in changed:
+            out[entity].append(obj)
         return CdcResult(out, self.clock())

@@ -190,3 +190,20 @@ async def test_links_recorded_in_crm_before_the_first_run_are_adopted(world: Wor
     assert await world.engine.run_once() is False
     assert world.qbo.data["Customer"][qbo_customer["Id"]]["PrimaryPhone"] == {"FreeFormNumber": "555-7777"}
     assert len(world.qbo.active("Customer")) == 1
+
+
+async def test_a_capped_cdc_answer_is_followed_up_in_the_same_cycle(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inolink_tui.engine import cycles
+
+    monkeypatch.setattr(cycles, "CDC_PAGE_LIMIT", 5)
+    world.qbo.cdc_cap = 5
+    await world.engine.run_once()
+    for i in range(12):
+        world.clock.advance(0.4)  # a few changes share each whole second, as QuickBooks stamps them
+        world.qbo.add("Customer", {"DisplayName": f"Burst {i:02}", "CompanyName": f"Burst {i:02}"})
+    assert await world.engine.run_once() is False
+    names = sorted(r["name"] for r in world.crm.tables["accounts"].values())
+    assert names == [f"Burst {i:02}" for i in range(12)]
+    assert world.qbo.calls["cdc"] >= 4  # three full answers and a short one
