@@ -72,6 +72,11 @@ BALANCE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def last_run_cursor(service: str) -> str:
+    """Where a service's last successful cycle start is kept, so a restart can catch up a missed run."""
+    return f"service_last_run:{service}"
+
+
 def crm_cursor_name(entity_type: EntityType) -> str:
     return f"crm_changes:{entity_type.value}"
 
@@ -198,6 +203,7 @@ class Cycles:
 
     async def _run(self, service: str, body: Callable[[CycleTally], Awaitable[DrainCounts]]) -> CycleFinished:
         started = time.monotonic()
+        started_at = self.clock()
         self.bus.publish(CycleStarted(service=service))
         self.processor.new_cycle()
         tally = CycleTally()
@@ -213,6 +219,11 @@ class Cycles:
         except Exception as exc:
             log.warning("could not mirror jobs to CRM: %s", exc)
         self.error_jobs |= counts.error_jobs
+        if error is None:
+            try:
+                await self.store.set_cursor(last_run_cursor(service), started_at.isoformat())
+            except Exception as exc:
+                log.warning("could not record the %s run: %s", service, exc)
         finished = CycleFinished(
             service=service,
             duration_seconds=time.monotonic() - started,
