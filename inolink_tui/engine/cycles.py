@@ -185,19 +185,13 @@ class Cycles:
 
     # --- shared --------------------------------------------------------------------------------
     async def _enqueue(self, jobs: list[NewJob]) -> int:
+        """Enqueue (the store drops duplicates of open jobs) and announce the jobs actually created."""
         if not jobs:
             return 0
         result = await self.store.enqueue(jobs, now=self.clock())
-        created = dict(zip(result.created, [j for j in jobs], strict=False))
-        for job_id in result.created:
-            new = created.get(job_id)
+        for job in await self.store.get_many(list(result.created)):
             self.bus.publish(
-                JobCreated(
-                    job_id=job_id,
-                    entity_type=new.entity_type if new else EntityType.ACCOUNT,
-                    source=new.source if new else Source.CRM,
-                    record_name=new.record_name if new else "",
-                )
+                JobCreated(job_id=job.id, entity_type=job.entity_type, source=job.source, record_name=job.record_name)
             )
         return len(result.created)
 

@@ -13,7 +13,7 @@ from inolink_tui.domain.enums import (
     RecordLinkStatus,
     Source,
 )
-from inolink_tui.domain.events import RecordNotice
+from inolink_tui.domain.events import JobCreated, RecordNotice
 from tests.engine.conftest import World
 
 LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
@@ -64,6 +64,8 @@ async def test_promote_200_mixed_records_links_each_exactly_once(world: World) -
     assert errored is False
     jobs = await world.jobs(source=Source.CRM)
     assert len(jobs) == 200
+    created = {e.job_id: e.record_name for e in world.events if isinstance(e, JobCreated)}
+    assert created == {j.id: j.record_name for j in jobs}
     assert {j.link_status for j in jobs} == {LinkStatus.SUCCESS}
     assert all(j.submitted_by in ("Avery Admin", "Sam Sales") for j in jobs)
     assert all(j.accounting_id and j.processed_at and j.processed_count == 1 for j in jobs)
