@@ -20,6 +20,7 @@ import pytest
 
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
+    CRM_JOB_STATUS_OPTION,
     CRM_LINK_STATUS_OPTION,
     DeadlockWin,
     EntityType,
@@ -177,7 +178,17 @@ async def test_vendor_name_clash_then_rename_and_requeue(tmp_path: Path) -> None
                     "DisplayName": f"{vendor['DisplayName']} (vendor)",
                 },
             )
-            await s.store.requeue("test", ids=[job.id])
+            # A CRM user sets the mirrored Link Job back to Queued, as InoLink's documentation says.
+            mirrored = next(r for r in s.dv.rows("ino_linkjobs") if r["ino_jobnumber"] == str(job.id))
+            assert mirrored["ino_linkstatus"] == CRM_JOB_STATUS_OPTION[LinkStatus.ERROR]
+            assert mirrored["_ino_regardingobjectid_value"] == job.crm_record_id
+            user = next(u for u in s.dv.rows("systemusers") if u.get("fullname") and not u.get("applicationid"))
+            s.dv.update_row(
+                "ino_linkjobs",
+                mirrored["ino_linkjobid"],
+                {"ino_linkstatus": CRM_JOB_STATUS_OPTION[LinkStatus.QUEUED]},
+                user_id=user["systemuserid"],
+            )
             await engine.run_once()
         finally:
             await engine.stop()
