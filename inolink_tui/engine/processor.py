@@ -561,8 +561,10 @@ class Processor:
             return await self._pull_update(job, entity, current, link)
         return await self._pull_create(job, entity, current)
 
-    def _crm_columns(self, et: EntityType, entity: str, current: Mapping[str, Any]) -> dict[str, Any]:
-        return customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current)
+    def _crm_columns(
+        self, et: EntityType, entity: str, current: Mapping[str, Any], *, for_create: bool = False
+    ) -> dict[str, Any]:
+        return customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current, for_create=for_create)
 
     async def _pull_update(self, job: LinkJob, entity: str, current: dict[str, Any], link: RecordLink) -> JobSuccess:
         et = link.entity_type
@@ -622,7 +624,7 @@ class Processor:
 
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
-        columns = self._crm_columns(et, entity, current)
+        columns = self._crm_columns(et, entity, current, for_create=True)
         name = _qbo_name(entity, current)
         notes: list[str] = []
         if et is EntityType.ACCOUNT and (parent := current.get("ParentRef")):
@@ -656,6 +658,8 @@ class Processor:
                     f"CRM {et.value} {lookup_name!r} is already linked to QuickBooks {entity} {other.qbo_id}; "
                     "rename one of the two QuickBooks records, then requeue this job",
                 )
+            if not current.get("Sku"):
+                columns.pop("productnumber", None)  # keep the existing product's number (CRM's key)
             changes = changed_fields(existing[0], columns)
             written_version = _version(existing[0])
             if changes:
