@@ -1,0 +1,302 @@
+"""Query options on a table: `$select`, `$filter`, `$orderby`, `$top`, `$count`, `$expand`, and row projection.
+
+`$filter` binding and its matching rules (case-insensitive strings, SQL LIKE wildcards in
+contains/startswith/endswith) live in `predicates.py`; ordering puts nulls first ascending, as
+SQL Server does, and always ends with the primary key so keyset paging can resume.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.odata_filter import ParseError, parse
+from inolink_tui.sandbox.dataverse.predicates import Predicate, compile_filter, known_column, normal
+from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table
+from inolink_tui.sandbox.dataverse.state import DataverseState, Row
+from inolink_tui.sandbox.dataverse.values import formatted
+
+COUNT_LIMIT = 5000
+FORMATTED = "OData.Community.Display.V1.FormattedValue"
+LOOKUP_NAME = "Microsoft.Dynamics.CRM.lookuplogicalname"
+ASSOCIATED_NAV = "Microsoft.Dynamics.CRM.associatednavigationproperty"
+
+
+@dataclass
+class Expand:
+    """One `$expand` item: a single-valued lookup or a one-to-many collection."""
+
+    nav: str
+    target: Table
+    options: QueryOptions
+    lookup_key: str  # single: the `_x_value` on this row; collection: the lookup on the target rows
+    single: bool
+
+
+@dataclass
+class QueryOptions:
+    select: list[str] | None = None
+    where: Predicate | None = None
+    orderby: list[tuple[str, bool]] = field(default_factory=list)
+    top: int | None = None
+    count: bool = False
+    expand: list[Expand] = field(default_factory=list)
+    raw_filter: str | None = None
+
+
+class Annotations:
+    """Which instance annotations the client asked for in `Prefer: odata.include-annotations`."""
+
+    def __init__(self, spec: str | None) -> None:
+        self.patterns = [p.strip() for p in (spec or "").split(",") if p.strip()]
+
+    def wants(self, term: str) -> bool:
+        for pattern in self.patterns:
+            if pattern == "*" or pattern == term:
+                return True
+            if pattern.endswith("*") and term.startswith(pattern[:-1]):
+                return True
+        return False
+
+    def __bool__(self) -> bool:
+        return bool(self.patterns)
+
+
+# ----- option parsing -----
+
+ALLOWED_OPTIONS = ("$select", "$filter", "$orderby", "$top", "$count", "$expand")
+
+
+def parse_options(state: DataverseState, table: Table, params: dict[str, str], *, nested: bool = False) -> QueryOptions:
+    """Check and bind query options; anything unsupported is a 400 rather than silently ignored."""
+    for name in params:
+        if name.startswith("$") and name not in ALLOWED_OPTIONS:
+            if name == "$skip":
+                raise errors.bad_request("The query parameter $skip is not supported")
+            if not (name in ("$skiptoken", "$deltatoken") and not nested):
+                raise errors.bad_request(f"The query parameter {name} is not supported", errors.URL_NOT_PARSED)
+    options = QueryOptions()
+    if "$select" in params:
+        options.select = [known_column(table, name.strip()) for name in params["$select"].split(",") if name.strip()]
+    if "$filter" in params:
+        options.raw_filter = params["$filter"]
+        try:
+            node = parse(params["$filter"])
+        except ParseError as exc:
+            raise errors.bad_request(str(exc), errors.URL_NOT_PARSED) from exc
+        options.where = compile_filter(state, table, node)
+    if "$orderby" in params:
+        for item in params["$orderby"].split(","):
+            words = item.split()
+            if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+                raise errors.bad_request(f"Syntax error in $orderby '{params['$orderby']}'.", errors.URL_NOT_PARSED)
+            options.orderby.append((known_column(table, words[0]), len(words) == 2 and words[1].lower() == "desc"))
+    if "$top" in params:
+        try:
+            options.top = int(params["$top"])
+        except ValueError:
+            options.top = -1
+        if options.top < 0:
+            raise errors.bad_request(
+                f"Invalid value '{params['$top']}' for $top query option found. The $top query option requires a "
+                "non-negative integer value.",
+                errors.URL_NOT_PARSED,
+            )
+    if "$count" in params:
+        value = params["$count"].lower()
+        if value not in ("true", "false"):
+            raise errors.bad_request(f"'{params['$count']}' is not a valid count option.", errors.URL_NOT_PARSED)
+        options.count = value == "true"
+    if "$expand" in params:
+        options.expand = [_expand(state, table, item) for item in split_top_level(params["$expand"], ",")]
+    return options
+
+
+def split_top_level(text: str, separator: str) -> list[str]:
+    """Split on a separator outside parentheses and quotes (`$expand=a($select=x,y),b`)."""
+    parts: list[str] = []
+    depth = 0
+    quoted = False
+    current: list[str] = []
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        if char == separator and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    if depth != 0 or quoted or any(not p for p in parts):
+        raise errors.bad_request(f"Syntax error in '{text}'.", errors.URL_NOT_PARSED)
+    return parts
+
+
+def _expand(state: DataverseState, table: Table, item: str) -> Expand:
+    match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?", item, re.DOTALL)
+    if match is None:
+        raise errors.bad_request(f"Syntax error in $expand item '{item}'.", errors.URL_NOT_PARSED)
+    nav, inner = match.group(1), match.group(2)
+    params: dict[str, str] = {}
+    if inner:
+        for option in split_top_level(inner, ";"):
+            name, sep, value = option.partition("=")
+            if not sep:
+                raise errors.bad_request(f"Syntax error in $expand item '{item}'.", errors.URL_NOT_PARSED)
+            params[name.strip()] = value
+    found = table.navigation(nav)
+    if found is not None:
+        column, target_set = found
+        target = state.table(target_set)
+        options = parse_options(state, target, params, nested=True)
+        if options.top is not None or options.orderby or options.where is not None:
+            raise errors.bad_request(
+                "Only $select and $expand are supported in $expand of a single-valued navigation property.",
+                errors.URL_NOT_PARSED,
+            )
+        return Expand(nav, target, options, column.key, single=True)
+    collection = table.collections.get(nav)
+    if collection is None:
+        raise errors.unknown_property(table.logical_name, nav)
+    target = state.table(collection.entity_set)
+    return Expand(nav, target, parse_options(state, target, params, nested=True), collection.lookup, single=False)
+
+
+# ----- ordering -----
+
+
+def sort_key_values(table: Table, row: Row, orderby: list[tuple[str, bool]]) -> list[Any]:
+    """The values a row sorts by, ending with its primary key (a total order keyset paging can resume)."""
+    keys = [k for k, _ in orderby] + [table.primary_key]
+    return [normal(table.columns[k].kind, row.get(k)) for k in keys]
+
+
+def compare_keys(a: list[Any], b: list[Any], directions: list[bool]) -> int:
+    """Compare two sort keys; nulls first ascending (SQL Server), descending reverses each column."""
+    for x, y, descending in zip(a, b, [*directions, False], strict=False):
+        if x == y:
+            continue
+        if x is None:
+            result = -1
+        elif y is None:
+            result = 1
+        else:
+            try:
+                result = -1 if x < y else 1
+            except TypeError:
+                result = -1 if str(x) < str(y) else 1
+        return -result if descending else result
+    return 0
+
+
+def ordered(table: Table, rows: list[Row], orderby: list[tuple[str, bool]]) -> list[Row]:
+    """Rows in `$orderby` order then primary key: stable sorts from the last key to the first (nulls first)."""
+    result = sorted(rows, key=lambda r: str(r[table.primary_key]))
+    for key, descending in reversed(orderby):
+        kind = table.columns[key].kind
+
+        def sort_key(row: Row, key: str = key, kind: Kind = kind) -> tuple[bool, Any]:
+            value = normal(kind, row.get(key))
+            return (value is not None, value if value is not None else 0)
+
+        result.sort(key=sort_key, reverse=descending)
+    return result
+
+
+def select_rows(state: DataverseState, table: Table, options: QueryOptions) -> list[Row]:
+    rows = list(state.row_map(table.entity_set).values())
+    if options.where is not None:
+        rows = [r for r in rows if options.where(r)]
+    return ordered(table, rows, options.orderby)
+
+
+# ----- projection -----
+
+
+def etag(row: Row) -> str:
+    return f'W/"{row["versionnumber"]}"'
+
+
+def project(
+    state: DataverseState,
+    table: Table,
+    row: Row,
+    options: QueryOptions,
+    annotations: Annotations,
+    *,
+    with_etag: bool = True,
+) -> dict[str, Any]:
+    """A row as JSON: etag, selected columns (primary key always), annotations, expansions."""
+    out: dict[str, Any] = {}
+    if with_etag:
+        out["@odata.etag"] = etag(row)
+    keys = options.select if options.select is not None else list(table.columns)
+    if table.primary_key not in keys:
+        keys = [*keys, table.primary_key]
+    for key in keys:
+        column = table.columns[key]
+        value = row.get(key)
+        _annotate(state, column, value, annotations, out, key)
+        out[key] = value
+    for item in options.expand:
+        if item.single:
+            related = state.row_map(item.target.entity_set).get(row.get(item.lookup_key) or "")
+            out[item.nav] = project(state, item.target, related, item.options, annotations) if related else None
+        else:
+            children = [
+                r
+                for r in state.row_map(item.target.entity_set).values()
+                if r.get(item.lookup_key) == row[table.primary_key]
+            ]
+            if item.options.where is not None:
+                children = [r for r in children if item.options.where(r)]
+            children = ordered(item.target, children, item.options.orderby)
+            if item.options.top is not None:
+                children = children[: item.options.top]
+            out[item.nav] = [project(state, item.target, r, item.options, annotations) for r in children]
+    return out
+
+
+def _annotate(
+    state: DataverseState, column: Column, value: Any, annotations: Annotations, out: dict[str, Any], key: str
+) -> None:
+    if not annotations or value is None:
+        return
+    if column.kind is Kind.LOOKUP:
+        target = state.lookup_target(column, value)
+        if target is None:
+            return
+        nav, entity_set, related = target
+        target_table = state.tables[entity_set]
+        if annotations.wants(FORMATTED):
+            out[f"{key}@{FORMATTED}"] = related.get(target_table.primary_name)
+        if annotations.wants(ASSOCIATED_NAV):
+            out[f"{key}@{ASSOCIATED_NAV}"] = nav
+        if annotations.wants(LOOKUP_NAME):
+            out[f"{key}@{LOOKUP_NAME}"] = target_table.logical_name
+        return
+    if annotations.wants(FORMATTED):
+        text = formatted(column, value)
+        if text is not None:
+            out[f"{key}@{FORMATTED}"] = text
+
+
+def context_url(state: DataverseState, table: Table, options: QueryOptions, suffix: str = "") -> str:
+    """`@odata.context`: `<org>/api/data/v9.2/$metadata#accounts(name,revenue)` plus `/$entity` or `/$delta`."""
+    selection = ""
+    if options.select is not None:
+        parts = list(options.select)
+        parts += [f"{e.nav}({','.join(e.options.select or [])})" for e in options.expand]
+        selection = f"({','.join(parts)})"
+    return f"{state.org_url}/api/data/v9.2/$metadata#{table.entity_set}{selection}{suffix}"
+
+
+def capped_count(total: int) -> tuple[int, bool]:
+    """`@odata.count` stops at 5000; the flag says more rows exist (reference §9)."""
+    return min(total, COUNT_LIMIT), total > COUNT_LIMIT
