@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from inolink_tui.sandbox.quickbooks import errors
 from inolink_tui.sandbox.quickbooks.entities import NAME_UNIQUE_GROUP, EntitySpec
 from inolink_tui.sandbox.quickbooks.errors import QboFault
-from inolink_tui.sandbox.quickbooks.money import money, number, zero
+from inolink_tui.sandbox.quickbooks.money import money, number, unit_price, zero
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.quickbooks.state import QboState
@@ -429,7 +429,7 @@ def _sales_line(state: QboState, line: dict[str, Any]) -> Decimal:
         )
     if price is None and qty not in (None, 0):
         assert qty is not None
-        price = (amount / qty).quantize(Decimal("0.0000001")).normalize()
+        price = unit_price(amount, qty)
     if qty is not None:
         detail["Qty"] = qty
     if price is not None:
