@@ -51,3 +51,21 @@ def unit_price(amount: Decimal, qty: Decimal) -> Decimal:
         return number((amount / qty).quantize(Decimal("0.0000001")).normalize(), "UnitPrice")
     except ArithmeticError:
         raise _invalid(amount / qty if qty else amount, "UnitPrice") from None
+
+
+def integer(value: Any, element: str) -> int:
+    parsed = number(value, element)
+    if parsed != parsed.to_integral_value():
+        raise _invalid(value, element)
+    return int(parsed)
+
+
+def boolean(value: Any, element: str, default: bool) -> bool:
+    """JSON booleans (and the strings "true"/"false", which Jackson also accepts); anything else is a fault."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise QboFault("2100", "Invalid Boolean", f"Invalid Boolean : {value} is not a valid boolean", element=element)
