@@ -205,7 +205,7 @@ def _item(
     out = dict(body)
     out["Name"] = _check_name(spec, "Name", out.get("Name"))
     item_type = out.get("Type", "NonInventory")
-    if item_type not in ITEM_TYPES:
+    if not isinstance(item_type, str) or item_type not in ITEM_TYPES:
         raise invalid_enum("Type", item_type)
     out["Type"] = item_type
     out["Active"] = boolean(out.get("Active"), "Active", True)
@@ -255,7 +255,7 @@ def _account(
     account_type = out.get("AccountType")
     if not account_type:
         raise errors.required("AccountType")
-    if account_type not in ACCOUNT_CLASSIFICATION:
+    if not isinstance(account_type, str) or account_type not in ACCOUNT_CLASSIFICATION:
         raise invalid_enum("AccountType", account_type)
     out["Active"] = boolean(out.get("Active"), "Active", True)
     _deactivation(out, "Name", existing)
@@ -277,7 +277,7 @@ def _term(
     out["Active"] = boolean(out.get("Active"), "Active", True)
     _unique(state, ("Term",), "Name", out["Name"], spec, rid)
     term_type = out.get("Type", "STANDARD")
-    if term_type not in ("STANDARD", "DATE_DRIVEN"):
+    if not isinstance(term_type, str) or term_type not in ("STANDARD", "DATE_DRIVEN"):
         raise invalid_enum("Type", term_type)
     out["Type"] = term_type
     if term_type == "STANDARD":
@@ -359,7 +359,7 @@ def _lines(
         detail_type = raw.get("DetailType")
         if not detail_type:
             raise errors.required("DetailType")
-        if detail_type not in LINE_TYPES:
+        if not isinstance(detail_type, str) or detail_type not in LINE_TYPES:
             raise invalid_enum("DetailType", detail_type)
         if detail_type == "SubTotalLineDetail":
             continue  # the server recomputes it
@@ -377,6 +377,8 @@ def _lines(
     discount_total = zero()
     for line in discounts:
         detail = line.setdefault("DiscountLineDetail", {})
+        if not isinstance(detail, dict):
+            raise errors.malformed_body(spec.name, "DiscountLineDetail must be an object")
         if detail.get("PercentBased"):
             percent = number(detail.get("DiscountPercent", 0), "DiscountPercent")
             line["Amount"] = money(subtotal * percent / 100, "Amount")
@@ -512,7 +514,7 @@ def _sales_txn(
                 state.lookup("Estimate", str(link.get("TxnId")), element="LinkedTxn", must_be_active=False)
     elif spec.name == "Estimate":
         status = out.get("TxnStatus", "Pending")
-        if status not in ESTIMATE_STATUSES:
+        if not isinstance(status, str) or status not in ESTIMATE_STATUSES:
             raise invalid_enum("TxnStatus", status)
         out["TxnStatus"] = status
         if out.get("ExpirationDate"):
