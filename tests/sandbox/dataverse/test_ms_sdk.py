@@ -151,3 +151,35 @@ async def test_microsoft_sdk_crud_and_query(tls_sandbox: tuple[str, Any, Any, Pa
     assert result["missing"] is None  # the SDK read our 404 0x80040217 as "not found"
     assert state.get_row("accounts", result["id"]) is None
     assert credential.calls >= 1
+
+
+async def test_microsoft_sdk_batch_with_changeset_and_failure(tls_sandbox: tuple[str, Any, Any, Path]) -> None:
+    base, state, entra, cert = tls_sandbox
+    credential = SandboxCredential(
+        f"{base}/{entra.tenant_id}/oauth2/v2.0/token", entra.client_id, entra.client_secret, cert
+    )
+
+    def session() -> tuple[Any, Any]:
+        client = DataverseClient(base, credential)
+        batch = client.batch.new()
+        batch.records.create("account", {"name": "Batch Parent"})
+        with batch.changeset() as changeset:
+            ref = changeset.records.create("contact", {"lastname": "Child"})
+            changeset.records.update("contact", ref, {"jobtitle": "Buyer"})
+        ok = batch.execute()
+        failing = client.batch.new()
+        failing.records.create("account", {"name": "Before"})
+        failing.records.create("account", {"name": "Bad", "nonsense": 1})
+        failing.records.create("account", {"name": "After"})
+        failed = failing.execute(continue_on_error=True)
+        return ok, failed
+
+    ok, failed = await asyncio.to_thread(session)
+    assert not ok.has_errors
+    assert [r.status_code for r in ok.responses] == [204, 204, 204]
+    contact = state.rows("contacts")[0]
+    assert (contact["lastname"], contact["jobtitle"]) == ("Child", "Buyer")
+    assert [r.status_code for r in failed.responses] == [204, 400, 204]
+    bad = failed.failed[0]
+    assert bad.error_code == "0x80048d19" and "nonsense" in (bad.error_message or "")
+    assert sorted(r["name"] for r in state.rows("accounts")) == ["After", "Batch Parent", "Before"]
