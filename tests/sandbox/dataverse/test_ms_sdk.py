@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from PowerPlatform.Dataverse.client import DataverseClient
+from PowerPlatform.Dataverse.models.upsert import UpsertItem
 
 from tests.sandbox.dataverse.harness import build, free_port
 
@@ -133,11 +134,22 @@ async def test_microsoft_sdk_crud_and_query(tls_sandbox: tuple[str, Any, Any, Pa
         )
         client.records.delete("account", account_id)
         missing = client.records.retrieve("account", account_id)
+        for name in ("Keyed", "Keyed again"):  # the second PATCH to the same alternate key updates the row
+            client.records.upsert(
+                "account", [UpsertItem(alternate_key={"accountnumber": "K-1"}, record={"name": name})]
+            )
+        keyed = client.records.list(
+            "account",
+            filter="accountnumber eq 'K-1'",
+            select=["name", "ino_linkstatus"],
+            include_annotations="OData.Community.Display.V1.FormattedValue",
+        )
         return {
             "id": account_id,
             "fetched": dict(fetched),
             "pages": [[dict(r) for r in page] for page in pages],
             "missing": missing,
+            "keyed": [dict(r) for r in keyed],
         }
 
     for i in range(2):
@@ -148,6 +160,7 @@ async def test_microsoft_sdk_crud_and_query(tls_sandbox: tuple[str, Any, Any, Pa
     assert result["fetched"]["ino_linkstatus"] == 100000000  # the SDK turned the label into the option value
     assert len(result["pages"]) == 3 and all(len(p) == 1 for p in result["pages"])  # followed two nextLinks
     assert [p[0]["name"] for p in result["pages"]] == ["SDK other 1", "SDK other 0", "SDK Account"]
+    assert [r["name"] for r in result["keyed"]] == ["Keyed again"]
     assert result["missing"] is None  # the SDK read our 404 0x80040217 as "not found"
     assert state.get_row("accounts", result["id"]) is None
     assert credential.calls >= 1
