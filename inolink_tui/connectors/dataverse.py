@@ -125,6 +125,7 @@ class DataverseClient:
             requests=settings.requests_per_window,
             window=settings.window_seconds,
             concurrency=settings.max_concurrency,
+            execution_seconds=settings.execution_seconds or None,
             clock=clock,
         )
         self.transport = ApiTransport(
