@@ -13,13 +13,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from inolink_tui.domain.enums import JobView, LinkStatus
@@ -40,6 +42,8 @@ from inolink_tui.ui.theme import DEFAULT_THEME, pick_theme
 from inolink_tui.ui.tiles import Throughput, TileData, Tiles, per_minute
 
 log = logging.getLogger(__name__)
+
+W = TypeVar("W", bound=Widget)
 
 SPARK_SAMPLE = 5000
 """Newest processed jobs read for the sparklines; more than an hour's worth at InoLink's rates."""
@@ -137,13 +141,49 @@ class InolinkApp(App[int]):
 
     @property
     def table(self) -> JobTable:
-        return self.query_one("#jobs", JobTable)
+        """The main screen's table, reachable while a modal or the inspector is on top."""
+        return self._main.query_one("#jobs", JobTable)
+
+    def _main_widget(self, selector: str, kind: type[W]) -> W:
+        return self._main.query_one(selector, kind)
+
+    MAIN_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {
+            "filter",
+            "requeue",
+            "mark",
+            "requeue_all",
+            "mark_error",
+            "sync_now",
+            "pause",
+            "freeze",
+            "export",
+            "view",
+            "toggle_tiles",
+            "sort_column",
+            "sort_reverse",
+            "sort_by",
+            "clear_filter",
+            "inspect",
+            "clear_marks",
+            "help",
+        }
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Table actions only make sense on the main screen (the inspector and dialogs have their own keys)."""
+        if action in self.MAIN_ONLY:
+            return self.screen is self._main
+        return True
 
     @property
     def effective_filter(self) -> JobFilter:
         return self.typed_filter.with_view(self.view)
 
+    _main: Screen[object]
+
     def on_mount(self) -> None:
+        self._main = self.screen
         self._mounted_at = time.perf_counter()
         wanted, warning = pick_theme(self._theme_name, self.available_themes)
         self.theme = wanted
@@ -155,6 +195,7 @@ class InolinkApp(App[int]):
         self.set_interval(self.refresh_ms / 1000, self._poll_feed, name="feed")
         self.set_interval(1.0, self._flush_slow, name="slow")
         self.set_interval(2.0, self._poll_engine, name="engine")
+        self.run_worker(self._refresh_engine_state(), group="engine", exit_on_error=False)
 
     # --- live feed -------------------------------------------------------------------------
     async def _poll_feed(self) -> None:
@@ -202,7 +243,7 @@ class InolinkApp(App[int]):
         midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         today = await self.store.count(JobFilter(statuses=(LinkStatus.SUCCESS,), submitted_since=midnight), now=now)
         self._all_total = counts.total
-        self.query_one("#tiles", Tiles).show(TileData(counts, today))
+        self._main_widget("#tiles", Tiles).show(TileData(counts, today))
         self._paint_info()
 
     @work(group="spark", exclusive=True, exit_on_error=False)
@@ -215,7 +256,7 @@ class InolinkApp(App[int]):
             jobs = await self.store.page_after(JobFilter(statuses=(status,)), sort, None, limit=SPARK_SAMPLE, now=now)
             times = [job.processed_at or job.updated_at for job in jobs]
             series.append(per_minute((t for t in times if t and t > since), now))
-        self.query_one("#throughput", Throughput).show(series[0], series[1])
+        self._main_widget("#throughput", Throughput).show(series[0], series[1])
 
     async def _poll_engine(self) -> None:
         self._paint_bar()
@@ -253,7 +294,7 @@ class InolinkApp(App[int]):
             scheduler=mode,
             notes=self.notes,
         )
-        self.query_one("#status", StatusBar).show(state)
+        self._main_widget("#status", StatusBar).show(state)
 
     def _paint_info(self) -> None:
         table = self.table
@@ -274,7 +315,7 @@ class InolinkApp(App[int]):
                 text.append(" · FROZEN", style="bold reverse")
             elif self._updated_at is not None:
                 text.append(f" · updated {self._updated_at.astimezone(UTC):%H:%M:%S}")
-        self.query_one("#info", Static).update(text)
+        self._main_widget("#info", Static).update(text)
 
     @on(JobTable.Loaded)
     def _table_loaded(self, event: JobTable.Loaded) -> None:
@@ -299,7 +340,7 @@ class InolinkApp(App[int]):
         self._paint_info()
 
     def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
+        self._main_widget("#filter", FilterBar).open()
 
     @on(FilterBar.Applied)
     def _filter_applied(self, event: FilterBar.Applied) -> None:
@@ -317,7 +358,7 @@ class InolinkApp(App[int]):
             self._requery()
 
     def action_clear_filter(self) -> None:
-        self.query_one(FilterBar).action_clear()
+        self._main_widget("#filter", FilterBar).action_clear()
 
     def action_view(self, name: str) -> None:
         self.view = JobView.parse(name)  # type: ignore[assignment]
@@ -339,7 +380,7 @@ class InolinkApp(App[int]):
         self._set_sort(JobSort(self.sort.column, not self.sort.descending))
 
     def action_toggle_tiles(self) -> None:
-        self.query_one("#tiles", Tiles).toggle()
+        self._main_widget("#tiles", Tiles).toggle()
 
     def action_freeze(self) -> None:
         self.frozen = not self.frozen

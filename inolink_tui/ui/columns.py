@@ -48,6 +48,11 @@ class ColumnSpec:
     """Share of spare width a text column takes (0 = fixed width)."""
     align: Align = "left"
     sortable: bool = True
+    short_label: str = ""
+    """Header used when `label` does not fit the width the column got."""
+
+    def header(self, width: int) -> str:
+        return self.label if len(self.label) <= width or not self.short_label else self.short_label
 
     @property
     def minimum(self) -> int:
@@ -66,17 +71,56 @@ MARKER = ColumnSpec("marker", "", 2, 0, lambda job: "", sortable=False)
 COLUMNS: tuple[ColumnSpec, ...] = (
     MARKER,
     ColumnSpec("id", "Job", 7, 1, lambda j: str(j.id), align="right"),
-    ColumnSpec("entity_type", "Entity Type", 11, 3, lambda j: j.entity_type.value, min_width=7),
-    ColumnSpec("record_name", "Record", 22, 4, lambda j: clean(j.record_name), min_width=12, flex=2),
-    ColumnSpec("link_status", "Link Status", 11, 2, lambda j: j.link_status.value, min_width=7),
-    ColumnSpec("source", "Source", 10, 7, lambda j: j.source.value),
+    ColumnSpec("entity_type", "Entity Type", 11, 3, lambda j: j.entity_type.value, min_width=7, short_label="Entity"),
+    ColumnSpec("record_name", "Record", 22, 4, lambda j: clean(j.record_name), min_width=14, flex=2),
+    ColumnSpec("link_status", "Link Status", 11, 2, lambda j: j.link_status.value, min_width=7, short_label="Status"),
+    ColumnSpec("source", "Source", 10, 6, lambda j: j.source.value),
     ColumnSpec("submitted_by", "Submitted By", 12, 10, lambda j: clean(j.submitted_by), min_width=10),
-    ColumnSpec("submitted_at", "Submitted At", 12, 6, lambda j: short_time(j.submitted_at), min_width=11),
-    ColumnSpec("processed_at", "Processed At", 12, 9, lambda j: short_time(j.processed_at), min_width=11),
-    ColumnSpec("accounting_id", "Accounting ID", 13, 8, lambda j: clean(j.accounting_id or ""), min_width=8),
-    ColumnSpec("processed_count", "Count", 5, 11, lambda j: str(j.processed_count), align="right"),
     ColumnSpec(
-        "error_description", "Error Description", 30, 5, lambda j: clean(j.error_first_line), min_width=14, flex=3
+        "submitted_at",
+        "Submitted At",
+        12,
+        7,
+        lambda j: short_time(j.submitted_at),
+        min_width=11,
+        short_label="Submitted",
+    ),
+    ColumnSpec(
+        "processed_at",
+        "Processed At",
+        12,
+        9,
+        lambda j: short_time(j.processed_at),
+        min_width=11,
+        short_label="Processed",
+    ),
+    ColumnSpec(
+        "accounting_id",
+        "Accounting ID",
+        13,
+        8,
+        lambda j: clean(j.accounting_id or ""),
+        min_width=8,
+        short_label="Acct ID",
+    ),
+    ColumnSpec(
+        "processed_count",
+        "Processed Count",
+        5,
+        11,
+        lambda j: str(j.processed_count),
+        align="right",
+        short_label="Count",
+    ),
+    ColumnSpec(
+        "error_description",
+        "Error Description",
+        30,
+        5,
+        lambda j: clean(j.error_first_line),
+        min_width=18,
+        flex=3,
+        short_label="Error",
     ),
 )
 """In display order. Priorities keep Job, Link Status, Entity Type, Record and Error visible at 80 columns."""
@@ -87,7 +131,7 @@ SEPARATOR = 1
 def fit_columns(width: int, columns: Sequence[ColumnSpec] = COLUMNS) -> list[FittedColumn]:
     """Choose and size the columns for `width` cells (one separator cell between columns).
 
-    Columns are admitted by priority while their minimum widths fit; then fixed columns grow to their
+    Columns are admitted by priority until the first that does not fit; then fixed columns grow to their
     preferred width and any remaining cells go to flex columns in proportion to `flex`.
     """
     chosen: list[ColumnSpec] = []
@@ -95,13 +139,13 @@ def fit_columns(width: int, columns: Sequence[ColumnSpec] = COLUMNS) -> list[Fit
     for spec in sorted(columns, key=lambda c: c.priority):
         cost = spec.minimum + (SEPARATOR if chosen else 0)
         if used + cost > width:
-            continue
+            break  # never let a less important narrow column jump ahead of a dropped one
         chosen.append(spec)
         used += cost
     widths = {spec.key: spec.minimum for spec in chosen}
     spare = width - used
     for spec in sorted(chosen, key=lambda c: c.priority):
-        if spec.flex == 0 and spare > 0:
+        if spec.flex == 0 and spare > 0 and spec.key != "marker":
             grow = min(spare, spec.width - widths[spec.key])
             widths[spec.key] += grow
             spare -= grow

@@ -414,10 +414,10 @@ class JobTable(ScrollView, can_focus=True):
         for index, column in enumerate(self._columns_for(width)):
             if index:
                 segments.append(Segment(" " * SEPARATOR, plain))
-            label = column.spec.label
+            arrow = ("↓" if self.sort.descending else "↑") if column.spec.key == self.sort.column else ""
+            label = column.spec.header(column.width - len(arrow)) + arrow
             style = plain
-            if column.spec.key == self.sort.column:
-                label = f"{label}{'↓' if self.sort.descending else '↑'}"
+            if arrow:
                 style = sorted_style
             segments.append(Segment(fit_cell(label, column.width, column.spec.align), style))
             used += column.width + (SEPARATOR if index else 0)

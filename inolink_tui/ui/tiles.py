@@ -41,7 +41,7 @@ def tile_text(data: TileData, by_entity: bool) -> Text:
     if by_entity:
         for index, entity in enumerate(EntityType):
             if index:
-                text.append("  ")
+                text.append("\n" if index == 3 else "  ")
             text.append(f"{entity.value} ", style="bold")
             text.append(f"{counts.by_entity.get(entity, 0):,}")
         return text
@@ -49,11 +49,10 @@ def tile_text(data: TileData, by_entity: bool) -> Text:
     text.append(f"{counts.by_status.get(LinkStatus.QUEUED, 0):,}", style="yellow")
     text.append("  Error ", style="bold")
     text.append(f"{counts.by_status.get(LinkStatus.ERROR, 0):,}", style="bold red")
-    text.append("  Success today ", style="bold")
+    text.append("\nSuccess today ", style="bold")
     text.append(f"{data.success_today:,}", style="green")
-    if counts.processing:
-        text.append("  Processing ", style="bold")
-        text.append(f"{counts.processing:,}", style="cyan")
+    text.append("  Processing ", style="bold")
+    text.append(f"{counts.processing:,}", style="cyan")
     return text
 
 
@@ -61,7 +60,7 @@ class Tiles(Static):
     """One line of counts; `t` switches between the status tiles and counts by Entity Type."""
 
     DEFAULT_CSS = """
-    Tiles { width: 1fr; height: 2; padding: 0 1; }
+    Tiles { width: 38; height: 2; padding: 0 1; }
     """
 
     def __init__(self, id: str | None = None) -> None:
@@ -88,7 +87,7 @@ class Throughput(Horizontal):
     """Jobs processed and failed per minute over the last hour, one sparkline row each."""
 
     DEFAULT_CSS = """
-    Throughput { width: 44; height: 2; }
+    Throughput { width: 1fr; height: 2; }
     Throughput Vertical { width: 1fr; height: 2; }
     Throughput .spark-labels { width: 14; }
     Throughput .spark-label { width: 13; height: 1; color: $text-muted; }
