@@ -72,7 +72,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     MARKER,
     ColumnSpec("id", "Job", 7, 1, lambda j: str(j.id), align="right"),
     ColumnSpec("entity_type", "Entity Type", 11, 3, lambda j: j.entity_type.value, min_width=7, short_label="Entity"),
-    ColumnSpec("record_name", "Record", 22, 4, lambda j: clean(j.record_name), min_width=14, flex=2),
+    ColumnSpec("record_name", "Record", 18, 4, lambda j: clean(j.record_name), min_width=14, flex=2),
     ColumnSpec("link_status", "Link Status", 11, 2, lambda j: j.link_status.value, min_width=7, short_label="Status"),
     ColumnSpec("source", "Source", 10, 6, lambda j: j.source.value),
     ColumnSpec("submitted_by", "Submitted By", 12, 10, lambda j: clean(j.submitted_by), min_width=10),
@@ -131,8 +131,8 @@ SEPARATOR = 1
 def fit_columns(width: int, columns: Sequence[ColumnSpec] = COLUMNS) -> list[FittedColumn]:
     """Choose and size the columns for `width` cells (one separator cell between columns).
 
-    Columns are admitted by priority until the first that does not fit; then fixed columns grow to their
-    preferred width and any remaining cells go to flex columns in proportion to `flex`.
+    Columns are admitted by priority until the first that does not fit; the spare cells then go to the
+    text columns up to their preferred width, then to the fixed ones, then to the text columns by `flex`.
     """
     chosen: list[ColumnSpec] = []
     used = 0
@@ -144,12 +144,15 @@ def fit_columns(width: int, columns: Sequence[ColumnSpec] = COLUMNS) -> list[Fit
         used += cost
     widths = {spec.key: spec.minimum for spec in chosen}
     spare = width - used
-    for spec in sorted(chosen, key=lambda c: c.priority):
-        if spec.flex == 0 and spare > 0 and spec.key != "marker":
-            grow = min(spare, spec.width - widths[spec.key])
+    # Text columns first reach their preferred width (a readable error beats a full "Link Status"
+    # header), then fixed columns grow to theirs, then text columns share what is left.
+    flexible = [c for c in chosen if c.flex]
+    fixed = [c for c in chosen if not c.flex and c.key != "marker"]
+    for group in (flexible, fixed):
+        for spec in sorted(group, key=lambda c: c.priority):
+            grow = max(0, min(spare, spec.width - widths[spec.key]))
             widths[spec.key] += grow
             spare -= grow
-    flexible = [c for c in chosen if c.flex]
     if flexible and spare > 0:
         total_flex = sum(c.flex for c in flexible)
         given = 0

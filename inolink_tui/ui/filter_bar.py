@@ -24,9 +24,9 @@ class FilterBar(Vertical):
     DEFAULT_CSS = """
     FilterBar { height: auto; display: none; }
     FilterBar.-open, FilterBar.-active { display: block; }
-    FilterBar Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    FilterBar Input, FilterBar Input:focus { border: none; height: 1; padding: 0 1; background: $boost; }
     FilterBar Input:focus { background: $panel; }
-    FilterBar #filter-error { color: $error; height: auto; padding: 0 1; display: none; }
+    FilterBar #filter-error { color: $error; width: 1fr; height: auto; padding: 0 1; display: none; }
     FilterBar.-invalid #filter-error { display: block; }
     """
 

@@ -78,11 +78,15 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+HIDDEN_ACTIONS = frozenset({"command_palette", "scroll_left", "scroll_right", "page_left", "page_right"})
+"""Inherited bindings that do nothing useful here (the table never scrolls sideways)."""
+
+
 def collect_bindings(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
     """Merge bindings with the same action into one row ("Up, K"), keeping first-seen order."""
     rows: dict[str, tuple[list[str], str]] = {}
     for binding in bindings:
-        if not binding.description or binding.action in ("command_palette",):
+        if not binding.description or binding.action in HIDDEN_ACTIONS:
             continue
         keys, _ = rows.setdefault(binding.action, ([], binding.description))
         label = binding.key_display or key_label(binding.key)

@@ -109,9 +109,10 @@ def store() -> MemoryStore:
     return fill(MemoryStore(now=NOW))
 
 
-async def settle(pilot: object, app: object, *, rounds: int = 100) -> None:
-    """Wait (bounded) until the job table has read its window and no read is pending."""
+async def settle(pilot: object, app: object, *, rounds: int = 150) -> None:
+    """Wait (bounded) until the table has read its window and every action finished or awaits a dialog."""
     from textual.pilot import Pilot
+    from textual.worker import WorkerState
 
     from inolink_tui.ui.app import InolinkApp
 
@@ -119,11 +120,16 @@ async def settle(pilot: object, app: object, *, rounds: int = 100) -> None:
     for _ in range(rounds):
         await pilot.pause(0.02)
         table = app.table
-        if table.loaded_once and not table._loading and table._pending is None:
-            await app.workers.wait_for_complete()
+        busy = [
+            w
+            for w in app.workers
+            if w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            and not (w.group == "action" and app.screen is not app._main)
+        ]
+        if table.loaded_once and not table._loading and table._pending is None and not busy:
             await pilot.pause()
             return
-    raise AssertionError("the job table never settled")
+    raise AssertionError(f"the console never settled: {[w.name for w in app.workers]}")
 
 
 def make_app(store: MemoryStore, **kwargs: object) -> InolinkApp:
