@@ -17,15 +17,12 @@ from tests.ui.test_filter import apply_filter
 
 
 async def select_job(app, pilot, job_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Move the cursor to a job with the keyboard (ids are newest first in the default sort)."""
-    await pilot.press("home")
-    for _ in range(500):
-        job = app.table.selected_job
-        if job is not None and job.id == job_id:
-            return
-        await pilot.press("down")
-        await settle(pilot, app)
-    raise AssertionError(f"job {job_id} not reachable")
+    """Move the cursor to a job with the keyboard: Home, then Down as many times as its row."""
+    listing = app.store._listing(app.effective_filter, app.sort, None)
+    row = [job.id for job in listing].index(job_id)
+    await pilot.press("home", *(["down"] * row))
+    await settle(pilot, app)
+    assert app.table.selected_job is not None and app.table.selected_job.id == job_id
 
 
 def notices(app) -> str:  # type: ignore[no-untyped-def]

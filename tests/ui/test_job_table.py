@@ -70,9 +70,10 @@ async def test_idle_console_reads_nothing() -> None:
     app = make_app(store, refresh_ms=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        await pilot.pause(0.3)
+        await pilot.pause(1.3)  # the first tiles and sparkline reads happen in the first second
+        await settle(pilot, app)
         reads, loads = store.reads, app.table.loads
-        await pilot.pause(0.5)  # ~25 feed polls
+        await pilot.pause(0.8)  # ~40 feed polls
         assert app.table.loads == loads
         assert store.reads == reads
 
