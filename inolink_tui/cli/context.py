@@ -34,9 +34,12 @@ class CliContext:
         return self._settings
 
     def db_path(self) -> Path:
+        """--db, else the config's [store] path. The config is validated either way: a broken file
+        is reported rather than silently ignored because --db happened to make it unnecessary."""
+        settings = self.settings()
         if self.db_override is not None:
             return self.db_override
-        return self.settings().store.path
+        return settings.store.path
 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)

@@ -1,0 +1,134 @@
+"""`inolink-tui config check | show`: is the config right, and what does the engine actually see?"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import tomli_w
+
+from inolink_tui.cli.context import CliContext, pass_cli
+from inolink_tui.config.load import ConfigError, LoadedConfig, exit_config_error, load_config
+from inolink_tui.config.model import SECRET_ENV_VARS, Settings, missing_keys
+
+
+def _load(cli: CliContext) -> LoadedConfig:
+    try:
+        return load_config(cli.config_path)
+    except ConfigError as exc:
+        exit_config_error(exc)
+
+
+@click.group()
+def config() -> None:
+    """Validate and print the configuration."""
+
+
+@config.command()
+@pass_cli
+def check(cli: CliContext) -> None:
+    """Validate the config and summarise it: services, store, which secrets are set and from where.
+
+    Exits 0 when the file is valid (warnings included), 2 otherwise. Secrets are never printed.
+    Secrets may come from INOLINK_CRM_CLIENT_SECRET, INOLINK_QBO_CLIENT_SECRET and
+    INOLINK_SMTP_PASSWORD, which win over the file.
+    """
+    loaded = _load(cli)
+    s = loaded.settings
+    state = "found" if loaded.found else "not found: using defaults"
+    click.echo(f"config file: {loaded.path} ({state})")
+    in_file = ", ".join(loaded.sections_in_file) or "none"
+    click.echo(f"sections:    {', '.join(Settings.model_fields)} (in the file: {in_file})")
+    store_path = cli.db_override or s.store.path
+    origin = " (--db)" if cli.db_override else ""
+    click.echo(f"store:       {store_path}{origin} ({_exists(store_path)})")
+    click.echo(f"crm:         {_crm_line(s)}")
+    click.echo(f"quickbooks:  {_qbo_line(s)}")
+    click.echo("services:")
+    for name, service in s.services.items():
+        click.echo(f"  {name:<19} {service.describe()}")
+    sync = s.sync
+    click.echo(
+        f"sync:        name matching {sync.name_matching.value}, deadlock win {sync.deadlock_win.value}, "
+        f"auto-create missing customer {'yes' if sync.auto_create_missing_customer else 'no'}, "
+        f"max attempts {sync.max_attempts}, workers {sync.workers}"
+    )
+    click.echo(f"alerts:      {_alerts_line(s)}")
+    click.echo("secrets:")
+    for (section, key), var in SECRET_ENV_VARS.items():
+        dotted = f"{section}.{key}"
+        source = loaded.secret_sources.get(dotted, "not set")
+        shown = f"not set (set {var} or [{section}] {key})" if source == "not set" else f"set ({source})"
+        click.echo(f"  {dotted:<25} {shown}")
+    warnings = s.warnings()
+    for note in warnings:
+        click.echo(f"warning: {note}")
+    plural = "" if len(warnings) == 1 else "s"
+    click.echo(f"config OK ({len(warnings)} warning{plural})" if warnings else "config OK")
+
+
+def _exists(path: Path) -> str:
+    if path.is_file():
+        return "exists"
+    if path.exists():
+        return "not a file!"
+    return "will be created"
+
+
+def _crm_line(s: Settings) -> str:
+    crm = s.crm
+    if not crm.url:
+        return "not configured (url not set)"
+    missing = missing_keys(crm)
+    tail = f"; missing: {', '.join(missing)}" if missing else ""
+    return f"{crm.url} (Web API v{crm.api_version}, authority {crm.authority or 'unset'}{tail})"
+
+
+def _qbo_line(s: Settings) -> str:
+    qb = s.quickbooks
+    missing = missing_keys(qb)
+    tail = f"; missing: {', '.join(missing)}" if missing else ""
+    realm = f"realm {qb.realm_id}, " if qb.realm_id else ""
+    return f"{qb.environment}, {realm}{qb.api_base_url}, tokens in {qb.token_file}{tail}"
+
+
+def _alerts_line(s: Settings) -> str:
+    a = s.alerts
+    parts = [f"webhook ({a.webhook_format})" if a.webhook_url else "no webhook"]
+    parts.append(f"email to {', '.join(a.email_to)} via {a.smtp_host}" if a.email_enabled else "no email")
+    parts.append(f"at most one per kind every {a.min_interval_minutes} min" + (", as a digest" if a.digest else ""))
+    return "; ".join(parts)
+
+
+@config.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["toml", "json"], case_sensitive=False), default="toml", show_default=True
+)
+@pass_cli
+def show(cli: CliContext, fmt: str) -> None:
+    """Print the effective settings (file + defaults + environment), secrets masked."""
+    data = effective_settings(_load(cli).settings)
+    if cli.db_override is not None:
+        data["store"]["path"] = str(cli.db_override)
+    if fmt.lower() == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(tomli_w.dumps(_drop_none(data)), nl=False)
+
+
+def effective_settings(settings: Settings) -> dict[str, Any]:
+    """JSON-safe settings with every secret replaced by a mask (or None when unset)."""
+    data: dict[str, Any] = settings.model_dump(mode="json")
+    for section, key in SECRET_ENV_VARS:
+        if data[section].get(key) is not None:
+            data[section][key] = "********"
+    return data
+
+
+def _drop_none(value: Any) -> Any:
+    """TOML has no null: an unset key is simply left out."""
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    return value

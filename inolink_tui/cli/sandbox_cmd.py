@@ -1,0 +1,92 @@
+"""`inolink-tui sandbox serve`: run the local Dynamics 365 + QuickBooks simulator as a process.
+
+Stdout carries exactly one JSON line (the connection details) so scripts can read it; logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def sandbox() -> None:
+    """A faithful local simulator of Dataverse, Entra ID, QuickBooks Online and Intuit OAuth."""
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed for ids, credentials and data.")
+@click.option("--records", type=click.IntRange(0, 100_000), default=40, show_default=True, help="CRM accounts.")
+@click.option(
+    "--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+    help="Service seconds per wall second (60 runs an hour of limits in a minute).",
+)  # fmt: skip
+@click.option(
+    "--faults",
+    type=click.Choice(["none", "flaky", "throttled", "chaos"]),
+    default="none",
+    show_default=True,
+    help="Fault profile.",
+)
+@click.option("--activity", type=click.FloatRange(min=0), default=0.0, show_default=True, help="User events/minute.")
+@click.option(
+    "--write-config",
+    "write_config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write an inolink-tui config (and its token file) pointing at this sandbox.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the data in this JSON file across restarts.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr.")
+def serve(
+    host: str,
+    port: int,
+    seed: int,
+    records: int,
+    time_scale: float,
+    faults: str,
+    activity: float,
+    write_config_path: Path | None,
+    state_path: Path | None,
+    verbose: bool,
+) -> None:
+    """Serve until SIGINT or SIGTERM; print one JSON line with URLs and credentials when ready."""
+    from inolink_tui.sandbox.options import SandboxOptions
+    from inolink_tui.sandbox.persist import StateFileError
+    from inolink_tui.sandbox.server import serve_until_signalled
+
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.BadParameter(
+            "the sandbox listens on loopback only (127.0.0.1, localhost or ::1)", param_hint="--host"
+        )
+    options = SandboxOptions(
+        host=host,
+        port=port,
+        seed=seed,
+        records=records,
+        time_scale=time_scale,
+        faults=faults,
+        activity=activity,
+        state_path=state_path,
+    )
+    try:
+        asyncio.run(serve_until_signalled(options, write_config_path=write_config_path))
+    except StateFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from None

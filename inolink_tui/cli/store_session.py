@@ -1,0 +1,70 @@
+"""Opening the job store for one CLI command, and turning store trouble into one line and exit 2."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager, suppress
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from inolink_tui.cli.context import CliContext
+from inolink_tui.store.base import JobStore, StoreError
+
+T = TypeVar("T")
+
+EXIT_USAGE = 2
+"""Bad input, bad config, refused by --read-only, or the store cannot be used."""
+EXIT_NOT_DONE = 1
+"""The command ran, but not everything asked for happened (unknown job, skipped jobs, declined prompt)."""
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr, then exit: operators grep service logs for these, so no traceback."""
+    click.echo(f"inolink-tui: {message}", err=True)
+    raise SystemExit(code)
+
+
+def refuse_if_read_only(cli: CliContext, action: str) -> None:
+    """Checked before the store is opened, so a read-only session never even takes a write lock."""
+    if cli.read_only:
+        fail(f"read-only: {action} refused (started with --read-only)")
+
+
+def cli_actor() -> str:
+    """The audit log's actor for CLI actions: "cli:<OS user>"."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (e.g. an arbitrary container uid)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"
+
+
+@asynccontextmanager
+async def open_job_store(cli: CliContext) -> AsyncIterator[JobStore]:
+    """The store at --db (or [store] path), read-only when --read-only was given."""
+    from inolink_tui.store import open_store  # type: ignore[attr-defined,unused-ignore]
+
+    path = cli.db_path()
+    try:
+        store: JobStore = await open_store(path, read_only=cli.read_only)
+    except StoreError as exc:
+        fail(str(exc) or f"cannot open the job store {path}")
+    except OSError as exc:
+        fail(f"cannot open the job store {path}: {exc.strerror or exc}")
+    try:
+        yield store
+    finally:
+        with suppress(StoreError):
+            await store.close()
+
+
+def run_store_command(coro: Coroutine[Any, Any, T]) -> T:
+    """Run one command's coroutine; a store failure (locked, corrupt, read-only disk) is one line, exit 2."""
+    try:
+        return asyncio.run(coro)
+    except StoreError as exc:
+        fail(str(exc) or type(exc).__name__)

@@ -1,0 +1,193 @@
+"""Simulated users: CRM users promote and edit records; QuickBooks users edit customers and items and
+enter invoices and payments. `--activity RATE` runs RATE events per (service) minute, from a seeded RNG.
+
+Each event goes through the same state methods as the APIs, so it obeys the same rules and shows up
+in change tracking and CDC exactly like a person's edit would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
+from inolink_tui.sandbox.quickbooks.errors import QboFault
+
+if TYPE_CHECKING:
+    from inolink_tui.sandbox.app import Sandbox
+
+log = logging.getLogger(__name__)
+
+TO_BE_LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
+SYNCED_SETS = ("accounts", "contacts", "products", "quotes", "salesorders", "invoices")
+_PRIMARY_KEY = {
+    "accounts": "accountid",
+    "contacts": "contactid",
+    "products": "productid",
+    "quotes": "quoteid",
+    "salesorders": "salesorderid",
+    "invoices": "invoiceid",
+}
+
+
+def _user_ids(sandbox: Sandbox) -> list[str]:
+    report = sandbox.extra.get("seed_report")
+    if report is not None and report.user_ids:
+        return list(report.user_ids)
+    rows = sandbox.dataverse.rows("systemusers") if sandbox.dataverse is not None else []
+    return [r["systemuserid"] for r in rows if r.get("accessmode") != 4] or [r["systemuserid"] for r in rows]
+
+
+def promote_records(
+    sandbox: Sandbox,
+    entity_set: str,
+    *,
+    ids: list[str] | None = None,
+    count: int = 1,
+    rng: random.Random | None = None,
+) -> list[str]:
+    """Set records to "To be Linked" as InoLink's Promote button does (who and when included)."""
+    if sandbox.dataverse is None:
+        raise ValueError("the Dataverse sandbox is not installed")
+    if entity_set not in SYNCED_SETS:
+        raise ValueError(f"{entity_set} is not a synced table (choose from {', '.join(SYNCED_SETS)})")
+    rng = rng or random.Random()
+    key = _PRIMARY_KEY[entity_set]
+    if ids is None:
+        candidates = [r[key] for r in sandbox.dataverse.rows(entity_set) if r.get("ino_linkstatus") is None]
+        ids = rng.sample(candidates, min(count, len(candidates)))
+    users = _user_ids(sandbox)
+    when = sandbox.clock.now().isoformat(timespec="seconds").replace("+00:00", "Z")
+    for row_id in ids:
+        user = rng.choice(users) if users else None
+        changes: dict[str, Any] = {"ino_linkstatus": TO_BE_LINKED, "ino_promotedon": when}
+        if user is not None:
+            changes["_ino_promotedby_value"] = user
+        sandbox.dataverse.update_row(entity_set, row_id, changes, user_id=user)
+    return list(ids)
+
+
+class ActivityRunner:
+    def __init__(self, sandbox: Sandbox, rate: float, seed: int) -> None:
+        self.sandbox = sandbox
+        self.rate = rate
+        self.rng = random.Random(seed * 7919 + 1)
+        self.counts: Counter[str] = Counter()
+        self._wake = asyncio.Event()
+
+    def set_rate(self, rate: float) -> None:
+        if rate < 0:
+            raise ValueError("rate must not be negative")
+        self.rate = rate
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Run until cancelled; a rate of 0 idles until `set_rate` wakes it."""
+        while True:
+            if self.rate <= 0:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            interval = self.sandbox.clock.to_wall(60.0 / self.rate)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=interval * self.rng.uniform(0.5, 1.5))
+                continue  # the rate changed: recompute the interval
+            except TimeoutError:
+                pass
+            self.step()
+
+    def step(self) -> dict[str, Any]:
+        """One simulated user event; a business-rule refusal is an outcome too, not a crash."""
+        events = [self._qbo_edit_customer, self._qbo_edit_item, self._qbo_invoice, self._qbo_payment]
+        if self.sandbox.dataverse is not None:
+            events += [self._crm_promote, self._crm_promote, self._crm_edit]
+        event = self.rng.choice(events)
+        name = event.__name__.lstrip("_")
+        try:
+            detail = event()
+        except QboFault as fault:
+            detail = {"refused": fault.code}
+        except (LookupError, ValueError) as exc:
+            detail = {"skipped": str(exc)}
+        self.counts[name] += 1
+        log.debug("activity %s: %s", name, detail)
+        return {"event": name, **detail}
+
+    # -- QuickBooks users --------------------------------------------------------------------------------
+    def _active(self, entity: str) -> list[dict[str, Any]]:
+        return [r for r in self.sandbox.qbo.records[entity].values() if r.get("Active", True) is not False]
+
+    def _qbo_edit_customer(self) -> dict[str, Any]:
+        customer = self.rng.choice(self._active("Customer"))
+        phone = f"(650) 555-{self.rng.randint(1000, 9999)}"
+        body = {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "PrimaryPhone": {"FreeFormNumber": phone}}
+        updated = self.sandbox.qbo.update("Customer", body)
+        return {"customer": updated["Id"], "SyncToken": updated["SyncToken"]}
+
+    def _qbo_edit_item(self) -> dict[str, Any]:
+        items = [i for i in self._active("Item") if i["Name"] not in ("Write-In", "Discount", "Shipping", "Services")]
+        item = self.rng.choice(items)
+        price = (Decimal(str(item.get("UnitPrice", 10))) * Decimal(str(self.rng.uniform(0.9, 1.1)))).quantize(
+            Decimal("0.01")
+        )
+        updated = self.sandbox.qbo.update(
+            "Item", {"Id": item["Id"], "SyncToken": item["SyncToken"], "UnitPrice": price}
+        )
+        return {"item": updated["Id"], "UnitPrice": str(price)}
+
+    def _qbo_invoice(self) -> dict[str, Any]:
+        customer = self.rng.choice(self._active("Customer"))
+        items = [i for i in self._active("Item") if i["Name"] not in ("Discount",)]
+        lines = []
+        for _ in range(self.rng.randint(1, 3)):
+            item = self.rng.choice(items)
+            qty = self.rng.randint(1, 5)
+            price = Decimal(str(item.get("UnitPrice") or "25.00"))
+            lines.append(
+                {
+                    "Amount": price * qty,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "Qty": qty, "UnitPrice": price},
+                }
+            )
+        invoice = self.sandbox.qbo.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": lines})
+        return {"invoice": invoice["Id"], "TotalAmt": str(invoice["TotalAmt"])}
+
+    def _qbo_payment(self) -> dict[str, Any]:
+        open_invoices = [i for i in self.sandbox.qbo.records["Invoice"].values() if Decimal(str(i["Balance"])) > 0]
+        invoice = self.rng.choice(open_invoices)
+        balance = Decimal(str(invoice["Balance"]))
+        amount = balance if self.rng.random() < 0.6 else (balance / 2).quantize(Decimal("0.01"))
+        payment = self.sandbox.qbo.create(
+            "Payment",
+            {
+                "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+                "TotalAmt": amount,
+                "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+            },
+        )
+        return {"payment": payment["Id"], "invoice": invoice["Id"], "amount": str(amount)}
+
+    # -- CRM users -------------------------------------------------------------------------------------------
+    def _crm_promote(self) -> dict[str, Any]:
+        entity_set = self.rng.choice(SYNCED_SETS)
+        promoted = promote_records(self.sandbox, entity_set, count=1, rng=self.rng)
+        if not promoted:
+            raise LookupError(f"nothing left to promote in {entity_set}")
+        return {"promoted": entity_set, "id": promoted[0]}
+
+    def _crm_edit(self) -> dict[str, Any]:
+        assert self.sandbox.dataverse is not None
+        rows = self.sandbox.dataverse.rows("accounts")
+        row = self.rng.choice(rows)
+        users = _user_ids(self.sandbox)
+        phone = f"(650) 555-{self.rng.randint(1000, 9999)}"
+        self.sandbox.dataverse.update_row(
+            "accounts", row["accountid"], {"telephone1": phone}, user_id=self.rng.choice(users) if users else None
+        )
+        return {"account": row["accountid"], "telephone1": phone}

@@ -1,0 +1,242 @@
+"""`/_sandbox/...`: JSON endpoints for tests and the demo to steer the sandbox and read what happened.
+
+Never faulted, never throttled, never authenticated: it is a test hook on loopback, not a service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from inolink_tui.sandbox import jsonfmt
+from inolink_tui.sandbox.faults import FaultRule
+from inolink_tui.sandbox.options import QboLimits
+from inolink_tui.sandbox.quickbooks.errors import QboFault
+
+if TYPE_CHECKING:
+    from inolink_tui.sandbox.app import Sandbox
+
+
+class ControlError(Exception):
+    pass
+
+
+def _answer(body: Any, status: int = 200) -> Response:
+    return Response(jsonfmt.dumps(body), status_code=status, media_type="application/json")
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise ControlError(f"body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ControlError("body must be a JSON object")
+    return data
+
+
+def connection_info(sandbox: Sandbox, base_url: str) -> dict[str, str]:
+    """The keys of the JSON line `sandbox serve` prints: everything a client needs to connect."""
+    base = base_url.rstrip("/")
+    identity = sandbox.identity
+    return {
+        "crm_url": base,
+        "aad_authority": f"{base}/{identity.crm_tenant}",
+        "crm_tenant": identity.crm_tenant,
+        "crm_client_id": identity.crm_client_id,
+        "crm_client_secret": identity.crm_client_secret,
+        "qbo_base_url": base,
+        "intuit_discovery_url": f"{base}/.well-known/openid_configuration",
+        "qbo_client_id": identity.qbo_client_id,
+        "qbo_client_secret": identity.qbo_client_secret,
+        "realm_id": sandbox.realm_id,
+        "qbo_refresh_token": sandbox.current_refresh_token(),
+    }
+
+
+def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
+    def guarded(handler: Any) -> Any:
+        async def wrapped(request: Request) -> Response:
+            try:
+                result = await handler(request)
+            except (ControlError, ValueError, TypeError, KeyError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            except QboFault as fault:
+                return _answer({"Fault": fault.fault_json()}, 400)
+            return result if isinstance(result, Response) else _answer(result)
+
+        return wrapped
+
+    async def info(request: Request) -> Any:
+        return connection_info(sandbox, str(request.base_url))
+
+    async def stats(request: Request) -> Any:
+        api = request.query_params.get("api")
+        since = int(request.query_params.get("since", "0"))
+        return sandbox.stats.to_json(since=since, api=api)
+
+    async def stats_reset(request: Request) -> Any:
+        sandbox.stats.reset()
+        return {"ok": True}
+
+    async def faults_get(request: Request) -> Any:
+        return sandbox.faults.to_json()
+
+    async def faults_set(request: Request) -> Any:
+        body = await _body(request)
+        rules = [FaultRule.from_json(r) for r in body.get("rules", [])]
+        if body.get("clear"):
+            sandbox.faults.clear()
+        if "profile" in body:
+            sandbox.faults.set_profile(str(body["profile"]))
+        for rule in rules:
+            sandbox.faults.add(rule)
+        return sandbox.faults.to_json()
+
+    async def clock_get(request: Request) -> Any:
+        clock = sandbox.clock
+        return {"now": clock.now().isoformat(), "time_scale": clock.time_scale, "monotonic": clock.monotonic()}
+
+    async def clock_advance(request: Request) -> Any:
+        body = await _body(request)
+        seconds = float(body.get("seconds", 0))
+        if seconds < 0:
+            raise ControlError("seconds must not be negative")
+        sandbox.clock.advance(seconds)
+        return await clock_get(request)
+
+    async def qbo_limits(request: Request) -> Any:
+        body = await _body(request)
+        fields = {f.name for f in dataclasses.fields(QboLimits)}
+        unknown = set(body) - fields
+        if unknown:
+            raise ControlError(f"unknown limits: {', '.join(sorted(unknown))}")
+        limits = dataclasses.replace(sandbox.qbo_api.limits, **body)
+        sandbox.qbo_api.limits = limits
+        sandbox.qbo_api.throttle.limits = limits
+        sandbox.faults.qbo_json_429 = limits.throttle_body == "json"
+        return dataclasses.asdict(limits)
+
+    async def dataverse_limits(request: Request) -> Any:
+        body = await _body(request)
+        limits = sandbox.dataverse_limits
+        if limits is None:
+            raise ControlError("the Dataverse sandbox is not installed")
+        known = {f.name for f in dataclasses.fields(limits)}
+        unknown = set(body) - known
+        if unknown:
+            raise ControlError(f"unknown limits: {', '.join(sorted(unknown))}")
+        for name, value in body.items():
+            setattr(limits, name, type(getattr(limits, name))(value))  # the throttle reads them per request
+        return dataclasses.asdict(limits)
+
+    async def qbo_list(request: Request) -> Any:
+        return {"records": sandbox.qbo.all(request.path_params["entity"])}
+
+    async def qbo_create(request: Request) -> Any:
+        body = await _body(request)
+        return sandbox.qbo.create(str(body["entity"]), dict(body["body"]))
+
+    async def qbo_edit(request: Request) -> Any:
+        body = await _body(request)
+        return sandbox.qbo.update(str(body["entity"]), dict(body["body"]), sparse=True)
+
+    async def qbo_delete(request: Request) -> Any:
+        body = await _body(request)
+        return sandbox.qbo.delete(str(body["entity"]), dict(body["body"]))
+
+    async def intuit_revoke(request: Request) -> Any:
+        for grant in sandbox.intuit.grants.values():
+            grant.revoked = True
+        return {"revoked": len(sandbox.intuit.grants)}
+
+    async def intuit_expire(request: Request) -> Any:
+        now = sandbox.clock.monotonic()
+        for token in sandbox.intuit.access_tokens.values():
+            token.expires_at = min(token.expires_at, now)
+        return {"expired": len(sandbox.intuit.access_tokens)}
+
+    async def intuit_consent(request: Request) -> Any:
+        issue = sandbox.intuit.consent()
+        return {"refresh_token": issue.refresh_token, "access_token": issue.access_token}
+
+    async def crm_create(request: Request) -> Any:
+        body = await _body(request)
+        if sandbox.dataverse is None:
+            raise ControlError("the Dataverse sandbox is not installed")
+        row: dict[str, Any] = sandbox.dataverse.create_row(str(body["entity_set"]), dict(body["row"]))
+        return row
+
+    async def crm_update(request: Request) -> Any:
+        body = await _body(request)
+        if sandbox.dataverse is None:
+            raise ControlError("the Dataverse sandbox is not installed")
+        row: dict[str, Any] = sandbox.dataverse.update_row(
+            str(body["entity_set"]), str(body["id"]), dict(body["changes"])
+        )
+        return row
+
+    async def promote(request: Request) -> Any:
+        from inolink_tui.sandbox.activity import promote_records
+
+        body = await _body(request)
+        ids = body.get("ids")
+        promoted = promote_records(
+            sandbox,
+            str(body.get("entity_set", "accounts")),
+            ids=[str(i) for i in ids] if ids is not None else None,
+            count=int(body.get("count", 1)),
+        )
+        return {"promoted": promoted}
+
+    async def activity(request: Request) -> Any:
+        body = await _body(request)
+        runner = sandbox.extra.get("activity")
+        if runner is None:
+            raise ControlError("no activity runner: the sandbox is not being served")
+        if "rate" in body:
+            runner.set_rate(float(body["rate"]))
+        if body.get("step"):
+            return {"events": [runner.step() for _ in range(int(body["step"]))]}
+        return {"rate": runner.rate}
+
+    async def save(request: Request) -> Any:
+        from inolink_tui.sandbox.persist import save_state
+
+        if sandbox.options.state_path is None:
+            raise ControlError("the sandbox was started without --state")
+        save_state(sandbox, sandbox.options.state_path)
+        return {"saved": str(sandbox.options.state_path)}
+
+    table: list[tuple[str, Any, str]] = [
+        ("/_sandbox/info", info, "GET"),
+        ("/_sandbox/stats", stats, "GET"),
+        ("/_sandbox/stats/reset", stats_reset, "POST"),
+        ("/_sandbox/faults", faults_get, "GET"),
+        ("/_sandbox/faults", faults_set, "POST"),
+        ("/_sandbox/clock", clock_get, "GET"),
+        ("/_sandbox/clock/advance", clock_advance, "POST"),
+        ("/_sandbox/qbo/limits", qbo_limits, "POST"),
+        ("/_sandbox/dataverse/limits", dataverse_limits, "POST"),
+        ("/_sandbox/qbo/records/{entity}", qbo_list, "GET"),
+        ("/_sandbox/qbo/create", qbo_create, "POST"),
+        ("/_sandbox/qbo/edit", qbo_edit, "POST"),
+        ("/_sandbox/qbo/delete", qbo_delete, "POST"),
+        ("/_sandbox/intuit/revoke", intuit_revoke, "POST"),
+        ("/_sandbox/intuit/expire-access", intuit_expire, "POST"),
+        ("/_sandbox/intuit/consent", intuit_consent, "POST"),
+        ("/_sandbox/crm/create", crm_create, "POST"),
+        ("/_sandbox/crm/update", crm_update, "POST"),
+        ("/_sandbox/promote", promote, "POST"),
+        ("/_sandbox/activity", activity, "POST"),
+        ("/_sandbox/save", save, "POST"),
+    ]
+    return [Route(path, guarded(handler), methods=[method]) for path, handler, method in table]

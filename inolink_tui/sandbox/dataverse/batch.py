@@ -1,0 +1,279 @@
+"""`$batch`: multipart/mixed requests with change sets, parsed and answered by hand (CRLF on the wire).
+
+Rules kept from the service (reference §12, §15.18): at most 1000 operations counting change-set
+items; change sets are all-or-nothing (rolled back through `DataverseState.transaction`), may not
+hold GETs, and may refer to earlier items by `Content-ID` as `$n` in the URL or in `@odata.bind`;
+without `Prefer: odata.continue-on-error` processing stops at the first failure, whose status
+becomes the batch's status and whose part is the only one returned; with it every operation gets
+a part and the batch answers 200. A malformed batch is rejected whole with a plain JSON error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from urllib.parse import parse_qsl, urlsplit
+
+from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
+from inolink_tui.sandbox.dataverse.state import API_PATH, DataverseState
+
+MAX_OPERATIONS = 1000
+Execute = Callable[[DvRequest], DvResponse]
+_BOUNDARY = re.compile(r'boundary\s*=\s*"?([^";]+)"?', re.IGNORECASE)
+
+
+@dataclass
+class Operation:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    content_id: str | None
+
+
+@dataclass
+class ChangeSet:
+    operations: list[Operation] = field(default_factory=list)
+
+
+def _boundary(content_type: str) -> str:
+    match = _BOUNDARY.search(content_type)
+    if match is None or not content_type.lower().startswith("multipart/mixed"):
+        raise errors.bad_request("The batch request must have a multipart/mixed Content-Type with a boundary.")
+    return match.group(1).strip()
+
+
+def _split(text: str, boundary: str) -> list[str]:
+    """The parts between `--boundary` lines, up to `--boundary--`."""
+    parts: list[str] = []
+    current: list[str] | None = None
+    for line in text.split("\n"):
+        stripped = line.rstrip()
+        if stripped == f"--{boundary}--":
+            if current is not None:
+                parts.append("\n".join(current))
+            return parts
+        if stripped == f"--{boundary}":
+            if current is not None:
+                parts.append("\n".join(current))
+            current = []
+        elif current is not None:
+            current.append(line)
+    raise errors.bad_request(f"The batch request is missing the closing boundary '--{boundary}--'.")
+
+
+def _headers_and_rest(text: str) -> tuple[dict[str, str], str]:
+    head, _, rest = text.partition("\n\n")
+    headers: dict[str, str] = {}
+    for line in head.split("\n"):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise errors.bad_request(f"The batch part header line '{line}' is malformed.")
+        headers[name.strip().lower()] = value.strip()
+    return headers, rest
+
+
+def _operation(part: str) -> Operation:
+    outer, inner = _headers_and_rest(part.lstrip("\n"))
+    inner = inner.lstrip("\n")
+    request_line, _, rest = inner.partition("\n")
+    words = request_line.split()
+    if len(words) < 2:
+        raise errors.bad_request(f"The batch part request line '{request_line}' is malformed.")
+    headers, body = _headers_and_rest(rest) if rest.strip() else ({}, "")
+    content_id = outer.get("content-id") or headers.get("content-id")
+    return Operation(words[0].upper(), words[1], headers, body.strip("\n").encode(), content_id)
+
+
+def parse_batch(content_type: str, body: bytes) -> list[Operation | ChangeSet]:
+    """The batch's items in order; raises a 400 DataverseError for anything malformed."""
+    try:
+        text = body.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        raise errors.bad_request("The batch request body is not valid UTF-8.") from exc
+    items: list[Operation | ChangeSet] = []
+    for part in _split(text, _boundary(content_type)):
+        headers, rest = _headers_and_rest(part.lstrip("\n"))
+        part_type = headers.get("content-type", "")
+        if part_type.lower().startswith("multipart/mixed"):
+            changeset = ChangeSet()
+            for inner in _split(rest, _boundary(part_type)):
+                inner_headers, _ = _headers_and_rest(inner.lstrip("\n"))
+                if inner_headers.get("content-type", "").lower().startswith("multipart/"):
+                    raise errors.bad_request("Change sets cannot be nested.")
+                operation = _operation(inner)
+                if operation.method == "GET":
+                    raise errors.bad_request("A GET request cannot be part of a change set.")
+                changeset.operations.append(operation)
+            items.append(changeset)
+        else:
+            items.append(_operation(part))
+    count = sum(len(i.operations) if isinstance(i, ChangeSet) else 1 for i in items)
+    if count > MAX_OPERATIONS:
+        raise errors.bad_request(
+            f"The number of requests in the batch ({count}) exceeded the limit of {MAX_OPERATIONS}.",
+            errors.BATCH_TOO_LARGE,
+        )
+    return items
+
+
+def _to_request(operation: Operation, user_id: str, references: dict[str, str]) -> DvRequest:
+    url = operation.url
+    if url.startswith("$"):
+        name, sep, tail = url[1:].partition("/")
+        ref = references.get(name)
+        if ref is None:
+            raise errors.bad_request(f"Content-ID Reference: '${name}' does not exist in the batch context.")
+        url = ref + (sep + tail if sep else "")
+    split = urlsplit(url)
+    path = split.path
+    index = path.find(API_PATH)
+    if index >= 0:
+        path = path[index + len(API_PATH) :]
+    body = operation.body
+    if references and body:
+        body = _substitute(body, references)
+    return DvRequest(
+        method=operation.method,
+        path=path.lstrip("/"),
+        params=parse_qsl(split.query, keep_blank_values=True),
+        headers=operation.headers,
+        body=body,
+        user_id=user_id,
+        in_batch=True,
+    )
+
+
+def _substitute(body: bytes, references: dict[str, str]) -> bytes:
+    """Replace `"$n"` values of `@odata.bind` properties with the entity they refer to."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(data, dict):
+        return body
+    for key, value in data.items():
+        if key.endswith("@odata.bind") and isinstance(value, str) and value.startswith("$"):
+            ref = references.get(value[1:])
+            if ref is None:
+                raise errors.bad_request(f"Content-ID Reference: '{value}' does not exist in the batch context.")
+            data[key] = ref
+    return json.dumps(data).encode()
+
+
+@dataclass
+class _Part:
+    response: DvResponse
+    content_id: str | None = None
+
+
+def run_batch(state: DataverseState, request: DvRequest, execute: Execute) -> DvResponse:
+    """Execute a parsed batch and build its multipart answer (or raise for whole-batch rejection)."""
+    items = parse_batch(request.header("content-type") or "", request.body)
+    continue_on_error = request.prefer.continue_on_error
+    output: list[_Part | list[_Part]] = []
+    for item in items:
+        if isinstance(item, Operation):
+            part = _Part(_run_one(request, item, {}, execute), item.content_id)
+            if part.response.status >= 400 and not continue_on_error:
+                return _emit([part], status=part.response.status)
+            output.append(part)
+            continue
+        parts, failure = _run_changeset(state, request, item, execute)
+        if failure is not None:
+            if not continue_on_error:
+                return _emit([failure], status=failure.response.status)
+            output.append(failure)
+        else:
+            output.append(parts)
+    return _emit(output, status=200)
+
+
+def _run_one(request: DvRequest, operation: Operation, references: dict[str, str], execute: Execute) -> DvResponse:
+    try:
+        return execute(_to_request(operation, request.user_id, references))
+    except errors.DataverseError as exc:
+        return DvResponse.error(exc)
+
+
+def _run_changeset(
+    state: DataverseState, request: DvRequest, changeset: ChangeSet, execute: Execute
+) -> tuple[list[_Part], _Part | None]:
+    parts: list[_Part] = []
+    references: dict[str, str] = {}
+    failure: _Part | None = None
+
+    class _Rollback(Exception):
+        pass
+
+    try:
+        with state.transaction():
+            for operation in changeset.operations:
+                response = _run_one(request, operation, references, execute)
+                if response.status >= 400:
+                    failure = _Part(response, operation.content_id)
+                    raise _Rollback
+                entity = response.headers.get("OData-EntityId")
+                if entity is None and response.body and operation.method == "POST":
+                    entity = _entity_from_body(state, response)
+                if operation.content_id and entity:
+                    references[operation.content_id] = entity
+                parts.append(_Part(response, operation.content_id))
+    except _Rollback:
+        return [], failure
+    return parts, None
+
+
+def _entity_from_body(state: DataverseState, response: DvResponse) -> str | None:
+    """With return=representation a create has no OData-EntityId; rebuild it from the body's context and key."""
+    try:
+        data = json.loads(response.body)
+        context = str(data["@odata.context"])
+        entity_set = context.split("#", 1)[1].split("(", 1)[0].split("/", 1)[0]
+        table = state.tables[entity_set]
+        return state.entity_url(table, str(data[table.primary_key]))
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+def _http_part(part: _Part) -> list[str]:
+    response = part.response
+    lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
+    if part.content_id:
+        lines.append(f"Content-ID: {part.content_id}")
+    reason = (
+        HTTPStatus(response.status).phrase.replace(" ", "") if response.status in HTTPStatus._value2member_map_ else ""
+    )
+    lines += ["", f"HTTP/1.1 {response.status} {reason}".rstrip()]
+    headers = {"OData-Version": "4.0", "REQ_ID": str(uuid.uuid4()), **response.headers}
+    if "OData-EntityId" in headers:
+        headers.setdefault("Location", headers["OData-EntityId"])
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines += ["", response.body.decode("utf-8")]
+    return lines
+
+
+def _emit(output: list[_Part | list[_Part]], *, status: int) -> DvResponse:
+    boundary = f"batchresponse_{uuid.uuid4()}"
+    lines: list[str] = []
+    for item in output:
+        lines.append(f"--{boundary}")
+        if isinstance(item, _Part):
+            lines += _http_part(item)
+            continue
+        inner = f"changesetresponse_{uuid.uuid4()}"
+        lines += [f"Content-Type: multipart/mixed; boundary={inner}", ""]
+        for part in item:
+            lines.append(f"--{inner}")
+            lines += _http_part(part)
+        lines.append(f"--{inner}--")
+    lines.append(f"--{boundary}--")
+    lines.append("")
+    return DvResponse(status, {"Content-Type": f"multipart/mixed; boundary={boundary}"}, "\r\n".join(lines).encode())

@@ -1,0 +1,78 @@
+"""Every knob of the sandbox in one place, so the CLI, `--demo` and tests build it the same way.
+
+Windows and limits are in *service seconds* (see `clock.py`); `time_scale` speeds them all up together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+ThrottleBody = Literal["xml", "json"]
+RequestIdMode = Literal["replay", "fault600"]
+
+
+@dataclass(frozen=True)
+class QboLimits:
+    """QuickBooks Online's per-realm throttles (reference §10/§13.16); 0 disables a limit."""
+
+    requests_per_minute: int = 500
+    requests_per_second: int = 10
+    max_concurrency: int = 10
+    batch_per_minute: int = 120
+    batch_max_items: int = 30
+    throttle_body: ThrottleBody = "xml"
+    """The only captured 429 bodies are XML; "json" emits the derived JSON fault instead."""
+    retry_after: bool = False
+    """Real QBO sends no Retry-After; tests of well-behaved clients can switch it on."""
+
+
+@dataclass(frozen=True)
+class IntuitPolicy:
+    """How the Intuit OAuth server treats tokens; the defaults are the strictest reading of the docs."""
+
+    access_token_seconds: int = 3600
+    refresh_token_seconds: int = 8_726_400
+    """Rolling lifetime reported as `x_refresh_token_expires_in` (about 101 days in captured samples)."""
+    hard_expiry_seconds: int = 5 * 365 * 86_400
+    """Five-year cap on a consent, reported only on the opt-in header."""
+    old_refresh_grace_seconds: float = 0.0
+    """How long a rotated-out refresh token keeps working: 0 means it dies at once."""
+    auth_code_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 1
+    records: int = 40
+    """Size of the CRM side (accounts; contacts, products and transactions scale from it)."""
+    time_scale: float = 1.0
+    faults: str = "none"
+    activity: float = 0.0
+    """Simulated user events per minute (service time); 0 means a quiet company."""
+    state_path: Path | None = None
+    company_utc_offset_minutes: int = -420
+    """QuickBooks prints MetaData times in the company's fixed offset (captures show -07:00)."""
+    qbo_limits: QboLimits = field(default_factory=QboLimits)
+    intuit: IntuitPolicy = field(default_factory=IntuitPolicy)
+    requestid_mode: RequestIdMode = "replay"
+    duplicate_docnumber_check: bool = False
+    """QBO rejects a repeated DocNumber (6140) only when the company turned that preference on."""
+    cdc_lookback_days: int = 30
+    dataverse_requests_per_window: int = 6000
+    dataverse_window_seconds: int = 300
+    dataverse_max_concurrency: int = 52
+    dataverse_execution_seconds: int = 1200
+
+    def __post_init__(self) -> None:
+        if self.time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        if self.records < 0:
+            raise ValueError("records must not be negative")
+        if self.activity < 0:
+            raise ValueError("activity must not be negative")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be between 0 and 65535")

@@ -1,0 +1,389 @@
+"""Job lifecycle transactions, as plain functions over an sqlite3 connection.
+
+Each function is the whole body of one `BEGIN IMMEDIATE` transaction and runs on the connection's
+own thread in a single hop, so a transaction never interleaves with another coroutine's statements
+and costs one thread round-trip instead of one per statement.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from inolink_tui.domain.enums import AttemptOutcome, LinkStatus
+from inolink_tui.domain.jobs import (
+    Attempt,
+    JobFailure,
+    JobSuccess,
+    LinkJob,
+    NewJob,
+    TransitionError,
+    check_transition,
+)
+from inolink_tui.store.base import EnqueueResult, JobNotFoundError, LeaseLostError, StoreError
+from inolink_tui.store.codec import (
+    ATTEMPT_COLUMNS,
+    JOB_COLUMNS,
+    attempt_from_row,
+    dumps,
+    fold,
+    job_from_row,
+    to_us,
+)
+
+_MAX_CLAIM = 10_000
+
+
+def add_changes(conn: sqlite3.Connection, ids: Sequence[int], kind: str, now_us: int) -> None:
+    conn.executemany(
+        "INSERT INTO changes(job_id, kind, at) VALUES (?, ?, ?)", [(job_id, kind, now_us) for job_id in ids]
+    )
+
+
+def fetch_attempts(conn: sqlite3.Connection, job_id: int) -> list[Attempt]:
+    rows = conn.execute(
+        f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE job_id = ? ORDER BY number", (job_id,)
+    ).fetchall()
+    return [attempt_from_row(r) for r in rows]
+
+
+def fetch_job(conn: sqlite3.Connection, job_id: int) -> LinkJob:
+    """The job with its attempts; JobNotFoundError if absent."""
+    row = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise JobNotFoundError(f"no job {job_id}")
+    return job_from_row(row, tuple(fetch_attempts(conn, job_id)))
+
+
+def fetch_jobs(conn: sqlite3.Connection, ids: Sequence[int]) -> list[LinkJob]:
+    """Jobs with these ids, in the order of `ids` (absent ids are left out)."""
+    if not ids:
+        return []
+    rows = conn.execute(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
+    ).fetchall()
+    by_id = {row[0]: job_from_row(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefix: str) -> EnqueueResult:
+    """Insert the jobs that have no open twin; report the open job that absorbed each duplicate.
+
+    De-duplication happens twice: in Python within the batch, and against the database through the
+    partial UNIQUE index (INSERT OR IGNORE), so a batch without duplicates costs no extra lookups.
+    """
+    depends = {j.depends_on for j in jobs if j.depends_on is not None}
+    if depends:
+        found = {
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM jobs WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(depends)),)
+            )
+        }
+        missing = sorted(depends - found)
+        if missing:
+            raise ValueError(f"depends_on refers to no job: {', '.join(map(str, missing[:10]))}")
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0),"
+        " coalesce((SELECT max(id) FROM jobs), 0))"
+    ).fetchone()
+    next_id = int(row[0]) + 1
+    first_in_batch: dict[tuple[str, str], int] = {}
+    # Per input job: (True, new id) or (False, index of the earlier job in this batch it duplicates).
+    outcome: list[tuple[bool, int]] = []
+    rows: list[tuple[object, ...]] = []
+    for index, job in enumerate(jobs):
+        key = job.record_key
+        twin = first_in_batch.get((key, job.source.value))
+        if twin is not None:
+            outcome.append((False, twin))
+            continue
+        first_in_batch[(key, job.source.value)] = index
+        job_id = next_id + len(rows)
+        submitted = to_us(job.submitted_at) if job.submitted_at is not None else now_us
+        rows.append(
+            (
+                job_id,
+                job.entity_type.value,
+                job.source.value,
+                job.submitted_by,
+                fold(job.submitted_by),
+                submitted,
+                job.qbo_id,
+                job.company,
+                job.crm_record_id,
+                job.record_name,
+                fold(job.record_name),
+                job.qbo_entity,
+                job.operation.value,
+                f"{prefix}-{job_id}",
+                key,
+                to_us(job.next_attempt_at) if job.next_attempt_at is not None else submitted,
+                dumps(job.payload),
+                job.depends_on,
+                now_us,
+            )
+        )
+        outcome.append((True, job_id))
+    cursor = conn.executemany(
+        "INSERT OR IGNORE INTO jobs(id, entity_type, link_status, source, submitted_by, submitted_by_fold,"
+        " submitted_at, accounting_id, company, crm_record_id, record_name, name_fold, qbo_entity, operation,"
+        " request_id, record_key, next_attempt_at, payload, depends_on, updated_at)"
+        " VALUES (?, ?, 'Queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    inserted: set[int] | None = None
+    if cursor.rowcount != len(rows):
+        # Some rows met an open job already in the database; find which, and that job's id.
+        inserted = {
+            r[0] for r in conn.execute("SELECT id FROM jobs WHERE id >= ? AND id < ?", (next_id, next_id + len(rows)))
+        }
+    resolved: list[int] = []  # the id each input job ended up as (created, existing or its twin's)
+    created: list[int] = []
+    existing: list[int] = []
+    for index, (is_new, ref) in enumerate(outcome):
+        if not is_new:
+            twin_id = resolved[ref]
+            existing.append(twin_id)
+            resolved.append(twin_id)
+            continue
+        if inserted is not None and ref not in inserted:
+            job = jobs[index]
+            open_row = conn.execute(
+                "SELECT id FROM jobs WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
+                (job.record_key, job.source.value),
+            ).fetchone()
+            if open_row is None:
+                raise StoreError(f"job for {job.record_key} was neither inserted nor found open")
+            existing.append(open_row[0])
+            resolved.append(open_row[0])
+            continue
+        created.append(ref)
+        resolved.append(ref)
+    if created:
+        add_changes(conn, created, "created", now_us)
+    return EnqueueResult(created=tuple(created), existing=tuple(existing))
+
+
+def claim(
+    conn: sqlite3.Connection,
+    worker: str,
+    limit: int,
+    lease_us: int,
+    sources: Sequence[str],
+    entity_types: Sequence[str],
+    now_us: int,
+) -> list[LinkJob]:
+    """Lease up to `limit` due jobs, oldest first, at most one per record key."""
+    if limit <= 0:
+        return []
+    limit = min(limit, _MAX_CLAIM)
+    extra = ""
+    params: list[object] = [now_us, now_us, now_us]
+    if sources:
+        extra += f" AND j.source IN ({', '.join('?' * len(sources))})"
+        params.extend(sources)
+    if entity_types:
+        extra += f" AND j.entity_type IN ({', '.join('?' * len(entity_types))})"
+        params.extend(entity_types)
+    params.append(limit * 2 + 16)
+    candidates = conn.execute(
+        "SELECT j.id, j.record_key FROM jobs j"
+        " WHERE j.link_status = 'Queued' AND j.next_attempt_at <= ?"
+        " AND (j.lease_until IS NULL OR j.lease_until <= ?)"
+        " AND (j.depends_on IS NULL OR NOT EXISTS"
+        "      (SELECT 1 FROM jobs d WHERE d.id = j.depends_on AND d.link_status = 'Queued'))"
+        " AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.record_key = j.record_key AND o.link_status = 'Queued'"
+        "      AND o.id <> j.id AND o.lease_until > ?)" + extra + " ORDER BY j.next_attempt_at, j.id LIMIT ?",
+        params,
+    ).fetchall()
+    chosen: list[int] = []
+    keys: set[str] = set()
+    for job_id, key in candidates:
+        if key in keys:
+            continue
+        keys.add(key)
+        chosen.append(job_id)
+        if len(chosen) == limit:
+            break
+    if not chosen:
+        return []
+    ids_json = json.dumps(chosen)
+    conn.execute(
+        "UPDATE jobs SET lease_worker = ?, lease_until = ?, updated_at = ?"
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        (worker, now_us + lease_us, now_us, ids_json),
+    )
+    add_changes(conn, chosen, "claimed", now_us)
+    return fetch_jobs(conn, chosen)
+
+
+def _held(conn: sqlite3.Connection, job_id: int, worker: str) -> tuple[LinkStatus, int]:
+    """(status, processed count) of a job `worker` still holds; LeaseLostError otherwise.
+
+    A lease that ran out but was not taken by anyone else still belongs to its worker: finishing
+    the work then is harmless, while refusing it would throw away a completed API call.
+    """
+    row = conn.execute("SELECT link_status, lease_worker, processed_count FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise JobNotFoundError(f"no job {job_id}")
+    status, holder, count = row
+    if holder != worker:
+        who = f"now held by {holder}" if holder else f"released; it is {status}"
+        raise LeaseLostError(f"job {job_id}: {worker} no longer holds its lease ({who})")
+    return LinkStatus(status), int(count)
+
+
+def _attempt(
+    conn: sqlite3.Connection,
+    job_id: int,
+    *,
+    started_us: int,
+    duration_ms: int,
+    outcome: AttemptOutcome,
+    worker: str,
+    http_status: int | None = None,
+    error_code: str | None = None,
+    message: str | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO attempts(job_id, number, started_at, duration_ms, outcome, http_status, error_code, message,"
+        " worker) VALUES (?, (SELECT count(*) + 1 FROM attempts WHERE job_id = ?), ?, ?, ?, ?, ?, ?, ?)",
+        (job_id, job_id, started_us, duration_ms, outcome.value, http_status, error_code, message, worker),
+    )
+
+
+def complete(
+    conn: sqlite3.Connection, job_id: int, worker: str, success: JobSuccess, duration_ms: int, now_us: int
+) -> LinkJob:
+    status, _ = _held(conn, job_id, worker)
+    check_transition(job_id, status, LinkStatus.SUCCESS)
+    conn.execute(
+        "UPDATE jobs SET link_status = 'Success', processed_at = ?, processed_count = processed_count + 1,"
+        " accounting_id = coalesce(?, accounting_id), qbo_entity = coalesce(?, qbo_entity),"
+        " crm_record_id = coalesce(?, crm_record_id), record_name = coalesce(?, record_name),"
+        " name_fold = coalesce(?, name_fold), payload = coalesce(?, payload),"
+        " error_description = NULL, error_fold = '', error_code = NULL, error_class = NULL,"
+        " lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        (
+            now_us,
+            success.accounting_id,
+            success.qbo_entity,
+            success.crm_record_id,
+            success.record_name,
+            fold(success.record_name) if success.record_name is not None else None,
+            dumps(success.payload),
+            now_us,
+            job_id,
+        ),
+    )
+    _attempt(
+        conn,
+        job_id,
+        started_us=now_us - duration_ms * 1000,
+        duration_ms=duration_ms,
+        outcome=AttemptOutcome.SUCCESS,
+        worker=worker,
+        message=success.message,
+    )
+    add_changes(conn, [job_id], "completed", now_us)
+    return fetch_job(conn, job_id)
+
+
+def fail(
+    conn: sqlite3.Connection,
+    job_id: int,
+    worker: str,
+    failure: JobFailure,
+    max_attempts: int,
+    duration_ms: int,
+    now_us: int,
+) -> LinkJob:
+    status, count = _held(conn, job_id, worker)
+    attempts = count + 1
+    retry = failure.error_class.retryable and attempts < max_attempts and failure.retry_at is not None
+    wanted = LinkStatus.QUEUED if retry else LinkStatus.ERROR
+    check_transition(job_id, status, wanted)
+    next_attempt = to_us(failure.retry_at) if retry and failure.retry_at is not None else None
+    conn.execute(
+        "UPDATE jobs SET link_status = ?, processed_at = ?, processed_count = ?, next_attempt_at = ?,"
+        " error_description = ?, error_fold = ?, error_code = ?, error_class = ?,"
+        " lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        (
+            wanted.value,
+            now_us,
+            attempts,
+            next_attempt,
+            failure.description,
+            fold(failure.description),
+            failure.error_code,
+            failure.error_class.value,
+            now_us,
+            job_id,
+        ),
+    )
+    _attempt(
+        conn,
+        job_id,
+        started_us=now_us - duration_ms * 1000,
+        duration_ms=duration_ms,
+        outcome=AttemptOutcome.RETRY if retry else AttemptOutcome.ERROR,
+        worker=worker,
+        http_status=failure.http_status,
+        error_code=failure.error_code,
+        message=failure.description,
+    )
+    add_changes(conn, [job_id], "retry" if retry else "failed", now_us)
+    return fetch_job(conn, job_id)
+
+
+def release(conn: sqlite3.Connection, job_id: int, worker: str, reason: str, now_us: int) -> None:
+    _held(conn, job_id, worker)
+    conn.execute(
+        "UPDATE jobs SET lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?", (now_us, job_id)
+    )
+    _attempt(
+        conn,
+        job_id,
+        started_us=now_us,
+        duration_ms=0,
+        outcome=AttemptOutcome.RELEASED,
+        worker=worker,
+        message=reason or None,
+    )
+    add_changes(conn, [job_id], "released", now_us)
+
+
+def defer(conn: sqlite3.Connection, job_id: int, worker: str, until_us: int, reason: str, now_us: int) -> None:
+    status, _ = _held(conn, job_id, worker)
+    check_transition(job_id, status, LinkStatus.QUEUED)
+    conn.execute(
+        "UPDATE jobs SET next_attempt_at = ?, lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        (until_us, now_us, job_id),
+    )
+    _attempt(
+        conn, job_id, started_us=now_us, duration_ms=0, outcome=AttemptOutcome.WAITING, worker=worker, message=reason
+    )
+    add_changes(conn, [job_id], "deferred", now_us)
+
+
+def heartbeat(conn: sqlite3.Connection, job_id: int, worker: str, lease_us: int, now_us: int) -> None:
+    """Extend a lease. Not a change-feed event: nothing a viewer shows changes."""
+    _held(conn, job_id, worker)
+    conn.execute("UPDATE jobs SET lease_until = ? WHERE id = ?", (now_us + lease_us, job_id))
+
+
+__all__ = [
+    "TransitionError",
+    "add_changes",
+    "claim",
+    "complete",
+    "defer",
+    "enqueue",
+    "fail",
+    "fetch_job",
+    "fetch_jobs",
+    "heartbeat",
+    "release",
+]

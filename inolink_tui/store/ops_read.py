@@ -1,0 +1,139 @@
+"""Read queries: job lookups, counts, pages, the change feed and the audit log."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from inolink_tui.domain.enums import EntityType, LinkStatus, Source
+from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
+from inolink_tui.domain.jobs import Attempt, LinkJob
+from inolink_tui.store.base import AuditEntry, Change, JobPage
+from inolink_tui.store.codec import JOB_COLUMNS, from_us, job_from_row
+from inolink_tui.store.ops_jobs import fetch_attempts, fetch_job, fetch_jobs
+from inolink_tui.store.sqlfilter import after_clause, order_by, tally_answers, tally_matches, where_for
+
+
+def attempts(conn: sqlite3.Connection, job_id: int) -> list[Attempt]:
+    return fetch_attempts(conn, job_id)
+
+
+def get(conn: sqlite3.Connection, job_id: int) -> LinkJob:
+    return fetch_job(conn, job_id)
+
+
+def _processing(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> int:
+    where = where_for(filter, now_us)
+    row = conn.execute(
+        f"SELECT count(*) FROM jobs WHERE lease_until > ? AND link_status = 'Queued' AND ({where.sql})",
+        (now_us, *where.params),
+    ).fetchone()
+    return int(row[0])
+
+
+def counts(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> JobCounts:
+    by_status = {s: 0 for s in LinkStatus}
+    by_entity = {e: 0 for e in EntityType}
+    by_source = {s: 0 for s in Source}
+    if tally_answers(filter):
+        rows = conn.execute("SELECT link_status, entity_type, source, inactive, n FROM job_tally WHERE n > 0")
+        grouped = [(s, e, src, n) for s, e, src, inactive, n in rows if tally_matches(filter, s, e, src, inactive)]
+        processing = _processing(conn, filter, now_us)
+    else:
+        where = where_for(filter, now_us)
+        grouped = conn.execute(
+            "SELECT link_status, entity_type, source, count(*) FROM jobs WHERE " + where.sql + " GROUP BY 1, 2, 3",
+            where.params,
+        ).fetchall()
+        processing = _processing(conn, filter, now_us)
+    total = 0
+    for status, entity, source, n in grouped:
+        total += n
+        by_status[LinkStatus(status)] += n
+        by_entity[EntityType(entity)] += n
+        by_source[Source(source)] += n
+    return JobCounts(total=total, by_status=by_status, by_entity=by_entity, by_source=by_source, processing=processing)
+
+
+def count(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> int:
+    if tally_answers(filter):
+        rows = conn.execute("SELECT link_status, entity_type, source, inactive, n FROM job_tally WHERE n > 0")
+        return sum(n for s, e, src, inactive, n in rows if tally_matches(filter, s, e, src, inactive))
+    where = where_for(filter, now_us)
+    return int(conn.execute("SELECT count(*) FROM jobs WHERE " + where.sql, where.params).fetchone()[0])
+
+
+def page(
+    conn: sqlite3.Connection,
+    filter: JobFilter | None,
+    sort: JobSort | None,
+    offset: int,
+    limit: int,
+    with_total: bool,
+    now_us: int,
+) -> JobPage:
+    where = where_for(filter, now_us)
+    rows = conn.execute(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE {where.sql} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
+        (*where.params, limit, offset),
+    ).fetchall()
+    total = count(conn, filter, now_us) if with_total else None
+    return JobPage(jobs=tuple(job_from_row(r) for r in rows), offset=offset, total=total)
+
+
+def page_after(
+    conn: sqlite3.Connection,
+    filter: JobFilter | None,
+    sort: JobSort | None,
+    after: LinkJob | None,
+    limit: int,
+    now_us: int,
+) -> list[LinkJob]:
+    where = where_for(filter, now_us)
+    if after is not None:
+        where = where.and_(after_clause(sort, after).sql, *after_clause(sort, after).params)
+    rows = conn.execute(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE {where.sql} ORDER BY {order_by(sort)} LIMIT ?",
+        (*where.params, limit),
+    ).fetchall()
+    return [job_from_row(r) for r in rows]
+
+
+def open_job_for(conn: sqlite3.Connection, key: str, source: Source) -> LinkJob | None:
+    row = conn.execute(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
+        (key, source.value),
+    ).fetchone()
+    return None if row is None else job_from_row(row)
+
+
+def jobs_for_record(conn: sqlite3.Connection, key: str, limit: int) -> list[LinkJob]:
+    rows = conn.execute(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE record_key = ? ORDER BY id DESC LIMIT ?", (key, limit)
+    ).fetchall()
+    return [job_from_row(r) for r in rows]
+
+
+def latest_seq(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
+
+
+def changes_since(conn: sqlite3.Connection, seq: int, limit: int) -> list[Change]:
+    rows = conn.execute(
+        "SELECT seq, job_id, kind, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+    ).fetchall()
+    return [Change(seq=s, job_id=j, kind=k, at=from_us(a)) for s, j, k, a in rows]
+
+
+def audit_log(conn: sqlite3.Connection, limit: int) -> list[AuditEntry]:
+    rows = conn.execute(
+        "SELECT id, at, actor, action, detail, job_count FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+    ).fetchall()
+    return [
+        AuditEntry(id=i, at=from_us(at), actor=actor, action=action, detail=detail, job_count=n)
+        for i, at, actor, action, detail, n in rows
+    ]
+
+
+def get_many(conn: sqlite3.Connection, ids: Sequence[int]) -> list[LinkJob]:
+    return fetch_jobs(conn, ids)

@@ -1,0 +1,239 @@
+"""The database schema as an ordered list of migration steps, keyed by `PRAGMA user_version`.
+
+Step N brings a database from version N-1 to N. A fresh file runs every step; an older file runs the
+steps it lacks, each in its own `BEGIN IMMEDIATE` transaction so a crash mid-upgrade leaves a
+consistent older version rather than half a schema. Steps are append-only: never edit a shipped one.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    statements = [s.strip() for s in sql.split(";") if s.strip()]
+
+    def run(conn: sqlite3.Connection) -> None:
+        # executescript() would COMMIT our BEGIN IMMEDIATE; run statement by statement instead.
+        for statement in statements:
+            conn.execute(statement)
+
+    return run
+
+
+_V1 = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity_type TEXT NOT NULL,
+    link_status TEXT NOT NULL CHECK (link_status IN ('Queued', 'Success', 'Error')),
+    source TEXT NOT NULL CHECK (source IN ('CRM', 'Accounting')),
+    submitted_by TEXT NOT NULL DEFAULT '',
+    submitted_by_fold TEXT NOT NULL DEFAULT '',
+    submitted_at INTEGER NOT NULL,
+    processed_at INTEGER,
+    accounting_id TEXT,
+    processed_count INTEGER NOT NULL DEFAULT 0,
+    error_description TEXT,
+    error_fold TEXT NOT NULL DEFAULT '',
+    error_code TEXT,
+    error_class TEXT,
+    company TEXT NOT NULL,
+    crm_record_id TEXT NOT NULL,
+    record_name TEXT NOT NULL,
+    name_fold TEXT NOT NULL DEFAULT '',
+    qbo_entity TEXT,
+    operation TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    next_attempt_at INTEGER,
+    lease_worker TEXT,
+    lease_until INTEGER,
+    inactive INTEGER NOT NULL DEFAULT 0,
+    payload TEXT,
+    depends_on INTEGER REFERENCES jobs(id),
+    updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX jobs_one_open_per_record ON jobs(record_key, source) WHERE link_status = 'Queued';
+CREATE INDEX jobs_due ON jobs(next_attempt_at, id) WHERE link_status = 'Queued';
+CREATE INDEX jobs_leased ON jobs(lease_until) WHERE lease_until IS NOT NULL;
+CREATE INDEX jobs_record ON jobs(record_key, id);
+CREATE INDEX jobs_status ON jobs(link_status, id);
+CREATE INDEX jobs_submitted ON jobs(submitted_at, id);
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    http_status INTEGER,
+    error_code TEXT,
+    message TEXT,
+    worker TEXT
+);
+CREATE INDEX attempts_job ON attempts(job_id, number);
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    job_count INTEGER NOT NULL
+);
+CREATE TABLE record_links (
+    entity_type TEXT NOT NULL,
+    crm_key TEXT NOT NULL,
+    crm_id TEXT NOT NULL,
+    company TEXT NOT NULL,
+    link_status TEXT NOT NULL,
+    qbo_entity TEXT,
+    qbo_id TEXT,
+    crm_version TEXT,
+    crm_modified_on INTEGER,
+    qbo_sync_token TEXT,
+    qbo_last_updated INTEGER,
+    record_name TEXT NOT NULL DEFAULT '',
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (entity_type, crm_key)
+);
+CREATE INDEX record_links_qbo ON record_links(qbo_entity, qbo_id, company);
+CREATE TABLE cursors (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE scheduler_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    until INTEGER NOT NULL
+);
+CREATE TABLE control_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    args TEXT NOT NULL,
+    taken_by TEXT,
+    taken_at INTEGER
+);
+CREATE INDEX control_requests_open ON control_requests(id) WHERE taken_by IS NULL
+"""
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    _script(_V1)(conn)
+    # A per-database prefix keeps QuickBooks request ids unique even if the file is deleted and
+    # job ids start again from 1 (QuickBooks would otherwise replay a cached response).
+    conn.execute("INSERT INTO meta(key, value) VALUES ('request_id_prefix', ?)", (uuid.uuid4().hex[:12],))
+
+
+_V2: tuple[str, ...] = (
+    """CREATE TABLE job_tally (
+        link_status TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        inactive INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (link_status, entity_type, source, inactive)
+    ) WITHOUT ROWID""",
+    """INSERT INTO job_tally(link_status, entity_type, source, inactive, n)
+        SELECT link_status, entity_type, source, inactive, count(*) FROM jobs GROUP BY 1, 2, 3, 4""",
+    """CREATE TRIGGER jobs_tally_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO job_tally(link_status, entity_type, source, inactive, n)
+            VALUES (new.link_status, new.entity_type, new.source, new.inactive, 1)
+            ON CONFLICT DO UPDATE SET n = n + 1;
+    END""",
+    """CREATE TRIGGER jobs_tally_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_tally SET n = n - 1
+            WHERE link_status = old.link_status AND entity_type = old.entity_type
+              AND source = old.source AND inactive = old.inactive;
+    END""",
+    """CREATE TRIGGER jobs_tally_update AFTER UPDATE OF link_status, entity_type, source, inactive ON jobs
+    WHEN old.link_status IS NOT new.link_status OR old.entity_type IS NOT new.entity_type
+      OR old.source IS NOT new.source OR old.inactive IS NOT new.inactive
+    BEGIN
+        UPDATE job_tally SET n = n - 1
+            WHERE link_status = old.link_status AND entity_type = old.entity_type
+              AND source = old.source AND inactive = old.inactive;
+        INSERT INTO job_tally(link_status, entity_type, source, inactive, n)
+            VALUES (new.link_status, new.entity_type, new.source, new.inactive, 1)
+            ON CONFLICT DO UPDATE SET n = n + 1;
+    END""",
+)
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Counts per (status, entity, source, inactive) kept by triggers: the console's status tiles
+    ask for counts every refresh, and counting a million rows each time would take ~100 ms."""
+    for statement in _V2:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
+    Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply the steps newer than the file's user_version; return the resulting version.
+
+    `conn` must be in autocommit mode (isolation_level=None) so each step owns its transaction.
+    """
+    from inolink_tui.store.errors import StoreSchemaError
+
+    latest = migrations[-1].version
+    for migration in migrations:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = user_version(conn)
+            if current > latest:
+                raise StoreSchemaError(
+                    f"database schema version {current} is newer than this inolink-tui understands ({latest});"
+                    " upgrade inolink-tui"
+                )
+            if migration.version <= current:
+                conn.execute("ROLLBACK")
+                continue
+            if migration.version != current + 1:
+                raise StoreSchemaError(f"missing migration step from version {current} to {migration.version}")
+            log.info("migrating store schema to version %d: %s", migration.version, migration.description)
+            migration.apply(conn)
+            # PRAGMA takes no parameters; the value is an int from our own table, never user input.
+            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return user_version(conn)

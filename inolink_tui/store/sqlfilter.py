@@ -1,0 +1,178 @@
+"""JobFilter and JobSort as SQL: a WHERE clause with `?` parameters, and a whitelisted ORDER BY.
+
+User values only ever travel as parameters; the only text spliced into SQL is our own column names
+(from `SORT_KEYS`) and runs of `?` whose count comes from the filter's tuple lengths.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from inolink_tui.domain.enums import JobView, LinkStatus
+from inolink_tui.domain.filters import JobFilter, JobSort
+from inolink_tui.domain.jobs import LinkJob
+from inolink_tui.store.codec import fold, to_us
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    sql: str
+    params: tuple[Any, ...]
+
+    def and_(self, sql: str, *params: Any) -> Where:
+        return Where(f"({self.sql}) AND ({sql})", (*self.params, *params))
+
+
+def _in(column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+    return f"{column} IN ({', '.join('?' * len(values))})", tuple(values)
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` literally as a substring (`%`, `_`, `\\` escaped with `\\`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Where:
+    """The WHERE clause selecting the jobs `filter` describes (`now_us` decides what "processing" is)."""
+    p = f"{alias}." if alias else ""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filter is None:
+        return Where("1", ())
+
+    def add(sql: str, values: Sequence[Any] = ()) -> None:
+        clauses.append(sql)
+        params.extend(values)
+
+    if filter.view is JobView.ACTIVE:
+        add(f"{p}inactive = 0 AND {p}link_status IN ('Queued', 'Error')")
+    elif filter.view is JobView.FAILED:
+        add(f"{p}inactive = 0 AND {p}link_status = 'Error'")
+    elif filter.view is JobView.INACTIVE:
+        add(f"{p}inactive = 1")
+    if filter.statuses:
+        add(*_in(f"{p}link_status", [s.value for s in filter.statuses]))
+    if filter.entity_types:
+        add(*_in(f"{p}entity_type", [e.value for e in filter.entity_types]))
+    if filter.sources:
+        add(*_in(f"{p}source", [s.value for s in filter.sources]))
+    if filter.error_classes:
+        add(*_in(f"{p}error_class", [c.value for c in filter.error_classes]))
+    if filter.submitted_by:
+        add(*_in(f"{p}submitted_by_fold", [fold(b) for b in filter.submitted_by]))
+    if filter.companies:
+        add(*_in(f"{p}company", list(filter.companies)))
+    if filter.ids:
+        # json_each keeps a 100k-id selection to one parameter (SQLite caps parameters per statement).
+        add(f"{p}id IN (SELECT value FROM json_each(?))", [json.dumps(list(filter.ids))])
+    if filter.submitted_since is not None:
+        add(f"{p}submitted_at >= ?", [to_us(filter.submitted_since)])
+    if filter.submitted_until is not None:
+        add(f"{p}submitted_at <= ?", [to_us(filter.submitted_until)])
+    if filter.processing is True:
+        add(f"{p}lease_until > ? AND {p}link_status = 'Queued'", [now_us])
+    elif filter.processing is False:
+        add(f"NOT coalesce({p}lease_until > ? AND {p}link_status = 'Queued', 0)", [now_us])
+    text = filter.text.strip()
+    if text:
+        pattern = like_pattern(fold(text))
+        match = (
+            f"{p}name_fold LIKE ? ESCAPE '\\' OR {p}error_fold LIKE ? ESCAPE '\\'"
+            f" OR {p}accounting_id LIKE ? ESCAPE '\\'"
+        )
+        values: list[Any] = [pattern, pattern, pattern]
+        if text.isdigit() and text.isascii():
+            match = f"{p}id = ? OR {match}"
+            values.insert(0, int(text))
+        add(match, values)
+    if not clauses:
+        return Where("1", ())
+    return Where(" AND ".join(f"({c})" for c in clauses), tuple(params))
+
+
+# Sort column -> (SQL expression, Python key of a LinkJob giving the same value).
+# NULLs are mapped to a sentinel so that the keyset comparison `(key, id) < (?, ?)` is total.
+SORT_KEYS: dict[str, str] = {
+    "id": "id",
+    "entity_type": "entity_type",
+    "record_name": "record_name",
+    "link_status": "link_status",
+    "source": "source",
+    "submitted_by": "submitted_by",
+    "submitted_at": "submitted_at",
+    "processed_at": "coalesce(processed_at, -1)",
+    "accounting_id": "coalesce(accounting_id, '')",
+    "processed_count": "processed_count",
+    "error_description": "coalesce(error_description, '')",
+}
+
+
+def sort_value(job: LinkJob, column: str) -> Any:
+    """The value `SORT_KEYS[column]` yields for `job`, for keyset paging."""
+    if column == "id":
+        return job.id
+    if column in ("entity_type", "link_status", "source"):
+        return getattr(job, column).value
+    if column in ("submitted_at",):
+        return to_us(job.submitted_at)
+    if column == "processed_at":
+        return to_us(job.processed_at) if job.processed_at else -1
+    if column in ("accounting_id", "error_description"):
+        return getattr(job, column) or ""
+    return getattr(job, column)
+
+
+def order_by(sort: JobSort | None) -> str:
+    sort = sort or JobSort()
+    direction = "DESC" if sort.descending else "ASC"
+    key = SORT_KEYS[sort.column]
+    if sort.column == "id":
+        return f"id {direction}"
+    return f"{key} {direction}, id {direction}"
+
+
+def after_clause(sort: JobSort | None, after: LinkJob) -> Where:
+    """Rows strictly after `after` in `sort` order (row-value comparison; SQLite uses the index)."""
+    sort = sort or JobSort()
+    op = "<" if sort.descending else ">"
+    if sort.column == "id":
+        return Where(f"id {op} ?", (after.id,))
+    key = SORT_KEYS[sort.column]
+    return Where(f"({key}, id) {op} (?, ?)", (sort_value(after, sort.column), after.id))
+
+
+def tally_answers(filter: JobFilter | None) -> bool:
+    """Whether counts for `filter` can come from job_tally (only tallied columns are constrained)."""
+    if filter is None:
+        return True
+    return (
+        not filter.error_classes
+        and not filter.submitted_by
+        and not filter.companies
+        and not filter.ids
+        and filter.submitted_since is None
+        and filter.submitted_until is None
+        and filter.processing is None
+        and not filter.text.strip()
+    )
+
+
+def tally_matches(filter: JobFilter | None, status: str, entity: str, source: str, inactive: int) -> bool:
+    """Python twin of `where_for` restricted to the tallied columns."""
+    if filter is None:
+        return True
+    if filter.view is JobView.ACTIVE and (inactive or status not in (LinkStatus.QUEUED, LinkStatus.ERROR)):
+        return False
+    if filter.view is JobView.FAILED and (inactive or status != LinkStatus.ERROR):
+        return False
+    if filter.view is JobView.INACTIVE and not inactive:
+        return False
+    if filter.statuses and status not in {s.value for s in filter.statuses}:
+        return False
+    if filter.entity_types and entity not in {e.value for e in filter.entity_types}:
+        return False
+    return not (filter.sources and source not in {s.value for s in filter.sources})
