@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -39,14 +39,11 @@ from inolink_tui.ui.inspector import InspectorScreen
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.status_bar import BarState, StatusBar
 from inolink_tui.ui.theme import DEFAULT_THEME, pick_theme
-from inolink_tui.ui.tiles import Throughput, TileData, Tiles, per_minute
+from inolink_tui.ui.tiles import FeedRates, Throughput, TileData, Tiles
 
 log = logging.getLogger(__name__)
 
 W = TypeVar("W", bound=Widget)
-
-SPARK_SAMPLE = 5000
-"""Newest processed jobs read for the sparklines; more than an hour's worth at InoLink's rates."""
 
 
 class InolinkApp(App[int]):
@@ -120,6 +117,7 @@ class InolinkApp(App[int]):
         self._tiles_dirty = True
         self._spark_dirty = True
         self._spark_at = 0.0
+        self._rates = FeedRates()
         self._all_total = 0
         self._filtered_total = 0
         self._updated_at: datetime | None = None
@@ -224,14 +222,15 @@ class InolinkApp(App[int]):
             self._refresh_inspector(self.screen)
 
     def _flush_slow(self) -> None:
-        """Tiles and sparklines are costlier queries: at most once a second, and only after a change."""
+        """Tiles and sparklines: at most once a second and only after a change (the sparkline also slides
+        every 30 s so an idle minute shows as a gap)."""
         if not self.table.loaded_once or self.frozen:
             return
         if self._tiles_dirty:
             self._tiles_dirty = False
             self._load_tiles()
         spark_due = time.monotonic() - self._spark_at
-        if (self._spark_dirty and spark_due >= 5) or spark_due >= 60:
+        if self._spark_dirty or spark_due >= 30:
             self._spark_dirty = False
             self._spark_at = time.monotonic()
             self._load_spark()
@@ -249,14 +248,10 @@ class InolinkApp(App[int]):
     @work(group="spark", exclusive=True, exit_on_error=False)
     async def _load_spark(self) -> None:
         now = self.now()
-        sort = JobSort("processed_at", descending=True)
-        since = now - timedelta(hours=1)
-        series: list[list[int]] = []
-        for status in (LinkStatus.SUCCESS, LinkStatus.ERROR):
-            jobs = await self.store.page_after(JobFilter(statuses=(status,)), sort, None, limit=SPARK_SAMPLE, now=now)
-            times = [job.processed_at or job.updated_at for job in jobs]
-            series.append(per_minute((t for t in times if t and t > since), now))
-        self._main_widget("#throughput", Throughput).show(series[0], series[1])
+        more = await self._rates.catch_up(self.store, now)
+        done, failed = self._rates.series(now)
+        self._main_widget("#throughput", Throughput).show(done, failed)
+        self._spark_dirty = more
 
     async def _poll_engine(self) -> None:
         self._paint_bar()

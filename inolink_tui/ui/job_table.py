@@ -34,8 +34,10 @@ from inolink_tui.ui.columns import COLUMNS, SEPARATOR, ColumnSpec, FittedColumn,
 
 log = logging.getLogger(__name__)
 
-MARGIN = 50
-"""Rows read above and below the viewport, so small scrolls paint from memory."""
+MARGIN_SCREENS = 3
+"""Screens of rows read above and below the viewport, so paging paints from memory."""
+PREFETCH_SCREENS = 1
+"""Read the next window when the viewport comes this close to the edge of the current one."""
 
 _STATUS_CLASS = {
     LinkStatus.QUEUED: "job-table--queued",
@@ -175,6 +177,8 @@ class JobTable(ScrollView, can_focus=True):
         self._window: list[LinkJob] = []
         self.marked: set[int] = set()
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
+        self._style_cache: dict[tuple[Any, ...], Style] = {}
+        self._view = Size(0, 0)
         self._pending: _Load | None = None
         self._loading = False
         self.loads = 0
@@ -187,7 +191,7 @@ class JobTable(ScrollView, can_focus=True):
 
     @property
     def visible_rows(self) -> int:
-        return max(1, self.size.height - 1)
+        return max(1, self._view.height - 1)
 
     @property
     def fitted_columns(self) -> list[FittedColumn]:
@@ -226,6 +230,7 @@ class JobTable(ScrollView, can_focus=True):
 
     # --- loading ---------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._view = self.size
         self.request_load(_Load(recount=True, reset=True))
 
     def request_load(self, load: _Load) -> None:
@@ -256,8 +261,9 @@ class JobTable(ScrollView, can_focus=True):
         if load.recount or not self.loaded_once:
             self.total = await self._store.count(self.job_filter, now=now)
         viewport = int(self.scroll_y)
-        start = max(0, viewport - MARGIN)
-        limit = self.visible_rows + 2 * MARGIN
+        margin = self.margin
+        start = max(0, viewport - margin)
+        limit = self.visible_rows + 2 * margin
         before = self.job_at(start - 1) if not (load.reset or load.anchor) else None
         if start == 0:
             jobs = await self._store.page_after(self.job_filter, self.sort, None, limit=limit, now=now)
@@ -276,7 +282,7 @@ class JobTable(ScrollView, can_focus=True):
         self._window = jobs
         if start + len(jobs) > self.total:  # rows arrived between the count and the read
             self.total = start + len(jobs)
-        self.virtual_size = Size(self.size.width, self.total + 1)
+        self.virtual_size = Size(self._view.width, self.total + 1)
         cursor = min(self.cursor_row, max(0, self.total - 1))
         if anchor is not None:
             index = next((i for i, job in enumerate(jobs) if job.id == anchor.id), None)
@@ -290,9 +296,15 @@ class JobTable(ScrollView, can_focus=True):
         self.loaded_once = True
         self.refresh()
 
+    @property
+    def margin(self) -> int:
+        return max(50, MARGIN_SCREENS * self.visible_rows)
+
     def _covers_viewport(self) -> bool:
-        top = int(self.scroll_y)
-        bottom = min(self.total, top + self.visible_rows)
+        """True while the window holds the viewport plus a screen of slack on each side that has rows."""
+        slack = PREFETCH_SCREENS * self.visible_rows
+        top = max(0, int(self.scroll_y) - slack)
+        bottom = min(self.total, int(self.scroll_y) + self.visible_rows + slack)
         end = self._window_offset + len(self._window)
         return self._window_offset <= top and (bottom <= end or end >= self.total)
 
@@ -311,7 +323,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def _refresh_row(self, row: int) -> None:
         y = row - int(self.scroll_y) + 1
-        if 1 <= y < self.size.height:
+        if 1 <= y < self._view.height:
             self.refresh_line(y + int(self.scroll_y))
 
     def _scroll_cursor_into_view(self) -> None:
@@ -376,12 +388,13 @@ class JobTable(ScrollView, can_focus=True):
         return self._fitted
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.size.width, self.total + 1)
+        self._view = self.size  # `size` walks the DOM each call; render_line runs per visible line
+        self.virtual_size = Size(self._view.width, self.total + 1)
         self._scroll_cursor_into_view()
         self._ensure_window()
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._view.width
         if y == 0:
             return self._header(width)
         row = int(self.scroll_y) + y - 1
@@ -427,50 +440,65 @@ class JobTable(ScrollView, can_focus=True):
         self._strips[key] = strip
         return strip
 
+    def _style(self, components: tuple[str, ...], inactive: bool, selected: bool) -> Style:
+        """Row base + component classes + cursor, combined once per theme: painting a row costs no style maths."""
+        key = (components, inactive, selected, self.has_focus)
+        style = self._style_cache.get(key)
+        if style is None:
+            style = self.rich_style
+            if inactive:
+                style += self.get_component_rich_style("job-table--inactive")
+            for name in components:
+                style += self.get_component_rich_style(name)
+            if selected:
+                style += self.get_component_rich_style("job-table--cursor")
+            self._style_cache[key] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        """Theme or focus styling changed: every cached style and strip is stale."""
+        super().notify_style_update()
+        self._style_cache.clear()
+        self._strips.clear()
+
     def _row(self, job: LinkJob, selected: bool, width: int) -> Strip:
         now = self._now()
         marked = job.id in self.marked
+        in_flight = job.in_flight(now)
         key = (job.id, _version(job, now), selected, marked, width, self.has_focus)
         cached = self._strips.get(key)
         if cached is not None:
             return cached
-        base = self.rich_style
-        if job.inactive:
-            base = base + self.get_component_rich_style("job-table--inactive")
-        cursor = self.get_component_rich_style("job-table--cursor") if selected else Style()
+        plain = self._style((), job.inactive, selected)
         segments: list[Segment] = []
         for index, column in enumerate(self._columns_for(width)):
             if index:
-                segments.append(Segment(" " * SEPARATOR, base + cursor))
-            segments.append(self._cell(job, column, marked, now, base, cursor))
+                segments.append(Segment(" " * SEPARATOR, plain))
+            text, components = self._cell(job, column.spec.key, column.spec, marked, in_flight)
+            style = self._style(components, job.inactive, selected) if components else plain
+            segments.append(Segment(fit_cell(text, column.width, column.spec.align), style))
         used = sum(c.width for c in self._fitted) + SEPARATOR * max(0, len(self._fitted) - 1)
         if used < width:
-            segments.append(Segment(" " * (width - used), base + cursor))
+            segments.append(Segment(" " * (width - used), plain))
         strip = Strip(segments, width)
         self._strips[key] = strip
         return strip
 
-    def _cell(
-        self, job: LinkJob, column: FittedColumn, marked: bool, now: datetime, base: Style, cursor: Style
-    ) -> Segment:
-        key = column.spec.key
+    @staticmethod
+    def _cell(job: LinkJob, key: str, spec: ColumnSpec, marked: bool, in_flight: bool) -> tuple[str, tuple[str, ...]]:
+        """A cell's text and the component classes that colour it."""
         if key == "marker":
-            mark = "●" if marked else " "
-            flight = "▸" if job.in_flight(now) else " "
-            style = self.get_component_rich_style("job-table--marked") if marked else Style()
-            if job.in_flight(now):
-                style += self.get_component_rich_style("job-table--inflight")
-            return Segment(mark + flight, base + style + cursor)
-        text = column.spec.value(job)
-        style = Style()
+            components: tuple[str, ...] = ("job-table--marked",) if marked else ()
+            if in_flight:
+                components += ("job-table--inflight",)
+            return ("●" if marked else " ") + ("▸" if in_flight else " "), components
+        text = spec.value(job)
         if key == "link_status":
-            in_flight = job.in_flight(now) and job.link_status is LinkStatus.QUEUED
-            style = self.get_component_rich_style(
-                "job-table--inflight" if in_flight else _STATUS_CLASS[job.link_status]
-            )
-        elif key == "error_description" and text:
-            style = self.get_component_rich_style("job-table--error-text")
-        return Segment(fit_cell(text, column.width, column.spec.align), base + style + cursor)
+            queued_in_flight = in_flight and job.link_status is LinkStatus.QUEUED
+            return text, ("job-table--inflight" if queued_in_flight else _STATUS_CLASS[job.link_status],)
+        if key == "error_description" and text:
+            return text, ("job-table--error-text",)
+        return text, ()
 
     def on_focus(self) -> None:
         self.refresh()

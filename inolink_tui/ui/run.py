@@ -106,7 +106,7 @@ def run_console(
     confirm_bulk: bool = True,
 ) -> int:
     """What the CLI calls. Returns the process exit status."""
-    from inolink_tui.store import open_store  # type: ignore[attr-defined]
+    from inolink_tui.store import open_store
 
     async def main() -> int:
         store: JobStore = await open_store(store_path, read_only=read_only)

@@ -217,7 +217,7 @@ async def test_export_refuses_a_bad_suffix_inline(store: MemoryStore, tmp_path: 
         assert "must end in .csv or .json" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
-        assert not list(tmp_path.iterdir())
+        assert not list(tmp_path.iterdir())  # noqa: ASYNC240
 
 
 async def test_question_mark_shows_help_generated_from_bindings(store: MemoryStore) -> None:
