@@ -22,8 +22,8 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen > Vertical {
         width: 70; max-width: 95%; height: auto; border: thick $warning; background: $surface; padding: 1 2;
     }
-    ConfirmScreen #confirm-title { text-style: bold; margin-bottom: 1; }
-    ConfirmScreen #confirm-detail { color: $text-muted; }
+    ConfirmScreen #confirm-title { text-style: bold; margin-bottom: 1; width: 1fr; }
+    ConfirmScreen #confirm-detail { color: $text-muted; width: 1fr; }
     ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; min-width: 12; }
     """
@@ -68,7 +68,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     ChoiceScreen > Vertical {
         width: 50; max-width: 95%; height: auto; border: thick $primary; background: $surface; padding: 1 2;
     }
-    ChoiceScreen #choice-title { text-style: bold; margin-bottom: 1; }
+    ChoiceScreen #choice-title { text-style: bold; margin-bottom: 1; width: 1fr; }
     ChoiceScreen OptionList { height: auto; max-height: 12; }
     """
 

@@ -100,8 +100,8 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen > Vertical {
         width: 76; max-width: 95%; height: auto; border: thick $primary; background: $surface; padding: 1 2;
     }
-    ExportScreen #export-title { text-style: bold; }
-    ExportScreen #export-error { color: $error; }
+    ExportScreen #export-title { text-style: bold; width: 1fr; }
+    ExportScreen #export-error { color: $error; width: 1fr; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]

@@ -46,12 +46,17 @@ class BarState:
     notes: tuple[str, ...] = field(default=())
 
 
-def service_text(services: Sequence[ServiceStatus]) -> Text:
+SHORT_LABELS = {"high_priority": "High", "low_priority": "Low", "crm_to_quickbooks": "CRM→QB"}
+"""Labels for narrow terminals: all three services fit on one line at 80 columns."""
+
+
+def service_text(services: Sequence[ServiceStatus], *, narrow: bool = False) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     for index, service in enumerate(services):
         if index:
             text.append(" │ ", style="dim")
-        text.append(f"{service.label} ", style="bold")
+        label = SHORT_LABELS.get(service.name, service.label) if narrow else service.label
+        text.append(f"{label} ", style="bold")
         state = service.state
         text.append(state, style=_style(state))
         if service.known and service.enabled:
@@ -108,8 +113,10 @@ class StatusBar(Static):
     """Two lines: services, then connections and badges."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 2; background: $panel; padding: 0 1; }
+    StatusBar { height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
+
+    NARROW = 110
 
     def __init__(self, *, now: Callable[[], datetime], id: str | None = None) -> None:
         super().__init__(id=id)
@@ -123,5 +130,15 @@ class StatusBar(Static):
             return
         self.state = state
         self._painted = True
-        lines = Text("\n").join([service_text(state.services), connection_text(state, self._now())])
+        self._paint()
+
+    def _paint(self) -> None:
+        narrow = self.size.width < self.NARROW
+        lines = Text("\n").join(
+            [service_text(self.state.services, narrow=narrow), connection_text(self.state, self._now())]
+        )
         self.update(lines)
+
+    def on_resize(self) -> None:
+        if self._painted:
+            self._paint()
