@@ -11,7 +11,7 @@ import tomli_w
 
 from inolink_tui.cli.context import CliContext, pass_cli
 from inolink_tui.config.load import ConfigError, LoadedConfig, exit_config_error, load_config
-from inolink_tui.config.model import SECRET_ENV_VARS, Settings, missing_keys
+from inolink_tui.config.model import SECRET_ENV_VARS, Settings, mask_url, missing_keys
 
 
 def _load(cli: CliContext) -> LoadedConfig:
@@ -96,7 +96,7 @@ def _qbo_line(s: Settings) -> str:
 
 def _alerts_line(s: Settings) -> str:
     a = s.alerts
-    parts = [f"webhook ({a.webhook_format})" if a.webhook_url else "no webhook"]
+    parts = [f"webhook {mask_url(a.webhook_url)} ({a.webhook_format})" if a.webhook_url else "no webhook"]
     parts.append(f"email to {', '.join(a.email_to)} via {a.smtp_host}" if a.email_enabled else "no email")
     parts.append(f"at most one per kind every {a.min_interval_minutes} min" + (", as a digest" if a.digest else ""))
     return "; ".join(parts)
@@ -119,11 +119,16 @@ def show(cli: CliContext, fmt: str) -> None:
 
 
 def effective_settings(settings: Settings) -> dict[str, Any]:
-    """JSON-safe settings with every secret replaced by a mask (or None when unset)."""
+    """JSON-safe settings with every secret replaced by a mask (or None when unset).
+
+    The webhook URL is masked too: Slack and Teams put the credential in its path.
+    """
     data: dict[str, Any] = settings.model_dump(mode="json")
     for section, key in SECRET_ENV_VARS:
         if data[section].get(key) is not None:
             data[section][key] = "********"
+    if settings.alerts.webhook_url:
+        data["alerts"]["webhook_url"] = mask_url(settings.alerts.webhook_url)
     return data
 
 

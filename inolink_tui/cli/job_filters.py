@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SOURCE_ALIASES = {"qbo": Source.ACCOUNTING, "quickbooks": Source.ACCOUNTING}
 
 
-class LabelChoice(click.Choice):  # type: ignore[type-arg]
+class LabelChoice(click.Choice[str]):
     """A choice among a domain enum's labels, in any case ("error", "ERROR", "Error"), giving the enum member."""
 
     def __init__(self, enum_cls: type[StrEnum], aliases: dict[str, StrEnum] | None = None) -> None:

@@ -11,7 +11,7 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TextIO
 
 import click
 
@@ -136,21 +136,21 @@ async def _stream(store: JobStore, job_filter: JobFilter | None, sort: JobSort, 
             remaining -= len(page)
 
 
-async def _write_json(out: Any, rows: AsyncIterator[LinkJob], ascii_only: bool) -> None:
+async def _write_json(out: TextIO, rows: AsyncIterator[LinkJob], ascii_only: bool) -> None:
     writer = JsonArrayWriter(out, ascii_only=ascii_only)
     async for job in rows:
         writer.write(job.as_export())
     writer.close()
 
 
-async def _write_csv(out: Any, rows: AsyncIterator[LinkJob]) -> None:
+async def _write_csv(out: TextIO, rows: AsyncIterator[LinkJob]) -> None:
     writer = CsvWriter(out)
     async for job in rows:
         writer.write(job.as_export())
 
 
 async def _write_table(
-    out: Any, store: JobStore, rows: AsyncIterator[LinkJob], job_filter: JobFilter | None, limit: int
+    out: TextIO, store: JobStore, rows: AsyncIterator[LinkJob], job_filter: JobFilter | None, limit: int
 ) -> None:
     columns = layout(shutil.get_terminal_size(fallback=(120, 24)).columns)
     shown = 0

@@ -13,8 +13,20 @@ log = logging.getLogger(__name__)
 
 
 def run_headless(ctx: CliContext, **options: Any) -> int:
-    click.echo("The headless engine is not built yet (see issue 7).", err=True)
-    return 0
+    """`--no-ui` / `--once`: the engine as a service with JSON logs; never imports Textual."""
+    from inolink_tui.headless.app import HeadlessOptions, main
+
+    settings = ctx.settings()
+    return main(
+        settings,
+        HeadlessOptions(
+            db_path=ctx.db_path(),
+            once=bool(options.get("once")),
+            log_format=str(options.get("log_format") or "json"),
+            metrics_port=options.get("metrics_port"),
+            read_only=ctx.read_only,
+        ),
+    )
 
 
 def run_console(ctx: CliContext, **options: Any) -> int:

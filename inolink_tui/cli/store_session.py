@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from inolink_tui.cli.context import CliContext
+from inolink_tui.store import open_store
 from inolink_tui.store.base import JobStore, StoreError
 
 T = TypeVar("T")
@@ -46,8 +47,6 @@ def cli_actor() -> str:
 @asynccontextmanager
 async def open_job_store(cli: CliContext) -> AsyncIterator[JobStore]:
     """The store at --db (or [store] path), read-only when --read-only was given."""
-    from inolink_tui.store import open_store  # type: ignore[attr-defined,unused-ignore]
-
     path = cli.db_path()
     try:
         store: JobStore = await open_store(path, read_only=cli.read_only)

@@ -50,7 +50,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     config_path = path if path is not None else default_config_path()
     text: str | None = None
     try:
-        text = config_path.read_text(encoding="utf-8")
+        text = config_path.read_text(encoding="utf-8-sig")  # tolerate the BOM Windows editors add
     except FileNotFoundError:
         if explicit:
             raise ConfigError(f"{config_path}: config file not found") from None

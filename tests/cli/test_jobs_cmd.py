@@ -20,11 +20,7 @@ from inolink_tui.cli.store_session import cli_actor
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.domain.jobs import EXPORT_COLUMNS, JobFailure, JobSuccess, LinkJob, NewJob
-
-store_module = pytest.importorskip("inolink_tui.store")
-if not hasattr(store_module, "open_store"):  # pragma: no cover - only before the store lands in main
-    pytest.skip("inolink_tui.store.open_store is not merged yet", allow_module_level=True)
-open_store = store_module.open_store
+from inolink_tui.store import open_store
 
 pytestmark = pytest.mark.timeout(60)
 

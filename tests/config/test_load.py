@@ -219,6 +219,7 @@ def test_bad_weekday(tmp_path: Path) -> None:
     ("body", "key", "fragment"),
     [
         ('[services.crm_to_quickbooks]\nstart = "17:00"\nend = "08:00"\n', "services.crm_to_quickbooks.end", "after"),
+        ('[services.crm_to_quickbooks]\nstart = "23:59"\n', "services.crm_to_quickbooks.end", "after"),
         ("[services.high_priority]\ninterval_minutes = 0\n", "services.high_priority.interval_minutes", "0"),
         ("[services.low_priority]\ninterval_hours = 8\n", "services.low_priority.interval_hours", "8"),
         ('[services.high_priority]\nstart = "25:00"\n', "services.high_priority.start", "25:00"),
@@ -303,3 +304,21 @@ def test_find_key_line(loc: tuple[str | int, ...], line: int | None) -> None:
         "workers = 3\n"  # 8
     )
     assert find_key_line(text, loc) == line
+
+
+def test_bom_and_crlf_from_windows_editors_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf[sync]\r\nworkers = 2\r\n")
+    assert load_config(path, environ={}).settings.sync.workers == 2
+
+
+def test_low_priority_in_minutes_suggests_hours(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, "[services.low_priority]\ninterval_minutes = 60\n"))
+    assert "did you mean 'interval_hours'?" in message
+
+
+def test_smtp_host_without_recipients_is_an_error(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, '[alerts]\nsmtp_host = "smtp.example.com"\n'))
+    assert ": alerts.email_to: " in message and "nobody to mail" in message
+    ok = '[alerts]\nsmtp_host = "smtp.example.com"\nemail_from = "a@example.com"\nemail_to = ["b@example.com"]\n'
+    assert load_config(write(tmp_path, ok, "ok.toml"), environ={}).settings.alerts.email_enabled

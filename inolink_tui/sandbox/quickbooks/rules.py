@@ -429,7 +429,7 @@ def _sales_line(state: QboState, line: dict[str, Any]) -> Decimal:
         )
     if price is None and qty not in (None, 0):
         assert qty is not None
-        price = amount / qty
+        price = (amount / qty).quantize(Decimal("0.0000001")).normalize()
     if qty is not None:
         detail["Qty"] = qty
     if price is not None:

@@ -142,3 +142,20 @@ async def test_auth_failures_use_the_lower_case_401(qbo: Qbo) -> None:
     qbo.sandbox.clock.advance(3601)
     expired = await qbo.get("companyinfo/1")
     assert expired.status_code == 401 and "Token expired" in expired.json()["fault"]["error"][0]["detail"]
+
+
+async def test_batch_items_cannot_see_records_created_in_the_same_batch(qbo: Qbo) -> None:
+    predicted = str(qbo.sandbox.qbo.next_id["Customer"])
+    item = next(i["Id"] for i in qbo.sandbox.qbo.all("Item") if i["Name"] == "Write-In")
+    line = {"Amount": 5, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": item}}}
+    body = {
+        "BatchItemRequest": [
+            {"bId": "c", "operation": "create", "Customer": {"DisplayName": "Batch Parent"}},
+            {"bId": "i", "operation": "create", "Invoice": {"CustomerRef": {"value": predicted}, "Line": [line]}},
+        ]
+    }
+    answers = {a["bId"]: a for a in (await qbo.post("batch", body)).json()["BatchItemResponse"]}
+    assert answers["c"]["Customer"]["Id"] == predicted
+    assert answers["i"]["Fault"]["Error"][0]["code"] == "2500"
+    later = await qbo.post("invoice", {"CustomerRef": {"value": predicted}, "Line": [line]})
+    assert later.status_code == 200  # visible once the batch is over
