@@ -118,6 +118,8 @@ class InolinkApp(App[int]):
         self._spark_dirty = True
         self._spark_at = 0.0
         self._rates = FeedRates()
+        self._services: tuple[ServiceStatus, ...] = ()
+        self._connections: tuple[ConnectionStatus, ...] = ()
         self._all_total = 0
         self._filtered_total = 0
         self._updated_at: datetime | None = None
@@ -269,9 +271,6 @@ class InolinkApp(App[int]):
         self._connections = connections
         self._paint_bar()
 
-    _services: tuple[ServiceStatus, ...] = ()
-    _connections: tuple[ConnectionStatus, ...] = ()
-
     def _set_notes(self, notes: tuple[str, ...]) -> None:
         self.notes = notes
         self._paint_bar()
@@ -297,7 +296,7 @@ class InolinkApp(App[int]):
         if not table.loaded_once:
             text.append("loading…")
         else:
-            everything = max(self._all_total, table.total) if self.effective_filter.is_empty else self._all_total
+            everything = max(self._all_total, table.total)
             text.append(f"showing {table.total:,} of {everything:,}", style="bold")
             text.append(f" · view {self.view.value}")
             if self.typed_filter != JobFilter():
