@@ -162,12 +162,13 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
             continue
         created.append(ref)
         resolved.append(ref)
+    index_dirty_text(conn)
     if created:
         add_changes(conn, created, "created", now_us)
         _tally_new(conn, next_id, next_id + len(rows))
         conn.execute(
-            "INSERT INTO jobs_fts(rowid, name_fold, error_fold, accounting_id)"
-            " SELECT id, name_fold, error_fold, accounting_id FROM jobs WHERE id >= ? AND id < ?",
+            "INSERT INTO job_text(text, job_id) SELECT name_fold || char(10) || coalesce(accounting_id, ''), id"
+            " FROM jobs WHERE id >= ? AND id < ?",
             (next_id, next_id + len(rows)),
         )
     return EnqueueResult(created=tuple(created), existing=tuple(existing))
@@ -184,6 +185,25 @@ def _tally_new(conn: sqlite3.Connection, first_id: int, end_id: int) -> None:
     )
 
 
+TEXT_INDEX_BATCH = 20_000
+
+
+def index_dirty_text(conn: sqlite3.Connection, limit: int = TEXT_INDEX_BATCH) -> int:
+    """Add the current searchable text of up to `limit` edited jobs to the trigram index."""
+    ids = [r[0] for r in conn.execute("SELECT job_id FROM job_text_dirty ORDER BY job_id LIMIT ?", (limit,))]
+    if not ids:
+        return 0
+    ids_json = json.dumps(ids)
+    conn.execute(
+        "INSERT INTO job_text(text, job_id)"
+        " SELECT name_fold || char(10) || coalesce(accounting_id, '') || char(10) || error_fold, id"
+        " FROM jobs WHERE id IN (SELECT value FROM json_each(?))",
+        (ids_json,),
+    )
+    conn.execute("DELETE FROM job_text_dirty WHERE job_id IN (SELECT value FROM json_each(?))", (ids_json,))
+    return len(ids)
+
+
 def claim(
     conn: sqlite3.Connection,
     worker: str,
@@ -194,6 +214,7 @@ def claim(
     now_us: int,
 ) -> list[LinkJob]:
     """Lease up to `limit` due jobs, oldest first, at most one per record key."""
+    index_dirty_text(conn)
     if limit <= 0:
         return []
     limit = min(limit, _MAX_CLAIM)
