@@ -67,6 +67,8 @@ class DaemonOptions:
     """Seconds between checks of the services' state, written to the store when it changed."""
     metrics_port: int | None = None
     metrics_addr: str = "0.0.0.0"
+    install_signal_handlers: bool = True
+    """False when another owner of the loop (the console) handles SIGTERM/SIGINT and stops us itself."""
 
 
 class Daemon:
@@ -205,8 +207,9 @@ class Daemon:
     # --- side tasks ------------------------------------------------------------------------
     async def _start_side_tasks(self, *, service: bool) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.request_stop, sig.name)
+        if self.options.install_signal_handlers:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.request_stop, sig.name)
         if self.metrics is not None and self.options.metrics_port is not None:
             self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.metrics_addr)
         if self.alerts is not None:
@@ -368,9 +371,10 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+        if self.options.install_signal_handlers:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
         if self._exit_code != EXIT_LEASE_HELD:
             try:
                 await asyncio.wait_for(self.store.release_scheduler_lease(self.options.holder), timeout=1.0)
