@@ -135,12 +135,11 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> str:
 
 def _prepare_writer(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
     _configure(conn, busy_timeout_ms, writer=True)
-    migrate(conn)
-    prefix = _check_version(conn, path)
-    # From here on every write starts with _begin_immediate, which does its own waiting; once it
-    # holds the write lock nothing else in WAL mode can make a statement busy.
-    conn.execute("PRAGMA busy_timeout = 0")
-    return prefix
+    conn.execute("PRAGMA busy_timeout = 0")  # _begin_immediate does the waiting (see there)
+    migrate(conn, begin=functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms))
+    # Every write starts with _begin_immediate, which does its own waiting; once it holds the
+    # write lock nothing else in WAL mode can make a statement busy.
+    return _check_version(conn, path)
 
 
 def _prepare_reader(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
