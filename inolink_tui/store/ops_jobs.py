@@ -18,7 +18,6 @@ from inolink_tui.domain.jobs import (
     JobSuccess,
     LinkJob,
     NewJob,
-    TransitionError,
     check_transition,
 )
 from inolink_tui.store.base import EnqueueResult, JobNotFoundError, LeaseLostError, StoreError
@@ -418,18 +417,3 @@ def heartbeat(conn: sqlite3.Connection, job_id: int, worker: str, lease_us: int,
     """Extend a lease. Not a change-feed event: nothing a viewer shows changes."""
     _held(conn, job_id, worker)
     conn.execute("UPDATE jobs SET lease_until = ? WHERE id = ?", (now_us + lease_us, job_id))
-
-
-__all__ = [
-    "TransitionError",
-    "add_changes",
-    "claim",
-    "complete",
-    "defer",
-    "enqueue",
-    "fail",
-    "fetch_job",
-    "fetch_jobs",
-    "heartbeat",
-    "release",
-]

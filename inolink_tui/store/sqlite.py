@@ -1,10 +1,13 @@
 """SqliteJobStore: the JobStore on one SQLite file, shared safely by several processes.
 
-Two aiosqlite connections per store: a writer whose every transaction is `BEGIN IMMEDIATE` (a
-deferred BEGIN that later upgrades to a write lock fails at once with "database is locked" when
-another process got there first; IMMEDIATE takes the lock up front and so waits through the busy
-timeout), and a query-only reader, so the console's paging never queues behind the engine's writes.
-WAL mode lets the reader see the last committed state while a writer works.
+Two aiosqlite connections per store:
+- a writer whose every transaction starts with `BEGIN IMMEDIATE` (a deferred BEGIN that later
+  upgrades to a write lock fails at once with "database is locked" when another process got there
+  first; IMMEDIATE takes the lock up front), retried in short jittered steps up to the busy
+  timeout, and fed by a group committer so concurrent calls share one commit;
+- a query-only reader, so the console's paging never queues behind the engine's writes. WAL mode
+  lets it see the last committed state while a writer works.
+Each transaction body is a plain function over sqlite3 (ops_*.py) run on the connection's thread.
 """
 
 from __future__ import annotations
