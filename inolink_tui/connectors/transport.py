@@ -113,11 +113,13 @@ class ApiTransport:
             if status in RETRY_STATUSES and attempt < max_attempts:
                 await self._wait_before_retry(response, attempt)
                 continue
+            failure = self.parse_error(response)
             if status == 429:
-                self._close_gate(response, attempt)
-            raise self.parse_error(response)
+                failure.retry_after = self._close_gate(response, attempt)
+            raise failure
 
     def _close_gate(self, response: httpx.Response, attempt: int) -> float:
+        """Close the API's gate for Retry-After (or the backoff); returns the seconds it stays closed."""
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         seconds = self.backoff.cap_retry_after(retry_after) if retry_after is not None else self.backoff.delay(attempt)
         self.limiter.gate.close_for(seconds)

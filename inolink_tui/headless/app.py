@@ -97,7 +97,13 @@ async def serve(settings: Any, options: HeadlessOptions, factory: EngineFactory 
     alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
     store = await open_store(options.db_path, read_only=options.read_only)
     try:
-        engine = await (factory or load_factory())(settings, store)
+        build = factory or load_factory()
+        try:
+            engine = await build(settings, store)
+        except SetupProblem:
+            raise
+        except Exception as exc:  # building reads config, token files and credentials: a person must look
+            raise HeadlessSetupError(f"cannot build the engine: {exc}") from exc
         port = as_port(engine, store)
         metrics = Metrics() if options.metrics_port is not None else None
         alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None

@@ -59,7 +59,7 @@ class DaemonOptions:
     """Seconds the scheduler lease lasts without renewal; renewed every third of it."""
     shutdown_grace: float = 10.0
     """Total budget from the signal to exit."""
-    refresh_interval: float = 15.0
+    refresh_interval: float = 5.0
     """Seconds between store recounts (metrics), stale-queue checks and digest checks."""
     request_poll: float = 0.5
     """Seconds between looks at the console's control requests (sync-now, pause, resume)."""

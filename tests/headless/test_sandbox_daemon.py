@@ -7,6 +7,7 @@ a restart with `--once` finishes the work, and no job is lost, left leased, or d
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -79,6 +80,16 @@ def _count(db: Path, sql: str) -> int:
         conn.close()
 
 
+async def _post(db: Path, kind: str, args: dict[str, object]) -> None:
+    from inolink_tui.store import open_store
+
+    store = await open_store(db)
+    try:
+        await store.post_request("console:test", kind, args)
+    finally:
+        await store.close()
+
+
 def _secrets(config: Path) -> list[str]:
     from inolink_tui.config.load import load_settings_or_exit
 
@@ -89,7 +100,7 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
     config, db = tmp_path / "s.toml", tmp_path / "jobs.db"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "XDG_DATA_HOME": str(tmp_path / "data")}
     sandbox = subprocess.Popen(
-        [*CLI, "sandbox", "serve", "--write-config", str(config), "--records", "60", "--port", str(_free_port())],
+        [*CLI, "sandbox", "serve", "--write-config", str(config), "--records", "20", "--port", str(_free_port())],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -105,6 +116,9 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
             daemon_cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         try:
+            _wait(lambda: _count(db, "SELECT count(*) FROM scheduler_lease") == 1, 60, "the daemon to start")
+            # Services run on their schedule; ask for a run now the way an attached console does.
+            asyncio.run(_post(db, "sync-now", {"service": "crm_to_quickbooks"}))
             _wait(lambda: _count(db, "SELECT count(*) FROM jobs") > 0, 90, "the first jobs")
             _wait(lambda: _count(db, "SELECT count(*) FROM jobs WHERE link_status != 'Queued'") > 0, 90, "progress")
             scrape = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
@@ -131,7 +145,10 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
             timeout=150,
         )
         assert once.returncode in (0, 1), once.stdout[-3000:] + once.stderr[-3000:]
-        assert _count(db, "SELECT count(*) FROM jobs WHERE link_status = 'Queued' AND next_attempt_at IS NULL") == 0
+        now_us = int(time.time() * 1_000_000)
+        due = f"SELECT count(*) FROM jobs WHERE link_status = 'Queued' AND next_attempt_at <= {now_us}"
+        assert _count(db, due) == 0  # nothing was left behind: every due job was worked
+        assert _count(db, "SELECT count(*) FROM jobs WHERE link_status = 'Success'") > 0
         assert _count(db, "SELECT count(*) FROM jobs WHERE lease_until IS NOT NULL") == 0
         doubled = (
             "SELECT count(*) FROM (SELECT record_key FROM jobs WHERE link_status = 'Success' "
