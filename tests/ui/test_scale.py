@@ -19,12 +19,16 @@ from tests.ui.bench_data import fill_store
 from tests.ui.conftest import settle
 
 ROWS = int(os.environ.get("INOLINK_UI_ROWS", "100000"))
+PREBUILT = os.environ.get("INOLINK_UI_DB")
+"""A database already filled by `python -m tests.ui.bench_data PATH ROWS` (building 1M rows takes minutes)."""
 
 
 @pytest.fixture(scope="module")
 def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import asyncio
 
+    if PREBUILT:
+        return Path(PREBUILT)
     path = tmp_path_factory.mktemp("scale") / "jobs.db"
     asyncio.run(fill_store(path, ROWS))
     return path
