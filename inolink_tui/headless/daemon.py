@@ -393,10 +393,20 @@ def describe(event: HeadlessEvent) -> tuple[int, str]:
     name = event.name
     if name in ("job_created", "job_changed"):
         status = f.get("link_status", "")
-        what = f"job {f.get('job_id')} {f.get('entity_type', '')} {f.get('record_name', '')!r}".replace("  ", " ")
+        parts = [
+            f"job {f.get('job_id')}",
+            str(f.get("entity_type") or ""),
+            repr(f["record_name"]) if f.get("record_name") else "",
+        ]
+        what = " ".join(p for p in parts if p)
         if status == LinkStatus.ERROR.value:
             return logging.WARNING, f"{what} -> Error: {f.get('error_description') or f.get('error_class') or ''}"
-        verb = "queued" if name == "job_created" else f"-> {status}"
+        if name == "job_created":
+            verb = "queued"
+        elif status:
+            verb = f"-> {status}"
+        else:
+            verb = str(f.get("change") or "changed")
         return logging.INFO, f"{what} {verb}"
     if name == "cycle_started":
         return logging.INFO, f"{f.get('service', 'service')} cycle started"
