@@ -47,6 +47,13 @@ def sandbox() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Keep the data in this JSON file across restarts.",
 )
+@click.option(
+    "--refresh-grace",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Service seconds a rotated-out QuickBooks refresh token keeps working (0: it dies at once).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr.")
 def serve(
     host: str,
@@ -58,10 +65,11 @@ def serve(
     activity: float,
     write_config_path: Path | None,
     state_path: Path | None,
+    refresh_grace: float,
     verbose: bool,
 ) -> None:
     """Serve until SIGINT or SIGTERM; print one JSON line with URLs and credentials when ready."""
-    from inolink_tui.sandbox.options import SandboxOptions
+    from inolink_tui.sandbox.options import IntuitPolicy, SandboxOptions
     from inolink_tui.sandbox.persist import StateFileError
     from inolink_tui.sandbox.server import serve_until_signalled
 
@@ -83,6 +91,7 @@ def serve(
         faults=faults,
         activity=activity,
         state_path=state_path,
+        intuit=IntuitPolicy(old_refresh_grace_seconds=refresh_grace),
     )
     try:
         asyncio.run(serve_until_signalled(options, write_config_path=write_config_path))

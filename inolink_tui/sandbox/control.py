@@ -1,6 +1,27 @@
 """`/_sandbox/...`: JSON endpoints for tests and the demo to steer the sandbox and read what happened.
 
 Never faulted, never throttled, never authenticated: it is a test hook on loopback, not a service.
+
+    GET  /_sandbox/info                  the connection line (URLs, credentials, current refresh token)
+    GET  /_sandbox/stats?since=N&api=A   request counts per API, 429s, statuses, per-request log
+    POST /_sandbox/stats/reset
+    GET  /_sandbox/faults                profile, rules, how often each kind fired
+    POST /_sandbox/faults                {"profile": "flaky"} | {"clear": true} | {"rules": [FaultRule, ...]}
+    GET  /_sandbox/clock, POST /_sandbox/clock/advance {"seconds": 3600}
+    POST /_sandbox/qbo/limits            any QboLimits field, e.g. {"requests_per_minute": 20, "retry_after": true}
+    POST /_sandbox/dataverse/limits      any DataverseLimits field, e.g. {"requests_per_window": 50}
+    GET  /_sandbox/qbo/records/{entity}  every record of a type, inactive ones included
+    POST /_sandbox/qbo/create|edit|delete {"entity": "Customer", "body": {...}} (edit is sparse, no SyncToken needed)
+    POST /_sandbox/intuit/revoke         disconnect the app (the engine's next call gets 401, refresh invalid_grant)
+    POST /_sandbox/intuit/expire-access  expire every access token now
+    POST /_sandbox/intuit/consent        a fresh grant: {"refresh_token", "access_token"}
+    POST /_sandbox/crm/create            {"entity_set": "accounts", "row": {...}}
+    POST /_sandbox/crm/update            {"entity_set": "accounts", "id": "...", "changes": {...}}
+    POST /_sandbox/promote               {"entity_set": "accounts", "count": 3} or {"ids": [...]}: To be Linked
+    POST /_sandbox/activity              {"rate": 30} and/or {"step": 5} (run five user events now)
+    POST /_sandbox/save                  write --state now
+
+Bad input answers 400 {"error": "..."} (or the QBO fault a QuickBooks rule raised) and changes nothing.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import asyncio
 import json
 import random
 import re
+import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -220,6 +221,9 @@ class FaultMiddleware:
         if rule is None:
             await self.app(scope, receive, send)
             return
+        tid = [(b"intuit-tid" if api == "qbo" else b"intuit_tid", b"1-" + secrets.token_hex(12).encode())]
+        if api not in ("qbo", "intuit"):
+            tid = []
         if rule.kind == "latency":
             await asyncio.sleep(rule.delay)
             await self.app(scope, receive, send)
@@ -227,10 +231,10 @@ class FaultMiddleware:
             await self.app(scope, receive, _slow_sender(send, rule.delay))
         elif rule.kind == "status":
             body, media = _error_body(api, rule.status, self.injector.time_text())
-            await _respond(send, rule.status, body, media)
+            await _respond(send, rule.status, body, media, tid)
         elif rule.kind == "throttle":
             body, media = throttle_body(api, self.injector.time_text(), json_qbo=self.injector.qbo_json_429)
-            extra: list[tuple[bytes, bytes]] = []
+            extra: list[tuple[bytes, bytes]] = list(tid)
             if rule.retry_after is not None:
                 wall = max(1, round(self.injector.clock.to_wall(rule.retry_after)))
                 extra.append((b"retry-after", str(wall).encode()))

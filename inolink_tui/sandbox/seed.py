@@ -194,7 +194,6 @@ def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
         catalog.accounts[name] = record["Id"]
     for name, days in (("Due on receipt", 0), ("Net 15", 15), ("Net 30", 30), ("Net 60", 60)):
         catalog.terms[name] = qbo.create("Term", {"Name": name, "DueDays": days})["Id"]
-    income = {"value": catalog.accounts["Services"]}
     for name, description in (
         ("Write-In", "Write-in product lines from CRM"),
         ("Discount", "Discounts from CRM documents"),
@@ -207,7 +206,6 @@ def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
             {"Name": name, "Type": "Service", "Description": description, "IncomeAccountRef": {"value": account}},
         )
         catalog.items[name] = record["Id"]
-    del income
     qbo.create("Vendor", {"DisplayName": "Norton Lumber and Building Materials", "CompanyName": "Norton Lumber"})
     qbo.create("Employee", {"GivenName": "Emily", "FamilyName": "Platt"})
     return catalog
@@ -418,7 +416,7 @@ def _seed_crm(
             **link_columns(plan, qbo_id),
         }
         account_ids.append(dv.create_row("accounts", row)["accountid"])
-    contact_count = max(2, len(account_plans) // 2)
+    contact_count = max(2, len(account_plans) // 2) if account_ids else 0
     for index in range(contact_count):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         plan = rng.choice(("not_linked", "not_linked", "promoted_new"))
@@ -444,7 +442,7 @@ def _seed_crm(
         }
         product_ids[name] = dv.create_row("products", row)["productid"]
     counts = {"quotes": 0, "salesorders": 0, "invoices": 0}
-    transactions = max(3, len(account_plans) // 4)
+    transactions = max(3, len(account_plans) // 4) if account_ids and product_ids else 0
     for entity_set, detail_set, number_col, parent_key in (
         ("quotes", "quotedetails", "quotenumber", "_quoteid_value"),
         ("salesorders", "salesorderdetails", "ordernumber", "_salesorderid_value"),

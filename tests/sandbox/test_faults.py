@@ -94,3 +94,9 @@ async def test_reset_latency_and_slow_body_over_a_real_socket() -> None:
             assert slow.status_code == 200 and slow.json()["CompanyInfo"]["Id"] == "1"
             assert time.monotonic() - started >= 0.3
         assert sandbox.stats.statuses["qbo:0"] == 1  # the reset is logged as "no answer"
+
+
+async def test_injected_qbo_errors_carry_the_trace_header(qbo: Qbo) -> None:
+    qbo.sandbox.faults.add(FaultRule("status", api="qbo", status=500, remaining=1))
+    failed = await qbo.get("companyinfo/1")
+    assert failed.status_code == 500 and failed.headers["intuit-tid"].startswith("1-")

@@ -14,6 +14,8 @@ from typing import Any
 from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.options import IntuitPolicy
 
+OPENID_SCOPES = frozenset({"openid", "profile", "email", "phone", "address", "intuit_name"})
+
 
 class OAuthError(Exception):
     """An RFC 6749 error answer: `error` code, description, HTTP status."""
@@ -108,6 +110,9 @@ class IntuitState:
         scopes = scope.split()
         if not scopes:
             raise OAuthError("invalid_scope", "scope is required")
+        unknown = [s for s in scopes if s not in OPENID_SCOPES and not s.startswith("com.intuit.quickbooks.")]
+        if unknown:
+            raise OAuthError("invalid_scope", f"Unknown scope {unknown[0]}")
         company = {"com.intuit.quickbooks.accounting", "com.intuit.quickbooks.payment"}
         code = AuthCode(
             code="AB11" + secrets.token_urlsafe(36),

@@ -46,25 +46,42 @@ def run_batch(
     """Answer each item; `write(entity, operation, body, options_data)` performs one write."""
     answers: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for item in items:
-        bid = item.get("bId") if isinstance(item, dict) else None
-        try:
-            if not isinstance(item, dict):
-                raise errors.malformed_body("BatchItemRequest", "each item must be an object")
-            if not isinstance(bid, str) or not bid:
-                raise errors.required("bId")
-            if bid in seen:
-                raise QboFault("2020", "Duplicate bId", f"bId {bid} is used by more than one item", element="bId")
-            seen.add(bid)
-            if with_requestid and len(bid) > MAX_BID_WITH_REQUESTID:
-                raise errors.string_length("bId", MAX_BID_WITH_REQUESTID, len(bid))
-            answers.append({**_one(state, item, write), "bId": bid})
-        except QboFault as fault:
-            answer: dict[str, Any] = {"Fault": fault.fault_json()}
-            if isinstance(bid, str):
-                answer["bId"] = bid
-            answers.append(answer)
+    try:
+        for item in items:
+            answers.append(_answer(state, item, seen, with_requestid, write))
+    finally:
+        state.unseen.clear()
     return answers
+
+
+def _answer(
+    state: QboState,
+    item: Any,
+    seen: set[str],
+    with_requestid: bool,
+    write: Callable[[str, str, dict[str, Any], str | None], dict[str, Any]],
+) -> dict[str, Any]:
+    bid = item.get("bId") if isinstance(item, dict) else None
+    try:
+        if not isinstance(item, dict):
+            raise errors.malformed_body("BatchItemRequest", "each item must be an object")
+        if not isinstance(bid, str) or not bid:
+            raise errors.required("bId")
+        if bid in seen:
+            raise QboFault("2020", "Duplicate bId", f"bId {bid} is used by more than one item", element="bId")
+        seen.add(bid)
+        if with_requestid and len(bid) > MAX_BID_WITH_REQUESTID:
+            raise errors.string_length("bId", MAX_BID_WITH_REQUESTID, len(bid))
+        result = _one(state, item, write)
+    except QboFault as fault:
+        answer: dict[str, Any] = {"Fault": fault.fault_json()}
+        if isinstance(bid, str):
+            answer["bId"] = bid
+        return answer
+    if item.get("operation") == "create":
+        for name, record in result.items():
+            state.unseen.add((name, str(record["Id"])))
+    return {**result, "bId": bid}
 
 
 def _one(

@@ -22,6 +22,7 @@ MAX_OBJECTS = 1000
 
 
 def _parse_since(text: str, state: QboState) -> datetime:
+    text = text.strip().replace(" ", "+")  # an unencoded "+" in the offset arrives as a space
     try:
         if len(text) == 10:
             return datetime.fromisoformat(text).replace(tzinfo=state.company_tz)

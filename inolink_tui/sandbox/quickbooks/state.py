@@ -54,6 +54,8 @@ class QboState:
         self.next_doc_number: dict[str, int] = {name: 1001 for name in SPECS}
         self.line_seq: dict[tuple[str, str], int] = {}
         self.voided: set[tuple[str, str]] = set()
+        self.unseen: set[tuple[str, str]] = set()
+        """Records created earlier in the running batch: batch items are independent, so others cannot see them."""
 
     # -- helpers ----------------------------------------------------------------------------------
     def spec(self, entity: str) -> EntitySpec:
@@ -80,6 +82,8 @@ class QboState:
         """A referenced record: missing is 2500, deleted or inactive is 610 (reference §11)."""
         spec = self.spec(entity)
         record = self.records[spec.name].get(str(record_id))
+        if (spec.name, str(record_id)) in self.unseen:
+            record = None
         if record is None:
             if str(record_id) in self.tombstones[spec.name]:
                 raise errors.object_not_found(deleted=True)

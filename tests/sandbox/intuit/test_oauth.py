@@ -141,3 +141,17 @@ def test_grace_period_keeps_the_previous_refresh_token_alive_for_a_while() -> No
 
     with pytest.raises(OAuthError):
         sandbox.intuit.refresh(first)
+
+
+async def test_authorize_redirects_errors_back_to_the_app(served: SandboxHandle) -> None:
+    info = served.info()
+    params = {"client_id": info["qbo_client_id"], "response_type": "code", "redirect_uri": REDIRECT, "state": "s1"}
+    async with httpx.AsyncClient(base_url=served.base_url) as http:
+        bad_scope = await http.get("/connect/oauth2", params={**params, "scope": "com.example.everything"})
+        query = parse_qs(urlparse(bad_scope.headers["location"]).query)
+        assert bad_scope.status_code == 302 and query["error"] == ["invalid_scope"] and query["state"] == ["s1"]
+        openid_only = await http.get("/connect/oauth2", params={**params, "scope": "openid email"})
+        query = parse_qs(urlparse(openid_only.headers["location"]).query)
+        assert "code" in query and "realmId" not in query  # realmId only with accounting or payment scopes
+        unknown_client = await http.get("/connect/oauth2", params={**params, "client_id": "nobody", "scope": "openid"})
+        assert unknown_client.status_code == 400

@@ -123,10 +123,12 @@ async def test_throttle_concurrency_and_per_second() -> None:
         qbo = qbo_for(sandbox, http)
         statuses = [r.status_code for r in await asyncio.gather(*(qbo.get("companyinfo/1") for _ in range(15)))]
         assert statuses.count(200) == 10 and statuses.count(429) == 5
-        sandbox.qbo_api.throttle.in_flight = 10  # ten requests still running
-        sandbox.clock.advance(2)
-        assert (await qbo.get("companyinfo/1")).status_code == 429
-        sandbox.qbo_api.throttle.in_flight = 0
+    slow = QboLimits(requests_per_minute=0, requests_per_second=0, max_concurrency=10, latency_seconds=0.3)
+    sandbox = make_sandbox(qbo_limits=slow)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.asgi), base_url=BASE) as http:
+        qbo = qbo_for(sandbox, http)
+        statuses = [r.status_code for r in await asyncio.gather(*(qbo.get("companyinfo/1") for _ in range(14)))]
+        assert statuses.count(200) == 10 and statuses.count(429) == 4  # ten in flight at once
         assert (await qbo.get("companyinfo/1")).status_code == 200
 
 
@@ -142,3 +144,20 @@ async def test_auth_failures_use_the_lower_case_401(qbo: Qbo) -> None:
     qbo.sandbox.clock.advance(3601)
     expired = await qbo.get("companyinfo/1")
     assert expired.status_code == 401 and "Token expired" in expired.json()["fault"]["error"][0]["detail"]
+
+
+async def test_batch_items_cannot_see_records_created_in_the_same_batch(qbo: Qbo) -> None:
+    predicted = str(qbo.sandbox.qbo.next_id["Customer"])
+    item = next(i["Id"] for i in qbo.sandbox.qbo.all("Item") if i["Name"] == "Write-In")
+    line = {"Amount": 5, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": item}}}
+    body = {
+        "BatchItemRequest": [
+            {"bId": "c", "operation": "create", "Customer": {"DisplayName": "Batch Parent"}},
+            {"bId": "i", "operation": "create", "Invoice": {"CustomerRef": {"value": predicted}, "Line": [line]}},
+        ]
+    }
+    answers = {a["bId"]: a for a in (await qbo.post("batch", body)).json()["BatchItemResponse"]}
+    assert answers["c"]["Customer"]["Id"] == predicted
+    assert answers["i"]["Fault"]["Error"][0]["code"] == "2500"
+    later = await qbo.post("invoice", {"CustomerRef": {"value": predicted}, "Line": [line]})
+    assert later.status_code == 200  # visible once the batch is over

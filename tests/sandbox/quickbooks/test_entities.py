@@ -261,3 +261,51 @@ async def test_company_info_taxcodes_terms_accounts(qbo: Qbo) -> None:
     assert {"Net 30", "Due on receipt"} <= names
     items = {i["Name"] for i in (await qbo.query("select * from Item maxresults 1000")).json()["QueryResponse"]["Item"]}
     assert {"Write-In", "Discount", "Shipping"} <= items
+
+
+async def test_estimate_closes_when_invoiced_and_sales_receipt_defaults(qbo: Qbo) -> None:
+    customer = await qbo.create("Customer", {"DisplayName": "Estimator"})
+    item = _item_id(qbo, "Write-In")
+    estimate = await qbo.create(
+        "Estimate", {"CustomerRef": {"value": customer["Id"]}, "Line": [sales_line(item, 1, 9)]}
+    )
+    assert estimate["TxnStatus"] == "Pending" and estimate["TotalAmt"] == 9
+    bad_status = await qbo.post(
+        "estimate", {"CustomerRef": {"value": customer["Id"]}, "Line": [sales_line(item, 1, 9)], "TxnStatus": "Maybe"}
+    )
+    assert fault_code(bad_status) == "2170"
+    invoice = await qbo.create(
+        "Invoice",
+        {
+            "CustomerRef": {"value": customer["Id"]},
+            "Line": [sales_line(item, 1, 9)],
+            "LinkedTxn": [{"TxnId": estimate["Id"], "TxnType": "Estimate"}],
+        },
+    )
+    closed = (await qbo.get(f"estimate/{estimate['Id']}")).json()["Estimate"]
+    assert closed["TxnStatus"] == "Closed" and {"TxnId": invoice["Id"], "TxnType": "Invoice"} in closed["LinkedTxn"]
+    receipt = await qbo.create("SalesReceipt", {"Line": [sales_line(item, 2, 4)]})
+    assert receipt["Balance"] == 0 and receipt["TotalAmt"] == 8
+    assert receipt["DepositToAccountRef"]["name"] == "Undeposited Funds"
+
+
+async def test_duplicate_docnumber_check_is_a_company_preference() -> None:
+    import httpx
+
+    from tests.sandbox.conftest import BASE, make_sandbox, qbo_for
+
+    for check, expected in ((False, 200), (True, 400)):
+        sandbox = make_sandbox(records=0, duplicate_docnumber_check=check)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.asgi), base_url=BASE) as http:
+            client = qbo_for(sandbox, http)
+            customer = await client.create("Customer", {"DisplayName": "Doc Numbers"})
+            body = {
+                "CustomerRef": {"value": customer["Id"]},
+                "DocNumber": "INV-1",
+                "Line": [sales_line(_item_id(client, "Write-In"), 1, 1)],
+            }
+            assert (await client.post("invoice", body)).status_code == 200
+            again = await client.post("invoice", body)
+            assert again.status_code == expected
+            if check:
+                assert fault_code(again) == "6140"
