@@ -20,7 +20,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,7 @@ class Daemon:
         metrics: Metrics | None = None,
         alerts: AlertManager | None = None,
         store_label: str = "the job database",
+        on_refresh: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.engine = engine
         self.store = store
@@ -88,6 +89,8 @@ class Daemon:
         self.metrics = metrics
         self.alerts = alerts
         self.store_label = store_label
+        self.on_refresh = tuple(on_refresh)
+        """Cheap synchronous chores run on the refresh timer (e.g. learning rotated tokens for the scrubber)."""
         self.metrics_port: int | None = None
         self._stop = asyncio.Event()
         self._stop_reason = ""
@@ -214,7 +217,7 @@ class Daemon:
         self._spawn(self._pump_events(), "events")
         await asyncio.wait_for(self._pump_ready.wait(), timeout=5)
         self._spawn(self._renew_lease(), "lease")
-        if self.metrics is not None or self.alerts is not None:
+        if self.metrics is not None or self.alerts is not None or self.on_refresh:
             self._spawn(self._refresh_loop(), "refresh")
         if service:
             self._spawn(self._serve_requests(), "requests")
@@ -266,6 +269,11 @@ class Daemon:
             await asyncio.sleep(self.options.refresh_interval)
 
     async def _refresh_once(self) -> None:
+        for chore in self.on_refresh:
+            try:
+                chore()
+            except Exception as exc:
+                log_event(log, "refresh_failed", f"refresh chore failed: {exc}", logging.WARNING)
         try:
             if self.metrics is not None:
                 await self.metrics.refresh(self.store, self.engine.connections())

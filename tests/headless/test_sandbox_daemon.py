@@ -93,7 +93,13 @@ async def _post(db: Path, kind: str, args: dict[str, object]) -> None:
 def _secrets(config: Path) -> list[str]:
     from inolink_tui.config.load import load_settings_or_exit
 
-    return list(load_settings_or_exit(config).secret_values())
+    settings = load_settings_or_exit(config)
+    secrets = list(settings.secret_values())
+    token_file = Path(settings.quickbooks.token_file)
+    if token_file.exists():  # the OAuth tokens the sandbox issued, as rotated by the run
+        for entry in json.loads(token_file.read_text()).values():
+            secrets += [entry[k] for k in ("access_token", "refresh_token") if entry.get(k)]
+    return secrets
 
 
 def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
