@@ -260,3 +260,20 @@ async def test_once_refuses_while_a_daemon_holds_the_lease() -> None:
 )
 def test_each_event_gets_a_readable_line(event: HeadlessEvent, level: int, message: str) -> None:
     assert describe(event) == (level, message)
+
+
+async def test_a_signal_during_once_stops_the_run_and_still_releases_everything() -> None:
+    class Hanging(FakeEngine):
+        async def run_once(self) -> bool:
+            await asyncio.sleep(60)
+            return False
+
+    engine, store = Hanging(), FakeStore()
+    daemon = Daemon(engine, store, _options())
+    task = asyncio.create_task(run_once(daemon))
+    await _until(lambda: store.lease is not None)
+    started = time.monotonic()
+    daemon.request_stop("SIGTERM")
+    assert await asyncio.wait_for(task, 10) == EXIT_OK
+    assert time.monotonic() - started < 2
+    assert engine.stopped and store.lease is None
