@@ -162,9 +162,46 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
             continue
         created.append(ref)
         resolved.append(ref)
+    index_dirty_text(conn)
     if created:
         add_changes(conn, created, "created", now_us)
+        _tally_new(conn, next_id, next_id + len(rows))
+        conn.execute(
+            "INSERT INTO job_text(text, job_id) SELECT name_fold || char(10) || coalesce(accounting_id, ''), id"
+            " FROM jobs WHERE id >= ? AND id < ?",
+            (next_id, next_id + len(rows)),
+        )
     return EnqueueResult(created=tuple(created), existing=tuple(existing))
+
+
+def _tally_new(conn: sqlite3.Connection, first_id: int, end_id: int) -> None:
+    """Count the jobs just inserted (ids first_id <= id < end_id) into job_tally in one statement."""
+    conn.execute(
+        "INSERT INTO job_tally(link_status, entity_type, source, inactive, n)"
+        " SELECT link_status, entity_type, source, inactive, count(*) FROM jobs WHERE id >= ? AND id < ?"
+        " GROUP BY 1, 2, 3, 4"
+        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        (first_id, end_id),
+    )
+
+
+TEXT_INDEX_BATCH = 20_000
+
+
+def index_dirty_text(conn: sqlite3.Connection, limit: int = TEXT_INDEX_BATCH) -> int:
+    """Add the current searchable text of up to `limit` edited jobs to the trigram index."""
+    ids = [r[0] for r in conn.execute("SELECT job_id FROM job_text_dirty ORDER BY job_id LIMIT ?", (limit,))]
+    if not ids:
+        return 0
+    ids_json = json.dumps(ids)
+    conn.execute(
+        "INSERT INTO job_text(text, job_id)"
+        " SELECT name_fold || char(10) || coalesce(accounting_id, '') || char(10) || error_fold, id"
+        " FROM jobs WHERE id IN (SELECT value FROM json_each(?))",
+        (ids_json,),
+    )
+    conn.execute("DELETE FROM job_text_dirty WHERE job_id IN (SELECT value FROM json_each(?))", (ids_json,))
+    return len(ids)
 
 
 def claim(
@@ -177,6 +214,7 @@ def claim(
     now_us: int,
 ) -> list[LinkJob]:
     """Lease up to `limit` due jobs, oldest first, at most one per record key."""
+    index_dirty_text(conn)
     if limit <= 0:
         return []
     limit = min(limit, _MAX_CLAIM)
@@ -259,15 +297,15 @@ def _attempt(
 def complete(
     conn: sqlite3.Connection, job_id: int, worker: str, success: JobSuccess, duration_ms: int, now_us: int
 ) -> LinkJob:
-    status, _ = _held(conn, job_id, worker)
-    check_transition(job_id, status, LinkStatus.SUCCESS)
-    conn.execute(
+    """Queued -> Success. The hot path is one UPDATE that also checks the lease and returns the row."""
+    rows = conn.execute(
         "UPDATE jobs SET link_status = 'Success', processed_at = ?, processed_count = processed_count + 1,"
         " accounting_id = coalesce(?, accounting_id), qbo_entity = coalesce(?, qbo_entity),"
         " crm_record_id = coalesce(?, crm_record_id), record_name = coalesce(?, record_name),"
         " name_fold = coalesce(?, name_fold), payload = coalesce(?, payload),"
         " error_description = NULL, error_fold = '', error_code = NULL, error_class = NULL,"
-        " lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        " lease_worker = NULL, lease_until = NULL, updated_at = ?"
+        f" WHERE id = ? AND lease_worker = ? AND link_status = 'Queued' RETURNING {JOB_COLUMNS}",
         (
             now_us,
             success.accounting_id,
@@ -278,8 +316,13 @@ def complete(
             dumps(success.payload),
             now_us,
             job_id,
+            worker,
         ),
-    )
+    ).fetchall()
+    if not rows:
+        status, _ = _held(conn, job_id, worker)  # raises JobNotFoundError or LeaseLostError
+        check_transition(job_id, status, LinkStatus.SUCCESS)  # raises for a job that is not Queued
+        raise StoreError(f"job {job_id}: completion matched no row")  # unreachable: leases live on Queued jobs
     _attempt(
         conn,
         job_id,
@@ -290,7 +333,7 @@ def complete(
         message=success.message,
     )
     add_changes(conn, [job_id], "completed", now_us)
-    return fetch_job(conn, job_id)
+    return job_from_row(rows[0])
 
 
 def fail(
@@ -308,10 +351,10 @@ def fail(
     wanted = LinkStatus.QUEUED if retry else LinkStatus.ERROR
     check_transition(job_id, status, wanted)
     next_attempt = to_us(failure.retry_at) if retry and failure.retry_at is not None else None
-    conn.execute(
+    rows = conn.execute(
         "UPDATE jobs SET link_status = ?, processed_at = ?, processed_count = ?, next_attempt_at = ?,"
         " error_description = ?, error_fold = ?, error_code = ?, error_class = ?,"
-        " lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+        f" lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ? RETURNING {JOB_COLUMNS}",
         (
             wanted.value,
             now_us,
@@ -324,7 +367,7 @@ def fail(
             now_us,
             job_id,
         ),
-    )
+    ).fetchall()
     _attempt(
         conn,
         job_id,
@@ -337,7 +380,7 @@ def fail(
         message=failure.description,
     )
     add_changes(conn, [job_id], "retry" if retry else "failed", now_us)
-    return fetch_job(conn, job_id)
+    return job_from_row(rows[0])
 
 
 def release(conn: sqlite3.Connection, job_id: int, worker: str, reason: str, now_us: int) -> None:

@@ -193,9 +193,61 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V3: tuple[str, ...] = (
+    "DROP TRIGGER jobs_tally_insert",
+    "CREATE INDEX jobs_ids ON jobs(id)",
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Enqueue maintains the tally with one grouped upsert per batch instead of a trigger per row
+    (the trigger halved batched enqueue throughput); and a slim index of ids alone, which deep
+    `OFFSET` pages walk instead of the whole table (20x fewer pages at a million jobs)."""
+    for statement in _V3:
+        conn.execute(statement)
+
+
+_V4: tuple[str, ...] = (
+    "CREATE VIRTUAL TABLE job_text USING fts5(text, job_id UNINDEXED, tokenize='trigram')",
+    """INSERT INTO job_text(text, job_id)
+        SELECT name_fold || char(10) || coalesce(accounting_id, '') || char(10) || error_fold, id FROM jobs""",
+    "CREATE TABLE job_text_dirty (job_id INTEGER PRIMARY KEY)",
+    """CREATE TRIGGER job_text_changed AFTER UPDATE OF name_fold, error_fold, accounting_id ON jobs
+    WHEN new.name_fold IS NOT old.name_fold OR new.error_fold IS NOT old.error_fold
+      OR new.accounting_id IS NOT old.accounting_id
+    BEGIN
+        INSERT OR IGNORE INTO job_text_dirty(job_id) VALUES (new.id);
+    END""",
+)
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    """A trigram full-text index of the searched text: free text over a million jobs took
+    ~0.5-2 s as a LIKE scan and takes milliseconds through the index.
+
+    The index only proposes candidates (the LIKE filter still decides), so it is insert-only and
+    may lag: an edited job is marked in job_text_dirty (a cheap b-tree insert) and counts as a
+    candidate until a writer indexes the marked jobs in bulk (`index_dirty_text`, run by enqueue
+    and claim). Indexing each edit from a trigger instead cost ~0.7 ms per completed job, one FTS5
+    statement per row; in bulk it is a few microseconds. A stale document merely proposes a job
+    that LIKE then rejects. Jobs are never deleted today; a purge must delete their job_text rows.
+    """
+    if sqlite3.sqlite_version_info < (3, 34, 0):
+        from inolink_tui.store.errors import StoreSchemaError
+
+        raise StoreSchemaError(
+            f"the job store needs SQLite 3.34 or newer (trigram full-text search); this Python has"
+            f" {sqlite3.sqlite_version}"
+        )
+    for statement in _V4:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
+    Migration(3, "tally enqueued jobs per batch; slim id index for deep pages", _v3),
+    Migration(4, "trigram full-text index for the free-text filter", _v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -36,6 +36,11 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def fts_phrase(text: str) -> str:
+    """`text` as one FTS5 phrase: quoted, inner quotes doubled, so no character is an operator."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Where:
     """The WHERE clause selecting the jobs `filter` describes (`now_us` decides what "processing" is)."""
     p = f"{alias}." if alias else ""
@@ -79,14 +84,23 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
         add(f"NOT coalesce({p}lease_until > ? AND {p}link_status = 'Queued', 0)", [now_us])
     text = filter.text.strip()
     if text:
-        pattern = like_pattern(fold(text))
+        folded = fold(text)
+        pattern = like_pattern(folded)
         match = (
             f"{p}name_fold LIKE ? ESCAPE '\\' OR {p}error_fold LIKE ? ESCAPE '\\'"
             f" OR {p}accounting_id LIKE ? ESCAPE '\\'"
         )
         values: list[Any] = [pattern, pattern, pattern]
+        if len(folded) >= 3:
+            # The trigram index narrows the candidates; LIKE then decides exactly, so both paths
+            # give the same answer (the index only makes it fast). Shorter text has no trigram.
+            match = (
+                f"{p}id IN (SELECT job_id FROM job_text WHERE job_text MATCH ?"
+                f" UNION ALL SELECT job_id FROM job_text_dirty) AND ({match})"
+            )
+            values.insert(0, fts_phrase(folded))
         if text.isdigit() and text.isascii():
-            match = f"{p}id = ? OR {match}"
+            match = f"{p}id = ? OR ({match})"
             values.insert(0, int(text))
         add(match, values)
     if not clauses:

@@ -274,6 +274,7 @@ class SqliteJobStore:
     async def complete(
         self, job_id: int, worker: str, success: JobSuccess, *, duration_ms: int = 0, now: datetime | None = None
     ) -> LinkJob:
+        """See JobStore.complete. The returned job carries no attempt history (get() loads it)."""
         return await self._write(
             "complete", ops_jobs.complete, job_id, worker, success, max(0, duration_ms), _now_us(now)
         )
@@ -288,6 +289,7 @@ class SqliteJobStore:
         duration_ms: int = 0,
         now: datetime | None = None,
     ) -> LinkJob:
+        """See JobStore.fail. The returned job carries no attempt history (get() loads it)."""
         return await self._write(
             "fail", ops_jobs.fail, job_id, worker, failure, max_attempts, max(0, duration_ms), _now_us(now)
         )

@@ -13,7 +13,7 @@ from inolink_tui.store.sqlite import SqliteJobStore
 from tests.store.conftest import new_job
 
 
-async def work(path: Path, name: str, jobs: int, expected_total: int, out: Path) -> None:
+async def work(path: Path, name: str, jobs: int, expected_total: int) -> dict[str, object]:
     store = await SqliteJobStore.open(path)
     claimed: list[int] = []
     enqueued = 0
@@ -34,9 +34,10 @@ async def work(path: Path, name: str, jobs: int, expected_total: int, out: Path)
                 await asyncio.sleep(0.01)
     finally:
         await store.close()
-    out.write_text(json.dumps({"claimed": claimed, "enqueued": enqueued}))
+    return {"claimed": claimed, "enqueued": enqueued}
 
 
 if __name__ == "__main__":
     db, worker, count, total, result = sys.argv[1:6]
-    asyncio.run(work(Path(db), worker, int(count), int(total), Path(result)))
+    outcome = asyncio.run(work(Path(db), worker, int(count), int(total)))
+    Path(result).write_text(json.dumps(outcome))

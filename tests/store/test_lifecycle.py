@@ -174,7 +174,8 @@ async def test_complete_records_success_and_an_attempt(store: SqliteJobStore) ->
     assert done.link_status is LinkStatus.SUCCESS and done.processed_at == at(2)
     assert done.processed_count == 1 and done.accounting_id == "58" and done.qbo_entity == "Customer"
     assert done.record_name == "Renamed" and done.lease is None
-    (attempt,) = done.attempts
+    assert done.attempts == (), "the hot path does not reload history"
+    (attempt,) = (await store.get(job_id)).attempts
     assert attempt.outcome is AttemptOutcome.SUCCESS and attempt.duration_ms == 250 and attempt.number == 1
     assert attempt.started_at == at(1.75) and attempt.worker == "w" and attempt.message == "created"
     with pytest.raises(LeaseLostError):
@@ -193,8 +194,9 @@ async def test_retryable_failure_stays_queued_until_retry_at_then_errors(store: 
     job = await store.fail(job_id, "w", transient, max_attempts=2, now=at(61))
     assert job.link_status is LinkStatus.ERROR, "no attempts left"
     assert job.processed_count == 2 and job.error_description == "429 Too Many Requests" and job.error_code == "429"
-    assert [a.outcome for a in job.attempts] == [AttemptOutcome.RETRY, AttemptOutcome.ERROR]
-    assert job.attempts[1].http_status == 429
+    history = await store.attempts(job_id)
+    assert [a.outcome for a in history] == [AttemptOutcome.RETRY, AttemptOutcome.ERROR]
+    assert history[1].http_status == 429 and history[1].error_code == "429" and history[1].number == 2
 
 
 async def test_non_retryable_or_unscheduled_failure_errors_at_once(store: SqliteJobStore) -> None:

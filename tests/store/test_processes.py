@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -17,9 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.timeout(120)
-async def test_two_processes_enqueue_claim_and_complete_concurrently(db_path: Path, tmp_path: Path) -> None:
-    store = await SqliteJobStore.open(db_path)  # create the schema once, as the daemon would
-    await store.close()
+def test_two_processes_enqueue_claim_and_complete_concurrently(db_path: Path, tmp_path: Path) -> None:
+    asyncio.run(_create(db_path))  # create the schema once, as the daemon would
     per_process = 2000
     outputs = [tmp_path / f"w{i}.json" for i in range(2)]
     procs = [
@@ -49,6 +49,15 @@ async def test_two_processes_enqueue_claim_and_complete_concurrently(db_path: Pa
     claimed = [job_id for r in results for job_id in r["claimed"]]
     assert len(claimed) == len(set(claimed)) == 2 * per_process, "every job claimed exactly once"
     assert all(r["claimed"] for r in results), "both processes got work"
+    asyncio.run(_check(db_path, per_process))
+
+
+async def _create(path: Path) -> None:
+    store = await SqliteJobStore.open(path)
+    await store.close()
+
+
+async def _check(db_path: Path, per_process: int) -> None:
     store = await SqliteJobStore.open(db_path)
     try:
         counts = await store.counts()

@@ -197,3 +197,20 @@ async def test_jobs_for_record_newest_first(store: SqliteJobStore) -> None:
     assert await store.jobs_for_record(EntityType.CONTACT, "abc") == []
     assert (await store.open_job_for(EntityType.ACCOUNT, "abc", Source.CRM)).id == second  # type: ignore[union-attr]
     assert await store.open_job_for(EntityType.ACCOUNT, "abc", Source.ACCOUNTING) is None
+
+
+async def test_text_index_follows_edits(store: SqliteJobStore) -> None:
+    a, b = (await store.enqueue([new_job("a", name="Old Name Ltd"), new_job("b", name="Other")])).created
+    await store.claim("w", limit=2, now=at(1))
+    await store.complete(a, "w", JobSuccess(record_name="Fresh Name Corp", accounting_id="QB-7781"), now=at(2))
+    await store.fail(b, "w", JobFailure(ErrorClass.REFERENCE, "Invalid Reference Id: Customer 99"), max_attempts=1)
+
+    async def found(text: str) -> list[int]:
+        return [j.id for j in (await store.page(JobFilter(text=text))).jobs]
+
+    assert await found("fresh name") == [a] and await found("old name") == []
+    assert await found("qb-7781") == [a] and await found("7781") == [a]
+    assert await found("reference id: customer") == [b]
+    await store.mark_error("ops", [], reason="unused")
+    await store.requeue("ops", ids=[b])
+    assert await found("reference id") == [b], "requeue keeps the last error visible and searchable"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +81,5 @@ class DvResponse:
 
     @classmethod
     def error(cls, exc: DataverseError, *, annotations: bool = False) -> DvResponse:
-        request_id = str(uuid.uuid4())
-        headers = {"REQ_ID": request_id, **exc.headers}
-        return cls.json(exc.status, exc.body(annotations=annotations), headers)
+        """The error body; REQ_ID is added by whoever sends it (the route, or the $batch part writer)."""
+        return cls.json(exc.status, exc.body(annotations=annotations), dict(exc.headers))

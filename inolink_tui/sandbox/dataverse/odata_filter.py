@@ -28,6 +28,9 @@ from typing import Any
 
 COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
 FUNCTIONS = ("contains", "startswith", "endswith")
+QUERY_FUNCTION_PREFIX = "Microsoft.Dynamics.CRM."
+QUERY_FUNCTIONS = {"In": 2, "NotIn": 2, "Between": 2, "NotBetween": 2, "Null": 1, "NotNull": 1}
+"""The Dataverse query functions the sandbox evaluates, with how many parameters each takes."""
 MAX_DEPTH = 100
 
 
@@ -75,7 +78,16 @@ class Not:
     operand: Node
 
 
-Node = Compare | Call | BoolOp | Not
+@dataclass(frozen=True)
+class QueryFunction:
+    """`Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a","b"])` and its siblings."""
+
+    name: str  # without the Microsoft.Dynamics.CRM. prefix
+    property_name: str
+    values: tuple[Literal, ...]
+
+
+Node = Compare | Call | BoolOp | Not | QueryFunction
 
 
 @dataclass(frozen=True)
@@ -108,9 +120,13 @@ def tokenize(text: str) -> list[Token]:
         if char.isspace():
             pos += 1
             continue
-        if char in "(),/":
+        if char in "(),/=[]":
             tokens.append(Token(char, char, pos))
             pos += 1
+            continue
+        if char == '"':
+            tokens.append(_json_string(text, pos))
+            pos += len(tokens[-1].text)
             continue
         if char == "'":
             tokens.append(_string(text, pos))
@@ -142,6 +158,23 @@ def _string(text: str, start: int) -> Token:
             raw = text[start : pos + 1]
             return Token("literal", raw, start, Literal("".join(chars), "Edm.String"))
         chars.append(text[pos])
+        pos += 1
+    raise ParseError(f"There is an unterminated literal at position {start} in '{text}'.")
+
+
+def _json_string(text: str, start: int) -> Token:
+    """A JSON double-quoted string, as query functions take inside their PropertyValues arrays."""
+    pos = start + 1
+    chars: list[str] = []
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\" and pos + 1 < len(text):
+            chars.append(text[pos + 1])
+            pos += 2
+            continue
+        if char == '"':
+            return Token("json", text[start : pos + 1], start, Literal("".join(chars), "Edm.String"))
+        chars.append(char)
         pos += 1
     raise ParseError(f"There is an unterminated literal at position {start} in '{text}'.")
 
@@ -243,6 +276,12 @@ class _Parser:
             node = self.expr()
             self.expect(")")
             return node
+        if (
+            token.kind == "name"
+            and token.text.startswith(QUERY_FUNCTION_PREFIX)
+            and self.tokens[self.index + 1].kind == "("
+        ):
+            return self.query_function()
         if token.kind == "name" and token.text in FUNCTIONS and self.tokens[self.index + 1].kind == "(":
             self.advance()
             self.advance()
@@ -257,6 +296,50 @@ class _Parser:
             raise self.error(op)
         self.advance()
         return Compare(op.text, left, self.operand())
+
+    def query_function(self) -> QueryFunction:
+        token = self.advance()
+        name = token.text[len(QUERY_FUNCTION_PREFIX) :]
+        if name not in QUERY_FUNCTIONS:
+            raise ParseError(f"An unknown function with name '{token.text}' was found. in '{self.text}'.")
+        self.expect("(")
+        params: dict[str, tuple[Literal, ...]] = {}
+        while True:
+            key = self.expect("name")
+            self.expect("=")
+            if self.token.kind == "[":
+                self.advance()
+                items: list[Literal] = []
+                while self.token.kind != "]":
+                    item = self.advance()
+                    if item.literal is None or item.kind not in ("literal", "json"):
+                        raise self.error(item)
+                    items.append(item.literal)
+                    if self.token.kind == ",":
+                        self.advance()
+                    elif self.token.kind != "]":
+                        raise self.error()
+                self.advance()
+                params[key.text] = tuple(items)
+            else:
+                value = self.advance()
+                if value.kind != "literal" or value.literal is None:
+                    raise self.error(value)
+                params[key.text] = (value.literal,)
+            if self.token.kind == ",":
+                self.advance()
+                continue
+            self.expect(")")
+            break
+        prop = params.get("PropertyName")
+        if prop is None or len(prop) != 1 or not isinstance(prop[0].value, str):
+            raise ParseError(f"The function '{token.text}' requires a PropertyName string parameter in '{self.text}'.")
+        values = params.get("PropertyValues", ())
+        if QUERY_FUNCTIONS[name] == 2 and not values:
+            raise ParseError(f"The function '{token.text}' requires a PropertyValues parameter in '{self.text}'.")
+        if name in ("Between", "NotBetween") and len(values) != 2:
+            raise ParseError(f"The function '{token.text}' requires exactly two PropertyValues in '{self.text}'.")
+        return QueryFunction(name, prop[0].value, values)
 
     def operand(self) -> Operand:
         token = self.advance()

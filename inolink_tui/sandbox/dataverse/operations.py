@@ -16,6 +16,7 @@ from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.changes import handle_tracking
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
+from inolink_tui.sandbox.dataverse.metadata import entity_definitions
 from inolink_tui.sandbox.dataverse.paging import decode_token, encode_token, link, page_size
 from inolink_tui.sandbox.dataverse.query import (
     Annotations,
@@ -58,8 +59,10 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
     head = _SEGMENT.match(segments[0])
     if head is None:
         raise errors.segment_not_found(segments[0])
-    table = state.table(head.group(1))
     key_text = head.group(2)
+    if head.group(1) == "EntityDefinitions":
+        return entity_definitions(state, key_text, request, segments[1:])
+    table = state.table(head.group(1))
     rest = segments[1:]
     if len(rest) > 1:
         raise errors.segment_not_found("/".join(rest))
@@ -202,7 +205,8 @@ def _get_row(state: DataverseState, table: Table, key: str | dict[str, Any], req
     conditional = none_match and none_match != "null" and not options.expand and not prefer.include_annotations
     if conditional and none_match and tag in [t.strip() for t in none_match.split(",")]:
         return DvResponse(304, {"ETag": tag})
-    return _entity_response(state, table, row, options, Annotations(prefer.include_annotations), 200, [])
+    applied = [f'odata.include-annotations="{prefer.include_annotations}"'] if prefer.include_annotations else []
+    return _entity_response(state, table, row, options, Annotations(prefer.include_annotations), 200, applied)
 
 
 def _entity_response(

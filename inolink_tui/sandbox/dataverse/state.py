@@ -38,6 +38,7 @@ class DataverseState:
         self._tombstones: dict[str, list[tuple[int, str]]] = {name: [] for name in self.tables}
         self._version = 1_000_000
         self._journal: list[Callable[[], None]] | None = None
+        self._key_index: dict[tuple[str, str], dict[tuple[Any, ...], str]] = {}
         self.denied: dict[str, set[str]] = {}
         self.delta_token_lifetime = DEFAULT_DELTA_TOKEN_LIFETIME
         self.organization_id = str(uuid.uuid5(_NAMESPACE, "organization"))
@@ -141,6 +142,11 @@ class DataverseState:
 
     def find_by_key(self, table: Table, key: dict[str, Any]) -> Row | None:
         """A row by alternate key; string values compare case-insensitively as in SQL Server."""
+        for alternate in table.alternate_keys:
+            if set(alternate.columns) == set(key):
+                wanted = _key_values(key, alternate.columns)
+                row_id = self._key_index.get((table.entity_set, alternate.name), {}).get(wanted) if wanted else None
+                return self._rows[table.entity_set].get(row_id) if row_id else None
         for row in self._rows[table.entity_set].values():
             if all(_same(row.get(col), value) for col, value in key.items()):
                 return row
@@ -298,21 +304,30 @@ class DataverseState:
                 raise errors.duplicate_key(key.display, key.display + " Key")
 
     def _put(self, entity_set: str, row_id: str, row: Row | None) -> None:
+        previous = self._rows[entity_set].get(row_id)
+        self._store(entity_set, row_id, row)
+        if self._journal is not None:
+            self._journal.append(lambda: self._store(entity_set, row_id, previous))
+
+    def _store(self, entity_set: str, row_id: str, row: Row | None) -> None:
+        """Replace or remove a row, keeping the alternate-key indexes in step."""
         rows = self._rows[entity_set]
+        table = self.tables[entity_set]
         previous = rows.get(row_id)
+        for key in table.alternate_keys:
+            index = self._key_index.setdefault((entity_set, key.name), {})
+            if previous is not None:
+                old = _key_values(previous, key.columns)
+                if old is not None and index.get(old) == row_id:
+                    del index[old]
+            if row is not None:
+                new = _key_values(row, key.columns)
+                if new is not None:
+                    index[new] = row_id
         if row is None:
             rows.pop(row_id, None)
         else:
             rows[row_id] = row
-        if self._journal is not None:
-
-            def undo() -> None:
-                if previous is None:
-                    rows.pop(row_id, None)
-                else:
-                    rows[row_id] = previous
-
-            self._journal.append(undo)
 
     def _tombstone(self, entity_set: str, row_id: str) -> None:
         stones = self._tombstones[entity_set]
@@ -358,7 +373,9 @@ class DataverseState:
         state = cls(clock, org_url=str(data["org_url"]))
         for name, rows in data.get("rows", {}).items():
             if name in state._rows:
-                state._rows[name] = {r[state.tables[name].primary_key]: dict(r) for r in rows}
+                primary_key = state.tables[name].primary_key
+                for row in rows:
+                    state._store(name, str(row[primary_key]), dict(row))
         for name, stones in data.get("tombstones", {}).items():
             if name in state._tombstones:
                 state._tombstones[name] = [(int(v), str(i)) for v, i in stones]
@@ -369,6 +386,14 @@ class DataverseState:
                 state.tables[name].change_tracking = bool(enabled)
         state.delta_token_lifetime = float(data.get("delta_token_lifetime", DEFAULT_DELTA_TOKEN_LIFETIME))
         return state
+
+
+def _key_values(row: dict[str, Any], columns: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """An alternate key's index entry (strings case-folded); None when any key column is empty."""
+    values = tuple(row.get(c) for c in columns)
+    if any(v is None for v in values):
+        return None
+    return tuple(v.casefold() if isinstance(v, str) else v for v in values)
 
 
 def _same(a: Any, b: Any) -> bool:

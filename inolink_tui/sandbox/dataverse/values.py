@@ -7,8 +7,10 @@ silently coerced or truncated.
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
@@ -72,7 +74,9 @@ def coerce(table: Table, column: Column, value: Any) -> Any:
             )
         return value
     if kind in (Kind.DECIMAL, Kind.MONEY):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, Decimal) and value.is_finite():  # Python callers (the seed) may pass Decimals
+            return float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise _convert_error(table, value, kind.edm)
         return float(value)
     if kind is Kind.BOOL:

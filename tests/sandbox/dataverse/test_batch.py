@@ -172,3 +172,26 @@ async def test_batch_counts_as_one_request_for_throttling(sb: Sandbox) -> None:
     response = await _send(sb, [_request("GET", f"{PATH}/WhoAmI") for _ in range(5)])
     after = response.headers["x-ms-ratelimit-burst-remaining-xrm-requests"]
     assert int(before) - int(after) == 1
+
+
+async def test_continue_on_error_reports_a_failed_changeset_and_keeps_going(sb: Sandbox) -> None:
+    response = await _send(
+        sb,
+        [
+            [
+                _request("POST", f"{PATH}/accounts", {"name": "Undone"}, 1),
+                _request("POST", f"{PATH}/accounts", {"name": "x" * 500}, 2),
+            ],
+            _request("POST", f"{PATH}/accounts", {"name": "Kept"}),
+        ],
+        Prefer="odata.continue-on-error",
+    )
+    assert response.status_code == 200
+    assert _statuses(response.text) == [400, 204]
+    assert [r["name"] for r in sb.state.rows("accounts")] == ["Kept"]
+
+
+async def test_nested_batch_is_refused(sb: Sandbox) -> None:
+    response = await _send(sb, [_request("POST", f"{PATH}/$batch", {})])
+    assert response.status_code == 400
+    assert "cannot contain another batch" in response.text

@@ -264,6 +264,8 @@ async def test_duplicate_detection_only_when_asked(sb: Sandbox) -> None:
 async def test_missing_expired_and_wrong_audience_tokens_get_401_challenge(sb: Sandbox) -> None:
     response = await sb.client.get(f"{API}/accounts")
     assert response.status_code == 401
+    assert response.content == b""
+    assert response.headers["OData-Version"] == "4.0"
     challenge = response.headers["WWW-Authenticate"]
     assert challenge.startswith(f"Bearer authorization_uri=https://dv.test/{sb.entra.tenant_id}/oauth2/authorize")
     assert challenge.endswith(f"resource_id={ORG}/")
@@ -286,3 +288,23 @@ async def test_python_api_writes_are_stamped_and_validated(sb: Sandbox) -> None:
 
     with pytest.raises(DataverseError):
         sb.state.create_row("accounts", {"bogus": 1})
+
+
+async def test_non_finite_numbers_are_rejected(sb: Sandbox) -> None:
+    response = await sb.client.post(
+        f"{API}/accounts",
+        content=b'{"name": "N", "revenue": NaN}',
+        headers=sb.headers(**{"Content-Type": "application/json"}),
+    )
+    assert response.status_code == 400
+    assert sb.state.rows("accounts") == []
+
+
+async def test_malformed_json_body_is_400(sb: Sandbox) -> None:
+    response = await sb.client.post(
+        f"{API}/accounts", content=b'{"name": ', headers=sb.headers(**{"Content-Type": "application/json"})
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "0x80048d19"
+    response = await sb.client.post(f"{API}/accounts", content=b"[1]", headers=sb.headers())
+    assert response.status_code == 400

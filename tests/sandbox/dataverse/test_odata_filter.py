@@ -107,7 +107,11 @@ def test_long_flat_chains_parse() -> None:
 
 
 _ALPHABET = st.sampled_from(
-    [*list("abcnot ()'/,-:.eqandor0123456789TZ_%[]^ \t\""), "eq", " and ", " or ", "not ", "null", "'"]
+    [
+        *"abcnot ()'/,-:.eqandor0123456789TZ_%[]^ \t\"=",
+        *("eq", " and ", " or ", "not ", "null", "'"),
+        *("Microsoft.Dynamics.CRM.In(", "PropertyName=", "PropertyValues=[", "]"),
+    ]
 )
 
 
@@ -181,3 +185,22 @@ def test_fuzz_binding_and_evaluation_only_raise_dataverse_error(text: str) -> No
         assert exc.status == 400
         return
     select_rows(state, table, options)  # type: ignore[arg-type]
+
+
+def test_query_function_syntax() -> None:
+    from inolink_tui.sandbox.dataverse.odata_filter import QueryFunction
+
+    node = parse('Microsoft.Dynamics.CRM.In(PropertyName=\'name\',PropertyValues=["O\'Brian","a\\"b",3])')
+    assert node == QueryFunction(
+        "In", "name", (Literal("O'Brian", "Edm.String"), Literal('a"b', "Edm.String"), Literal(3, "Edm.Int32"))
+    )
+    for bad in (
+        "Microsoft.Dynamics.CRM.In(PropertyName='x')",
+        "Microsoft.Dynamics.CRM.Between(PropertyName='x',PropertyValues=[1])",
+        "Microsoft.Dynamics.CRM.In(PropertyValues=[1])",
+        'Microsoft.Dynamics.CRM.In(PropertyName=\'x\',PropertyValues=["a" "b"])',
+        "Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=[\"a\"",
+        'name eq "x"',
+    ):
+        with pytest.raises(ParseError):
+            parse(bad)

@@ -226,3 +226,65 @@ async def test_paging_survives_inserts_and_deletes_between_pages(sb: Sandbox) ->
 async def test_tampered_skiptoken_is_400(sb: Sandbox) -> None:
     response = await sb.get("contacts?$skiptoken=" + quote("<cookie nonsense/>"))
     assert response.status_code == 400
+
+
+async def test_number_bool_choice_and_lookup_filters(sb: Sandbox) -> None:
+    contact = await sb.create("contacts", {"lastname": "C"})
+    await sb.create(
+        "accounts",
+        {"name": "Money", "revenue": 1.1, "statecode": 1, "primarycontactid@odata.bind": f"/contacts({contact})"},
+    )
+    await sb.create("accounts", {"name": "Other", "revenue": 2})
+    assert await _names(sb, "$filter=revenue eq 1.1") == ["Money"]
+    assert await _names(sb, "$filter=revenue eq 2") == ["Other"]
+    assert await _names(sb, "$filter=statecode eq 1") == ["Money"]
+    assert await _names(sb, f"$filter=_primarycontactid_value eq {contact}") == ["Money"]
+    assert await _names(sb, "$filter=_primarycontactid_value eq null") == ["Other"]
+    sb.state.create_row("products", {"name": "P"})
+    response = await sb.get("products?$select=name&$filter=statecode eq 'x'")
+    assert response.status_code == 400
+    bad_guid = await sb.get("accounts?$filter=_primarycontactid_value eq 'not-a-guid'")
+    assert bad_guid.status_code == 400
+
+
+async def test_dataverse_query_functions(accounts: Sandbox) -> None:
+    fn = "Microsoft.Dynamics.CRM."
+    assert sorted(
+        await _names(accounts, f'$filter={fn}In(PropertyName=\'name\',PropertyValues=["contoso","FABRIKAM"])')
+    ) == [
+        "Contoso",
+        "Fabrikam",
+    ]
+    assert len(await _names(accounts, f"$filter={fn}NotIn(PropertyName='name',PropertyValues=[\"Contoso\"])")) == 4
+    assert sorted(
+        await _names(accounts, f'$filter={fn}Between(PropertyName=\'revenue\',PropertyValues=["100","200"])')
+    ) == [
+        "Contoso",
+        "O'Brien & Sons",
+    ]
+    assert await _names(accounts, f"$filter={fn}Null(PropertyName='revenue')") == ["100% Juice"]
+    assert len(await _names(accounts, f"$filter={fn}NotNull(PropertyName='revenue') and revenue gt 60")) == 3
+    unknown = await accounts.get(f"accounts?$filter={fn}LastXCenturies(PropertyName='createdon',PropertyValue=1)")
+    assert unknown.status_code == 400
+    bad = await accounts.get(f"accounts?$filter={fn}In(PropertyName='nope',PropertyValues=[\"x\"])")
+    assert "Could not find a property named 'nope'" in bad.text
+
+
+async def test_entity_definitions_lookup_and_change_tracking_filter(sb: Sandbox) -> None:
+    one = await sb.get(
+        "EntityDefinitions(LogicalName='salesorder')?$select=EntitySetName,PrimaryIdAttribute,LogicalName"
+    )
+    assert one.status_code == 200
+    body = one.json()
+    assert (body["EntitySetName"], body["PrimaryIdAttribute"], body["LogicalName"]) == (
+        "salesorders",
+        "salesorderid",
+        "salesorder",
+    )
+    sb.state.set_change_tracking("quotes", False)
+    listed = (
+        await sb.get("EntityDefinitions?$select=SchemaName,LogicalName&$filter=ChangeTrackingEnabled eq true")
+    ).json()
+    names = {row["LogicalName"] for row in listed["value"]}
+    assert "account" in names and "ino_linkjob" in names and "quote" not in names
+    assert (await sb.get("EntityDefinitions(LogicalName='nope')")).status_code == 404

@@ -1,0 +1,157 @@
+"""Putting the headless process together: logging first, then store, engine, metrics, alerts, daemon.
+
+Logging is configured before anything else so that even a startup failure is one JSON line with
+the secrets already redacted. The engine is built by a factory (`async (settings, store) -> engine`)
+so the same daemon runs the real engine, the engine on the built-in sandbox (`--demo`), or a test
+double; `INOLINK_ENGINE_FACTORY=module:function` selects one without code changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inolink_tui.headless.alerts import AlertManager, AlertSettings
+from inolink_tui.headless.daemon import EXIT_CONFIG, EXIT_JOB_ERRORS, Daemon, DaemonOptions
+from inolink_tui.headless.engine_adapter import EngineAdapter
+from inolink_tui.headless.logging_json import configure_logging, log_event
+from inolink_tui.headless.metrics import Metrics
+from inolink_tui.headless.once import run_once
+from inolink_tui.headless.ports import EnginePort, SetupProblem
+from inolink_tui.store.base import JobStore, StoreError
+
+log = logging.getLogger("inolink_tui.headless")
+
+EngineFactory = Callable[[Any, JobStore], Awaitable[Any]]
+"""Builds the engine for the settings and store; returns an EnginePort or the engine's `Engine`."""
+
+FACTORY_ENV = "INOLINK_ENGINE_FACTORY"
+DEFAULT_FACTORY = "inolink_tui.engine.factory:build_engine"
+
+
+class HeadlessSetupError(SetupProblem):
+    """The engine cannot be built (no factory, a bad factory name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessOptions:
+    db_path: Path
+    once: bool = False
+    log_format: str = "json"
+    metrics_port: int | None = None
+    read_only: bool = False
+
+
+def collect_secrets(settings: Any, alerts: AlertSettings | None) -> list[str]:
+    secrets: list[str] = []
+    secret_values = getattr(settings, "secret_values", None)
+    if callable(secret_values):
+        secrets += [str(s) for s in secret_values()]
+    if alerts is not None:
+        secrets += list(alerts.secrets)
+    return secrets
+
+
+def load_factory(spec: str | None = None) -> EngineFactory:
+    spec = spec or os.environ.get(FACTORY_ENV) or DEFAULT_FACTORY
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise HeadlessSetupError(f"engine factory {spec!r} is not available ({exc})") from exc
+    factory = getattr(module, attr or "build_engine", None)
+    if not callable(factory):
+        raise HeadlessSetupError(f"engine factory {spec!r} names no callable")
+    return factory  # type: ignore[no-any-return]
+
+
+def is_setup_problem(exc: BaseException) -> bool:
+    """Configuration and authorisation failures: rerunning will not help, a person must act."""
+    if isinstance(exc, SetupProblem):
+        return True
+    # The connectors' and the config's exception classes, recognised by name so that this module
+    # does not pin their import paths: AuthError, ReauthorizationRequired, ConfigError, ValidationError.
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "ValidationError" in names or any("auth" in n.lower() or "Config" in n for n in names)
+
+
+def as_port(engine: Any, store: JobStore) -> EnginePort:
+    if all(hasattr(engine, m) for m in ("events", "services", "connections", "run_once")) and not hasattr(
+        engine, "bus"
+    ):
+        port: EnginePort = engine
+        return port
+    return EngineAdapter(engine, store)
+
+
+async def serve(settings: Any, options: HeadlessOptions, factory: EngineFactory | None = None) -> int:
+    """Open the store, build the engine and run the daemon (or one pass); returns the exit status."""
+    from inolink_tui.store import open_store  # the SQLite backend, chosen here and nowhere else
+
+    alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+    store = await open_store(options.db_path, read_only=options.read_only)
+    try:
+        build = factory or load_factory()
+        try:
+            engine = await build(settings, store)
+        except SetupProblem:
+            raise
+        except Exception as exc:  # building reads config, token files and credentials: a person must look
+            raise HeadlessSetupError(f"cannot build the engine: {exc}") from exc
+        port = as_port(engine, store)
+        metrics = Metrics() if options.metrics_port is not None else None
+        alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None
+        lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
+        daemon_options = DaemonOptions(metrics_port=options.metrics_port, lease_ttl=max(10.0, lease_seconds / 2))
+        daemon = Daemon(port, store, daemon_options, metrics=metrics, alerts=alerts, store_label=str(options.db_path))
+        if options.once:
+            return await run_once(daemon)
+        return await daemon.run()
+    finally:
+        await store.close()
+
+
+def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None = None) -> int:
+    """The synchronous entry `run_headless` calls: logging, the event loop, one-line errors."""
+    try:
+        alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+    except ValueError as exc:
+        configure_logging(options.log_format, collect_secrets(settings, None))
+        log_event(log, "config_error", f"[alerts]: {exc}", logging.ERROR)
+        return EXIT_CONFIG
+    configure_logging(options.log_format, collect_secrets(settings, alerts_settings))
+    if options.read_only:
+        log_event(
+            log,
+            "config_error",
+            "--read-only cannot run the engine (processing jobs changes them); open the console to watch instead",
+            logging.ERROR,
+        )
+        return EXIT_CONFIG
+    log_event(
+        log,
+        "starting",
+        "inolink-tui headless " + ("single run" if options.once else "service"),
+        db=str(options.db_path),
+        pid=os.getpid(),
+        once=options.once,
+        metrics_port=options.metrics_port,
+    )
+    try:
+        return asyncio.run(serve(settings, options, factory))
+    except StoreError as exc:
+        log_event(log, "store_error", str(exc), logging.ERROR)
+        return EXIT_CONFIG
+    except Exception as exc:
+        if is_setup_problem(exc):
+            message = str(exc) if isinstance(exc, SetupProblem) else f"{type(exc).__name__}: {exc}"
+            log_event(log, "setup_error", message, logging.ERROR)
+            return EXIT_CONFIG
+        log.exception("headless run failed", extra={"event": "crashed"})
+        return EXIT_JOB_ERRORS

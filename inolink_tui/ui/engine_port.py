@@ -1,0 +1,199 @@
+"""What the console needs from the engine, and the store-only implementation used when attached.
+
+The console never imports the engine: it talks to an `EnginePort`. In-process (`--demo`, or a plain
+start when no daemon runs) the lead adapts `engine.runtime.Engine` to this Protocol; when a headless
+daemon already holds the scheduler lease on the same database, `StoreOnlyEngine` turns every control
+action into a request row the daemon takes from the store, so both paths look the same to the UI.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from inolink_tui.domain.jobs import require_aware, utcnow
+from inolink_tui.store.base import JobStore, SchedulerLease
+
+log = logging.getLogger(__name__)
+
+SERVICE_LABELS: dict[str, str] = {
+    "high_priority": "High priority",
+    "low_priority": "Low priority",
+    "crm_to_quickbooks": "CRM→QB",
+}
+"""InoLink's three services, by their config names, with the short label the top bar shows."""
+
+SERVICES_CURSOR = "engine:services"
+"""Cursor a scheduler-holding process may write (JSON list of ServiceStatus.as_json()) so attached
+consoles can show the daemon's service state; absent, they show the services as unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStatus:
+    """One scheduled service as the top bar shows it."""
+
+    name: str
+    enabled: bool = True
+    paused: bool = False
+    running: bool = False
+    last_run: datetime | None = None
+    next_run: datetime | None = None
+    known: bool = True
+    """False when an attached console cannot see the daemon's state."""
+
+    @property
+    def label(self) -> str:
+        return SERVICE_LABELS.get(self.name, self.name)
+
+    @property
+    def state(self) -> str:
+        if not self.known:
+            return "unknown"
+        if not self.enabled:
+            return "disabled"
+        if self.running:
+            return "running"
+        if self.paused:
+            return "paused"
+        return "idle"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "enabled": self.enabled,
+            "paused": self.paused,
+            "running": self.running,
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "next_run": self.next_run.isoformat() if self.next_run else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ServiceStatus:
+        def when(key: str) -> datetime | None:
+            value = data.get(key)
+            return require_aware(datetime.fromisoformat(value), key) if value else None
+
+        return cls(
+            name=str(data["name"]),
+            enabled=bool(data.get("enabled", True)),
+            paused=bool(data.get("paused", False)),
+            running=bool(data.get("running", False)),
+            last_run=when("last_run"),
+            next_run=when("next_run"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStatus:
+    """Token health of one side (Dynamics 365 or QuickBooks)."""
+
+    name: str
+    healthy: bool
+    detail: str = ""
+    """One short phrase: "token ok", "invalid_grant: reconnect", "not configured"."""
+    access_expires: datetime | None = None
+    refresh_expires: datetime | None = None
+    """QuickBooks only: the refresh token lasts ~100 days and must be rotated before then."""
+
+
+@runtime_checkable
+class EnginePort(Protocol):
+    """The engine as the console drives it. Control methods return one line to show the user."""
+
+    @property
+    def attached_to(self) -> str | None:
+        """The daemon's "<host>:<pid>" when this console is attached, None when the engine is in-process."""
+        ...
+
+    records_audit: bool
+    """True when the implementation writes the audit row itself (so the console must not add one)."""
+
+    async def services(self) -> Sequence[ServiceStatus]: ...
+
+    async def connections(self) -> Sequence[ConnectionStatus]: ...
+
+    async def run_now(self, service: str, *, actor: str) -> str: ...
+
+    async def pause(self, service: str | None, *, actor: str) -> str: ...
+
+    async def resume(self, service: str | None, *, actor: str) -> str: ...
+
+
+EngineFactory = Callable[[JobStore], AbstractAsyncContextManager[EnginePort]]
+"""How `run_console` gets an in-process engine: entered after the store opens, exited before it closes."""
+
+
+def this_process() -> str:
+    """The "<hostname>:<pid>" form the scheduler lease uses."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class StoreOnlyEngine:
+    """Control through the store: requests for whichever process holds the scheduler lease.
+
+    Used when attached to a daemon, and when no engine runs at all (a viewer): requests then wait
+    in the store until a daemon starts, and the message says so.
+    """
+
+    records_audit = True
+
+    def __init__(
+        self,
+        store: JobStore,
+        *,
+        lease: SchedulerLease | None = None,
+        now: Callable[[], datetime] = utcnow,
+        service_names: Sequence[str] = tuple(SERVICE_LABELS),
+    ) -> None:
+        self._store = store
+        self._lease = lease
+        self._now = now
+        self._service_names = tuple(service_names)
+        self._paused_requested: bool | None = None
+
+    @property
+    def attached_to(self) -> str | None:
+        return self._lease.holder if self._lease else None
+
+    async def _refresh_lease(self) -> SchedulerLease | None:
+        self._lease = await self._store.scheduler_lease(now=self._now())
+        return self._lease
+
+    async def services(self) -> Sequence[ServiceStatus]:
+        await self._refresh_lease()
+        raw = await self._store.get_cursor(SERVICES_CURSOR)
+        if raw:
+            try:
+                return [ServiceStatus.from_json(item) for item in json.loads(raw)]
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("ignoring unreadable %s cursor: %s", SERVICES_CURSOR, exc)
+        paused = bool(self._paused_requested)
+        return [ServiceStatus(name=name, paused=paused, known=False) for name in self._service_names]
+
+    async def connections(self) -> Sequence[ConnectionStatus]:
+        return []
+
+    async def _post(self, actor: str, kind: str, args: dict[str, Any]) -> str:
+        request_id = await self._store.post_request(actor, kind, args, now=self._now())
+        lease = await self._refresh_lease()
+        target = f"the scheduler on {lease.holder}" if lease else "the next engine to start (none is running)"
+        what = f"{kind} {args['service']}" if args.get("service") else kind
+        return f"request #{request_id} ({what}) sent to {target}"
+
+    async def run_now(self, service: str, *, actor: str) -> str:
+        return await self._post(actor, "sync-now", {"service": service})
+
+    async def pause(self, service: str | None, *, actor: str) -> str:
+        self._paused_requested = True
+        return await self._post(actor, "pause", {"service": service} if service else {})
+
+    async def resume(self, service: str | None, *, actor: str) -> str:
+        self._paused_requested = False
+        return await self._post(actor, "resume", {"service": service} if service else {})
