@@ -27,6 +27,11 @@ def client_for(handle: Any, events: list[object] | None = None, **kw: Any) -> Da
     return DataverseClient(dv_settings(handle, **kw), events=events.append if events is not None else None, rng=rng())
 
 
+CLOCK_SLACK = 0.05
+"""The event is stamped a moment after the gate closes (longer on a loaded machine); a request released
+when the gate reopens may therefore look up to this much early against the stamp."""
+
+
 class GateWatch(list[object]):
     """Collects events, noting when each Throttled arrives: it is emitted the moment the gate closes."""
 
@@ -111,7 +116,7 @@ async def test_429_storm_sends_nothing_inside_the_retry_after_window() -> None:
         # Requests already past the gate when a 429 arrives cannot be recalled; from the moment the
         # client knows (the gate closes), nothing may leave until Retry-After has passed.
         for received in throttled_at:
-            assert not [t for t in sent if received < t < received + 1.0]
+            assert not [t for t in sent if received < t < received + 1.0 - CLOCK_SLACK]
         assert any(isinstance(e, Throttled) for e in events)
 
 
