@@ -154,6 +154,27 @@ async def run(rows: int, path: Path) -> dict[str, Any]:
     return figures
 
 
+def raw_insert_reference(rows: int = 100_000) -> int:
+    """Rows/s of a bare executemany into a one-index WAL table: the machine's SQLite ceiling right
+    now, so the store's figures can be read against the load the machine was under."""
+    with tempfile.TemporaryDirectory(prefix="inolink-raw-") as tmp:
+        conn = sqlite3.connect(Path(tmp) / "raw.db", isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v TEXT, n INTEGER)")
+        conn.execute("CREATE INDEX t_k ON t(k)")
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT INTO t(k, v, n) VALUES (?, ?, ?)",
+            ((f"key{i * 7919 % 1_000_003}", "value", i) for i in range(rows)),
+        )
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        conn.close()
+    return round(rows / elapsed)
+
+
 def machine() -> dict[str, Any]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
@@ -164,6 +185,7 @@ def machine() -> dict[str, Any]:
         "load_average_1_5_15": [round(x, 2) for x in load] if load else None,
         # A fixed pure-Python loop: lets a reader compare runs on a busy or a different machine.
         "python_reference_us": round(min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6, 2),
+        "sqlite_raw_insert_per_s": raw_insert_reference(),
     }
 
 

@@ -253,6 +253,7 @@ async def _check_quickbooks(cli: CliContext) -> dict[str, Any]:
         "token_file": str(settings.token_file),
         "_access": provider.access_expires_at,
         "_refresh": provider.refresh_expires_at,
+        "_hard": provider.tokens.refresh_hard_expires_at if provider.tokens else None,
     }
 
 
@@ -281,5 +282,7 @@ def auth_check(cli: CliContext, as_json: bool) -> None:
                 click.echo(f"QuickBooks: OK (company {result['company']!s}, realm {result['realm_id']})")
                 click.echo(f"  access token valid until  {_when(result['_access'])}")
                 click.echo(f"  refresh token valid until {_when(result['_refresh'])}")
+                if result.get("_hard") is not None:
+                    click.echo(f"  consent ends (hard limit)  {_when(result['_hard'])}")
     if not all(r["ok"] for r in results):
         sys.exit(EXIT_FAILED)

@@ -125,6 +125,7 @@ class DataverseClient:
             requests=settings.requests_per_window,
             window=settings.window_seconds,
             concurrency=settings.max_concurrency,
+            execution_seconds=settings.execution_seconds or None,
             clock=clock,
         )
         self.transport = ApiTransport(
@@ -227,9 +228,12 @@ class DataverseClient:
             response = await self._send("GET", url, params=params if first else None, headers=headers)
             first = False
             body = _json(response)
-            for row in body.get("value", []):
+            rows = body.get("value", []) if isinstance(body, dict) else None
+            url = body.get("@odata.nextLink") if isinstance(body, dict) else None
+            if not isinstance(rows, list) or not isinstance(url, str | None):
+                raise ProtocolError(ErrorFacts(Service.DATAVERSE, 200, "bad_body", "a page without a value list"))
+            for row in rows:
                 yield row
-            url = body.get("@odata.nextLink")
             if url is not None:
                 if url in seen:
                     raise ProtocolError(
@@ -326,13 +330,13 @@ class DataverseClient:
         *,
         select: list[str] | None = None,
         delta_link: str | None = None,
-        resync_on_expiry: bool = True,
+        resync_on_expiry: bool = False,
     ) -> Changes:
         """First call (no link): every row plus a delta link. Later calls: what changed since, and the next link.
 
-        Keep the returned `delta_link` (e.g. in the store's cursors). When the link has expired the
-        answer is a full resync (`full=True`; deletions in between cannot be reported), unless
-        `resync_on_expiry` is False, in which case the `DataverseError` is raised.
+        Keep the returned `delta_link` (e.g. in the store's cursors). An expired link raises a
+        `DataverseError` (`is_delta_expired()` tells it apart); with `resync_on_expiry` the answer is a
+        full resync instead (`full=True`; deletions in between cannot be reported).
         """
         if delta_link:
             try:

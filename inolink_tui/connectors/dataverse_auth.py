@@ -26,6 +26,8 @@ from inolink_tui.domain.jobs import utcnow
 
 log = logging.getLogger(__name__)
 
+FAST_PATH_MARGIN = timedelta(seconds=360)
+
 
 class DataverseTokenProvider:
     def __init__(self, settings: DataverseSettings, *, events: EventSink | None = None) -> None:
@@ -57,6 +59,9 @@ class DataverseTokenProvider:
         return result
 
     async def access_token(self) -> str:
+        token, expires = self._token, self.expires_at
+        if token is not None and expires is not None and expires - utcnow() > FAST_PATH_MARGIN:
+            return token  # well inside msal's own 300 s margin: skip the thread hop
         async with self._lock:
             try:
                 result = await asyncio.to_thread(self._acquire)

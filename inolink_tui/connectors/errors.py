@@ -16,6 +16,8 @@ class ConnectorError(Exception):
     def __init__(self, facts: ErrorFacts, *, trace_id: str | None = None) -> None:
         self.facts = facts
         self.trace_id = trace_id
+        self.retry_after: float | None = None
+        """Seconds the service asked us to wait (a 429's Retry-After or the backoff used), when it said so."""
         self.classification: Classification = classify(facts)
         super().__init__(self.describe())
 

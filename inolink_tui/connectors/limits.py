@@ -65,6 +65,42 @@ class SlidingWindowBudget:
                 await self._clock.sleep(self._sent[0] + self.window - now)
 
 
+class ExecutionBudget:
+    """Dataverse also limits the *time* our requests run: 1,200 s of execution per 300 s window.
+
+    Durations are recorded as requests finish; a new request waits while the window is spent.
+    """
+
+    def __init__(self, seconds: float, window: float, clock: Clock) -> None:
+        if seconds <= 0 or window <= 0:
+            raise ValueError("an execution budget needs positive seconds and window")
+        self.seconds = seconds
+        self.window = window
+        self._clock = clock
+        self._spent: deque[tuple[float, float]] = deque()
+        self._total = 0.0
+
+    def _prune(self, now: float) -> None:
+        while self._spent and self._spent[0][0] <= now - self.window:
+            self._total -= self._spent.popleft()[1]
+
+    def used(self) -> float:
+        self._prune(self._clock.monotonic())
+        return self._total
+
+    def record(self, duration: float) -> None:
+        self._spent.append((self._clock.monotonic(), max(0.0, duration)))
+        self._total += max(0.0, duration)
+
+    async def wait(self) -> None:
+        while True:
+            now = self._clock.monotonic()
+            self._prune(now)
+            if self._total < self.seconds or not self._spent:
+                return
+            await self._clock.sleep(self._spent[0][0] + self.window - now)
+
+
 class ThrottleGate:
     """Closed while the API is throttling us; every request waits for it to open."""
 
@@ -92,11 +128,20 @@ class ThrottleGate:
 class ApiLimiter:
     """Budget + concurrency cap + throttle gate for one API identity (a QuickBooks realm, a Dataverse user)."""
 
-    def __init__(self, *, requests: int, window: float, concurrency: int, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        requests: int,
+        window: float,
+        concurrency: int,
+        execution_seconds: float | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.clock: Clock = clock or SystemClock()
         self.budget = SlidingWindowBudget(requests, window, self.clock)
+        self.execution = ExecutionBudget(execution_seconds, window, self.clock) if execution_seconds else None
         self.gate = ThrottleGate(self.clock)
         self.concurrency = concurrency
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -116,11 +161,16 @@ class ApiLimiter:
         async with self._semaphore:
             while True:
                 await self.gate.wait_open()
+                if self.execution is not None:
+                    await self.execution.wait()
                 await self.budget.acquire()
                 if self.gate.is_open:
                     break
             self._in_flight += 1
+            started = self.clock.monotonic()
             try:
                 yield
             finally:
                 self._in_flight -= 1
+                if self.execution is not None:
+                    self.execution.record(self.clock.monotonic() - started)

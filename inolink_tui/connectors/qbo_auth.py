@@ -294,7 +294,7 @@ class QuickBooksTokenProvider:
                 )
 
     async def refresh(self) -> QuickBooksTokens:
-        """Force a refresh now (used by `auth check --refresh` and tests)."""
+        """Refresh now, whatever the access token's remaining life (for tools and tests)."""
         async with self._lock:
             await self._refresh_locked(force=True)
             assert self._tokens is not None

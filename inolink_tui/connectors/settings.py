@@ -45,6 +45,8 @@ class DataverseSettings:
     requests_per_window: int = 6000
     window_seconds: float = 300.0
     max_concurrency: int = 52
+    execution_seconds: float = 1200.0
+    """Combined execution time Dataverse allows per window (service protection); 0 disables the check."""
     page_size: int = 5000
     retry: RetrySettings = RetrySettings()
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,7 @@ from inolink_tui.sandbox.faults import FaultInjector, FaultMiddleware
 from inolink_tui.sandbox.identity import SandboxIdentity
 from inolink_tui.sandbox.intuit import IntuitState, intuit_routes
 from inolink_tui.sandbox.options import SandboxOptions
-from inolink_tui.sandbox.quickbooks import QboApi, QboState
+from inolink_tui.sandbox.quickbooks import QboApi, QboState, errors
 from inolink_tui.sandbox.stats import SandboxStats, StatsMiddleware
 
 log = logging.getLogger(__name__)
@@ -195,13 +197,11 @@ async def _not_found_handler(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": "not_found", "path": request.url.path}, status_code=404)
 
 
-def qbo_unsupported(api: QboApi) -> Any:
+def qbo_unsupported(api: QboApi) -> Callable[[Request], Awaitable[Response]]:
     """Paths under /v3 that are not a company resource still answer with QBO's Unsupported Operation."""
-    import time
-
-    from inolink_tui.sandbox.quickbooks import errors
 
     async def handler(request: Request) -> Response:
-        return api.fault_response(errors.unsupported_path(request.url.path, str(request.url)), time.perf_counter())
+        fault = errors.unsupported_path(request.url.path, str(request.url))
+        return api.fault_response(fault, time.perf_counter())
 
     return handler

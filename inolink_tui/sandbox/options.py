@@ -26,6 +26,8 @@ class QboLimits:
     """The only captured 429 bodies are XML; "json" emits the derived JSON fault instead."""
     retry_after: bool = False
     """Real QBO sends no Retry-After; tests of well-behaved clients can switch it on."""
+    latency_seconds: float = 0.0
+    """Service seconds every request is held in flight, so the concurrency limit can be reached."""
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,10 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
         if len(folded) >= 3:
             # The trigram index narrows the candidates; LIKE then decides exactly, so both paths
             # give the same answer (the index only makes it fast). Shorter text has no trigram.
-            match = f"{p}id IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ?) AND ({match})"
+            match = (
+                f"{p}id IN (SELECT job_id FROM job_text WHERE job_text MATCH ?"
+                f" UNION ALL SELECT job_id FROM job_text_dirty) AND ({match})"
+            )
             values.insert(0, fts_phrase(folded))
         if text.isdigit() and text.isascii():
             match = f"{p}id = ? OR ({match})"

@@ -79,7 +79,8 @@ async def test_auth_check_succeeds_and_prints_expiries(tmp_path: Path) -> None:
         assert "refresh token valid until" in result.output
         tokens = json.loads((tmp_path / "tokens.json").read_text())
         saved = tokens[f"quickbooks:{handle.realm_id}"]
-        assert saved["access_token"] and saved["refresh_expires_at"]
+        assert saved["access_token"] and saved["refresh_expires_at"] and saved["refresh_hard_expires_at"]
+        assert "consent ends (hard limit)" in result.output
         assert (tmp_path / "tokens.json").stat().st_mode & 0o777 == 0o600
         again = await _invoke("--config", str(config), "auth", "check", "--json")  # reuses the saved access token
         assert again.exit_code == 0

@@ -101,6 +101,17 @@ async def test_429_closes_the_gate_for_retry_after(clock: FakeClock, tokens: Sta
 
 
 @respx.mock
+async def test_a_429_that_outlasts_the_retries_carries_retry_after(clock: FakeClock, tokens: StaticTokens) -> None:
+    respx.get(f"{API}WhoAmI").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "7"}, json=err("0x80072326", "too many at once"))
+    )
+    async with make_client(clock, tokens) as client:
+        with pytest.raises(DataverseError) as info:
+            await client.who_am_i()
+    assert info.value.retry_after == 7 and info.value.error_class is ErrorClass.TRANSIENT
+
+
+@respx.mock
 async def test_503_backs_off_then_gives_up_typed(clock: FakeClock, tokens: StaticTokens) -> None:
     route = respx.get(f"{API}WhoAmI").mock(return_value=httpx.Response(503, json=err("", "Service Unavailable")))
     async with make_client(clock, tokens) as client:

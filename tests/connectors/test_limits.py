@@ -76,3 +76,23 @@ async def test_limiter_rechecks_gate_after_waiting_for_budget(clock: FakeClock) 
     limiter.gate.close_for(100)  # closes while the request waits for budget
     await asyncio.wait_for(task, 5)
     assert entered and entered[0] >= 1000 + 100
+
+
+async def test_execution_budget_waits_until_time_spent_leaves_the_window(clock: FakeClock) -> None:
+    limiter = ApiLimiter(requests=100, window=300, concurrency=5, execution_seconds=10, clock=clock)
+    for _ in range(2):
+        async with limiter.slot():
+            clock.advance(6)  # a slow request
+    assert limiter.execution is not None and limiter.execution.used() == 12
+    before = clock.now
+    async with limiter.slot():
+        pass
+    assert clock.now - before >= 300 - 12  # waited until the first request's time left the window
+    assert limiter.execution.used() < 10
+
+
+def test_execution_budget_rejects_nonsense(clock: FakeClock) -> None:
+    from inolink_tui.connectors.limits import ExecutionBudget
+
+    with pytest.raises(ValueError):
+        ExecutionBudget(0, 300, clock)

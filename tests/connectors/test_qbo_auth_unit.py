@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 import pytest
@@ -166,3 +167,14 @@ def test_tokens_json_round_trip() -> None:
     assert tokens is not None and tokens.realm_id == "9" and tokens.updated_at is None
     assert qbo_auth.QuickBooksTokens.from_json(tokens.to_json(), "9") == tokens
     assert qbo_auth.QuickBooksTokens.from_json({"refresh_token": ""}, "9") is None
+
+
+async def test_concurrent_callers_share_one_refresh() -> None:
+    store = MemoryTokenStore({KEY: {"refresh_token": "rt-0", "realm_id": "123"}})
+    provider = QuickBooksTokenProvider(settings(), store)
+    tokens = await asyncio.gather(*(provider.access_token() for _ in range(20)))
+    assert set(tokens) == {"at-1"}
+    assert FakeAuthClient.order == ["refresh"]  # a second refresh with rt-0 would have been refused
+    await asyncio.gather(*(provider.invalidate("at-1") for _ in range(5)))
+    tokens = await asyncio.gather(*(provider.access_token() for _ in range(20)))
+    assert set(tokens) == {"at-2"} and FakeAuthClient.order == ["refresh", "refresh"]

@@ -180,9 +180,9 @@ async def test_an_expired_delta_link_falls_back_to_a_full_resync() -> None:
         first = await client.track_changes("accounts", select=["name"])
         await control(handle, "/_sandbox/clock/advance", {"seconds": 31 * 86400})
         with pytest.raises(DataverseError) as expired:
-            await client.track_changes("accounts", delta_link=first.delta_link, resync_on_expiry=False)
+            await client.track_changes("accounts", delta_link=first.delta_link)
         assert is_delta_expired(expired.value)
-        resync = await client.track_changes("accounts", delta_link=first.delta_link)
+        resync = await client.track_changes("accounts", delta_link=first.delta_link, resync_on_expiry=True)
         assert resync.full and len(resync.upserted) == len(first.upserted)
         assert set(resync.upserted[0]) <= {"@odata.etag", "name", "accountid"}  # the link's $select is kept
 

@@ -122,6 +122,8 @@ class StoreEngine:
 
 
 async def build_engine(settings: Any, store: JobStore) -> StoreEngine:
+    for secret in settings.secret_values():
+        log.info("factory saw secret %s", secret)  # a careless log line the scrubber must catch
     return StoreEngine(store, work_seconds=float(os.environ.get("STORE_ENGINE_WORK_SECONDS", "0.15")))
 
 

@@ -90,3 +90,14 @@ def test_setup_problems_are_recognised_by_class() -> None:
     assert is_setup_problem(ConfigError())
     assert not is_setup_problem(RuntimeError("boom"))
     assert not is_setup_problem(KeyError("job"))
+
+
+def test_an_engine_that_cannot_be_built_is_a_setup_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async def broken(settings: object, store: object) -> object:
+        raise ValueError("[quickbooks] token_file is not set; run `inolink-tui auth quickbooks` first")
+
+    assert main(settings_for(None), HeadlessOptions(tmp_path / "jobs.db"), broken) == 2
+    (error,) = [line for line in _json_lines(capsys.readouterr().out) if line["event"] == "setup_error"]
+    assert error["message"] == (
+        "cannot build the engine: [quickbooks] token_file is not set; run `inolink-tui auth quickbooks` first"
+    )

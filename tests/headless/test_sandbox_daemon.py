@@ -7,6 +7,7 @@ a restart with `--once` finishes the work, and no job is lost, left leased, or d
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -79,17 +80,33 @@ def _count(db: Path, sql: str) -> int:
         conn.close()
 
 
+async def _post(db: Path, kind: str, args: dict[str, object]) -> None:
+    from inolink_tui.store import open_store
+
+    store = await open_store(db)
+    try:
+        await store.post_request("console:test", kind, args)
+    finally:
+        await store.close()
+
+
 def _secrets(config: Path) -> list[str]:
     from inolink_tui.config.load import load_settings_or_exit
 
-    return list(load_settings_or_exit(config).secret_values())
+    settings = load_settings_or_exit(config)
+    secrets = list(settings.secret_values())
+    token_file = Path(settings.quickbooks.token_file)
+    if token_file.exists():  # the OAuth tokens the sandbox issued, as rotated by the run
+        for entry in json.loads(token_file.read_text()).values():
+            secrets += [entry[k] for k in ("access_token", "refresh_token") if entry.get(k)]
+    return secrets
 
 
 def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
     config, db = tmp_path / "s.toml", tmp_path / "jobs.db"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "XDG_DATA_HOME": str(tmp_path / "data")}
     sandbox = subprocess.Popen(
-        [*CLI, "sandbox", "serve", "--write-config", str(config), "--records", "60", "--port", str(_free_port())],
+        [*CLI, "sandbox", "serve", "--write-config", str(config), "--records", "20", "--port", str(_free_port())],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -105,9 +122,16 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
             daemon_cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         try:
+            _wait(lambda: _count(db, "SELECT count(*) FROM scheduler_lease") == 1, 60, "the daemon to start")
+            # Services run on their schedule; ask for a run now the way an attached console does.
+            asyncio.run(_post(db, "sync-now", {"service": "crm_to_quickbooks"}))
             _wait(lambda: _count(db, "SELECT count(*) FROM jobs") > 0, 90, "the first jobs")
             _wait(lambda: _count(db, "SELECT count(*) FROM jobs WHERE link_status != 'Queued'") > 0, 90, "progress")
-            scrape = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+            url = f"http://127.0.0.1:{metrics_port}/metrics"
+            token_gauge = 'inolink_token_expiry_timestamp_seconds{service="quickbooks",token="refresh"}'
+            # store counts and connection state are snapshotted every few seconds, not per scrape
+            _wait(lambda: token_gauge in httpx.get(url, timeout=5).text, 20, "the token expiry gauge")
+            scrape = httpx.get(url, timeout=5).text
         finally:
             started = time.monotonic()
             daemon.send_signal(signal.SIGTERM)
@@ -116,6 +140,8 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
         assert daemon.returncode == 0, err[-3000:]
         assert elapsed < 10, f"stopped in {elapsed:.1f}s"
         assert "inolink_jobs{" in scrape and "inolink_cycle_duration_seconds" in scrape
+        for family in ("inolink_api_requests_total", "inolink_api_throttled_total", "inolink_api_retries_total"):
+            assert f'{family}{{service="quickbooks"}}' in scrape and f'{family}{{service="crm"}}' in scrape
         lines = [json.loads(line) for line in out.splitlines() if line.strip()]
         assert {"starting", "scheduler_lease_acquired", "shutdown", "stopped"} <= {line["event"] for line in lines}
         for secret in _secrets(config):
@@ -131,7 +157,10 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
             timeout=150,
         )
         assert once.returncode in (0, 1), once.stdout[-3000:] + once.stderr[-3000:]
-        assert _count(db, "SELECT count(*) FROM jobs WHERE link_status = 'Queued' AND next_attempt_at IS NULL") == 0
+        now_us = int(time.time() * 1_000_000)
+        due = f"SELECT count(*) FROM jobs WHERE link_status = 'Queued' AND next_attempt_at <= {now_us}"
+        assert _count(db, due) == 0  # nothing was left behind: every due job was worked
+        assert _count(db, "SELECT count(*) FROM jobs WHERE link_status = 'Success'") > 0
         assert _count(db, "SELECT count(*) FROM jobs WHERE lease_until IS NOT NULL") == 0
         doubled = (
             "SELECT count(*) FROM (SELECT record_key FROM jobs WHERE link_status = 'Success' "

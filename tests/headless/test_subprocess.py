@@ -154,3 +154,40 @@ def test_once_exit_status_and_an_alert_to_a_local_webhook(tmp_path: Path, names:
     else:
         assert hook.bodies == []
     assert _rows(db, "SELECT count(*) FROM jobs WHERE link_status = 'Queued'") == [(0,)]
+
+
+def test_the_cli_entry_runs_the_daemon_with_text_logs(tmp_path: Path) -> None:
+    """`inolink-tui --db X --no-ui --log-format text --metrics-port N`, the way systemd starts it."""
+    db = tmp_path / "jobs.db"
+    asyncio.run(_seed(db, ["Customer 1", "Customer 2"]))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "INOLINK_ENGINE_FACTORY": "tests.headless.store_engine:build_engine",
+        "INOLINK_QBO_CLIENT_SECRET": "env-qbo-secret-987",
+        "STORE_ENGINE_WORK_SECONDS": "0.01",
+    }
+    cmd = [sys.executable, "-m", "inolink_tui", "--db", str(db), "--no-ui", "--log-format", "text"]
+    proc = subprocess.Popen(
+        [*cmd, "--metrics-port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(lambda: _rows(db, "SELECT count(*) FROM jobs WHERE link_status='Success'")[0][0] == 2, 30, "work")
+        scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, out + err
+    assert 'inolink_jobs_processed_total{entity_type="Account",link_status="Success",source="CRM"} 2.0' in scrape
+    assert "env-qbo-secret-987" not in out + err
+    assert "factory saw secret ***" in out
+    lines = out.splitlines()
+    assert any(" job_changed job " in line for line in lines)
+    assert not any(line.startswith("{") for line in lines)  # text, not JSON

@@ -101,6 +101,8 @@ def test_operator_filters_inspects_requeues_and_watches_success(tmux_session: Tm
     try:
         tmux.wait_for(lambda s: "Live arrival" in s, "jobs arriving from the other process")
         tmux.keys("/")
+        # Type only once the filter line has focus: keys sent earlier would reach the table as commands.
+        tmux.wait_for(lambda s: "Enter applies" in s, "the filter line")
         tmux.keys("status:error", "Enter")
 
         def only_errors(screen: str) -> bool:

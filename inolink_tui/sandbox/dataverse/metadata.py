@@ -66,13 +66,55 @@ def _definitions(state: DataverseState) -> dict[str, Row]:
     return rows
 
 
-def entity_definitions(state: DataverseState, key_text: str | None, request: DvRequest) -> DvResponse:
+PICKLIST_SEGMENTS = ["Attributes", "Microsoft.Dynamics.CRM.PicklistAttributeMetadata"]
+
+
+def _picklists(state: DataverseState, row: Row) -> DvResponse:
+    """Every choice column of a table with its options, as `PicklistAttributeMetadata` with `OptionSet` expanded.
+
+    Microsoft's Python SDK reads this before a write that carries strings, to turn choice labels into values.
+    """
+    table = state.tables[row["EntitySetName"]]
+    value = []
+    for column in table.columns.values():
+        if column.kind is not Kind.CHOICE:
+            continue
+        options = [
+            {
+                "Value": number,
+                "Label": {
+                    "LocalizedLabels": [{"Label": label, "LanguageCode": 1033}],
+                    "UserLocalizedLabel": {"Label": label, "LanguageCode": 1033},
+                },
+            }
+            for number, label in column.options.items()
+        ]
+        value.append(
+            {
+                "LogicalName": column.name,
+                "MetadataId": str(uuid.uuid5(_NAMESPACE, f"{table.logical_name}.{column.name}")),
+                "OptionSet": {"Options": options},
+            }
+        )
+    context = (
+        f"{state.org_url}/api/data/v9.2/$metadata#EntityDefinitions('{row['MetadataId']}')/Attributes/"
+        "Microsoft.Dynamics.CRM.PicklistAttributeMetadata(LogicalName,OptionSet(Options))"
+    )
+    return DvResponse.json(200, {"@odata.context": context, "value": value})
+
+
+def entity_definitions(
+    state: DataverseState, key_text: str | None, request: DvRequest, rest: list[str] | None = None
+) -> DvResponse:
+    """`EntityDefinitions`, `EntityDefinitions(<id or LogicalName='..'>)` and its picklist attributes."""
     if request.method != "GET":
         raise errors.DataverseError(
             405, errors.URL_NOT_PARSED, f"The requested resource does not support http method '{request.method}'."
         )
     rows = _definitions(state)
     params = request.query()
+    if key_text is None and rest:
+        raise errors.segment_not_found("/".join(rest))
     if key_text is None:
         options = parse_options(state, DEFINITION, params)
         chosen = [r for r in rows.values() if options.where is None or options.where(r)]
@@ -91,7 +133,11 @@ def entity_definitions(state: DataverseState, key_text: str | None, request: DvR
         wanted = str(key["LogicalName"]).casefold()
         row = next((r for r in rows.values() if r["LogicalName"] == wanted), None)
     if row is None:
-        raise errors.DataverseError(404, errors.NOT_FOUND, f"Could not find entity with key '{key_text}'.", {})
+        raise errors.DataverseError(404, errors.NOT_FOUND, f"Could not find entity with key '{key_text}'.")
+    if rest:
+        if rest != PICKLIST_SEGMENTS:
+            raise errors.segment_not_found("/".join(rest))
+        return _picklists(state, row)
     options = parse_options(state, DEFINITION, {k: v for k, v in params.items() if k == "$select"})
     body = {"@odata.context": f"{state.org_url}/api/data/v9.2/$metadata#EntityDefinitions/$entity"}
     body.update(_strip(project(state, DEFINITION, row, options, Annotations(None), with_etag=False)))

@@ -60,8 +60,8 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
     if head is None:
         raise errors.segment_not_found(segments[0])
     key_text = head.group(2)
-    if head.group(1) == "EntityDefinitions" and len(segments) == 1:
-        return entity_definitions(state, key_text, request)
+    if head.group(1) == "EntityDefinitions":
+        return entity_definitions(state, key_text, request, segments[1:])
     table = state.table(head.group(1))
     rest = segments[1:]
     if len(rest) > 1:

@@ -7,6 +7,7 @@ faults `application/json` without a charset, and every answer carries an `Intuit
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -135,6 +136,8 @@ class QboApi:
             return self._throttled(retry, started)
         self.throttle.in_flight += 1
         try:
+            if self.limits.latency_seconds > 0:
+                await asyncio.sleep(self.clock.to_wall(self.limits.latency_seconds))
             return self._dispatch(request, parts, raw, parsed, started)
         finally:
             self.throttle.in_flight -= 1

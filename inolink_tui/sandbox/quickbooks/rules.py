@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from inolink_tui.sandbox.quickbooks import errors
 from inolink_tui.sandbox.quickbooks.entities import NAME_UNIQUE_GROUP, EntitySpec
 from inolink_tui.sandbox.quickbooks.errors import QboFault
-from inolink_tui.sandbox.quickbooks.money import money, number, zero
+from inolink_tui.sandbox.quickbooks.money import boolean, integer, money, number, unit_price, zero
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.quickbooks.state import QboState
@@ -161,7 +161,7 @@ def _person(
             raise QboFault("6080", "No Name Provided", "You must enter a name for this customer.", element="")
         out["DisplayName"] = " ".join(parts)
     out["DisplayName"] = _check_name(spec, "DisplayName", out["DisplayName"])
-    out["Active"] = out.get("Active", True) is not False
+    out["Active"] = boolean(out.get("Active"), "Active", True)
     _deactivation(out, "DisplayName", existing)
     _unique(state, NAME_UNIQUE_GROUP, "DisplayName", out["DisplayName"], spec, rid)
     display = out["DisplayName"]
@@ -186,8 +186,8 @@ def _person(
         out.pop("Level", None)
         out["Job"] = False
     out["FullyQualifiedName"] = f"{parent_name}:{display}" if parent_name else display
-    out["Taxable"] = out.get("Taxable", True) is not False
-    out["BillWithParent"] = bool(out.get("BillWithParent", False))
+    out["Taxable"] = boolean(out.get("Taxable"), "Taxable", True)
+    out["BillWithParent"] = boolean(out.get("BillWithParent"), "BillWithParent", False)
     out.setdefault("PreferredDeliveryMethod", "Print")
     if out.get("SalesTermRef"):
         out["SalesTermRef"] = _named_ref(state, "Term", out["SalesTermRef"], "SalesTermRef")
@@ -205,10 +205,10 @@ def _item(
     out = dict(body)
     out["Name"] = _check_name(spec, "Name", out.get("Name"))
     item_type = out.get("Type", "NonInventory")
-    if item_type not in ITEM_TYPES:
+    if not isinstance(item_type, str) or item_type not in ITEM_TYPES:
         raise invalid_enum("Type", item_type)
     out["Type"] = item_type
-    out["Active"] = out.get("Active", True) is not False
+    out["Active"] = boolean(out.get("Active"), "Active", True)
     _deactivation(out, "Name", existing)
     _unique(state, ("Item",), "Name", out["Name"], spec, rid)
     if item_type in ("Service", "Inventory") and not out.get("IncomeAccountRef"):
@@ -241,9 +241,9 @@ def _item(
     out["FullyQualifiedName"] = f"{parent_name}:{out['Name']}" if parent_name else out["Name"]
     out["UnitPrice"] = money(out.get("UnitPrice", 0), "UnitPrice")
     out["PurchaseCost"] = money(out.get("PurchaseCost", 0), "PurchaseCost")
-    out["Taxable"] = bool(out.get("Taxable", False))
-    out["SalesTaxIncluded"] = bool(out.get("SalesTaxIncluded", False))
-    out["PurchaseTaxIncluded"] = bool(out.get("PurchaseTaxIncluded", False))
+    out["Taxable"] = boolean(out.get("Taxable"), "Taxable", False)
+    out["SalesTaxIncluded"] = boolean(out.get("SalesTaxIncluded"), "SalesTaxIncluded", False)
+    out["PurchaseTaxIncluded"] = boolean(out.get("PurchaseTaxIncluded"), "PurchaseTaxIncluded", False)
     return out
 
 
@@ -255,14 +255,14 @@ def _account(
     account_type = out.get("AccountType")
     if not account_type:
         raise errors.required("AccountType")
-    if account_type not in ACCOUNT_CLASSIFICATION:
+    if not isinstance(account_type, str) or account_type not in ACCOUNT_CLASSIFICATION:
         raise invalid_enum("AccountType", account_type)
-    out["Active"] = out.get("Active", True) is not False
+    out["Active"] = boolean(out.get("Active"), "Active", True)
     _deactivation(out, "Name", existing)
     _unique(state, ("Account",), "Name", out["Name"], spec, rid)
     out["Classification"] = ACCOUNT_CLASSIFICATION[account_type]
     out["FullyQualifiedName"] = out["Name"]
-    out["SubAccount"] = bool(out.get("SubAccount", False))
+    out["SubAccount"] = boolean(out.get("SubAccount"), "SubAccount", False)
     out["CurrentBalance"] = existing.get("CurrentBalance", zero()) if existing else zero()
     out["CurrentBalanceWithSubAccounts"] = out["CurrentBalance"]
     out.setdefault("CurrencyRef", dict(USD))
@@ -274,14 +274,14 @@ def _term(
 ) -> dict[str, Any]:
     out = dict(body)
     out["Name"] = _check_name(spec, "Name", out.get("Name"))
-    out["Active"] = out.get("Active", True) is not False
+    out["Active"] = boolean(out.get("Active"), "Active", True)
     _unique(state, ("Term",), "Name", out["Name"], spec, rid)
     term_type = out.get("Type", "STANDARD")
-    if term_type not in ("STANDARD", "DATE_DRIVEN"):
+    if not isinstance(term_type, str) or term_type not in ("STANDARD", "DATE_DRIVEN"):
         raise invalid_enum("Type", term_type)
     out["Type"] = term_type
     if term_type == "STANDARD":
-        out["DueDays"] = int(out.get("DueDays", 0))
+        out["DueDays"] = integer(out.get("DueDays", 0), "DueDays")
     return out
 
 
@@ -290,9 +290,9 @@ def _taxcode(
 ) -> dict[str, Any]:
     out = dict(body)
     out["Name"] = _check_name(spec, "Name", out.get("Name"))
-    out["Active"] = out.get("Active", True) is not False
-    out["Taxable"] = bool(out.get("Taxable", False))
-    out["TaxGroup"] = bool(out.get("TaxGroup", False))
+    out["Active"] = boolean(out.get("Active"), "Active", True)
+    out["Taxable"] = boolean(out.get("Taxable"), "Taxable", False)
+    out["TaxGroup"] = boolean(out.get("TaxGroup"), "TaxGroup", False)
     return out
 
 
@@ -345,6 +345,8 @@ def _lines(
     """Validate and number the lines; returns (lines without subtotal, subtotal, discount)."""
     if not isinstance(raw_lines, list) or not raw_lines:
         raise errors.required("Line")
+    if not all(isinstance(raw, dict) for raw in raw_lines):
+        raise errors.malformed_body(spec.name, "each Line must be an object")
     reuse = existing is not None and _without_line_ids({"Line": raw_lines}) == _without_line_ids(
         {"Line": [ln for ln in existing.get("Line", []) if ln.get("DetailType") != "SubTotalLineDetail"]}
     )
@@ -357,7 +359,7 @@ def _lines(
         detail_type = raw.get("DetailType")
         if not detail_type:
             raise errors.required("DetailType")
-        if detail_type not in LINE_TYPES:
+        if not isinstance(detail_type, str) or detail_type not in LINE_TYPES:
             raise invalid_enum("DetailType", detail_type)
         if detail_type == "SubTotalLineDetail":
             continue  # the server recomputes it
@@ -375,6 +377,8 @@ def _lines(
     discount_total = zero()
     for line in discounts:
         detail = line.setdefault("DiscountLineDetail", {})
+        if not isinstance(detail, dict):
+            raise errors.malformed_body(spec.name, "DiscountLineDetail must be an object")
         if detail.get("PercentBased"):
             percent = number(detail.get("DiscountPercent", 0), "DiscountPercent")
             line["Amount"] = money(subtotal * percent / 100, "Amount")
@@ -429,7 +433,7 @@ def _sales_line(state: QboState, line: dict[str, Any]) -> Decimal:
         )
     if price is None and qty not in (None, 0):
         assert qty is not None
-        price = (amount / qty).quantize(Decimal("0.0000001")).normalize()
+        price = unit_price(amount, qty)
     if qty is not None:
         detail["Qty"] = qty
     if price is not None:
@@ -490,8 +494,11 @@ def _sales_txn(
     out.setdefault("CustomField", [])
     out.setdefault("PrintStatus", "NeedToPrint")
     out.setdefault("EmailStatus", "NotSet")
-    out["ApplyTaxAfterDiscount"] = bool(out.get("ApplyTaxAfterDiscount", False))
-    links = [dict(link) for link in out.get("LinkedTxn", []) if isinstance(link, dict)]
+    out["ApplyTaxAfterDiscount"] = boolean(out.get("ApplyTaxAfterDiscount"), "ApplyTaxAfterDiscount", False)
+    raw_links = out.get("LinkedTxn") or []
+    if not isinstance(raw_links, list) or not all(isinstance(link, dict) for link in raw_links):
+        raise errors.malformed_body(spec.name, "LinkedTxn must be a list of objects")
+    links = [dict(link) for link in raw_links]
     if spec.name == "Invoice":
         paid = _payments_applied(state, rid) if existing is not None else zero()
         if paid > total:
@@ -501,13 +508,13 @@ def _sales_txn(
             out["Balance"] = zero()
         out["DueDate"] = _iso_date(out["DueDate"], "DueDate") if out.get("DueDate") else _due_date(state, out, customer)
         for flag in ("AllowIPNPayment", "AllowOnlinePayment", "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"):
-            out[flag] = bool(out.get(flag, False))
+            out[flag] = boolean(out.get(flag), flag, False)
         for link in links:
             if link.get("TxnType") == "Estimate":
                 state.lookup("Estimate", str(link.get("TxnId")), element="LinkedTxn", must_be_active=False)
     elif spec.name == "Estimate":
         status = out.get("TxnStatus", "Pending")
-        if status not in ESTIMATE_STATUSES:
+        if not isinstance(status, str) or status not in ESTIMATE_STATUSES:
             raise invalid_enum("TxnStatus", status)
         out["TxnStatus"] = status
         if out.get("ExpirationDate"):
@@ -560,6 +567,8 @@ def _payment(
         links = raw.get("LinkedTxn") or []
         if not isinstance(links, list) or not links:
             raise errors.required("LinkedTxn")
+        if not all(isinstance(link, dict) for link in links):
+            raise errors.malformed_body("Payment", "LinkedTxn must be a list of objects")
         for link in links:
             if link.get("TxnType") != "Invoice":
                 raise invalid_enum("TxnType", link.get("TxnType"))
@@ -579,7 +588,7 @@ def _payment(
     out["Line"] = lines
     out["TotalAmt"] = total
     out["UnappliedAmt"] = total - applied
-    out["ProcessPayment"] = bool(out.get("ProcessPayment", False))
+    out["ProcessPayment"] = boolean(out.get("ProcessPayment"), "ProcessPayment", False)
     out["TxnDate"] = _iso_date(out["TxnDate"], "TxnDate") if out.get("TxnDate") else state.today()
     out["DepositToAccountRef"] = _deposit_account(state, out.get("DepositToAccountRef"))
     out.setdefault("CurrencyRef", dict(USD))

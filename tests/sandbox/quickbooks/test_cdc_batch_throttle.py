@@ -123,10 +123,12 @@ async def test_throttle_concurrency_and_per_second() -> None:
         qbo = qbo_for(sandbox, http)
         statuses = [r.status_code for r in await asyncio.gather(*(qbo.get("companyinfo/1") for _ in range(15)))]
         assert statuses.count(200) == 10 and statuses.count(429) == 5
-        sandbox.qbo_api.throttle.in_flight = 10  # ten requests still running
-        sandbox.clock.advance(2)
-        assert (await qbo.get("companyinfo/1")).status_code == 429
-        sandbox.qbo_api.throttle.in_flight = 0
+    slow = QboLimits(requests_per_minute=0, requests_per_second=0, max_concurrency=10, latency_seconds=0.3)
+    sandbox = make_sandbox(qbo_limits=slow)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.asgi), base_url=BASE) as http:
+        qbo = qbo_for(sandbox, http)
+        statuses = [r.status_code for r in await asyncio.gather(*(qbo.get("companyinfo/1") for _ in range(14)))]
+        assert statuses.count(200) == 10 and statuses.count(429) == 4  # ten in flight at once
         assert (await qbo.get("companyinfo/1")).status_code == 200
 
 

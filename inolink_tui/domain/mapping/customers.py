@@ -1,0 +1,136 @@
+"""Account / Contact <-> QuickBooks Customer (reference §1.7).
+
+Phones: Main -> PrimaryPhone, Other/Home -> AlternatePhone; Email -> PrimaryEmailAddr; Fax; web site;
+address 1 -> BillAddr and address 2 -> ShipAddr with lines kept as Line1..3. Coming back, a customer
+with a Company Name becomes an Account, one with only first/last names a Contact, and a sub-customer
+an Account with its Parent Account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.mapping.errors import MappingError
+from inolink_tui.domain.mapping.records import record_name
+
+_ADDRESS_FIELDS = (
+    ("line1", "Line1"),
+    ("line2", "Line2"),
+    ("line3", "Line3"),
+    ("city", "City"),
+    ("stateorprovince", "CountrySubDivisionCode"),
+    ("postalcode", "PostalCode"),
+    ("country", "Country"),
+)
+
+
+def qbo_name(name: str) -> str:
+    """QuickBooks forbids ':' (its hierarchy separator), tabs and newlines in names."""
+    cleaned = name.replace(":", "-").replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return " ".join(cleaned.split())
+
+
+def _text(row: Mapping[str, Any], column: str) -> str | None:
+    value = row.get(column)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _address(row: Mapping[str, Any], prefix: str) -> dict[str, str] | None:
+    addr = {qbo: v for crm, qbo in _ADDRESS_FIELDS if (v := _text(row, f"{prefix}_{crm}"))}
+    return addr or None
+
+
+def crm_to_customer(
+    entity_type: EntityType, row: Mapping[str, Any], *, parent_qbo_id: str | None = None
+) -> dict[str, Any]:
+    """The QuickBooks Customer body (create or the desired state for a sparse update)."""
+    if entity_type not in (EntityType.ACCOUNT, EntityType.CONTACT):
+        raise MappingError(f"{entity_type.value} is not a customer")
+    name = qbo_name(record_name(entity_type, row))
+    if not name:
+        raise MappingError(f"the {entity_type.value} has no name; QuickBooks needs a Display Name (error 6080)")
+    body: dict[str, Any] = {"DisplayName": name}
+    if entity_type is EntityType.ACCOUNT:
+        body["CompanyName"] = name
+    else:
+        for crm, qbo in (("firstname", "GivenName"), ("middlename", "MiddleName"), ("lastname", "FamilyName")):
+            if value := _text(row, crm):
+                body[qbo] = value
+        if value := _text(row, "mobilephone"):
+            body["Mobile"] = {"FreeFormNumber": value}
+    if value := _text(row, "telephone1"):
+        body["PrimaryPhone"] = {"FreeFormNumber": value}
+    if value := _text(row, "telephone2"):
+        body["AlternatePhone"] = {"FreeFormNumber": value}
+    if value := _text(row, "fax"):
+        body["Fax"] = {"FreeFormNumber": value}
+    if value := _text(row, "emailaddress1"):
+        body["PrimaryEmailAddr"] = {"Address": value}
+    if value := _text(row, "websiteurl"):
+        body["WebAddr"] = {"URI": value}
+    if bill := _address(row, "address1"):
+        body["BillAddr"] = bill
+    if ship := _address(row, "address2"):
+        body["ShipAddr"] = ship
+    if parent_qbo_id:
+        body["ParentRef"] = {"value": parent_qbo_id}
+        body["Job"] = True
+    return body
+
+
+def customer_entity_type(customer: Mapping[str, Any]) -> EntityType:
+    """Company name or sub-customer -> Account; first/last name only -> Contact (reference §1.6)."""
+    if customer.get("CompanyName") or customer.get("ParentRef") or customer.get("Job"):
+        return EntityType.ACCOUNT
+    if customer.get("GivenName") or customer.get("FamilyName"):
+        return EntityType.CONTACT
+    return EntityType.ACCOUNT
+
+
+def _free(customer: Mapping[str, Any], key: str, inner: str) -> str | None:
+    value = customer.get(key)
+    if isinstance(value, Mapping):
+        text = value.get(inner)
+        return str(text) if text else None
+    return None
+
+
+_WRITTEN_ADDRESS = tuple(pair for pair in _ADDRESS_FIELDS if pair[0] != "line3")
+
+
+def customer_to_crm(entity_type: EntityType, customer: Mapping[str, Any]) -> dict[str, Any]:
+    """CRM columns for a QuickBooks Customer (lookups such as Parent Account are bound by the caller).
+
+    Only columns every Dynamics 365 organisation has are written (main phone, mobile for contacts,
+    fax and web site for accounts, e-mail, the first address), so a write never names a column the
+    organisation lacks; QuickBooks' alternate phone and shipping address stay in QuickBooks.
+    """
+    display = str(customer.get("DisplayName") or "").strip()
+    cols: dict[str, Any] = {}
+    if entity_type is EntityType.ACCOUNT:
+        cols["name"] = str(customer.get("CompanyName") or display)
+    elif entity_type is EntityType.CONTACT:
+        first = customer.get("GivenName")
+        last = customer.get("FamilyName")
+        if not first and not last:
+            first, _, last = display.rpartition(" ")
+        cols["firstname"] = first or None
+        cols["lastname"] = last or display
+        cols["mobilephone"] = _free(customer, "Mobile", "FreeFormNumber")
+    else:
+        raise MappingError(f"{entity_type.value} is not a customer")
+    cols["telephone1"] = _free(customer, "PrimaryPhone", "FreeFormNumber")
+    cols["emailaddress1"] = _free(customer, "PrimaryEmailAddr", "Address")
+    if entity_type is EntityType.ACCOUNT:
+        cols["fax"] = _free(customer, "Fax", "FreeFormNumber")
+        cols["websiteurl"] = _free(customer, "WebAddr", "URI")
+    addr = customer.get("BillAddr")
+    if isinstance(addr, Mapping):
+        for crm, qbo in _WRITTEN_ADDRESS:
+            cols[f"address1_{crm}"] = addr.get(qbo)
+    return cols

@@ -1,0 +1,342 @@
+"""The engine's ports over the real connectors (DataverseClient, QuickBooksClient).
+
+Bulk where the APIs allow it: rows by id are read with one `$filter` per chunk, balances and the
+Link Job mirror are written with Dataverse `$batch`, QuickBooks names are looked up with `IN (...)`
+and listed page by page. Row versions come from the ETag Dataverse returns on every write, which is
+what echo suppression compares.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from inolink_tui.connectors.dataverse import DataverseClient, part_error
+from inolink_tui.connectors.dataverse_batch import BatchOperation
+from inolink_tui.connectors.errors import ConnectorError
+from inolink_tui.connectors.odata import Filter, any_of, eq, ne
+from inolink_tui.connectors.qbo_query import QboQuery
+from inolink_tui.connectors.quickbooks import QuickBooksClient
+from inolink_tui.domain.enums import (
+    CRM_ENTITY_SET_FOR,
+    CRM_JOB_STATUS_OPTION,
+    CRM_LINK_STATUS_OPTION,
+    EntityType,
+    LinkStatus,
+    RecordLinkStatus,
+)
+from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.mapping.records import (
+    CUSTOMER_LOOKUP,
+    CUSTOMER_LOOKUP_TYPE,
+    DETAIL_SET,
+    NAME_COLUMN,
+    PRIMARY_KEY,
+)
+from inolink_tui.engine.ports import CdcResult, ConnectionInfo, CrmChanges, Written
+
+log = logging.getLogger(__name__)
+
+TO_BE_LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
+LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
+ID_CHUNK = 50
+"""Ids per `$filter` (an `or` chain); keeps URLs well under the 32 KB limit."""
+BATCH_CHUNK = 100
+_ETAG_VERSION = re.compile(r'"(\d+)"')
+BALANCE_COLUMNS = (
+    "ino_openbalance",
+    "ino_overdue1to30",
+    "ino_overdue31to60",
+    "ino_overdue61to90",
+    "ino_overdueover90",
+    "ino_balanceupdatedon",
+)
+
+
+def version_from_etag(etag: str | None) -> str | None:
+    """W/"12345" -> "12345": Dataverse's ETag is the row's versionnumber."""
+    if not etag:
+        return None
+    found = _ETAG_VERSION.search(etag)
+    return found.group(1) if found else None
+
+
+def _guid(value: str) -> uuid.UUID:
+    return uuid.UUID(str(value))
+
+
+def _not_found(exc: ConnectorError) -> bool:
+    return exc.status == 404
+
+
+class DataverseCrm:
+    """CrmPort over the Dataverse Web API."""
+
+    def __init__(self, client: DataverseClient) -> None:
+        self.client = client
+        self._me: str | None = None
+
+    async def engine_user(self) -> str:
+        """The application user the engine writes as (its edits are never a CRM user's requeue)."""
+        if self._me is None:
+            self._me = str((await self.client.who_am_i())["UserId"])
+        return self._me
+
+    def connection_info(self) -> ConnectionInfo:
+        provider: Any = self.client.token_provider
+        status = provider.status()
+        return ConnectionInfo(
+            system="Dynamics 365",
+            url=self.client.settings.org_url,
+            connected=status.problem is None,
+            token_expires_at=status.access_expires_at,
+            problem=status.problem,
+        )
+
+    @staticmethod
+    def _set(entity_type: EntityType) -> str:
+        return CRM_ENTITY_SET_FOR[entity_type]
+
+    async def promoted(self, entity_type: EntityType, *, limit: int = 5000) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        async for row in self.client.iter_rows(self._set(entity_type), filter=eq("ino_linkstatus", TO_BE_LINKED)):
+            rows.append(row)
+            if len(rows) >= limit:
+                break
+        return rows
+
+    async def _customer_types(self, rows: list[dict[str, Any]]) -> None:
+        """Fill the customer lookup's target type when the server did not annotate it."""
+        unknown = [str(r[CUSTOMER_LOOKUP]) for r in rows if r.get(CUSTOMER_LOOKUP) and not r.get(CUSTOMER_LOOKUP_TYPE)]
+        if not unknown:
+            return
+        accounts = {str(r["accountid"]).lower() for r in await self._by_ids("accounts", "accountid", unknown)}
+        for row in rows:
+            if row.get(CUSTOMER_LOOKUP) and not row.get(CUSTOMER_LOOKUP_TYPE):
+                found = str(row[CUSTOMER_LOOKUP]).lower() in accounts
+                row[CUSTOMER_LOOKUP_TYPE] = "account" if found else "contact"
+
+    async def _by_ids(
+        self, entity_set: str, key: str, ids: Sequence[str], select: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        unique = list(dict.fromkeys(i.lower() for i in ids))
+        for start in range(0, len(unique), ID_CHUNK):
+            chunk = [_guid(i) for i in unique[start : start + ID_CHUNK]]
+            out += await self.client.list_rows(entity_set, filter=any_of(key, chunk), select=select)
+        return out
+
+    async def get(self, entity_type: EntityType, record_id: str) -> dict[str, Any] | None:
+        try:
+            row = await self.client.get(self._set(entity_type), record_id)
+        except ConnectorError as exc:
+            if _not_found(exc):
+                return None
+            raise
+        if entity_type.is_transaction:
+            await self._customer_types([row])
+        return row
+
+    async def get_many(self, entity_type: EntityType, ids: Sequence[str]) -> list[dict[str, Any]]:
+        rows = await self._by_ids(self._set(entity_type), PRIMARY_KEY[entity_type], ids)
+        if entity_type.is_transaction:
+            await self._customer_types(rows)
+        return rows
+
+    async def lines(self, entity_type: EntityType, record_id: str) -> list[dict[str, Any]]:
+        lookup = f"_{PRIMARY_KEY[entity_type]}_value"
+        return await self.client.list_rows(DETAIL_SET[entity_type], filter=eq(lookup, _guid(record_id)))
+
+    async def find_by_name(self, entity_type: EntityType, name: str) -> list[dict[str, Any]]:
+        return await self.client.list_rows(self._set(entity_type), filter=eq(NAME_COLUMN[entity_type], name))
+
+    async def _version_after(self, entity_type: EntityType, record_id: str, etag: str | None) -> str | None:
+        version = version_from_etag(etag)
+        if version is None:
+            row = await self.client.get(self._set(entity_type), record_id, select=["versionnumber"])
+            value = row.get("versionnumber")
+            version = str(value) if value is not None else None
+        return version
+
+    async def update(self, entity_type: EntityType, record_id: str, columns: Mapping[str, Any]) -> Written:
+        # return=representation: the new versionnumber comes back with the write, no second read.
+        result = await self.client.update(self._set(entity_type), record_id, dict(columns), return_representation=True)
+        if result.row and result.row.get("versionnumber") is not None:
+            return Written(record_id, str(result.row["versionnumber"]))
+        return Written(record_id, await self._version_after(entity_type, record_id, result.etag))
+
+    async def update_many(
+        self, entity_type: EntityType, changes: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[Written]:
+        """Non-atomic $batch: one bad row must not stop the other accounts' balances."""
+        written: list[Written] = []
+        entity_set = self._set(entity_type)
+        key = PRIMARY_KEY[entity_type]
+        for start in range(0, len(changes), BATCH_CHUNK):
+            chunk = changes[start : start + BATCH_CHUNK]
+            headers = {"If-Match": "*", "Prefer": "return=representation"}
+            ops = [BatchOperation("PATCH", f"{entity_set}({rid})", dict(cols), headers) for rid, cols in chunk]
+            parts = await self.client.batch(ops, atomic=False, continue_on_error=True)
+            done: list[Written] = []
+            for (rid, _), part in zip(chunk, parts, strict=False):
+                error = part_error(part)
+                if error is not None:
+                    log.warning("%s(%s) not updated: %s", entity_set, rid, error)
+                    continue
+                body = part.body if isinstance(part.body, dict) else {}
+                version = body.get("versionnumber")
+                etag = part.headers.get("etag") or part.headers.get("ETag") or body.get("@odata.etag")
+                done.append(Written(rid, str(version) if version is not None else version_from_etag(etag)))
+            unknown = [w.id for w in done if w.version is None]
+            if unknown:
+                # Batch answers without ETags: read the new versions back in one query, since echo
+                # detection needs the version each of our writes produced.
+                rows = await self._by_ids(entity_set, key, unknown, select=[key, "versionnumber"])
+                versions = {str(r[key]).lower(): str(r["versionnumber"]) for r in rows if r.get("versionnumber")}
+                done = [w if w.version else Written(w.id, versions.get(w.id.lower())) for w in done]
+            written += done
+        return written
+
+    async def create(self, entity_type: EntityType, columns: Mapping[str, Any]) -> Written:
+        result = await self.client.create(self._set(entity_type), dict(columns), return_representation=True)
+        if result.id is None:
+            raise ValueError(f"Dataverse created a {entity_type.value} without telling its id")
+        version = None
+        if result.row and result.row.get("versionnumber") is not None:
+            version = str(result.row["versionnumber"])
+        return Written(result.id, version or await self._version_after(entity_type, result.id, result.etag))
+
+    def _tracked_columns(self, entity_type: EntityType) -> list[str]:
+        columns = [PRIMARY_KEY[entity_type], NAME_COLUMN[entity_type], "ino_linkstatus", "versionnumber"]
+        columns += ["modifiedon", "_modifiedby_value"]
+        if entity_type is EntityType.CONTACT:
+            columns += ["firstname", "lastname"]
+        return columns
+
+    async def changes(self, entity_type: EntityType, cursor: str | None) -> CrmChanges:
+        entity_set = self._set(entity_type)
+        if cursor is not None:
+            try:
+                found = await self.client.track_changes(entity_set, delta_link=cursor)
+                return CrmChanges(found.upserted, found.delta_link, found.deleted)
+            except (ConnectorError, ValueError) as exc:
+                # An expired or foreign delta link: start again. Edits made in the gap are picked up
+                # as soon as the record changes again; the log says so.
+                log.warning(
+                    "change tracking of %s restarted (%s); edits since the last cycle may be missed", entity_set, exc
+                )
+        started = await self.client.track_changes(entity_set, select=self._tracked_columns(entity_type))
+        return CrmChanges([], started.delta_link)
+
+    async def linked(self, entity_type: EntityType) -> list[dict[str, Any]]:
+        select = [PRIMARY_KEY[entity_type], NAME_COLUMN[entity_type], "ino_accountingid", "versionnumber"]
+        if entity_type is EntityType.ACCOUNT:
+            select += list(BALANCE_COLUMNS)
+        return await self.client.list_rows(self._set(entity_type), filter=eq("ino_linkstatus", LINKED), select=select)
+
+    async def user_names(self, user_ids: Sequence[str]) -> dict[str, str]:
+        rows = await self._by_ids("systemusers", "systemuserid", user_ids, select=["systemuserid", "fullname"])
+        return {str(r["systemuserid"]).lower(): str(r.get("fullname") or "") for r in rows} | {
+            str(r["systemuserid"]): str(r.get("fullname") or "") for r in rows
+        }
+
+    async def upsert_link_jobs(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Upsert by the ino_jobnumber alternate key, in non-atomic batches."""
+        for start in range(0, len(rows), BATCH_CHUNK):
+            chunk = rows[start : start + BATCH_CHUNK]
+            ops = [
+                BatchOperation("PATCH", f"ino_linkjobs(ino_jobnumber='{int(row['ino_jobnumber'])}')", dict(row))
+                for row in chunk
+            ]
+            parts = await self.client.batch(ops, atomic=False, continue_on_error=True)
+            failures = [str(err) for part in parts if (err := part_error(part)) is not None]
+            if failures:
+                raise RuntimeError(f"{len(failures)} Link Job row(s) not mirrored to CRM: {failures[0]}")
+
+    async def requeued_link_jobs(self) -> list[tuple[int, str]]:
+        me = await self.engine_user()
+        wanted: Filter = eq("ino_linkstatus", CRM_JOB_STATUS_OPTION[LinkStatus.QUEUED]) & ne(
+            "_modifiedby_value", _guid(me)
+        )
+        rows = await self.client.list_rows("ino_linkjobs", filter=wanted, select=["ino_jobnumber", "_modifiedby_value"])
+        users = await self.user_names([str(r["_modifiedby_value"]) for r in rows if r.get("_modifiedby_value")])
+        out: list[tuple[int, str]] = []
+        for row in rows:
+            number = str(row.get("ino_jobnumber") or "")
+            if number.isdigit():
+                out.append((int(number), users.get(str(row.get("_modifiedby_value")), "CRM user")))
+        return out
+
+
+class QuickBooksAccounting:
+    """AccountingPort over the QuickBooks Online v3 API."""
+
+    def __init__(self, client: QuickBooksClient) -> None:
+        self.client = client
+
+    def connection_info(self) -> ConnectionInfo:
+        provider: Any = self.client.token_provider
+        status = provider.status()
+        return ConnectionInfo(
+            system="QuickBooks Online",
+            url=self.client.settings.company_url,
+            connected=not status.needs_reauthorization and status.problem is None,
+            token_expires_at=status.access_expires_at,
+            refresh_expires_at=status.refresh_expires_at,
+            problem=status.problem,
+        )
+
+    @staticmethod
+    def _name_field(entity: str) -> str:
+        return "DisplayName" if entity == "Customer" else "Name"
+
+    async def find_by_names(self, entity: str, names: Sequence[str]) -> list[dict[str, Any]]:
+        found = await self.client.find_by_values(entity, self._name_field(entity), [n for n in names if n])
+        unique: dict[str, dict[str, Any]] = {}
+        for rows in found.values():
+            for row in rows:
+                unique[str(row["Id"])] = row
+        return list(unique.values())
+
+    async def all_names(self, entity: str) -> list[tuple[str, str]]:
+        field = self._name_field(entity)
+        return [(str(r["Id"]), str(r.get(field) or "")) for r in await self.client.query_all(QboQuery(entity))]
+
+    async def read(self, entity: str, entity_id: str) -> dict[str, Any] | None:
+        if not entity_id.isdigit():
+            return None
+        try:
+            return await self.client.read(entity, entity_id)
+        except ConnectorError as exc:
+            if exc.code == "610" or exc.status == 404:
+                return None
+            raise
+
+    async def create(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
+        return await self.client.create(entity, body, request_id=request_id)
+
+    async def update(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
+        changes = {k: v for k, v in body.items() if k not in ("Id", "SyncToken", "sparse")}
+        return await self.client.sparse_update(
+            entity, str(body["Id"]), str(body["SyncToken"]), changes, request_id=request_id
+        )
+
+    async def query(self, entity: str, where: Sequence[tuple[str, str, Any]] = ()) -> list[dict[str, Any]]:
+        query = QboQuery(entity)
+        for field, op, value in where:
+            query = query.where(field, op, value)
+        return await self.client.query_all(query)
+
+    async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult:
+        result = await self.client.cdc(entities, changed_since)
+        when: datetime | None = None
+        if result.time:
+            try:
+                when = datetime.fromisoformat(result.time.replace("Z", "+00:00"))
+            except ValueError:
+                when = None
+        return CdcResult(result.changed, when if when and when.tzinfo else utcnow())

@@ -1,0 +1,63 @@
+"""Building the Engine from the configuration: connectors, token file, options, event forwarding.
+
+`build_engine(settings, store)` is what the headless daemon and the console call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from inolink_tui.connectors.dataverse import DataverseClient
+from inolink_tui.connectors.quickbooks import QuickBooksClient
+from inolink_tui.connectors.settings import dataverse_settings_from, quickbooks_settings_from
+from inolink_tui.domain.events import AuthProblem, EventBus, Throttled
+from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
+from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.runtime import Engine
+from inolink_tui.engine.tokens import FileTokenStore
+from inolink_tui.store.base import JobStore
+
+log = logging.getLogger(__name__)
+
+_SYSTEM_NAMES = {"dataverse": "Dynamics 365", "quickbooks": "QuickBooks Online"}
+
+
+def forward_connector_events(bus: EventBus) -> Any:
+    """A connector EventSink that republishes auth problems and throttling as engine events."""
+
+    def sink(event: object) -> None:
+        name = type(event).__name__
+        service = getattr(event, "service", None)
+        raw = str(getattr(service, "value", service) or "unknown")
+        system = _SYSTEM_NAMES.get(raw.lower(), raw)
+        if name == "AuthProblem":
+            message = str(getattr(event, "message", ""))
+            action = getattr(event, "action", None)
+            bus.publish(AuthProblem(system=system, message=f"{message} {action}".strip() if action else message))
+        elif name == "Throttled":
+            bus.publish(Throttled(system=system, retry_after_seconds=float(getattr(event, "seconds", 0.0))))
+
+    return sink
+
+
+async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None = None) -> Engine:
+    bus = bus or EventBus()
+    sink = forward_connector_events(bus)
+    dv_settings = dataverse_settings_from(settings.crm)
+    qbo_settings = quickbooks_settings_from(settings.quickbooks)
+    if qbo_settings.token_file is None:
+        raise ValueError("[quickbooks] token_file is not set; run `inolink-tui auth quickbooks` first")
+    crm_client = DataverseClient(dv_settings, events=sink)
+    qbo_client = QuickBooksClient(qbo_settings, store=FileTokenStore(qbo_settings.token_file), events=sink)
+    options = EngineOptions.from_settings(settings, company=qbo_settings.realm_id)
+    engine = Engine(
+        store,
+        DataverseCrm(crm_client),
+        QuickBooksAccounting(qbo_client),
+        options,
+        bus=bus,
+        closers=(crm_client.aclose, qbo_client.aclose),
+    )
+    log.info("engine built for %s and QuickBooks company %s", dv_settings.org_url, qbo_settings.realm_id)
+    return engine

@@ -1,0 +1,112 @@
+"""The engine's own view of the configuration, so it can be built without a config file in tests.
+
+`EngineOptions.from_settings` reads the `[services]` and `[sync]` sections of the pydantic Settings
+(duck-typed, since config sits beside the engine rather than below it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, time, timedelta, tzinfo
+from typing import Any
+
+from inolink_tui.domain.enums import DeadlockWin, NameMatching
+
+HIGH_PRIORITY = "high_priority"
+LOW_PRIORITY = "low_priority"
+CRM_TO_QUICKBOOKS = "crm_to_quickbooks"
+SERVICE_NAMES: tuple[str, ...] = (CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY)
+SERVICE_TITLES: dict[str, str] = {
+    CRM_TO_QUICKBOOKS: "InoLink CRM to QuickBooks Service",
+    HIGH_PRIORITY: "InoLink High Priority Service",
+    LOW_PRIORITY: "InoLink Low Priority Service",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceWindow:
+    """When a service runs: on `days` (Monday = 0), from `start` to `end` inclusive, every `interval`.
+
+    The low-priority service counts its interval from midnight (start 00:00, end 23:59).
+    """
+
+    enabled: bool = True
+    days: frozenset[int] = frozenset(range(7))
+    start: time = time(0, 0)
+    end: time = time(23, 59)
+    interval: timedelta = timedelta(minutes=60)
+
+    def __post_init__(self) -> None:
+        if self.interval <= timedelta(0):
+            raise ValueError("a service interval must be positive")
+        if not self.days <= frozenset(range(7)):
+            raise ValueError("days are weekday numbers 0 (Monday) to 6 (Sunday)")
+        if self.end < self.start:
+            raise ValueError("a service window must end after it starts")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """[sync] and [services], plus the engine's tuning knobs."""
+
+    name_matching: NameMatching = NameMatching.EXACT
+    deadlock_win: DeadlockWin = DeadlockWin.CRM
+    auto_create_missing_customer: bool = True
+    write_in_item: str = "Write-In"
+    discount_item: str = "Discount"
+    shipping_item: str = "Shipping"
+    max_attempts: int = 5
+    create_from_quickbooks: bool = True
+    workers: int = 4
+    lease_seconds: float = 60.0
+    company: str = ""
+    """QuickBooks realm id the jobs belong to (the Link Job's company)."""
+    income_account: str | None = None
+    """QuickBooks Income account for new items; None: the first Income account QuickBooks lists."""
+    expense_account: str | None = None
+    asset_account: str | None = None
+    backoff_base_seconds: float = 30.0
+    dependency_poll_seconds: float = 1.0
+    """How long a job waiting on another record's job is deferred before it looks again."""
+    once_wait_seconds: float = 60.0
+    """--once: the longest a drain waits for deferred jobs that are about to become due."""
+    batch_size: int = 25
+    timezone: tzinfo = UTC
+    services: dict[str, ServiceWindow] = field(
+        default_factory=lambda: {
+            CRM_TO_QUICKBOOKS: ServiceWindow(days=frozenset(range(6)), interval=timedelta(minutes=60)),
+            HIGH_PRIORITY: ServiceWindow(start=time(8), end=time(17), interval=timedelta(minutes=30)),
+            LOW_PRIORITY: ServiceWindow(days=frozenset(range(6)), interval=timedelta(hours=24)),
+        }
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, company: str = "", **overrides: Any) -> EngineOptions:
+        sync = settings.sync
+        services: dict[str, ServiceWindow] = {}
+        for name in SERVICE_NAMES:
+            sched = getattr(settings.services, name)
+            if name == LOW_PRIORITY:
+                start, end = time(0, 0), time(23, 59)
+                interval = timedelta(hours=int(sched.interval_hours))
+            else:
+                start, end = sched.start, sched.end
+                interval = timedelta(minutes=int(sched.interval_minutes))
+            days = frozenset(int(getattr(d, "number", d)) for d in sched.days)
+            services[name] = ServiceWindow(bool(sched.enabled), days, start, end, interval)
+        values: dict[str, Any] = {
+            "name_matching": sync.name_matching,
+            "deadlock_win": sync.deadlock_win,
+            "auto_create_missing_customer": sync.auto_create_missing_customer,
+            "write_in_item": sync.write_in_item,
+            "discount_item": sync.discount_item,
+            "shipping_item": sync.shipping_item,
+            "max_attempts": sync.max_attempts,
+            "create_from_quickbooks": sync.create_from_quickbooks,
+            "workers": sync.workers,
+            "lease_seconds": sync.lease_seconds,
+            "company": company,
+            "services": services,
+        }
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,156 @@
+"""The Engine: what the console, the headless daemon and `--once` drive.
+
+`run_once()` runs each enabled service once, in the order that lets one pass link everything:
+CRM to QuickBooks (promoted names before the transactions that need them), then High Priority
+(QuickBooks changes, with our own writes recognised as echoes), then Low Priority (balances).
+`start()` runs the same cycles on their schedules until `stop()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+
+from inolink_tui.domain.events import CycleFinished, EventBus
+from inolink_tui.domain.jobs import utcnow
+from inolink_tui.engine.cycles import Cycles, last_run_cursor, parse_time
+from inolink_tui.engine.mirror import JobMirror
+from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
+from inolink_tui.engine.ports import AccountingPort, ConnectionInfo, CrmPort
+from inolink_tui.engine.processor import Processor
+from inolink_tui.engine.scheduler import ServiceRunner, ServiceScheduler, ServiceStatus
+from inolink_tui.store.base import JobStore
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(
+        self,
+        store: JobStore,
+        crm: CrmPort,
+        qbo: AccountingPort,
+        options: EngineOptions,
+        *,
+        bus: EventBus | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        closers: Sequence[Callable[[], Awaitable[None]]] = (),
+        stop_grace_seconds: float = 10.0,
+    ) -> None:
+        self.store = store
+        self.crm = crm
+        self.qbo = qbo
+        self.options = options
+        self.bus = bus or EventBus()
+        self.clock = clock
+        self.processor = Processor(store, crm, qbo, options, self.bus, clock=clock)
+        self.mirror = JobMirror(store, crm, self.bus, clock=clock)
+        self.cycles = Cycles(store, crm, qbo, options, self.bus, self.processor, self.mirror, clock=clock)
+        runners = {
+            CRM_TO_QUICKBOOKS: ServiceRunner(CRM_TO_QUICKBOOKS, self.cycles.crm_to_quickbooks, clock=clock),
+            HIGH_PRIORITY: ServiceRunner(HIGH_PRIORITY, self.cycles.high_priority, clock=clock),
+            LOW_PRIORITY: ServiceRunner(LOW_PRIORITY, self.cycles.low_priority, clock=clock),
+        }
+        self.scheduler = ServiceScheduler(runners, options.services, self.bus, tz=options.timezone)
+        self._stopped = asyncio.Event()
+        self._closers = tuple(closers)
+        self.stop_grace_seconds = stop_grace_seconds
+
+    # --- one pass ------------------------------------------------------------------------------
+    async def run_once(self) -> bool:
+        """Run every enabled service once; True when any job ended in Error during this pass."""
+        self.cycles.error_jobs.clear()
+        await self.cycles.prime_cursors()
+        broken = False
+        for name in (CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY):
+            window = self.options.services.get(name)
+            if window is None or not window.enabled:
+                continue
+            result = await self.scheduler.runners[name].run()
+            if result is not None and result.error:
+                broken = True
+        return broken or bool(self.cycles.error_jobs)
+
+    # --- long running --------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the schedules; a service due by now (never run, or not within its interval) runs at once.
+
+        Without the catch-up a freshly started service would sit idle until its next slot, up to a
+        day for the Low Priority service, while promoted records wait.
+        """
+        self._stopped.clear()
+        self.cycles.stopping.clear()
+        self.scheduler.start()
+        for name in await self.overdue_services():
+            self.run_now(name)
+        log.info("engine started: %s", ", ".join(s.name for s in self.services() if s.enabled))
+
+    async def stop(self) -> None:
+        """Claim nothing new, let jobs in hand finish (up to the grace), then close the connections.
+
+        A job cut off by the grace keeps its lease until it expires and then runs again; the
+        requestid and the record link make that second run safe.
+        """
+        self.cycles.stopping.set()
+        running = [r.wait_idle() for r in self.scheduler.runners.values() if r.running]
+        if running:
+            try:
+                await asyncio.wait_for(asyncio.gather(*running), self.stop_grace_seconds)
+            except TimeoutError:
+                log.warning(
+                    "a cycle did not finish within %.0f s of stop; its jobs will run again", self.stop_grace_seconds
+                )
+        await self.scheduler.shutdown()
+        for close in self._closers:
+            try:
+                await close()
+            except Exception as exc:
+                log.warning("closing a connection failed: %s", exc)
+        self._stopped.set()
+        log.info("engine stopped")
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    async def overdue_services(self) -> list[str]:
+        """Enabled, unpaused services inside their window now whose last run is older than their interval."""
+        now = self.clock()
+        local = now.astimezone(self.options.timezone)
+        due = []
+        for name, runner in self.scheduler.runners.items():
+            window = self.options.services.get(name)
+            if window is None or not window.enabled or runner.paused:
+                continue
+            if local.weekday() not in window.days or not window.start <= local.time() <= window.end:
+                continue
+            last = parse_time(await self.store.get_cursor(last_run_cursor(name)))
+            if last is None or now - last >= window.interval:
+                due.append(name)
+        return due
+
+    # --- control ------------------------------------------------------------------------------
+    def services(self) -> list[ServiceStatus]:
+        return self.scheduler.status()
+
+    def run_now(self, name: str) -> asyncio.Task[CycleFinished | None]:
+        """Run a service now; a request during its cycle makes it run once more right after."""
+        return self.scheduler.run_now(name)
+
+    def pause(self, name: str | None = None) -> list[str]:
+        return self.scheduler.pause(name)
+
+    def resume(self, name: str | None = None) -> list[str]:
+        return self.scheduler.resume(name)
+
+    def connections(self) -> list[ConnectionInfo]:
+        """Each system's connection state and token expiry, as far as its port can tell."""
+        out = []
+        for system, port in (("Dynamics 365", self.crm), ("QuickBooks Online", self.qbo)):
+            info = getattr(port, "connection_info", None)
+            if callable(info):
+                out.append(info())
+            else:
+                out.append(ConnectionInfo(system=system, url="", connected=True))
+        return out

@@ -1,0 +1,135 @@
+"""Bounded worker pools that drain the queue of one direction.
+
+Concurrency is bounded per API: CRM-sourced jobs mostly call QuickBooks, Accounting-sourced jobs
+mostly call Dynamics 365, so each direction has its own pool of `size` workers. Per-record order
+comes from the store's claim, which never leases two jobs of the same record at once and hands out
+the oldest due job first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from inolink_tui.domain.enums import LinkStatus, Source
+from inolink_tui.domain.filters import JobFilter
+from inolink_tui.domain.jobs import utcnow
+from inolink_tui.engine.processor import Outcome, Processor
+from inolink_tui.store.base import JobStore, LeaseLostError
+
+log = logging.getLogger(__name__)
+
+
+def worker_prefix() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class DrainCounts:
+    """What one drain did, for the cycle's summary and for `--once`'s exit status."""
+
+    outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    error_jobs: set[int] = field(default_factory=set)
+
+    def add(self, job_id: int, outcome: Outcome) -> None:
+        self.outcomes[outcome] += 1
+        if outcome is Outcome.ERROR:
+            self.error_jobs.add(job_id)
+
+    @property
+    def processed(self) -> int:
+        return sum(self.outcomes.values())
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        store: JobStore,
+        processor: Processor,
+        *,
+        name: str,
+        sources: Sequence[Source],
+        size: int,
+        lease_seconds: float,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], object] | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError("a worker pool needs at least one worker")
+        self.store = store
+        self.processor = processor
+        self.name = name
+        self.sources = tuple(sources)
+        self.size = size
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+        self.active = 0
+
+    async def _worker(self, index: int, counts: DrainCounts, stop: asyncio.Event) -> None:
+        wname = f"{worker_prefix()}:{self.name}-{index}"
+        while not stop.is_set() and self.processor.auth_failed is None:
+            jobs = await self.store.claim(
+                wname, limit=1, lease_seconds=self.lease_seconds, sources=self.sources, now=self.clock()
+            )
+            if not jobs:
+                return
+            for job in jobs:
+                self.active += 1
+                beat = asyncio.create_task(self._heartbeat(job.id, wname), name=f"heartbeat:{job.id}")
+                try:
+                    counts.add(job.id, await self.processor.process(job, wname))
+                finally:
+                    beat.cancel()
+                    self.active -= 1
+
+    async def _heartbeat(self, job_id: int, worker: str) -> None:
+        """Keep the lease alive while a slow job (throttled, retrying) is still being worked on.
+
+        Without it a job that outlives its lease would be claimed by a second worker.
+        """
+        interval = max(self.lease_seconds / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.store.heartbeat(job_id, worker, lease_seconds=self.lease_seconds, now=self.clock())
+            except LeaseLostError:
+                log.warning("job %s: lease lost while working on it", job_id)
+                return
+            except Exception as exc:  # a store hiccup must not kill the job in hand
+                log.warning("job %s: heartbeat failed: %s", job_id, exc)
+
+    async def next_due(self) -> datetime | None:
+        """The earliest next-attempt time among this pool's Queued jobs (None: nothing queued)."""
+        page = await self.store.page(JobFilter(statuses=(LinkStatus.QUEUED,), sources=self.sources), limit=1000)
+        times = [j.next_attempt_at or self.clock() for j in page.jobs if not j.inactive]
+        return min(times) if times else None
+
+    async def drain(self, *, wait_seconds: float, stop: asyncio.Event | None = None) -> DrainCounts:
+        """Process until nothing is due and nothing becomes due within `wait_seconds`.
+
+        A job deferred behind another record's job comes back due within a second or so; a job
+        waiting out a long retry backoff is left for a later cycle.
+        """
+        counts = DrainCounts()
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while not stop.is_set() and self.processor.auth_failed is None:
+            before = counts.processed
+            await asyncio.gather(*(self._worker(i, counts, stop) for i in range(self.size)))
+            if counts.processed > before:
+                deadline = loop.time() + wait_seconds
+            due = await self.next_due()
+            if due is None:
+                break
+            delay = (due - self.clock()).total_seconds()
+            remaining = deadline - loop.time()
+            if delay > remaining or remaining <= 0:
+                break
+            await asyncio.sleep(min(max(delay, 0.05), 1.0))
+        return counts
