@@ -72,6 +72,11 @@ BALANCE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def last_run_cursor(service: str) -> str:
+    """Where a service's last successful cycle start is kept, so a restart can catch up a missed run."""
+    return f"service_last_run:{service}"
+
+
 def crm_cursor_name(entity_type: EntityType) -> str:
     return f"crm_changes:{entity_type.value}"
 
@@ -180,24 +185,19 @@ class Cycles:
 
     # --- shared --------------------------------------------------------------------------------
     async def _enqueue(self, jobs: list[NewJob]) -> int:
+        """Enqueue (the store drops duplicates of open jobs) and announce the jobs actually created."""
         if not jobs:
             return 0
         result = await self.store.enqueue(jobs, now=self.clock())
-        created = dict(zip(result.created, [j for j in jobs], strict=False))
-        for job_id in result.created:
-            new = created.get(job_id)
+        for job in await self.store.get_many(list(result.created)):
             self.bus.publish(
-                JobCreated(
-                    job_id=job_id,
-                    entity_type=new.entity_type if new else EntityType.ACCOUNT,
-                    source=new.source if new else Source.CRM,
-                    record_name=new.record_name if new else "",
-                )
+                JobCreated(job_id=job.id, entity_type=job.entity_type, source=job.source, record_name=job.record_name)
             )
         return len(result.created)
 
     async def _run(self, service: str, body: Callable[[CycleTally], Awaitable[DrainCounts]]) -> CycleFinished:
         started = time.monotonic()
+        started_at = self.clock()
         self.bus.publish(CycleStarted(service=service))
         self.processor.new_cycle()
         tally = CycleTally()
@@ -213,6 +213,11 @@ class Cycles:
         except Exception as exc:
             log.warning("could not mirror jobs to CRM: %s", exc)
         self.error_jobs |= counts.error_jobs
+        if error is None:
+            try:
+                await self.store.set_cursor(last_run_cursor(service), started_at.isoformat())
+            except Exception as exc:
+                log.warning("could not record the %s run: %s", service, exc)
         finished = CycleFinished(
             service=service,
             duration_seconds=time.monotonic() - started,

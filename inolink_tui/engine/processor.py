@@ -13,6 +13,7 @@ produced; a change carrying exactly that version is our own write coming back, n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -121,6 +122,8 @@ class CycleCache:
     indexes: dict[str, NameIndex] = field(default_factory=dict)
     service_items: ServiceItems | None = None
     accounts: ItemAccounts | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Workers wait for the one that is loading a lookup instead of each loading it again."""
 
 
 class Processor:
@@ -143,13 +146,23 @@ class Processor:
         self.bus = bus
         self.clock = clock
         self.cache = CycleCache()
+        self.auth_failed: str | None = None
+        """Set when a system refused our credentials this cycle: every other job would fail the same way."""
 
     def new_cycle(self) -> None:
         self.cache = CycleCache()
+        self.auth_failed = None
+
+    def _still_authorised(self) -> None:
+        """After waiting for a lookup another worker was loading: stop if that load was refused."""
+        if self.auth_failed is not None:
+            raise Deferred(f"waiting for credentials: {self.auth_failed}", 60.0)
 
     # --- entry point -----------------------------------------------------------------------
     async def process(self, job: LinkJob, worker: str) -> Outcome:
         started = time.monotonic()
+        if self.auth_failed is not None:
+            return await self._defer(job, worker, Deferred(f"waiting for credentials: {self.auth_failed}", 60.0))
         try:
             if job.source is Source.CRM:
                 success = await self._crm_to_qbo(job)
@@ -162,7 +175,9 @@ class Processor:
             return Outcome.LOST
         except Exception as exc:
             if getattr(exc, "error_class", None) is ErrorClass.AUTH:
-                self.bus.publish(AuthProblem(system=_system_of(exc), message=str(exc)))
+                if self.auth_failed is None:
+                    self.bus.publish(AuthProblem(system=_system_of(exc), message=str(exc)))
+                self.auth_failed = str(exc)
                 return await self._defer(job, worker, Deferred(f"waiting for credentials: {exc}", 60.0))
             if not isinstance(exc, PortError | MappingError) and getattr(exc, "error_class", None) is None:
                 log.exception("job %s: unexpected failure", job.id)
@@ -251,12 +266,15 @@ class Processor:
         return await self._push_name(job, row, link)
 
     async def _index(self, entity: str) -> NameIndex:
-        index = self.cache.indexes.get(entity)
-        if index is None:
-            index = NameIndex()
-            for key, name in await self.qbo.all_names(entity):
-                index.add(key, name)
-            self.cache.indexes[entity] = index
+        cache = self.cache
+        async with cache.lock:
+            self._still_authorised()
+            index = cache.indexes.get(entity)
+            if index is None:
+                index = NameIndex()
+                for key, name in await self.qbo.all_names(entity):
+                    index.add(key, name)
+                cache.indexes[entity] = index
         return index
 
     async def _accounts(self) -> ItemAccounts:
@@ -266,6 +284,11 @@ class Processor:
         of Goods Sold account; Asset (inventory items): the Other Current Asset account of subtype
         Inventory. One query reads the chart of accounts once per cycle.
         """
+        async with self.cache.lock:
+            self._still_authorised()
+            return await self._load_accounts()
+
+    async def _load_accounts(self) -> ItemAccounts:
         if self.cache.accounts is None:
             o = self.options
             chart: list[dict[str, Any]] = []
@@ -286,6 +309,11 @@ class Processor:
         return self.cache.accounts
 
     async def _service_items(self) -> ServiceItems:
+        async with self.cache.lock:
+            self._still_authorised()
+            return await self._load_service_items()
+
+    async def _load_service_items(self) -> ServiceItems:
         if self.cache.service_items is None:
             o = self.options
             found = await self.qbo.find_by_names("Item", [o.write_in_item, o.discount_item, o.shipping_item])
@@ -561,8 +589,10 @@ class Processor:
             return await self._pull_update(job, entity, current, link)
         return await self._pull_create(job, entity, current)
 
-    def _crm_columns(self, et: EntityType, entity: str, current: Mapping[str, Any]) -> dict[str, Any]:
-        return customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current)
+    def _crm_columns(
+        self, et: EntityType, entity: str, current: Mapping[str, Any], *, for_create: bool = False
+    ) -> dict[str, Any]:
+        return customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current, for_create=for_create)
 
     async def _pull_update(self, job: LinkJob, entity: str, current: dict[str, Any], link: RecordLink) -> JobSuccess:
         et = link.entity_type
@@ -622,7 +652,7 @@ class Processor:
 
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
-        columns = self._crm_columns(et, entity, current)
+        columns = self._crm_columns(et, entity, current, for_create=True)
         name = _qbo_name(entity, current)
         notes: list[str] = []
         if et is EntityType.ACCOUNT and (parent := current.get("ParentRef")):
@@ -656,6 +686,8 @@ class Processor:
                     f"CRM {et.value} {lookup_name!r} is already linked to QuickBooks {entity} {other.qbo_id}; "
                     "rename one of the two QuickBooks records, then requeue this job",
                 )
+            if not current.get("Sku"):
+                columns.pop("productnumber", None)  # keep the existing product's number (CRM's key)
             changes = changed_fields(existing[0], columns)
             written_version = _version(existing[0])
             if changes:

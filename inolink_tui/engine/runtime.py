@@ -15,7 +15,7 @@ from datetime import datetime
 
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
-from inolink_tui.engine.cycles import Cycles
+from inolink_tui.engine.cycles import Cycles, last_run_cursor, parse_time
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.ports import AccountingPort, ConnectionInfo, CrmPort
@@ -75,9 +75,16 @@ class Engine:
 
     # --- long running --------------------------------------------------------------------------
     async def start(self) -> None:
+        """Start the schedules; a service due by now (never run, or not within its interval) runs at once.
+
+        Without the catch-up a freshly started service would sit idle until its next slot, up to a
+        day for the Low Priority service, while promoted records wait.
+        """
         self._stopped.clear()
         self.cycles.stopping.clear()
         self.scheduler.start()
+        for name in await self.overdue_services():
+            self.run_now(name)
         log.info("engine started: %s", ", ".join(s.name for s in self.services() if s.enabled))
 
     async def stop(self) -> None:
@@ -106,6 +113,22 @@ class Engine:
 
     async def wait_stopped(self) -> None:
         await self._stopped.wait()
+
+    async def overdue_services(self) -> list[str]:
+        """Enabled, unpaused services inside their window now whose last run is older than their interval."""
+        now = self.clock()
+        local = now.astimezone(self.options.timezone)
+        due = []
+        for name, runner in self.scheduler.runners.items():
+            window = self.options.services.get(name)
+            if window is None or not window.enabled or runner.paused:
+                continue
+            if local.weekday() not in window.days or not window.start <= local.time() <= window.end:
+                continue
+            last = parse_time(await self.store.get_cursor(last_run_cursor(name)))
+            if last is None or now - last >= window.interval:
+                due.append(name)
+        return due
 
     # --- control ------------------------------------------------------------------------------
     def services(self) -> list[ServiceStatus]:

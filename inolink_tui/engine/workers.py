@@ -72,7 +72,7 @@ class WorkerPool:
 
     async def _worker(self, index: int, counts: DrainCounts, stop: asyncio.Event) -> None:
         wname = f"{worker_prefix()}:{self.name}-{index}"
-        while not stop.is_set():
+        while not stop.is_set() and self.processor.auth_failed is None:
             jobs = await self.store.claim(
                 wname, limit=1, lease_seconds=self.lease_seconds, sources=self.sources, now=self.clock()
             )
@@ -119,7 +119,7 @@ class WorkerPool:
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
-        while not stop.is_set():
+        while not stop.is_set() and self.processor.auth_failed is None:
             before = counts.processed
             await asyncio.gather(*(self._worker(i, counts, stop) for i in range(self.size)))
             if counts.processed > before:

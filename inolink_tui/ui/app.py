@@ -20,6 +20,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -198,7 +199,17 @@ class InolinkApp(App[int]):
         self.run_worker(self._refresh_engine_state(), group="engine", exit_on_error=False)
 
     # --- live feed -------------------------------------------------------------------------
+    def _screen_gone(self) -> bool:
+        """Timers can tick once more while the app tears its screens down on quit: then do nothing."""
+        try:
+            self._main.query_one("#jobs", JobTable)
+        except NoMatches:
+            return True
+        return False
+
     async def _poll_feed(self) -> None:
+        if self._screen_gone():
+            return
         try:
             seq = await self.store.latest_seq()
         except StoreError as exc:
@@ -226,6 +237,8 @@ class InolinkApp(App[int]):
     def _flush_slow(self) -> None:
         """Tiles and sparklines: at most once a second and only after a change (the sparkline also slides
         every 30 s so an idle minute shows as a gap)."""
+        if self._screen_gone():
+            return
         if not self.table.loaded_once or self.frozen:
             return
         if self._tiles_dirty:
@@ -256,6 +269,8 @@ class InolinkApp(App[int]):
         self._spark_dirty = more
 
     async def _poll_engine(self) -> None:
+        if self._screen_gone():
+            return
         self._paint_bar()
         await self._refresh_engine_state()
 

@@ -124,7 +124,7 @@ class Tiles(Static):
     """One line of counts; `t` switches between the status tiles and counts by Entity Type."""
 
     DEFAULT_CSS = """
-    Tiles { width: 38; height: 2; padding: 0 1; }
+    Tiles { width: 1fr; min-width: 38; height: 2; padding: 0 1; }
     """
 
     def __init__(self, id: str | None = None) -> None:
@@ -151,7 +151,7 @@ class Throughput(Horizontal):
     """Jobs processed and failed per minute over the last hour, one sparkline row each."""
 
     DEFAULT_CSS = """
-    Throughput { width: 1fr; height: 2; }
+    Throughput { width: 1fr; max-width: 76; height: 2; }
     Throughput Vertical { width: 1fr; height: 2; }
     Throughput .spark-labels { width: 14; }
     Throughput .spark-label { width: 13; height: 1; color: $text-muted; }

@@ -13,7 +13,7 @@ from inolink_tui.domain.enums import (
     RecordLinkStatus,
     Source,
 )
-from inolink_tui.domain.events import RecordNotice
+from inolink_tui.domain.events import JobCreated, RecordNotice
 from tests.engine.conftest import World
 
 LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
@@ -64,6 +64,8 @@ async def test_promote_200_mixed_records_links_each_exactly_once(world: World) -
     assert errored is False
     jobs = await world.jobs(source=Source.CRM)
     assert len(jobs) == 200
+    created = {e.job_id: e.record_name for e in world.events if isinstance(e, JobCreated)}
+    assert created == {j.id: j.record_name for j in jobs}
     assert {j.link_status for j in jobs} == {LinkStatus.SUCCESS}
     assert all(j.submitted_by in ("Avery Admin", "Sam Sales") for j in jobs)
     assert all(j.accounting_id and j.processed_at and j.processed_count == 1 for j in jobs)
@@ -219,3 +221,30 @@ async def test_inventory_product_gets_the_standard_accounts(world: World) -> Non
     income = next(a for a in world.qbo.data["Account"].values() if a.get("AccountType") == "Income")
     assert item["Type"] == "Inventory" and item["QtyOnHand"] == 4.0
     assert item["AssetAccountRef"] == {"value": asset["Id"]} and item["IncomeAccountRef"] == {"value": income["Id"]}
+
+
+async def test_refused_credentials_keep_jobs_queued_and_stop_the_cycle(world: World) -> None:
+    from inolink_tui.domain.events import AuthProblem
+    from inolink_tui.engine.ports import PortError
+
+    for i in range(5):
+        world.account(f"Waiting {i}")
+    world.qbo.fault = lambda op: (
+        PortError(ErrorClass.AUTH, "QuickBooks refused the refresh token")
+        if op
+        in (
+            "all_names",
+            "create",
+        )
+        else None
+    )
+    await world.engine.run_once()
+    jobs = await world.jobs(source=Source.CRM)
+    assert {j.link_status for j in jobs} == {LinkStatus.QUEUED}
+    assert all(j.processed_count == 0 for j in jobs)  # not counted as attempts
+    assert sum(isinstance(e, AuthProblem) for e in world.events) == 1
+    assert world.qbo.calls["all_names"] == 1  # the cycle stopped claiming after the first refusal
+    world.qbo.fault = None
+    world.clock.advance(61)
+    assert await world.engine.run_once() is False
+    assert {j.link_status for j in await world.jobs(source=Source.CRM)} == {LinkStatus.SUCCESS}

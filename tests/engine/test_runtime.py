@@ -33,8 +33,12 @@ async def test_started_engine_runs_now_pauses_and_stops(world: World) -> None:
     try:
         status = {s.name: s for s in engine.services()}
         assert status[CRM_TO_QUICKBOOKS].next_run is not None and status[LOW_PRIORITY].next_run is None
+        # start() already runs the overdue services; a run-now meanwhile is folded into one more run.
+        runner = engine.scheduler.runners[CRM_TO_QUICKBOOKS]
         result = await asyncio.wait_for(engine.run_now(CRM_TO_QUICKBOOKS), 10)
-        assert isinstance(result, CycleFinished) and result.succeeded == 1
+        await asyncio.wait_for(runner.wait_idle(), 10)
+        assert result is None or isinstance(result, CycleFinished)
+        assert runner.runs == 2 and isinstance(runner.last_result, CycleFinished)
         assert (await world.jobs(entity_type=EntityType.ACCOUNT))[0].link_status is LinkStatus.SUCCESS
         assert engine.pause(None) == [CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY]
         assert any(isinstance(e, ServicePaused) for e in world.events)
@@ -108,3 +112,24 @@ async def test_a_slow_job_keeps_its_lease_with_heartbeats(world: World) -> None:
     await asyncio.wait_for(task, 10)
     assert pool.lease_seconds == 0.1
     assert len(world.qbo.active("Customer")) == 1
+
+
+@pytest.mark.timeout(20)
+async def test_start_catches_up_services_that_are_due(world: World) -> None:
+    windows = {name: ServiceWindow(interval=timedelta(hours=1)) for name in (CRM_TO_QUICKBOOKS, HIGH_PRIORITY)}
+    windows[LOW_PRIORITY] = ServiceWindow(enabled=False)
+    engine = world.rebuild(services=windows)
+    assert await engine.overdue_services() == [CRM_TO_QUICKBOOKS, HIGH_PRIORITY]  # never ran
+    world.account("Early Bird")
+    await engine.start()
+    try:
+        for _ in range(200):
+            if (await world.jobs(link_status=LinkStatus.SUCCESS)) and not any(s.running for s in engine.services()):
+                break
+            await asyncio.sleep(0.02)
+        assert (await world.jobs(link_status=LinkStatus.SUCCESS))[0].record_name == "Early Bird"
+        assert await engine.overdue_services() == []  # ran just now
+        world.clock.advance(3601)
+        assert await engine.overdue_services() == [CRM_TO_QUICKBOOKS, HIGH_PRIORITY]
+    finally:
+        await engine.stop()

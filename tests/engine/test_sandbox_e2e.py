@@ -20,6 +20,7 @@ import pytest
 
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
+    CRM_JOB_STATUS_OPTION,
     CRM_LINK_STATUS_OPTION,
     DeadlockWin,
     EntityType,
@@ -177,7 +178,17 @@ async def test_vendor_name_clash_then_rename_and_requeue(tmp_path: Path) -> None
                     "DisplayName": f"{vendor['DisplayName']} (vendor)",
                 },
             )
-            await s.store.requeue("test", ids=[job.id])
+            # A CRM user sets the mirrored Link Job back to Queued, as InoLink's documentation says.
+            mirrored = next(r for r in s.dv.rows("ino_linkjobs") if r["ino_jobnumber"] == str(job.id))
+            assert mirrored["ino_linkstatus"] == CRM_JOB_STATUS_OPTION[LinkStatus.ERROR]
+            assert mirrored["_ino_regardingobjectid_value"] == job.crm_record_id
+            user = next(u for u in s.dv.rows("systemusers") if u.get("fullname") and not u.get("applicationid"))
+            s.dv.update_row(
+                "ino_linkjobs",
+                mirrored["ino_linkjobid"],
+                {"ino_linkstatus": CRM_JOB_STATUS_OPTION[LinkStatus.QUEUED]},
+                user_id=user["systemuserid"],
+            )
             await engine.run_once()
         finally:
             await engine.stop()
@@ -244,11 +255,11 @@ async def test_conflict_under_each_policy(tmp_path: Path, winner: DeadlockWin) -
         assert recorded and recorded[0].payload["conflict"]["winner"] == winner.value  # type: ignore[index]
 
 
-async def test_killed_and_restarted_ten_times_no_duplicates(tmp_path: Path) -> None:
+async def test_killed_and_restarted_six_times_no_duplicates(tmp_path: Path) -> None:
     async with stack(tmp_path, 30) as s:
         promoted = promoted_ids(s)
         rng = random.Random(5)
-        for _ in range(10):
+        for _ in range(6):
             engine = await s.engine(lease_seconds=0.5)
             task = asyncio.create_task(engine.run_once())
             await asyncio.sleep(rng.uniform(0.05, 0.6))
@@ -261,12 +272,23 @@ async def test_killed_and_restarted_ten_times_no_duplicates(tmp_path: Path) -> N
         try:
             for _ in range(4):
                 await engine.run_once()
+                if not [j for j in await s.jobs() if j.link_status is LinkStatus.QUEUED]:
+                    break
         finally:
             await engine.stop()
         names = [c["DisplayName"].casefold() for c in s.qbo.all("Customer") if c.get("Active", True)]
         assert len(names) == len(set(names))
+        for entity in ("Invoice", "Estimate"):
+            numbers = [d["DocNumber"] for d in s.qbo.all(entity) if d.get("DocNumber")]
+            assert len(numbers) == len(set(numbers)), f"a {entity} was pushed twice"
         jobs = await s.jobs()
+        assert not [j for j in jobs if j.link_status is LinkStatus.QUEUED and j.lease is not None]
         for et, ids in promoted.items():
             for rid in ids:
                 mine = [j for j in jobs if j.crm_record_id.lower() == rid.lower() and j.source is Source.CRM]
                 assert mine, f"{et.value} {rid} was never enqueued"
+                row = s.dv.get_row(CRM_ENTITY_SET_FOR[et], rid)
+                if any(j.link_status is LinkStatus.SUCCESS for j in mine):
+                    assert row["ino_linkstatus"] == LINKED and row["ino_accountingid"]
+                else:
+                    assert all(j.link_status is LinkStatus.ERROR and j.error_description for j in mine), mine

@@ -101,10 +101,15 @@ def test_operator_filters_inspects_requeues_and_watches_success(tmux_session: Tm
     try:
         tmux.wait_for(lambda s: "Live arrival" in s, "jobs arriving from the other process")
         tmux.keys("/")
+        # Type only once the filter line has focus: keys sent earlier would reach the table as commands.
+        tmux.wait_for(lambda s: "Enter applies" in s, "the filter line")
         tmux.keys("status:error", "Enter")
-        screen = tmux.wait_for(lambda s: "filter status:error" in s, "the filter applied")
-        rows = [line for line in screen.splitlines() if "Contoso" in line]
-        assert rows and all(" Error " in line for line in rows)
+
+        def only_errors(screen: str) -> bool:
+            rows = [line for line in screen.splitlines() if "Contoso" in line]
+            return "filter status:error" in screen and bool(rows) and all(" Error " in line for line in rows)
+
+        tmux.wait_for(only_errors, "only Error jobs listed")
         tmux.keys("Enter")
         screen = tmux.wait_for(lambda s: "Error class: duplicate" in s or "Fields" in s, "the inspector")
         title = screen.splitlines()[0]

@@ -84,15 +84,21 @@ def crm_to_item(
     return body
 
 
-def item_to_crm(item: Mapping[str, Any]) -> dict[str, Any]:
-    """CRM product columns for a QuickBooks Item."""
+def item_to_crm(item: Mapping[str, Any], *, for_create: bool = False) -> dict[str, Any]:
+    """CRM product columns for a QuickBooks Item.
+
+    The product number (CRM's alternate key) follows the SKU when QuickBooks has one; an item
+    without a SKU never overwrites an existing product number, and a new product is numbered with
+    the item's name, since CRM requires a number.
+    """
     cols: dict[str, Any] = {
         "name": str(item.get("Name") or ""),
-        "productnumber": str(item.get("Sku") or item.get("Name") or ""),
         "description": item.get("Description") or item.get("PurchaseDesc"),
         "price": item.get("UnitPrice"),
         "currentcost": item.get("PurchaseCost"),
     }
+    if item.get("Sku") or for_create:
+        cols["productnumber"] = str(item.get("Sku") or item.get("Name") or "")
     if (kind := item.get("Type")) in CRM_TYPE_FOR:
         cols["producttypecode"] = CRM_TYPE_FOR[str(kind)]
     if item.get("TrackQtyOnHand") and item.get("QtyOnHand") is not None:

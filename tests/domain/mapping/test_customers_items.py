@@ -80,7 +80,9 @@ def test_item_mapping_types_and_accounts() -> None:
     update = crm_to_item(row, ItemAccounts(), for_create=False)
     assert "Type" not in update and "IncomeAccountRef" not in update
     back = item_to_crm({"Name": "Widget", "Type": "Service", "UnitPrice": 12.5, "PurchaseDesc": "p"})
-    assert back["producttypecode"] == 3 and back["description"] == "p" and back["productnumber"] == "Widget"
+    assert back["producttypecode"] == 3 and back["description"] == "p" and "productnumber" not in back
+    assert item_to_crm({"Name": "Widget"}, for_create=True)["productnumber"] == "Widget"
+    assert item_to_crm({"Name": "Widget", "Sku": "W-9"})["productnumber"] == "W-9"
 
 
 def test_sparse_update_only_changed_fields() -> None:
