@@ -178,5 +178,10 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
             message = str(exc) if isinstance(exc, SetupProblem) else f"{type(exc).__name__}: {exc}"
             log_event(log, "setup_error", message, logging.ERROR)
             return EXIT_CONFIG
+        if "ConnectorError" in {cls.__name__ for cls in type(exc).__mro__}:
+            # A service that cannot be reached (or answers nonsense) before any job ran: already a
+            # classified one-line message; a traceback would read as a crash of inolink-tui itself.
+            log_event(log, "connection_error", str(exc), logging.ERROR)
+            return EXIT_JOB_ERRORS
         log.exception("headless run failed", extra={"event": "crashed"})
         return EXIT_JOB_ERRORS

@@ -51,6 +51,19 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _holder_is_dead(lease: SchedulerLease) -> bool:
+    """True only when the holder ran on this host and its pid is gone (another host's pid means nothing here)."""
+    if lease.holder != f"{socket.gethostname()}:{lease.pid}" or lease.pid <= 0:
+        return False
+    try:
+        os.kill(lease.pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive but another user's (EPERM): not ours to take over
+        return False
+    return False
+
+
 @dataclass
 class DaemonOptions:
     holder: str = field(default_factory=default_holder)
@@ -150,6 +163,19 @@ class Daemon:
     async def _take_lease(self) -> bool:
         o = self.options
         lease = await self.store.acquire_scheduler_lease(o.holder, o.pid, ttl_seconds=o.lease_ttl)
+        if lease is not None and lease.holder != o.holder and _holder_is_dead(lease):
+            # A daemon killed outright (SIGKILL, OOM) cannot release its lease; without this a restart
+            # by systemd would refuse (exit 3) until the lease lapsed. Releasing is conditional on the
+            # dead holder, so two restarting daemons still end with exactly one scheduler.
+            log_event(
+                log,
+                "scheduler_lease_stale",
+                f"the scheduler lease holder {lease.holder} (pid {lease.pid}) is no longer running; taking over",
+                holder=lease.holder,
+                pid=lease.pid,
+            )
+            await self.store.release_scheduler_lease(lease.holder)
+            lease = await self.store.acquire_scheduler_lease(o.holder, o.pid, ttl_seconds=o.lease_ttl)
         if lease is not None and lease.holder == o.holder:
             log_event(
                 log,
