@@ -328,3 +328,13 @@ def _report(result: BulkResult, verb: str) -> None:
     if skipped > MAX_SKIP_LINES:
         click.echo(f"  ... and {skipped - MAX_SKIP_LINES} more")
     sys.exit(EXIT_NOT_DONE)
+
+
+def _attach_purge() -> None:
+    """`jobs purge` lives with the database-care commands; it is listed here, where users look for it."""
+    from inolink_tui.cli.purge_cmd import purge
+
+    jobs.add_command(purge)
+
+
+_attach_purge()

@@ -1,8 +1,9 @@
-"""Starting the console or the headless engine. Filled in as the engine and console land."""
+"""Starting the console (optionally on the built-in sandbox) or the headless engine."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +17,13 @@ def run_headless(ctx: CliContext, **options: Any) -> int:
     """`--no-ui` / `--once`: the engine as a service with JSON logs; never imports Textual."""
     from inolink_tui.headless.app import HeadlessOptions, main
 
+    if options.get("demo"):
+        click.echo(
+            "--demo opens the console; for a headless run start `inolink-tui sandbox serve "
+            "--write-config s.toml` and then `inolink-tui --config s.toml --no-ui`.",
+            err=True,
+        )
+        return 2
     settings = ctx.settings()
     return main(
         settings,
@@ -29,18 +37,62 @@ def run_headless(ctx: CliContext, **options: Any) -> int:
     )
 
 
+def console_log_path() -> Path:
+    from inolink_tui.config.model import default_data_dir
+
+    return default_data_dir() / "console.log"
+
+
+def _log_to_file(path: Path) -> None:
+    """The console owns the terminal: logs go to a file (the engine's JSON lines included)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def run_console(ctx: CliContext, **options: Any) -> int:
     if options.get("demo"):
-        click.echo("The built-in sandbox and console are not built yet; nothing to run.", err=True)
-        return 0
+        return _run_demo(ctx)
+    return _start_console(ctx, engine=True)
+
+
+def _run_demo(ctx: CliContext) -> int:
+    from inolink_tui.cli.demo import DEMO_PULSE_SECONDS, demo_environment
+
+    _log_to_file(console_log_path())
+    try:
+        with demo_environment() as config_path:
+            demo_ctx = CliContext(config_path=config_path, read_only=ctx.read_only)
+            demo_ctx.settings()  # validate before the screen switches to the console
+            return _start_console(demo_ctx, engine=True, pulse_seconds=DEMO_PULSE_SECONDS)
+    except RuntimeError as exc:
+        click.echo(f"inolink-tui --demo: {exc}", err=True)
+        return 2
+
+
+def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None) -> int:
     from inolink_tui.store.base import StoreError
     from inolink_tui.ui.run import run_console as start_console
 
-    ui = ctx.settings().ui
+    settings = ctx.settings()
+    factory = None
+    if engine and not ctx.read_only and _engine_configured(settings):
+        from inolink_tui.cli.console_engine import in_process_engine
+
+        factory = in_process_engine(settings, pulse_seconds=pulse_seconds)
+    if pulse_seconds is None:
+        _log_to_file(console_log_path())
+    ui = settings.ui
     try:
         return start_console(
             ctx.db_path(),
             read_only=ctx.read_only,
+            engine_factory=factory,
             theme=ui.theme,
             refresh_ms=ui.refresh_ms,
             default_view=ui.default_view,
@@ -49,3 +101,9 @@ def run_console(ctx: CliContext, **options: Any) -> int:
     except StoreError as exc:
         click.echo(f"inolink-tui: {exc}", err=True)
         return 2
+
+
+def _engine_configured(settings: Any) -> bool:
+    """Run an engine only when both connections are configured; otherwise the console is a viewer."""
+    crm, qbo = settings.crm, settings.quickbooks
+    return bool(getattr(crm, "url", None) and getattr(crm, "client_id", None) and getattr(qbo, "realm_id", None))

@@ -71,7 +71,7 @@ def serve(
     """Serve until SIGINT or SIGTERM; print one JSON line with URLs and credentials when ready."""
     from inolink_tui.sandbox.options import IntuitPolicy, SandboxOptions
     from inolink_tui.sandbox.persist import StateFileError
-    from inolink_tui.sandbox.server import serve_until_signalled
+    from inolink_tui.sandbox.server import ConfigWriteError, serve_until_signalled
 
     logging.basicConfig(
         stream=sys.stderr,
@@ -95,7 +95,7 @@ def serve(
     )
     try:
         asyncio.run(serve_until_signalled(options, write_config_path=write_config_path))
-    except StateFileError as exc:
+    except (StateFileError, ConfigWriteError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from None

@@ -330,13 +330,13 @@ class DataverseClient:
         *,
         select: list[str] | None = None,
         delta_link: str | None = None,
-        resync_on_expiry: bool = True,
+        resync_on_expiry: bool = False,
     ) -> Changes:
         """First call (no link): every row plus a delta link. Later calls: what changed since, and the next link.
 
-        Keep the returned `delta_link` (e.g. in the store's cursors). When the link has expired the
-        answer is a full resync (`full=True`; deletions in between cannot be reported), unless
-        `resync_on_expiry` is False, in which case the `DataverseError` is raised.
+        Keep the returned `delta_link` (e.g. in the store's cursors). An expired link raises a
+        `DataverseError` (`is_delta_expired()` tells it apart); with `resync_on_expiry` the answer is a
+        full resync instead (`full=True`; deletions in between cannot be reported).
         """
         if delta_link:
             try:

@@ -55,6 +55,9 @@ class ApiTransport:
         self.parse_error = parse_error
         self.events = events
         self.requests_sent = 0
+        self.throttled = 0
+        """Responses with status 429, and requests sent again after a failure: the daemon's metrics read both."""
+        self.retries = 0
 
     async def send(
         self,
@@ -101,6 +104,7 @@ class ApiTransport:
                 delay = self.backoff.delay(attempt)
                 log.warning("%s: %s; retry %d in %.2fs", self.service.value, error.message, attempt, delay)
                 await self.limiter.clock.sleep(delay)
+                self.retries += 1
                 continue
             status = response.status_code
             if status < 400 or status in ok_statuses:
@@ -112,6 +116,7 @@ class ApiTransport:
                 continue
             if status in RETRY_STATUSES and attempt < max_attempts:
                 await self._wait_before_retry(response, attempt)
+                self.retries += 1
                 continue
             failure = self.parse_error(response)
             if status == 429:
@@ -123,6 +128,7 @@ class ApiTransport:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         seconds = self.backoff.cap_retry_after(retry_after) if retry_after is not None else self.backoff.delay(attempt)
         self.limiter.gate.close_for(seconds)
+        self.throttled += 1
         emit(self.events, Throttled(self.service, seconds, utcnow() + timedelta(seconds=seconds), 429))
         log.warning("%s throttled (429): no request for %.2fs", self.service.value, seconds)
         return seconds

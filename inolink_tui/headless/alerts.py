@@ -238,8 +238,6 @@ class AlertManager:
         self._digest_outcomes: Counter[str] = Counter()
         self._digest_started = clock()
         self._pending: set[asyncio.Task[bool]] = set()
-        self.sent: list[Alert] = []
-        """Alerts handed to the senders, newest last (for tests and the shutdown log)."""
 
     @property
     def min_interval(self) -> timedelta:
@@ -372,7 +370,6 @@ class AlertManager:
         return await self.deliver(admitted)
 
     async def deliver(self, alert: Alert) -> bool:
-        self.sent.append(alert)
         delivered = False
         for sender in self.senders:
             try:

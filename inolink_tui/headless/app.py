@@ -20,10 +20,11 @@ from typing import Any
 from inolink_tui.headless.alerts import AlertManager, AlertSettings
 from inolink_tui.headless.daemon import EXIT_CONFIG, EXIT_JOB_ERRORS, Daemon, DaemonOptions
 from inolink_tui.headless.engine_adapter import EngineAdapter
-from inolink_tui.headless.logging_json import configure_logging, log_event
+from inolink_tui.headless.logging_json import SecretScrubber, configure_logging, log_event
 from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.once import run_once
 from inolink_tui.headless.ports import EnginePort, SetupProblem
+from inolink_tui.headless.token_secrets import TokenFileSecrets
 from inolink_tui.store.base import JobStore, StoreError
 
 log = logging.getLogger("inolink_tui.headless")
@@ -90,13 +91,29 @@ def as_port(engine: Any, store: JobStore) -> EnginePort:
     return EngineAdapter(engine, store)
 
 
-async def serve(settings: Any, options: HeadlessOptions, factory: EngineFactory | None = None) -> int:
+def token_file_of(settings: Any) -> Path | None:
+    path = getattr(getattr(settings, "quickbooks", None), "token_file", None)
+    return Path(path) if isinstance(path, str | Path) else None
+
+
+async def serve(
+    settings: Any,
+    options: HeadlessOptions,
+    factory: EngineFactory | None = None,
+    scrubber: SecretScrubber | None = None,
+) -> int:
     """Open the store, build the engine and run the daemon (or one pass); returns the exit status."""
     from inolink_tui.store import open_store  # the SQLite backend, chosen here and nowhere else
 
     alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
     store = await open_store(options.db_path, read_only=options.read_only)
     try:
+        chores: list[Callable[[], object]] = []
+        token_file = token_file_of(settings)
+        if scrubber is not None and token_file is not None:
+            watcher = TokenFileSecrets(token_file, scrubber)
+            watcher.poll()  # before the engine exists, so not even its start-up can log a token
+            chores.append(watcher.poll)
         build = factory or load_factory()
         try:
             engine = await build(settings, store)
@@ -109,7 +126,15 @@ async def serve(settings: Any, options: HeadlessOptions, factory: EngineFactory 
         alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None
         lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
         daemon_options = DaemonOptions(metrics_port=options.metrics_port, lease_ttl=max(10.0, lease_seconds / 2))
-        daemon = Daemon(port, store, daemon_options, metrics=metrics, alerts=alerts, store_label=str(options.db_path))
+        daemon = Daemon(
+            port,
+            store,
+            daemon_options,
+            metrics=metrics,
+            alerts=alerts,
+            store_label=str(options.db_path),
+            on_refresh=chores,
+        )
         if options.once:
             return await run_once(daemon)
         return await daemon.run()
@@ -125,7 +150,7 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
         configure_logging(options.log_format, collect_secrets(settings, None))
         log_event(log, "config_error", f"[alerts]: {exc}", logging.ERROR)
         return EXIT_CONFIG
-    configure_logging(options.log_format, collect_secrets(settings, alerts_settings))
+    scrubber = configure_logging(options.log_format, collect_secrets(settings, alerts_settings))
     if options.read_only:
         log_event(
             log,
@@ -144,7 +169,7 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
         metrics_port=options.metrics_port,
     )
     try:
-        return asyncio.run(serve(settings, options, factory))
+        return asyncio.run(serve(settings, options, factory, scrubber))
     except StoreError as exc:
         log_event(log, "store_error", str(exc), logging.ERROR)
         return EXIT_CONFIG
@@ -153,5 +178,10 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
             message = str(exc) if isinstance(exc, SetupProblem) else f"{type(exc).__name__}: {exc}"
             log_event(log, "setup_error", message, logging.ERROR)
             return EXIT_CONFIG
+        if "ConnectorError" in {cls.__name__ for cls in type(exc).__mro__}:
+            # A service that cannot be reached (or answers nonsense) before any job ran: already a
+            # classified one-line message; a traceback would read as a crash of inolink-tui itself.
+            log_event(log, "connection_error", str(exc), logging.ERROR)
+            return EXIT_JOB_ERRORS
         log.exception("headless run failed", extra={"event": "crashed"})
         return EXIT_JOB_ERRORS

@@ -20,7 +20,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,19 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _holder_is_dead(lease: SchedulerLease) -> bool:
+    """True only when the holder ran on this host and its pid is gone (another host's pid means nothing here)."""
+    if lease.holder != f"{socket.gethostname()}:{lease.pid}" or lease.pid <= 0:
+        return False
+    try:
+        os.kill(lease.pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive but another user's (EPERM): not ours to take over
+        return False
+    return False
+
+
 @dataclass
 class DaemonOptions:
     holder: str = field(default_factory=default_holder)
@@ -67,6 +80,8 @@ class DaemonOptions:
     """Seconds between checks of the services' state, written to the store when it changed."""
     metrics_port: int | None = None
     metrics_addr: str = "0.0.0.0"
+    install_signal_handlers: bool = True
+    """False when another owner of the loop (the console) handles SIGTERM/SIGINT and stops us itself."""
 
 
 class Daemon:
@@ -81,6 +96,7 @@ class Daemon:
         metrics: Metrics | None = None,
         alerts: AlertManager | None = None,
         store_label: str = "the job database",
+        on_refresh: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.engine = engine
         self.store = store
@@ -88,6 +104,8 @@ class Daemon:
         self.metrics = metrics
         self.alerts = alerts
         self.store_label = store_label
+        self.on_refresh = tuple(on_refresh)
+        """Cheap synchronous chores run on the refresh timer (e.g. learning rotated tokens for the scrubber)."""
         self.metrics_port: int | None = None
         self._stop = asyncio.Event()
         self._stop_reason = ""
@@ -145,6 +163,19 @@ class Daemon:
     async def _take_lease(self) -> bool:
         o = self.options
         lease = await self.store.acquire_scheduler_lease(o.holder, o.pid, ttl_seconds=o.lease_ttl)
+        if lease is not None and lease.holder != o.holder and _holder_is_dead(lease):
+            # A daemon killed outright (SIGKILL, OOM) cannot release its lease; without this a restart
+            # by systemd would refuse (exit 3) until the lease lapsed. Releasing is conditional on the
+            # dead holder, so two restarting daemons still end with exactly one scheduler.
+            log_event(
+                log,
+                "scheduler_lease_stale",
+                f"the scheduler lease holder {lease.holder} (pid {lease.pid}) is no longer running; taking over",
+                holder=lease.holder,
+                pid=lease.pid,
+            )
+            await self.store.release_scheduler_lease(lease.holder)
+            lease = await self.store.acquire_scheduler_lease(o.holder, o.pid, ttl_seconds=o.lease_ttl)
         if lease is not None and lease.holder == o.holder:
             log_event(
                 log,
@@ -205,8 +236,9 @@ class Daemon:
     # --- side tasks ------------------------------------------------------------------------
     async def _start_side_tasks(self, *, service: bool) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.request_stop, sig.name)
+        if self.options.install_signal_handlers:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.request_stop, sig.name)
         if self.metrics is not None and self.options.metrics_port is not None:
             self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.metrics_addr)
         if self.alerts is not None:
@@ -214,7 +246,7 @@ class Daemon:
         self._spawn(self._pump_events(), "events")
         await asyncio.wait_for(self._pump_ready.wait(), timeout=5)
         self._spawn(self._renew_lease(), "lease")
-        if self.metrics is not None or self.alerts is not None:
+        if self.metrics is not None or self.alerts is not None or self.on_refresh:
             self._spawn(self._refresh_loop(), "refresh")
         if service:
             self._spawn(self._serve_requests(), "requests")
@@ -266,6 +298,11 @@ class Daemon:
             await asyncio.sleep(self.options.refresh_interval)
 
     async def _refresh_once(self) -> None:
+        for chore in self.on_refresh:
+            try:
+                chore()
+            except Exception as exc:
+                log_event(log, "refresh_failed", f"refresh chore failed: {exc}", logging.WARNING)
         try:
             if self.metrics is not None:
                 await self.metrics.refresh(self.store, self.engine.connections())
@@ -368,9 +405,10 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+        if self.options.install_signal_handlers:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
         if self._exit_code != EXIT_LEASE_HELD:
             try:
                 await asyncio.wait_for(self.store.release_scheduler_lease(self.options.holder), timeout=1.0)
@@ -393,10 +431,20 @@ def describe(event: HeadlessEvent) -> tuple[int, str]:
     name = event.name
     if name in ("job_created", "job_changed"):
         status = f.get("link_status", "")
-        what = f"job {f.get('job_id')} {f.get('entity_type', '')} {f.get('record_name', '')!r}".replace("  ", " ")
+        parts = [
+            f"job {f.get('job_id')}",
+            str(f.get("entity_type") or ""),
+            repr(f["record_name"]) if f.get("record_name") else "",
+        ]
+        what = " ".join(p for p in parts if p)
         if status == LinkStatus.ERROR.value:
             return logging.WARNING, f"{what} -> Error: {f.get('error_description') or f.get('error_class') or ''}"
-        verb = "queued" if name == "job_created" else f"-> {status}"
+        if name == "job_created":
+            verb = "queued"
+        elif status:
+            verb = f"-> {status}"
+        else:
+            verb = str(f.get("change") or "changed")
         return logging.INFO, f"{what} {verb}"
     if name == "cycle_started":
         return logging.INFO, f"{f.get('service', 'service')} cycle started"

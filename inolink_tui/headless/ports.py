@@ -28,8 +28,6 @@ from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
 from inolink_tui.store.base import ControlRequest, JobPage, SchedulerLease
 
-JOB_EVENTS = frozenset({"job_created", "job_changed"})
-
 
 class SetupProblem(Exception):
     """Something a person must fix before the engine can run (exit status 2): rerunning will not help."""

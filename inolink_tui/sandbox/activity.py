@@ -99,7 +99,10 @@ class ActivityRunner:
                 continue  # the rate changed: recompute the interval
             except TimeoutError:
                 pass
-            self.step()
+            try:
+                self.step()
+            except Exception:  # a bug in one simulated event must not silence the company for good
+                log.exception("simulated user event failed")
 
     def step(self) -> dict[str, Any]:
         """One simulated user event; a business-rule refusal is an outcome too, not a crash."""

@@ -34,6 +34,10 @@ STARTUP_TIMEOUT = 10.0
 AUTOSAVE_SECONDS = 5.0
 
 
+class ConfigWriteError(Exception):
+    """`--write-config` could not write its files; the sandbox stops rather than run unreachable."""
+
+
 class _QuietServer(uvicorn.Server):
     """uvicorn without its signal handlers (they would re-raise SIGINT into the host process)."""
 
@@ -181,7 +185,10 @@ async def serve_until_signalled(
         async with run_sandbox(options) as handle:
             info = handle.info()
             if write_config_path is not None:
-                write_config(write_config_path, info)
+                try:
+                    write_config(write_config_path, info)
+                except OSError as exc:
+                    raise ConfigWriteError(f"cannot write the config {write_config_path}: {exc}") from None
             stream.write(json.dumps(info) + "\n")
             stream.flush()
             log.info("sandbox serving on %s", handle.base_url)

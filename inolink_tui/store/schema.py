@@ -257,16 +257,26 @@ def user_version(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
-def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+def _begin(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+
+
+def migrate(
+    conn: sqlite3.Connection,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+    *,
+    begin: Callable[[sqlite3.Connection], None] = _begin,
+) -> int:
     """Apply the steps newer than the file's user_version; return the resulting version.
 
-    `conn` must be in autocommit mode (isolation_level=None) so each step owns its transaction.
+    `conn` must be in autocommit mode (isolation_level=None) so each step owns its transaction;
+    `begin` starts it (the store passes its patient BEGIN IMMEDIATE).
     """
     from inolink_tui.store.errors import StoreSchemaError
 
     latest = migrations[-1].version
     for migration in migrations:
-        conn.execute("BEGIN IMMEDIATE")
+        begin(conn)
         try:
             current = user_version(conn)
             if current > latest:

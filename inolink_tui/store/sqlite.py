@@ -1,10 +1,13 @@
 """SqliteJobStore: the JobStore on one SQLite file, shared safely by several processes.
 
-Two aiosqlite connections per store: a writer whose every transaction is `BEGIN IMMEDIATE` (a
-deferred BEGIN that later upgrades to a write lock fails at once with "database is locked" when
-another process got there first; IMMEDIATE takes the lock up front and so waits through the busy
-timeout), and a query-only reader, so the console's paging never queues behind the engine's writes.
-WAL mode lets the reader see the last committed state while a writer works.
+Two aiosqlite connections per store:
+- a writer whose every transaction starts with `BEGIN IMMEDIATE` (a deferred BEGIN that later
+  upgrades to a write lock fails at once with "database is locked" when another process got there
+  first; IMMEDIATE takes the lock up front), retried in short jittered steps up to the busy
+  timeout, and fed by a group committer so concurrent calls share one commit;
+- a query-only reader, so the console's paging never queues behind the engine's writes. WAL mode
+  lets it see the last committed state while a writer works.
+Each transaction body is a plain function over sqlite3 (ops_*.py) run on the connection's thread.
 """
 
 from __future__ import annotations
@@ -135,12 +138,11 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> str:
 
 def _prepare_writer(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
     _configure(conn, busy_timeout_ms, writer=True)
-    migrate(conn)
-    prefix = _check_version(conn, path)
-    # From here on every write starts with _begin_immediate, which does its own waiting; once it
-    # holds the write lock nothing else in WAL mode can make a statement busy.
-    conn.execute("PRAGMA busy_timeout = 0")
-    return prefix
+    conn.execute("PRAGMA busy_timeout = 0")  # _begin_immediate does the waiting (see there)
+    migrate(conn, begin=functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms))
+    # Every write starts with _begin_immediate, which does its own waiting; once it holds the
+    # write lock nothing else in WAL mode can make a statement busy.
+    return _check_version(conn, path)
 
 
 def _prepare_reader(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:

@@ -20,12 +20,13 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from inolink_tui.domain.enums import JobView, LinkStatus
-from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobFilter, JobSort
+from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
 from inolink_tui.store.base import JobStore, StoreError
 from inolink_tui.ui.columns import COLUMNS
@@ -118,6 +119,7 @@ class InolinkApp(App[int]):
         self._spark_dirty = True
         self._spark_at = 0.0
         self._rates = FeedRates()
+        self._counts: JobCounts | None = None
         self._services: tuple[ServiceStatus, ...] = ()
         self._connections: tuple[ConnectionStatus, ...] = ()
         self._all_total = 0
@@ -198,7 +200,17 @@ class InolinkApp(App[int]):
         self.run_worker(self._refresh_engine_state(), group="engine", exit_on_error=False)
 
     # --- live feed -------------------------------------------------------------------------
+    def _screen_gone(self) -> bool:
+        """Timers can tick once more while the app tears its screens down on quit: then do nothing."""
+        try:
+            self._main.query_one("#jobs", JobTable)
+        except NoMatches:
+            return True
+        return False
+
     async def _poll_feed(self) -> None:
+        if self._screen_gone():
+            return
         try:
             seq = await self.store.latest_seq()
         except StoreError as exc:
@@ -226,6 +238,8 @@ class InolinkApp(App[int]):
     def _flush_slow(self) -> None:
         """Tiles and sparklines: at most once a second and only after a change (the sparkline also slides
         every 30 s so an idle minute shows as a gap)."""
+        if self._screen_gone():
+            return
         if not self.table.loaded_once or self.frozen:
             return
         if self._tiles_dirty:
@@ -239,13 +253,16 @@ class InolinkApp(App[int]):
 
     @work(group="tiles", exclusive=True, exit_on_error=False)
     async def _load_tiles(self) -> None:
-        now = self.now()
-        counts = await self.store.counts(now=now)
-        midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        today = await self.store.count(JobFilter(statuses=(LinkStatus.SUCCESS,), submitted_since=midnight), now=now)
+        counts = await self.store.counts(now=self.now())
         self._all_total = counts.total
-        self._main_widget("#tiles", Tiles).show(TileData(counts, today))
+        self._counts = counts
+        self._paint_tiles()
         self._paint_info()
+
+    def _paint_tiles(self) -> None:
+        if self._counts is not None:
+            today = self._rates.done_today(self.now()) if self._rates.caught_up else None
+            self._main_widget("#tiles", Tiles).show(TileData(self._counts, today))
 
     @work(group="spark", exclusive=True, exit_on_error=False)
     async def _load_spark(self) -> None:
@@ -253,9 +270,12 @@ class InolinkApp(App[int]):
         more = await self._rates.catch_up(self.store, now)
         done, failed = self._rates.series(now)
         self._main_widget("#throughput", Throughput).show(done, failed)
+        self._paint_tiles()
         self._spark_dirty = more
 
     async def _poll_engine(self) -> None:
+        if self._screen_gone():
+            return
         self._paint_bar()
         await self._refresh_engine_state()
 

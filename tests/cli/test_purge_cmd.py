@@ -148,3 +148,15 @@ def test_read_only_refuses_before_touching_the_file(tmp_path: Path) -> None:
 def test_missing_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(jobs, ["purge", "--older-than", "90d", "--yes"], obj=_ctx(tmp_path / "none.db"))
     assert result.exit_code == 2 and "no such database file" in result.output
+
+
+def test_purge_is_listed_under_the_real_jobs_group(tmp_path: Path) -> None:
+    from inolink_tui.cli.main import cli
+
+    db = str(tmp_path / "j.db")
+    missing = CliRunner().invoke(cli, ["--db", db, "jobs", "purge", "--older-than", "90d", "--dry-run"])
+    assert missing.exit_code == 2 and "no such database file" in missing.output
+    assert CliRunner().invoke(cli, ["--db", db, "jobs", "list", "--format", "json"]).output.strip() == "[]"
+    result = CliRunner().invoke(cli, ["--db", db, "jobs", "purge", "--older-than", "90d", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "0" in result.output

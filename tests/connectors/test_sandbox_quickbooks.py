@@ -36,6 +36,11 @@ def client_for(handle: Any, store: MemoryTokenStore, events: list[object] | None
     return QuickBooksClient(settings, store=store, events=sink, rng=rng())
 
 
+CLOCK_SLACK = 0.05
+"""The event is stamped a moment after the gate closes (longer on a loaded machine); a request released
+when the gate reopens may therefore look up to this much early against the stamp."""
+
+
 class GateWatch(list[object]):
     """Collects events, noting when each Throttled arrives: it is emitted the moment the gate closes."""
 
@@ -133,7 +138,7 @@ async def test_429_storm_sends_nothing_inside_the_retry_after_window() -> None:
         # Requests already past the gate when a 429 arrives cannot be recalled; from the moment the
         # client knows (the gate closes), nothing may leave until Retry-After has passed.
         for received in throttled_at:
-            inside = [t for t in sent if received < t < received + 1.0]
+            inside = [t for t in sent if received < t < received + 1.0 - CLOCK_SLACK]
             assert not inside, f"{len(inside)} requests sent inside a Retry-After window"
         assert len(sent) == 8 + 3 + 1
         assert any(isinstance(e, Throttled) and e.seconds == 1 for e in events)

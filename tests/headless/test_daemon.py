@@ -24,6 +24,7 @@ from inolink_tui.headless.daemon import (
     SERVICES_CURSOR,
     Daemon,
     DaemonOptions,
+    describe,
 )
 from inolink_tui.headless.once import run_once
 from inolink_tui.headless.ports import HeadlessEvent
@@ -227,3 +228,52 @@ async def test_once_exit_codes(events: list[HeadlessEvent], result: bool, expect
 async def test_once_refuses_while_a_daemon_holds_the_lease() -> None:
     store = FakeStore(lease=SchedulerLease("host-b:1", 1, utcnow() + timedelta(seconds=30)))
     assert await run_once(Daemon(FakeEngine(), store, _options())) == EXIT_LEASE_HELD
+
+
+@pytest.mark.parametrize(
+    ("event", "level", "message"),
+    [
+        (
+            HeadlessEvent("job_changed", {"job_id": 5, "link_status": None, "change": "claimed"}),
+            logging.INFO,
+            "job 5 claimed",
+        ),
+        (
+            HeadlessEvent("job_created", {"job_id": 6, "entity_type": "Invoice", "record_name": "INV-1"}),
+            logging.INFO,
+            "job 6 Invoice 'INV-1' queued",
+        ),
+        (job_event(7, LinkStatus.SUCCESS), logging.INFO, "job 7 Account 'Customer 7' -> Success"),
+        (
+            job_event(8, LinkStatus.ERROR, error_description="Duplicate Name Exists Error"),
+            logging.WARNING,
+            "job 8 Account 'Customer 8' -> Error: Duplicate Name Exists Error",
+        ),
+        (
+            HeadlessEvent("auth_problem", {"service": "quickbooks", "message": "invalid_grant"}),
+            logging.ERROR,
+            "authorisation problem with quickbooks: invalid_grant",
+        ),
+        (HeadlessEvent("service_paused", {"service": "high_priority"}), logging.INFO, "high_priority paused"),
+        (HeadlessEvent("record_notice", {}), logging.INFO, "record notice"),
+    ],
+)
+def test_each_event_gets_a_readable_line(event: HeadlessEvent, level: int, message: str) -> None:
+    assert describe(event) == (level, message)
+
+
+async def test_a_signal_during_once_stops_the_run_and_still_releases_everything() -> None:
+    class Hanging(FakeEngine):
+        async def run_once(self) -> bool:
+            await asyncio.sleep(60)
+            return False
+
+    engine, store = Hanging(), FakeStore()
+    daemon = Daemon(engine, store, _options())
+    task = asyncio.create_task(run_once(daemon))
+    await _until(lambda: store.lease is not None)
+    started = time.monotonic()
+    daemon.request_stop("SIGTERM")
+    assert await asyncio.wait_for(task, 10) == EXIT_OK
+    assert time.monotonic() - started < 2
+    assert engine.stopped and store.lease is None

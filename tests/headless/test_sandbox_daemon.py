@@ -93,7 +93,13 @@ async def _post(db: Path, kind: str, args: dict[str, object]) -> None:
 def _secrets(config: Path) -> list[str]:
     from inolink_tui.config.load import load_settings_or_exit
 
-    return list(load_settings_or_exit(config).secret_values())
+    settings = load_settings_or_exit(config)
+    secrets = list(settings.secret_values())
+    token_file = Path(settings.quickbooks.token_file)
+    if token_file.exists():  # the OAuth tokens the sandbox issued, as rotated by the run
+        for entry in json.loads(token_file.read_text()).values():
+            secrets += [entry[k] for k in ("access_token", "refresh_token") if entry.get(k)]
+    return secrets
 
 
 def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
@@ -121,7 +127,11 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
             asyncio.run(_post(db, "sync-now", {"service": "crm_to_quickbooks"}))
             _wait(lambda: _count(db, "SELECT count(*) FROM jobs") > 0, 90, "the first jobs")
             _wait(lambda: _count(db, "SELECT count(*) FROM jobs WHERE link_status != 'Queued'") > 0, 90, "progress")
-            scrape = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+            url = f"http://127.0.0.1:{metrics_port}/metrics"
+            token_gauge = 'inolink_token_expiry_timestamp_seconds{service="quickbooks",token="refresh"}'
+            # store counts and connection state are snapshotted every few seconds, not per scrape
+            _wait(lambda: token_gauge in httpx.get(url, timeout=5).text, 20, "the token expiry gauge")
+            scrape = httpx.get(url, timeout=5).text
         finally:
             started = time.monotonic()
             daemon.send_signal(signal.SIGTERM)
@@ -130,6 +140,8 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
         assert daemon.returncode == 0, err[-3000:]
         assert elapsed < 10, f"stopped in {elapsed:.1f}s"
         assert "inolink_jobs{" in scrape and "inolink_cycle_duration_seconds" in scrape
+        for family in ("inolink_api_requests_total", "inolink_api_throttled_total", "inolink_api_retries_total"):
+            assert f'{family}{{service="quickbooks"}}' in scrape and f'{family}{{service="crm"}}' in scrape
         lines = [json.loads(line) for line in out.splitlines() if line.strip()]
         assert {"starting", "scheduler_lease_acquired", "shutdown", "stopped"} <= {line["event"] for line in lines}
         for secret in _secrets(config):

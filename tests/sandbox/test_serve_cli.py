@@ -226,5 +226,9 @@ def test_bad_invocations_fail_with_one_clear_line(tmp_path: Path) -> None:
     foreign = runner.invoke(cli, ["sandbox", "serve", "--state", str(state)])
     assert foreign.exit_code == 1 and "--seed 4" in foreign.output
     assert state.read_text() == '{"format": 1, "seed": 4, "qbo": {}}'  # nothing lost
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    unwritable = runner.invoke(cli, ["sandbox", "serve", "--write-config", str(blocker / "config.toml")])
+    assert unwritable.exit_code == 1 and "cannot write the config" in unwritable.output
     scale = runner.invoke(cli, ["sandbox", "serve", "--time-scale", "0"])
     assert scale.exit_code == 2

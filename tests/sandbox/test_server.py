@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from inolink_tui.sandbox.app import dataverse_available
 from inolink_tui.sandbox.config_writer import write_config
 from inolink_tui.sandbox.options import SandboxOptions
 from inolink_tui.sandbox.persist import StateFileError, load_state
@@ -100,8 +101,14 @@ def test_write_config_and_token_file(tmp_path: Path) -> None:
     assert quickbooks["environment"] == info["intuit_discovery_url"]
     assert quickbooks["api_base_url"] == info["qbo_base_url"] and quickbooks["realm_id"] == info["realm_id"]
     assert set(quickbooks) == {
-        "environment", "client_id", "client_secret", "realm_id", "redirect_uri", "api_base_url", "token_file",
-    }  # fmt: skip
+        "environment",
+        "client_id",
+        "client_secret",
+        "realm_id",
+        "redirect_uri",
+        "api_base_url",
+        "token_file",
+    }
     token_file = Path(quickbooks["token_file"])
     assert token_file.parent == config_path.parent
     assert Path(document["store"]["path"]).parent == config_path.parent
@@ -126,3 +133,34 @@ async def test_activity_steps_change_quickbooks() -> None:
         async with httpx.AsyncClient() as http:
             answer = await http.post(f"{handle.base_url}/_sandbox/activity", json={"rate": 120})
         assert answer.json() == {"rate": 120.0}
+
+
+@pytest.mark.skipif(not dataverse_available(), reason="inolink_tui.sandbox.dataverse is not installed")
+def test_crm_seed_sets_up_natural_duplicates_and_errors() -> None:
+    sandbox = make_sandbox(records=12, seed=2)
+    accounts = sandbox.dataverse.rows("accounts")
+    assert len(accounts) == 12
+    qbo_customers = {c["Id"]: c for c in sandbox.qbo.all("Customer")}
+    linked = [a for a in accounts if a.get("ino_linkstatus") == 100000001]
+    assert linked and any(a["ino_accountingid"] not in qbo_customers for a in linked)  # one dangling link
+    assert all(
+        qbo_customers[a["ino_accountingid"]]["DisplayName"] == a["name"]
+        for a in linked
+        if a["ino_accountingid"] in qbo_customers
+    )
+    promoted = [a for a in accounts if a.get("ino_linkstatus") == 100000000]
+    assert promoted and all(a["ino_promotedon"] and a["_ino_promotedby_value"] for a in promoted)
+    vendors = {v["DisplayName"] for v in sandbox.qbo.all("Vendor")}
+    assert any(a["name"] in vendors for a in promoted)  # promoting it will meet 6240
+    inactive = {c["DisplayName"].removesuffix(" (deleted)") for c in qbo_customers.values() if not c["Active"]}
+    assert any(a["name"] in inactive for a in promoted)  # the inactive customer freed its name
+    assert sandbox.dataverse.rows("products") and sandbox.dataverse.rows("contacts")
+    for entity_set, detail_set, parent in (
+        ("quotes", "quotedetails", "_quoteid_value"),
+        ("salesorders", "salesorderdetails", "_salesorderid_value"),
+        ("invoices", "invoicedetails", "_invoiceid_value"),
+    ):
+        headers = sandbox.dataverse.rows(entity_set)
+        details = sandbox.dataverse.rows(detail_set)
+        assert headers and {d[parent] for d in details} <= {h[f"{entity_set[:-1]}id"] for h in headers}
+        assert all(d["_productid_value"] for d in details)

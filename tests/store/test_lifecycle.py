@@ -233,3 +233,12 @@ async def test_unknown_jobs_raise_not_found(store: SqliteJobStore) -> None:
         await store.complete(42, "w", JobSuccess())
     assert await store.get_many([42]) == []
     assert await store.attempts(42) == []
+
+
+async def test_times_in_other_zones_are_stored_as_the_same_instant(store: SqliteJobStore) -> None:
+    from datetime import timedelta, timezone
+
+    local = at(0).astimezone(timezone(timedelta(hours=-5)))
+    (job_id,) = (await store.enqueue([new_job("tz", submitted_at=local)])).created
+    job = await store.get(job_id)
+    assert job.submitted_at == at(0) and job.submitted_at.utcoffset() == timedelta(0)

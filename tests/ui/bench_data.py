@@ -56,3 +56,13 @@ async def fill_store(path: Path, rows: int, *, now: datetime | None = None) -> N
             )
     finally:
         conn.close()
+
+
+if __name__ == "__main__":
+    import asyncio
+    import sys
+    import time
+
+    started = time.perf_counter()
+    asyncio.run(fill_store(Path(sys.argv[1]), int(sys.argv[2])))
+    print(f"filled {sys.argv[1]} with {int(sys.argv[2]):,} jobs in {time.perf_counter() - started:.1f} s")

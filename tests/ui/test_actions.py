@@ -169,15 +169,23 @@ async def test_f_freezes_the_view_and_holds_updates(store: MemoryStore) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await pilot.press("f")
+        await settle(pilot, app)
         loads = app.table.loads
         store.put(make_job(121))
         store.put(make_job(122))
-        await pilot.pause(0.3)
+        for _ in range(100):  # bounded wait for the feed poll to notice
+            await pilot.pause(0.02)
+            if app.held == 2:
+                break
+        await pilot.pause(0.1)
         assert app.table.loads == loads
         assert app.table.total == 120
         assert "FROZEN · 2 changes held" in screen_text(app)
         await pilot.press("f")
-        await pilot.pause(0.1)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.table.total == 122:
+                break
         await settle(pilot, app)
         assert app.table.total == 122
         assert "FROZEN" not in screen_text(app)

@@ -85,7 +85,8 @@ def tmux_session() -> Iterator[Tmux]:
 def start(session: Tmux, tmp_path: Path, *args: str) -> Path:
     exit_file = tmp_path / "exit-code"
     env = f"XDG_CONFIG_HOME={tmp_path / 'cfg'} XDG_DATA_HOME={tmp_path / 'data'} TERM=xterm-256color"
-    command = f"cd {os.getcwd()} && env {env} {sys.executable} -m inolink_tui {' '.join(args)}; echo $? > {exit_file}"
+    console = f"env {env} {sys.executable} -m inolink_tui {' '.join(args)}"
+    command = f"cd {os.getcwd()} && {console}; echo $? > {exit_file}; sleep 600"  # the pane outlives the console
     session.run("new-session", "-d", "-s", session.name, "-x", "80", "-y", "24", command)
     return exit_file
 
@@ -101,10 +102,15 @@ def test_operator_filters_inspects_requeues_and_watches_success(tmux_session: Tm
     try:
         tmux.wait_for(lambda s: "Live arrival" in s, "jobs arriving from the other process")
         tmux.keys("/")
+        # Type only once the filter line has focus: keys sent earlier would reach the table as commands.
+        tmux.wait_for(lambda s: "Enter applies" in s, "the filter line")
         tmux.keys("status:error", "Enter")
-        screen = tmux.wait_for(lambda s: "filter status:error" in s, "the filter applied")
-        rows = [line for line in screen.splitlines() if "Contoso" in line]
-        assert rows and all(" Error " in line for line in rows)
+
+        def only_errors(screen: str) -> bool:
+            rows = [line for line in screen.splitlines() if "Contoso" in line]
+            return "filter status:error" in screen and bool(rows) and all(" Error " in line for line in rows)
+
+        tmux.wait_for(only_errors, "only Error jobs listed")
         tmux.keys("Enter")
         screen = tmux.wait_for(lambda s: "Error class: duplicate" in s or "Fields" in s, "the inspector")
         title = screen.splitlines()[0]

@@ -1,6 +1,6 @@
 """The console over a real SQLite store with many jobs: first paint, jumps and filters stay fast.
 
-Runs with 100,000 jobs by default (a few seconds to build); set INOLINK_UI_ROWS=1000000 for the
+Runs with 20,000 jobs by default (a few seconds to build); set INOLINK_UI_ROWS=1000000 for the
 million-job figure quoted in the report. Timing bounds are generous (shared CI machines); the
 figures are printed so a run can be read.
 """
@@ -18,13 +18,17 @@ from inolink_tui.ui.app import InolinkApp
 from tests.ui.bench_data import fill_store
 from tests.ui.conftest import settle
 
-ROWS = int(os.environ.get("INOLINK_UI_ROWS", "100000"))
+ROWS = int(os.environ.get("INOLINK_UI_ROWS", "20000"))
+PREBUILT = os.environ.get("INOLINK_UI_DB")
+"""A database already filled by `python -m tests.ui.bench_data PATH ROWS` (building 1M rows takes minutes)."""
 
 
 @pytest.fixture(scope="module")
 def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import asyncio
 
+    if PREBUILT:
+        return Path(PREBUILT)
     path = tmp_path_factory.mktemp("scale") / "jobs.db"
     asyncio.run(fill_store(path, ROWS))
     return path

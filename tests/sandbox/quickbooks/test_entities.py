@@ -309,3 +309,23 @@ async def test_duplicate_docnumber_check_is_a_company_preference() -> None:
             assert again.status_code == expected
             if check:
                 assert fault_code(again) == "6140"
+
+
+async def test_items_and_sub_customers(qbo: Qbo) -> None:
+    income = next(a["Id"] for a in qbo.sandbox.qbo.all("Account") if a["Name"] == "Services")
+    item = await qbo.create(
+        "Item", {"Name": "Hedge Trim", "Type": "Service", "UnitPrice": 45, "IncomeAccountRef": {"value": income}}
+    )
+    assert item["IncomeAccountRef"] == {"value": income, "name": "Services"} and item["UnitPrice"] == 45
+    assert item["FullyQualifiedName"] == "Hedge Trim" and item["Active"] is True
+    duplicate = await qbo.post("item", {"Name": "hedge trim", "Type": "NonInventory"})
+    assert fault_code(duplicate) == "6240"
+    inventory = await qbo.post("item", {"Name": "Stock", "Type": "Inventory", "IncomeAccountRef": {"value": income}})
+    assert fault_code(inventory) == "2020" and inventory.json()["Fault"]["Error"][0]["element"] == "AssetAccountRef"
+    retired = await qbo.post("item", {"Id": item["Id"], "SyncToken": "0", "sparse": True, "Active": False})
+    assert retired.json()["Item"]["Name"] == "Hedge Trim (deleted)"
+    parent = await qbo.create("Customer", {"DisplayName": "Parent Co"})
+    child = await qbo.create("Customer", {"DisplayName": "Site A", "ParentRef": {"value": parent["Id"]}})
+    assert child["FullyQualifiedName"] == "Parent Co:Site A" and child["Job"] is True and child["Level"] == 1
+    colon = await qbo.post("customer", {"DisplayName": "Bad:Name"})
+    assert colon.status_code == 400

@@ -1,0 +1,144 @@
+"""The engine inside the console process: the same daemon machinery as `--no-ui`, minus its stdout.
+
+When no daemon holds the scheduler lease, the console runs the engine itself. It does so through
+the headless `Daemon` (scheduler lease, control requests from other consoles, the services cursor),
+so a console and a daemon behave identically towards each other; only logging differs (a file, never
+the terminal the console draws on). This module joins engine, headless and ui, which is why it lives
+in the CLI layer above them all, and it is imported only on the console path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from inolink_tui.engine.runtime import Engine
+from inolink_tui.store.base import JobStore
+from inolink_tui.ui.engine_port import ConnectionStatus, EngineFactory, EnginePort, ServiceStatus
+
+log = logging.getLogger(__name__)
+
+_DAEMON_STOP_SECONDS = 15.0
+
+
+class EngineBridge:
+    """`engine.runtime.Engine` seen through the console's `EnginePort`."""
+
+    records_audit = False
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def attached_to(self) -> str | None:
+        return None
+
+    async def services(self) -> Sequence[ServiceStatus]:
+        return [
+            ServiceStatus(
+                name=s.name,
+                enabled=s.enabled,
+                paused=s.paused,
+                running=s.running,
+                last_run=s.last_started,
+                next_run=s.next_run,
+            )
+            for s in self._engine.services()
+        ]
+
+    async def connections(self) -> Sequence[ConnectionStatus]:
+        out = []
+        for info in self._engine.connections():
+            detail = info.problem or ("token ok" if info.connected else "not connected")
+            out.append(
+                ConnectionStatus(
+                    name=info.system,
+                    healthy=info.connected and not info.problem,
+                    detail=detail,
+                    access_expires=info.token_expires_at,
+                    refresh_expires=info.refresh_expires_at,
+                )
+            )
+        return out
+
+    def _names(self, service: str | None) -> list[str]:
+        known = [s.name for s in self._engine.services()]
+        if service in (None, "", "all"):
+            return [s.name for s in self._engine.services() if s.enabled]
+        if service not in known:
+            raise ValueError(f"no service named {service!r} (known: {', '.join(known)})")
+        return [service]
+
+    async def run_now(self, service: str, *, actor: str) -> str:
+        try:
+            names = self._names(service)
+        except ValueError as exc:
+            return str(exc)
+        for name in names:
+            self._engine.run_now(name)
+        return f"sync now: {', '.join(names) or 'no enabled service'}"
+
+    async def pause(self, service: str | None, *, actor: str) -> str:
+        paused = self._engine.pause(service)
+        return f"paused: {', '.join(paused) or 'nothing to pause'}"
+
+    async def resume(self, service: str | None, *, actor: str) -> str:
+        resumed = self._engine.resume(service)
+        return f"resumed: {', '.join(resumed) or 'nothing to resume'}"
+
+
+def in_process_engine(settings: Any, *, pulse_seconds: float | None = None) -> EngineFactory:
+    """A factory `run_console` enters after opening the store and leaves before closing it.
+
+    `pulse_seconds` (the demo) asks every enabled service to run again at that period, so a
+    visitor sees jobs arrive and complete within seconds instead of waiting for the real schedule.
+    """
+
+    @contextlib.asynccontextmanager
+    async def factory(store: JobStore) -> AsyncIterator[EnginePort]:
+        from inolink_tui.engine.factory import build_engine
+        from inolink_tui.headless.app import as_port
+        from inolink_tui.headless.daemon import EXIT_LEASE_HELD, Daemon, DaemonOptions
+
+        engine = await build_engine(settings, store)
+        lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
+        daemon = Daemon(
+            as_port(engine, store),
+            store,
+            DaemonOptions(lease_ttl=max(10.0, lease_seconds / 2), install_signal_handlers=False),
+        )
+        runner = asyncio.create_task(daemon.run(), name="console-engine")
+        bridge = EngineBridge(engine)
+        pulse = asyncio.create_task(_pulse(bridge, pulse_seconds), name="demo-pulse") if pulse_seconds else None
+        try:
+            yield bridge
+        finally:
+            if pulse is not None:
+                pulse.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pulse
+            daemon.request_stop("console closed")
+            try:
+                code = await asyncio.wait_for(runner, _DAEMON_STOP_SECONDS)
+            except TimeoutError:
+                log.warning(
+                    "the engine did not stop within %.0f s; in-flight jobs keep their leases", _DAEMON_STOP_SECONDS
+                )
+            else:
+                if code == EXIT_LEASE_HELD:
+                    log.warning("another process took the scheduler lease; this console ran no engine")
+
+    return factory
+
+
+async def _pulse(bridge: EngineBridge, seconds: float) -> None:
+    await asyncio.sleep(1.0)
+    while True:
+        try:
+            await bridge.run_now("all", actor="demo")
+        except Exception:  # a failed pulse must not end the demo; the next one tries again
+            log.exception("demo pulse failed")
+        await asyncio.sleep(seconds)
