@@ -91,9 +91,10 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
             f" OR {p}accounting_id LIKE ? ESCAPE '\\'"
         )
         values: list[Any] = [pattern, pattern, pattern]
-        if len(folded) >= 3:
+        if len(folded) >= 3 and "\x00" not in folded:
             # The trigram index narrows the candidates; LIKE then decides exactly, so both paths
-            # give the same answer (the index only makes it fast). Shorter text has no trigram.
+            # give the same answer (the index only makes it fast). Shorter text has no trigram;
+            # FTS5 cannot parse a phrase holding NUL ("unterminated string"), so that text uses LIKE alone.
             match = (
                 f"{p}id IN (SELECT job_id FROM job_text WHERE job_text MATCH ?"
                 f" UNION ALL SELECT job_id FROM job_text_dirty) AND ({match})"

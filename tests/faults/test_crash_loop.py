@@ -131,6 +131,7 @@ def test_sigkill_loop_loses_and_doubles_nothing(tmp_path: Path) -> None:
     with standalone_sandbox(tmp_path, "--records", str(records), "--time-scale", "30", "--seed", "5") as sandbox:
         # Short job leases so work a killed daemon held is taken up again within seconds.
         sandbox.update_config(sync={"lease_seconds": 5, "max_attempts": 50, "workers": 4})
+        initial_refresh = sandbox.control("/_sandbox/info")["qbo_refresh_token"]
         existing = {c["DisplayName"].casefold(): c["Id"] for c in qbo_customers(sandbox)}
         taken = qbo_names(sandbox, "Vendor") | qbo_names(sandbox, "Employee")
         sandbox.control("/_sandbox/promote", {"entity_set": "accounts", "count": records})
@@ -188,6 +189,9 @@ def test_sigkill_loop_loses_and_doubles_nothing(tmp_path: Path) -> None:
 
         accounts = crm_accounts(sandbox)
         customers = qbo_customers(sandbox)
+        doc = sandbox.settings_doc()
+        secrets = [doc["crm"]["client_secret"], doc["quickbooks"]["client_secret"], initial_refresh]
+        secrets += [t["refresh_token"] for t in json.loads(Path(doc["quickbooks"]["token_file"]).read_text()).values()]
 
     print(
         f"{kills} kills in {loop_seconds:.1f}s, exits {dict(statuses)}, enqueued {enqueued} in {scan_seconds:.1f}s, "
@@ -253,3 +257,10 @@ def test_sigkill_loop_loses_and_doubles_nothing(tmp_path: Path) -> None:
     assert sum(counts) <= len(jobs) + kills * 4, "more re-processing than the kills (4 workers each) explain"
     lines = [json.loads(x) for x in (tmp_path / "once.log").read_text().splitlines() if x.startswith("{")]
     assert not [x for x in lines if x.get("event") == "crashed"]
+
+    # No secret in any log line of the 50+ daemons, nor anywhere in the job database (Error Descriptions).
+    evidence = [*tmp_path.glob("daemon-*.log"), tmp_path / "once.log", db]
+    for path in evidence:
+        blob = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in blob, f"a secret leaked into {path.name}"
