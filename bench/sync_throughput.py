@@ -1,7 +1,7 @@
 """Bulk sync throughput against the sandbox's published limits, beside a naive baseline (issue 8).
 
-    uv run python bench/sync_throughput.py            # 600 records in real time (time scale 1)
-    uv run python bench/sync_throughput.py --quick    # 90 records at time scale 2, about a minute
+    uv run python bench/sync_throughput.py            # 300 records at time scale 2
+    uv run python bench/sync_throughput.py --quick    # 60 records at time scale 4: a smoke run, under a minute
     uv run python bench/sync_throughput.py --accounts 800 --contacts 400 --products 400 --invoices 800
 
 What runs: the sandbox (`inolink-tui sandbox serve`, its own process, as the real services are
@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import load_average, machine, peak_rss_mib, rss_mib, stamp, write_results  # noqa: E402
+
 from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, EntityType, LinkStatus, RecordLinkStatus  # noqa: E402
 from inolink_tui.domain.mapping import (  # noqa: E402
     ItemAccounts,
@@ -155,7 +156,7 @@ async def sandbox_process(
     `state` is its `--state` file: the baseline's sandbox starts from a copy of the engine's, taken
     after the workload was built, so both sync exactly the same records.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - before the sandbox starts, nothing waits
     config = folder / "s.toml"
     cli = Path(sys.executable).with_name("inolink-tui")
     command = [str(cli)] if cli.exists() else [sys.executable, "-c", "from inolink_tui.cli import main; main()"]
@@ -561,7 +562,9 @@ class NaiveSync:
             return str(rows[0]["Id"]) if rows else None
 
         item_accounts = ItemAccounts(
-            first("Income", "SalesOfProductIncome"), first("Cost of Goods Sold"), first("Other Current Asset", "Inventory")
+            first("Income", "SalesOfProductIncome"),
+            first("Cost of Goods Sold"),
+            first("Other Current Asset", "Inventory"),
         )
         service_items = ServiceItems()
         done = failed = 0
@@ -700,15 +703,15 @@ async def measure(work: Workload, limits: Limits, workers: int | None, skip_naiv
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="30 accounts, 15 contacts, 15 products, 30 invoices")
-    parser.add_argument("--accounts", type=int, default=200)
-    parser.add_argument("--contacts", type=int, default=100)
-    parser.add_argument("--products", type=int, default=100)
-    parser.add_argument("--invoices", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="20 accounts, 10 contacts, 10 products, 20 invoices")
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--contacts", type=int, default=50)
+    parser.add_argument("--products", type=int, default=50)
+    parser.add_argument("--invoices", type=int, default=100)
     parser.add_argument(
         "--time-scale",
         type=float,
-        help="service seconds per wall second (default 1, --quick 2); above what the machine's CPU can serve,"
+        help="service seconds per wall second (default 2, --quick 4); above what the machine's CPU can serve,"
         " the figures measure the CPU, not the pacing",
     )
     parser.add_argument("--qbo-latency", type=float, default=0.3, help="service seconds per QuickBooks request")
@@ -718,9 +721,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.time_scale is None:
-        args.time_scale = 2.0 if args.quick else 1.0
+        args.time_scale = 4.0 if args.quick else 2.0
     if args.quick:
-        work = Workload(30, 15, 15, 30)
+        work = Workload(20, 10, 10, 20)
     else:
         work = Workload(args.accounts, args.contacts, args.products, args.invoices)
     if min(work.accounts, work.contacts, work.products, work.invoices) < 0 or work.records == 0:
