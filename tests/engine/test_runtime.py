@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import stat
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +12,6 @@ from inolink_tui.domain.events import CycleFinished, ServicePaused
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, ServiceWindow
 from inolink_tui.engine.processor import Outcome
-from inolink_tui.engine.tokens import FileTokenStore, TokenFileError
 from tests.engine.conftest import World
 
 
@@ -81,19 +77,6 @@ async def test_stop_lets_the_job_in_hand_finish_and_claims_no_more(world: World)
     done = await world.jobs(link_status=LinkStatus.SUCCESS)
     assert len(done) == 1, "the job in hand finished; no further job was claimed"
     assert len(await world.jobs(link_status=LinkStatus.QUEUED)) == 5
-
-
-def test_token_file_round_trip_is_private(tmp_path: Path) -> None:
-    store = FileTokenStore(tmp_path / "sub" / "tokens.json")
-    assert store.load("quickbooks:1") is None
-    store.save("quickbooks:1", {"refresh_token": "r1"})
-    store.save("quickbooks:2", {"refresh_token": "r2"})
-    assert store.load("quickbooks:1") == {"refresh_token": "r1"}
-    assert stat.S_IMODE((tmp_path / "sub" / "tokens.json").stat().st_mode) == 0o600
-    assert set(json.loads((tmp_path / "sub" / "tokens.json").read_text())) == {"quickbooks:1", "quickbooks:2"}
-    (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(TokenFileError, match=r"bad\.json"):
-        FileTokenStore(tmp_path / "bad.json").load("x")
 
 
 @pytest.mark.timeout(20)
