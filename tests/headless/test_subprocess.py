@@ -89,8 +89,16 @@ def test_sigterm_mid_work_then_restart_loses_and_doubles_nothing(tmp_path: Path)
     port = _free_port()
     first = _start(db, "--metrics-port", str(port))
     try:
-        _wait_for(lambda: _rows(db, "SELECT count(*) FROM jobs WHERE link_status='Success'")[0][0] >= 5, 30, "work")
-        assert _rows(db, "SELECT count(*) FROM jobs WHERE lease_worker IS NOT NULL")[0][0] >= 1  # mid-job
+        # Stop it mid-job: after some work, at a moment a job is leased (between two jobs none is).
+        _wait_for(
+            lambda: _rows(
+                db,
+                "SELECT (SELECT count(*) FROM jobs WHERE link_status='Success') >= 5"
+                " AND (SELECT count(*) FROM jobs WHERE lease_worker IS NOT NULL) >= 1",
+            )[0][0],
+            30,
+            "work with a job in hand",
+        )
         scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     finally:
         code, elapsed, lines, raw = _stop(first)
