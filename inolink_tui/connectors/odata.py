@@ -55,9 +55,13 @@ def literal(value: Literal) -> str:
     raise TypeError(f"no OData literal for {type(value).__name__}")
 
 
+_KEYWORDS = frozenset({"null", "true", "false", "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "inf", "nan"})
+"""Words OData reads as literals or operators: as a property name they would change the filter's meaning."""
+
+
 def prop(name: str) -> str:
     """Validate a property (or lookup path like `primarycontactid/fullname`)."""
-    if not _PROPERTY.fullmatch(name):
+    if not _PROPERTY.fullmatch(name) or any(part.lower() in _KEYWORDS for part in name.split("/")):
         raise ValueError(f"{name!r} is not a valid property name")
     return name
 

@@ -53,14 +53,38 @@ def literal(value: Value) -> str:
     raise TypeError(f"no QuickBooks literal for {type(value).__name__}")
 
 
+_KEYWORDS = frozenset(
+    {
+        "select",
+        "from",
+        "where",
+        "and",
+        "or",
+        "in",
+        "like",
+        "orderby",
+        "asc",
+        "desc",
+        "startposition",
+        "maxresults",
+        "count",
+        "not",
+        "true",
+        "false",
+        "null",
+    }
+)
+"""Words of the query language: as a name they would change the query's shape instead of naming a thing."""
+
+
 def entity_name(name: str) -> str:
-    if not _NAME.fullmatch(name):
+    if not _NAME.fullmatch(name) or name.lower() in _KEYWORDS:
         raise ValueError(f"{name!r} is not a QuickBooks entity name")
     return name
 
 
 def field_name(name: str) -> str:
-    if not _FIELD.fullmatch(name):
+    if not _FIELD.fullmatch(name) or any(part.lower() in _KEYWORDS for part in name.split(".")):
         raise ValueError(f"{name!r} is not a QuickBooks field name")
     return name
 

@@ -15,8 +15,8 @@ from inolink_tui.domain.events import AuthProblem, EventBus, Throttled
 from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.runtime import Engine
-from inolink_tui.engine.tokens import FileTokenStore
 from inolink_tui.store.base import JobStore
+from inolink_tui.store.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
     if qbo_settings.token_file is None:
         raise ValueError("[quickbooks] token_file is not set; run `inolink-tui auth quickbooks` first")
     crm_client = DataverseClient(dv_settings, events=sink)
-    qbo_client = QuickBooksClient(qbo_settings, store=FileTokenStore(qbo_settings.token_file), events=sink)
+    qbo_client = QuickBooksClient(qbo_settings, store=TokenStore(qbo_settings.token_file), events=sink)
     options = EngineOptions.from_settings(settings, company=qbo_settings.realm_id)
     engine = Engine(
         store,

@@ -153,6 +153,21 @@ class Processor:
         self.cache = CycleCache()
         self.auth_failed = None
 
+    async def _wait_for_older_job(self, job: LinkJob) -> None:
+        """Keep a record's jobs in order across directions: an older open job of the other side goes first.
+
+        The store never leases two jobs of one record at once and keeps one open job per direction;
+        this closes the remaining gap, a newer job of one direction overtaking an older one of the other.
+        """
+        if not job.crm_record_id:
+            return
+        other = Source.ACCOUNTING if job.source is Source.CRM else Source.CRM
+        older = await self.store.open_job_for(job.entity_type, job.crm_record_id, other)
+        if older is not None and older.id < job.id:
+            raise Deferred(
+                f"waiting for the older job {older.id} of the same record", self.options.dependency_poll_seconds
+            )
+
     def _still_authorised(self) -> None:
         """After waiting for a lookup another worker was loading: stop if that load was refused."""
         if self.auth_failed is not None:
@@ -164,6 +179,7 @@ class Processor:
         if self.auth_failed is not None:
             return await self._defer(job, worker, Deferred(f"waiting for credentials: {self.auth_failed}", 60.0))
         try:
+            await self._wait_for_older_job(job)
             if job.source is Source.CRM:
                 success = await self._crm_to_qbo(job)
             else:

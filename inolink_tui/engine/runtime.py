@@ -20,7 +20,7 @@ from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.ports import AccountingPort, ConnectionInfo, CrmPort
 from inolink_tui.engine.processor import Processor
-from inolink_tui.engine.scheduler import ServiceRunner, ServiceScheduler, ServiceStatus
+from inolink_tui.engine.scheduler import CATCH_UP_AT_START, ServiceRunner, ServiceScheduler, ServiceStatus
 from inolink_tui.store.base import JobStore
 
 log = logging.getLogger(__name__)
@@ -75,16 +75,17 @@ class Engine:
 
     # --- long running --------------------------------------------------------------------------
     async def start(self) -> None:
-        """Start the schedules; a service due by now (never run, or not within its interval) runs at once.
-
-        Without the catch-up a freshly started service would sit idle until its next slot, up to a
-        day for the Low Priority service, while promoted records wait.
+        """Start the schedules. CRM to QuickBooks and High Priority run at once inside their window
+        (the scheduler's catch-up); the Low Priority service runs at once only when it is overdue
+        (never run, or its last run older than its interval), so a restart does not reread every
+        balance, yet a fresh install does not wait for midnight either.
         """
         self._stopped.clear()
         self.cycles.stopping.clear()
         self.scheduler.start()
         for name in await self.overdue_services():
-            self.run_now(name)
+            if name not in CATCH_UP_AT_START:  # those the scheduler already starts at once
+                self.run_now(name)
         log.info("engine started: %s", ", ".join(s.name for s in self.services() if s.enabled))
 
     async def stop(self) -> None:

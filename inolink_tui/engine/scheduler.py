@@ -48,6 +48,18 @@ def next_fire(window: ServiceWindow, after: datetime, tz: tzinfo = UTC) -> datet
     return None
 
 
+def window_open(window: ServiceWindow, at: datetime, tz: tzinfo = UTC) -> bool:
+    """True when `at` falls on an allowed day between the window's start and end."""
+    local = at.astimezone(tz)
+    return local.weekday() in window.days and window.start <= local.timetz().replace(tzinfo=None) <= window.end
+
+
+CATCH_UP_AT_START = ("crm_to_quickbooks", "high_priority")
+"""Services that run once as soon as the scheduler starts inside their window: work promoted or changed
+while the engine was down should not wait a whole interval. The Low Priority service (a daily reread of
+every balance) keeps to its schedule."""
+
+
 class WindowTrigger(BaseTrigger):  # type: ignore[misc]
     """An APScheduler trigger over `next_fire`."""
 
@@ -155,6 +167,8 @@ class ServiceScheduler:
             window = self.windows.get(name)
             if window is None or not window.enabled:
                 continue
+            now = datetime.now(UTC)
+            catch_up = name in CATCH_UP_AT_START and not runner.paused and window_open(window, now, self.tz)
             scheduler.add_job(
                 runner.run,
                 trigger=WindowTrigger(window, self.tz),
@@ -163,6 +177,7 @@ class ServiceScheduler:
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
+                **({"next_run_time": now} if catch_up else {}),
             )
             if runner.paused:
                 scheduler.pause_job(name)

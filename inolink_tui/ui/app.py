@@ -26,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from inolink_tui.domain.enums import JobView, LinkStatus
-from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobFilter, JobSort
+from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
 from inolink_tui.store.base import JobStore, StoreError
 from inolink_tui.ui.columns import COLUMNS
@@ -119,6 +119,7 @@ class InolinkApp(App[int]):
         self._spark_dirty = True
         self._spark_at = 0.0
         self._rates = FeedRates()
+        self._counts: JobCounts | None = None
         self._services: tuple[ServiceStatus, ...] = ()
         self._connections: tuple[ConnectionStatus, ...] = ()
         self._all_total = 0
@@ -252,13 +253,16 @@ class InolinkApp(App[int]):
 
     @work(group="tiles", exclusive=True, exit_on_error=False)
     async def _load_tiles(self) -> None:
-        now = self.now()
-        counts = await self.store.counts(now=now)
-        midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        today = await self.store.count(JobFilter(statuses=(LinkStatus.SUCCESS,), submitted_since=midnight), now=now)
+        counts = await self.store.counts(now=self.now())
         self._all_total = counts.total
-        self._main_widget("#tiles", Tiles).show(TileData(counts, today))
+        self._counts = counts
+        self._paint_tiles()
         self._paint_info()
+
+    def _paint_tiles(self) -> None:
+        if self._counts is not None:
+            today = self._rates.done_today(self.now()) if self._rates.caught_up else None
+            self._main_widget("#tiles", Tiles).show(TileData(self._counts, today))
 
     @work(group="spark", exclusive=True, exit_on_error=False)
     async def _load_spark(self) -> None:
@@ -266,6 +270,7 @@ class InolinkApp(App[int]):
         more = await self._rates.catch_up(self.store, now)
         done, failed = self._rates.series(now)
         self._main_widget("#throughput", Throughput).show(done, failed)
+        self._paint_tiles()
         self._spark_dirty = more
 
     async def _poll_engine(self) -> None:

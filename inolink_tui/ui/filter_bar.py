@@ -15,7 +15,7 @@ from textual.widgets import Input, Label
 
 from inolink_tui.domain.filters import FilterSyntaxError, JobFilter, parse_filter
 
-PLACEHOLDER = "status:error entity:invoice source:crm by:admin since:2h  or any text (Enter applies, Esc clears)"
+PLACEHOLDER = "Enter applies, Esc clears: status:error entity:invoice source:crm by:admin since:2h or any text"
 
 
 class FilterBar(Vertical):
@@ -60,7 +60,9 @@ class FilterBar(Vertical):
         self.add_class("-open")
         self.input.value = self.applied_text
         self.input.cursor_position = len(self.applied_text)
-        self.input.focus()
+        # Focus now, not after the next refresh: keys typed right after `/` (a paste, a fast typist,
+        # tmux send-keys) must land in the filter line, never reach the table as commands.
+        self.screen.set_focus(self.input)
 
     def close(self) -> None:
         self.remove_class("-open")

@@ -195,6 +195,7 @@ class InspectorScreen(Screen[None]):
     InspectorScreen > VerticalScroll { padding: 0 1; }
     InspectorScreen .inspector-title { text-style: bold; background: $panel; padding: 0 1; }
     InspectorScreen .section { text-style: bold; color: $primary; margin-top: 1; }
+    InspectorScreen #inspector-body > .section:first-child { margin-top: 0; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -220,10 +221,11 @@ class InspectorScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(self._title(), classes="inspector-title", id="inspector-title")
         with VerticalScroll(id="inspector-body"):
-            yield Static("Fields", classes="section")
-            yield Static(id="inspector-fields")
+            # Why it failed comes first: at 80x24 it must be readable without scrolling.
             yield Static("Error", classes="section")
             yield Static(id="inspector-error")
+            yield Static("Fields", classes="section")
+            yield Static(id="inspector-fields")
             yield Static("Attempts", classes="section")
             yield Static(id="inspector-attempts")
             yield Static("Changes and payload sent", classes="section")

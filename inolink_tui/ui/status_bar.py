@@ -83,10 +83,10 @@ def connection_text(state: BarState, now: datetime) -> Text:
         part = Text()
         part.append(f"{conn.name} ", style="bold")
         part.append("✓" if conn.healthy else "✗", style="green" if conn.healthy else "bold red")
-        if conn.detail:
-            part.append(f" {conn.detail}")
+        if conn.detail and not conn.healthy:
+            part.append(f" {conn.detail}", style="red")
         if conn.access_expires is not None:
-            part.append(f" token {until(conn.access_expires, now)}", style="dim")
+            part.append(f" {until(conn.access_expires, now)}", style="dim")
         if conn.refresh_expires is not None:
             left = conn.refresh_expires - now
             style = "bold red" if left < timedelta(days=14) else "dim"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,7 +25,8 @@ FEED_PAGE = 5000
 @dataclass(frozen=True, slots=True)
 class TileData:
     counts: JobCounts
-    success_today: int
+    success_today: int | None = None
+    """None until the change feed has been read back to midnight."""
 
 
 def per_minute(times: Iterable[datetime | None], now: datetime, minutes: int = WINDOW_MINUTES) -> list[int]:
@@ -57,25 +58,44 @@ async def first_seq_since(store: JobStore, since: datetime, latest: int) -> int:
     return low
 
 
+def _minute(at: datetime) -> int:
+    return int(at.timestamp() // 60)
+
+
+def midnight(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class FeedRates:
-    """Completions and failures of the last hour, read from the change feed as it grows."""
+    """Completions and failures per minute since midnight UTC (or the last hour, if longer), from the feed.
+
+    One pass over the feed gives both the sparklines and "Success today": Success jobs are counted by
+    when they completed, which a filter on Submitted At cannot do.
+    """
 
     def __init__(self, minutes: int = WINDOW_MINUTES, max_pages: int = 2) -> None:
         """`max_pages` bounds one call so a busy feed never holds the store's connection for long;
-        the rest is read on the next calls."""
+        the rest is read on the next calls (`caught_up` says when the counts are complete)."""
         self.minutes = minutes
         self.max_pages = max_pages
         self.seq: int | None = None
-        self._events: deque[tuple[datetime, bool]] = deque()
+        self.caught_up = False
+        self._done: Counter[int] = Counter()
+        self._failed: Counter[int] = Counter()
 
     def add(self, changes: Iterable[Change]) -> None:
         for change in changes:
-            if change.kind in DONE_KINDS or change.kind in FAILED_KINDS:
-                self._events.append((change.at, change.kind in FAILED_KINDS))
+            if change.kind in DONE_KINDS:
+                self._done[_minute(change.at)] += 1
+            elif change.kind in FAILED_KINDS:
+                self._failed[_minute(change.at)] += 1
+
+    def _since(self, now: datetime) -> datetime:
+        return min(midnight(now), now - timedelta(minutes=self.minutes))
 
     async def catch_up(self, store: JobStore, now: datetime) -> bool:
         """Read what the feed gained since last time (bounded per call); True if more is waiting."""
-        since = now - timedelta(minutes=self.minutes)
+        since = self._since(now)
         if self.seq is None:
             latest = await store.latest_seq()
             self.seq = await first_seq_since(store, since, latest)
@@ -89,14 +109,21 @@ class FeedRates:
                 break
         else:
             return True
-        while self._events and self._events[0][0] <= since:
-            self._events.popleft()
+        self.caught_up = True
+        oldest = _minute(since)
+        for counter in (self._done, self._failed):
+            for minute in [m for m in counter if m < oldest]:
+                del counter[minute]
         return False
 
     def series(self, now: datetime) -> tuple[list[int], list[int]]:
-        done = per_minute((at for at, failed in self._events if not failed), now, self.minutes)
-        failed = per_minute((at for at, failed in self._events if failed), now, self.minutes)
-        return done, failed
+        last = _minute(now)
+        minutes = range(last - self.minutes + 1, last + 1)
+        return [self._done[m] for m in minutes], [self._failed[m] for m in minutes]
+
+    def done_today(self, now: datetime) -> int:
+        first = _minute(midnight(now))
+        return sum(n for m, n in self._done.items() if m >= first)
 
 
 def tile_text(data: TileData, by_entity: bool) -> Text:
@@ -114,7 +141,7 @@ def tile_text(data: TileData, by_entity: bool) -> Text:
     text.append("  Error ", style="bold")
     text.append(f"{counts.by_status.get(LinkStatus.ERROR, 0):,}", style="bold red")
     text.append("\nSuccess today ", style="bold")
-    text.append(f"{data.success_today:,}", style="green")
+    text.append("…" if data.success_today is None else f"{data.success_today:,}", style="green")
     text.append("  Processing ", style="bold")
     text.append(f"{counts.processing:,}", style="cyan")
     return text

@@ -207,3 +207,20 @@ async def test_a_capped_cdc_answer_is_followed_up_in_the_same_cycle(
     names = sorted(r["name"] for r in world.crm.tables["accounts"].values())
     assert names == [f"Burst {i:02}" for i in range(12)]
     assert world.qbo.calls["cdc"] >= 4  # three full answers and a short one
+
+
+async def test_accounting_job_retries_transient_failures_then_errors(world: World) -> None:
+    from inolink_tui.domain.enums import ErrorClass
+    from inolink_tui.engine.ports import PortError
+
+    rid, qid = await linked_account(world)
+    world.qbo.edit("Customer", qid, PrimaryPhone={"FreeFormNumber": "555-3131"})
+    world.crm.fault = lambda op: PortError(ErrorClass.TRANSIENT, "HTTP 429", status=429) if op == "update" else None
+    assert await world.engine.run_once() is True
+    job = (await world.jobs(source=Source.ACCOUNTING))[0]
+    assert job.link_status is LinkStatus.ERROR and job.processed_count == 3  # the configured maximum
+    assert job.error_class is ErrorClass.TRANSIENT and "429" in (job.error_description or "")
+    world.crm.fault = None
+    await world.store.requeue("ops", ids=[job.id])
+    assert await world.engine.run_once() is False
+    assert world.crm.row(EntityType.ACCOUNT, rid)["telephone1"] == "555-3131"

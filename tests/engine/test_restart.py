@@ -38,7 +38,7 @@ async def test_cancelled_at_random_points_50_times_then_everything_linked_once(w
         interrupted += task.cancelled()
         world.crm.fault = world.qbo.fault = None
         world.clock.advance(OPTIONS.lease_seconds + 1)  # the killed process's leases run out
-    assert interrupted >= 35, "most runs were killed mid-work"
+    assert interrupted >= 25, "at least half the runs were killed mid-work"
     progressed = sum(1 for j in (await world.all_jobs()) if j.link_status is LinkStatus.SUCCESS)
     assert progressed > 0, "the kills landed mid-work, not before any work"
     engine = world.rebuild()

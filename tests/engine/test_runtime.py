@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import stat
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from inolink_tui.domain.enums import EntityType, LinkStatus
 from inolink_tui.domain.events import CycleFinished, ServicePaused
+from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, ServiceWindow
-from inolink_tui.engine.tokens import FileTokenStore, TokenFileError
+from inolink_tui.engine.processor import Outcome
 from tests.engine.conftest import World
 
 
@@ -81,19 +79,6 @@ async def test_stop_lets_the_job_in_hand_finish_and_claims_no_more(world: World)
     assert len(await world.jobs(link_status=LinkStatus.QUEUED)) == 5
 
 
-def test_token_file_round_trip_is_private(tmp_path: Path) -> None:
-    store = FileTokenStore(tmp_path / "sub" / "tokens.json")
-    assert store.load("quickbooks:1") is None
-    store.save("quickbooks:1", {"refresh_token": "r1"})
-    store.save("quickbooks:2", {"refresh_token": "r2"})
-    assert store.load("quickbooks:1") == {"refresh_token": "r1"}
-    assert stat.S_IMODE((tmp_path / "sub" / "tokens.json").stat().st_mode) == 0o600
-    assert set(json.loads((tmp_path / "sub" / "tokens.json").read_text())) == {"quickbooks:1", "quickbooks:2"}
-    (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(TokenFileError, match=r"bad\.json"):
-        FileTokenStore(tmp_path / "bad.json").load("x")
-
-
 @pytest.mark.timeout(20)
 async def test_a_slow_job_keeps_its_lease_with_heartbeats(world: World) -> None:
     world.account("Slow But Steady")
@@ -133,3 +118,51 @@ async def test_start_catches_up_services_that_are_due(world: World) -> None:
         assert await engine.overdue_services() == [CRM_TO_QUICKBOOKS, HIGH_PRIORITY]
     finally:
         await engine.stop()
+
+
+@pytest.mark.timeout(20)
+async def test_jobs_of_one_record_never_run_together_and_keep_their_order(world: World) -> None:
+    from inolink_tui.domain.enums import Operation, Source
+    from inolink_tui.domain.jobs import NewJob
+
+    rid = world.account("Busy Record")
+    others = [world.account(f"Other {i}") for i in range(4)]
+    await world.engine.run_once()
+    qid = world.crm.row(EntityType.ACCOUNT, rid)["ino_accountingid"]
+    # Three jobs for one record from both directions, plus unrelated work for the other workers.
+    await world.store.enqueue(
+        [
+            NewJob(EntityType.ACCOUNT, Source.CRM, rid, "Busy Record", "9130", Operation.UPDATE),
+            NewJob(EntityType.ACCOUNT, Source.ACCOUNTING, rid, "Busy Record", "9130", Operation.UPDATE, qbo_id=qid),
+        ],
+        now=world.clock(),
+    )
+    for other in others:
+        await world.store.enqueue(
+            [NewJob(EntityType.ACCOUNT, Source.CRM, other, "Other", "9130", Operation.UPDATE)], now=world.clock()
+        )
+    engine = world.rebuild(workers=4)
+    original = engine.processor.process
+    running: dict[str, int] = {}
+    peak: dict[str, int] = {}
+    order: list[int] = []
+
+    async def watched(job: LinkJob, worker: str) -> Outcome:
+        key = job.crm_record_id
+        running[key] = running.get(key, 0) + 1
+        peak[key] = max(peak.get(key, 0), running[key])
+        if key == rid:
+            order.append(job.id)
+        try:
+            await asyncio.sleep(0.05)
+            return await original(job, worker)
+        finally:
+            running[key] -= 1
+
+    engine.processor.process = watched  # type: ignore[method-assign]
+    # The QuickBooks -> CRM pool starts first, yet the record's older CRM job still goes first.
+    await asyncio.gather(engine.cycles.qbo_pool.drain(wait_seconds=2), engine.cycles.crm_pool.drain(wait_seconds=2))
+    assert peak[rid] == 1
+    done = [j for j in await world.jobs(crm_record_id=rid) if j.processed_at is not None]
+    finished = [j.id for j in sorted(done, key=lambda j: j.processed_at or world.clock())]
+    assert finished == sorted(finished) and len(finished) == 3  # the first link, then the two updates

@@ -113,3 +113,40 @@ async def test_scheduler_pause_resume_and_next_run() -> None:
             sched.pause("nope")
     finally:
         await sched.shutdown()
+
+
+async def test_frequent_services_catch_up_at_start_inside_their_window() -> None:
+    """Work promoted while the engine was down runs at start, not one interval later; the daily
+    Low Priority reread and services outside their window keep to the schedule."""
+    started: list[str] = []
+    both = asyncio.Event()
+
+    def cycle_for(name: str):  # type: ignore[no-untyped-def]
+        async def cycle() -> CycleFinished:
+            started.append(name)
+            if {"crm_to_quickbooks", "high_priority"} <= set(started):
+                both.set()
+            return finished(name)
+
+        return cycle
+
+    names = ("crm_to_quickbooks", "high_priority", "low_priority")
+    runners = {n: ServiceRunner(n, cycle_for(n)) for n in names}
+    all_day = ServiceWindow(start=time(0), end=time(23, 59, 59), interval=timedelta(hours=1))
+    windows = {n: all_day for n in names}
+    sched = ServiceScheduler(runners, windows, EventBus())
+    sched.start()
+    try:
+        await asyncio.wait_for(both.wait(), 5)
+        await asyncio.sleep(0.2)
+        assert sorted(started) == ["crm_to_quickbooks", "high_priority"]
+    finally:
+        await sched.shutdown()
+
+
+def test_window_open() -> None:
+    from inolink_tui.engine.scheduler import window_open
+
+    assert window_open(HIGH, MON + timedelta(hours=9))
+    assert not window_open(HIGH, MON + timedelta(hours=18))
+    assert not window_open(MON_SAT, MON + timedelta(days=6, hours=9))  # Sunday

@@ -1,7 +1,7 @@
 """Child process for the rotation crash test: refresh QuickBooks tokens and use them, forever, until killed.
 
 It builds the client exactly as the engine factory does (the config's token file through
-`FileTokenStore`), forces a refresh on every round so each round rotates the refresh token, and
+`TokenStore`), forces a refresh on every round so each round rotates the refresh token, and
 prints `ok N` after every API call that worked, so the test knows access was alive when it killed.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from inolink_tui.config.load import load_settings
 from inolink_tui.connectors.quickbooks import QuickBooksClient
 from inolink_tui.connectors.settings import quickbooks_settings_from
-from inolink_tui.engine.tokens import FileTokenStore
+from inolink_tui.store.tokens import TokenStore
 
 
 def refresh_forever(config_path: str) -> int:
@@ -21,7 +21,7 @@ def refresh_forever(config_path: str) -> int:
     assert settings.token_file is not None
 
     async def run() -> None:
-        async with QuickBooksClient(settings, store=FileTokenStore(settings.token_file)) as client:
+        async with QuickBooksClient(settings, store=TokenStore(settings.token_file)) as client:
             provider = client.token_provider
             for round_number in range(1_000_000):
                 await provider.refresh()  # type: ignore[attr-defined]

@@ -41,11 +41,11 @@ def saved_refresh_token(sandbox: StandaloneSandbox) -> tuple[str, Path]:
 
 def reconnect(sandbox: StandaloneSandbox) -> None:
     """What a person does after `ReauthorizationRequired`: a fresh consent, saved to the token file."""
-    from inolink_tui.engine.tokens import FileTokenStore
+    from inolink_tui.store.tokens import TokenStore
 
     grant = sandbox.control("/_sandbox/intuit/consent", {})
     qbo = sandbox.settings_doc()["quickbooks"]
-    FileTokenStore(Path(qbo["token_file"])).save(
+    TokenStore(Path(qbo["token_file"])).save(
         f"quickbooks:{qbo['realm_id']}", {"refresh_token": grant["refresh_token"], "realm_id": qbo["realm_id"]}
     )
 

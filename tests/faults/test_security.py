@@ -84,7 +84,6 @@ def mode(path: Path) -> int:
 
 @pytest.mark.usefixtures("open_umask")
 def test_token_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
-    from inolink_tui.engine.tokens import FileTokenStore
     from inolink_tui.sandbox.config_writer import write_config
     from inolink_tui.store.tokens import TokenStore
 
@@ -93,8 +92,8 @@ def test_token_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     assert mode(store_path) == 0o600 and mode(store_path.parent) == 0o700
 
     engine_path = tmp_path / "engine" / "tokens.json"
-    FileTokenStore(engine_path).save("quickbooks:1", {"refresh_token": REFRESH})
-    FileTokenStore(engine_path).save("quickbooks:1", {"refresh_token": REFRESH + "2"})
+    TokenStore(engine_path).save("quickbooks:1", {"refresh_token": REFRESH})
+    TokenStore(engine_path).save("quickbooks:1", {"refresh_token": REFRESH + "2"})
     assert mode(engine_path) == 0o600
 
     info = {

@@ -85,7 +85,8 @@ def tmux_session() -> Iterator[Tmux]:
 def start(session: Tmux, tmp_path: Path, *args: str) -> Path:
     exit_file = tmp_path / "exit-code"
     env = f"XDG_CONFIG_HOME={tmp_path / 'cfg'} XDG_DATA_HOME={tmp_path / 'data'} TERM=xterm-256color"
-    command = f"cd {os.getcwd()} && env {env} {sys.executable} -m inolink_tui {' '.join(args)}; echo $? > {exit_file}"
+    console = f"env {env} {sys.executable} -m inolink_tui {' '.join(args)}"
+    command = f"cd {os.getcwd()} && {console}; echo $? > {exit_file}; sleep 600"  # the pane outlives the console
     session.run("new-session", "-d", "-s", session.name, "-x", "80", "-y", "24", command)
     return exit_file
 

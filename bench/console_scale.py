@@ -1,0 +1,303 @@
+"""The console over large job stores, beside Textual's built-in DataTable loading the same rows (issue 8).
+
+    uv run python bench/console_scale.py                 # 10k, 100k and 1,000,000 jobs, 3 runs each
+                                                         # (the DataTable: 3 at 10k, 1 at 100k: it is slow)
+    uv run python bench/console_scale.py --quick         # 10k and 100k, 1 run each
+    uv run python bench/console_scale.py --store-dir /tmp/inolink-stores   # keep (and reuse) the filled stores
+
+Each measurement runs in a fresh Python process (so its RSS is its own, not the filler's), headless
+through Textual's `run_test` as the console's own scale test does, at 160x50:
+
+- ours: `InolinkApp` (the Line-API `JobTable` reading windows from the SQLite store). First paint
+  is from opening the store (before the app starts) to its first window of rows on screen, and
+  `mount_to_first_window_s` the part after Textual mounted the app (the table's own work); filter is switching to the
+  Failed view (a new query, count and window) until the table settled; scroll is one Page Down;
+  `end` is the jump to the last row.
+- baseline: a bare `DataTable` given the same rows (the same columns, read from the same store),
+  up to 100,000 rows: first paint includes reading the rows, since it must hold them all; its
+  "filter" is clearing and re-adding the Failed rows, the only way a DataTable can filter.
+
+Medians of `--runs` runs. Ends with the line
+`console: rows=1000000 first_paint_s=X filter_s=Y rss_mib=Z datatable_100k_first_paint_s=W`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _common import load_average, machine, median, peak_rss_mib, rss_mib, stamp, write_results  # noqa: E402
+
+SIZE = (160, 50)
+DATATABLE_MAX = 100_000
+COLUMNS = (
+    "id",
+    "entity_type",
+    "link_status",
+    "source",
+    "submitted_by",
+    "submitted_at",
+    "processed_at",
+    "accounting_id",
+    "processed_count",
+    "error_description",
+)
+CHILD_TIMEOUT = 900
+
+
+# --- children: one measurement each --------------------------------------------------------------
+async def measure_ours(db: Path) -> dict[str, Any]:
+    from textual.css.query import NoMatches
+
+    from inolink_tui.store import open_store
+    from inolink_tui.ui.app import InolinkApp
+
+    started = time.perf_counter()
+    store = await open_store(db)
+    figures: dict[str, Any] = {}
+    try:
+        app = InolinkApp(store, actor="console:bench", refresh_ms=250)
+        try:
+            await drive(app, figures, started)
+        except NoMatches as exc:
+            # The console's engine poll can fire while its widgets are torn down; once every
+            # figure was taken, that race (a console bug, reported) does not change them.
+            if "rss_mib" not in figures:
+                raise
+            figures["teardown_error"] = str(exc)
+    finally:
+        await store.close()
+    figures["peak_rss_mib"] = peak_rss_mib()
+    return figures
+
+
+async def drive(app: Any, figures: dict[str, Any], started: float) -> None:
+    from tests.ui.conftest import settle
+
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3000):
+            if app.first_paint is not None:
+                break
+            await pilot.pause(0.005)
+        if app.first_paint is None:
+            raise RuntimeError("no first paint within 15 s")
+        figures["first_paint_s"] = time.perf_counter() - started
+        figures["mount_to_first_window_s"] = app.first_paint
+        await settle(pilot, app)
+        total = app.table.total
+
+        t0 = time.perf_counter()
+        await pilot.press("2")  # the Failed view: a new filter for the table
+        await settle(pilot, app)
+        figures["filter_s"] = time.perf_counter() - t0
+        figures["failed_rows"] = app.table.total
+
+        t0 = time.perf_counter()
+        await pilot.press("4")  # back to All
+        await settle(pilot, app)
+        figures["filter_back_s"] = time.perf_counter() - t0
+
+        scrolls = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            await pilot.press("pagedown")
+            await settle(pilot, app)
+            scrolls.append(time.perf_counter() - t0)
+        figures["page_scroll_s"] = sorted(scrolls)[len(scrolls) // 2]
+
+        t0 = time.perf_counter()
+        await pilot.press("end")
+        await settle(pilot, app)
+        figures["jump_end_s"] = time.perf_counter() - t0
+        figures["rows"] = total
+        figures["rss_mib"] = rss_mib()
+
+
+def read_rows(db: Path, limit: int, *, failed: bool = False) -> list[tuple[str, ...]]:
+    where = "WHERE link_status = 'Error'" if failed else ""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        cursor = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM jobs {where} ORDER BY id DESC LIMIT ?", (limit,))
+        return [tuple("" if v is None else str(v) for v in row) for row in cursor]
+    finally:
+        conn.close()
+
+
+async def measure_datatable(db: Path, limit: int) -> dict[str, Any]:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    figures: dict[str, Any] = {}
+
+    class Baseline(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable(id="t")
+
+        def on_mount(self) -> None:
+            figures["mounted_at"] = t0 = time.perf_counter()
+            rows = read_rows(db, limit)
+            figures["read_s"] = time.perf_counter() - t0
+            table = self.query_one(DataTable)
+            table.add_columns(*COLUMNS)
+            table.add_rows(rows)
+
+    started = time.perf_counter()
+    app = Baseline()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(DataTable)
+        for _ in range(6000):
+            if table.row_count:
+                break
+            await pilot.pause(0.005)
+        await pilot.pause()  # one refresh with the rows in place
+        painted = time.perf_counter()
+        figures["first_paint_s"] = painted - started
+        figures["mount_to_first_paint_s"] = painted - figures.pop("mounted_at")
+        figures["rows"] = table.row_count
+
+        t0 = time.perf_counter()
+        table.clear()
+        table.add_rows(read_rows(db, limit, failed=True))
+        await pilot.pause()
+        figures["filter_s"] = time.perf_counter() - t0
+        figures["failed_rows"] = table.row_count
+        table.clear()
+        table.add_rows(read_rows(db, limit))
+        await pilot.pause()
+
+        table.focus()
+        scrolls = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            await pilot.press("pagedown")
+            await pilot.pause()
+            scrolls.append(time.perf_counter() - t0)
+        figures["page_scroll_s"] = sorted(scrolls)[len(scrolls) // 2]
+        figures["rss_mib"] = rss_mib()
+    figures["peak_rss_mib"] = peak_rss_mib()
+    return figures
+
+
+def child(kind: str, db: Path, rows: int) -> None:
+    import logging
+
+    logging.disable(logging.WARNING)
+    figures = asyncio.run(measure_ours(db) if kind == "ours" else measure_datatable(db, rows))
+    sys.stdout.write(json.dumps(figures) + "\n")
+
+
+# --- the parent: stores, runs, medians -----------------------------------------------------------
+def filled_store(folder: Path, rows: int) -> Path:
+    """A store of `rows` jobs in the console tests' mix (1 in 7 Error), reused when already built."""
+    from tests.ui.bench_data import fill_store
+
+    path = folder / f"jobs-{rows}.db"
+    done = folder / f"jobs-{rows}.done"
+    if path.exists() and done.exists():
+        return path
+    for stale in folder.glob(f"jobs-{rows}.db*"):
+        stale.unlink()
+    t0 = time.perf_counter()
+    asyncio.run(fill_store(path, rows))
+    done.write_text("ok\n")
+    print(f"filled a store of {rows:,} jobs in {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+def run_child(kind: str, db: Path, rows: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--db", str(db), "--rows", str(rows)],
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{kind} on {rows:,} rows failed:\n{out.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, v in runs[0].items() if isinstance(v, int | float)]
+    return {k: median([r[k] for r in runs]) for k in keys}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10k and 100k jobs, one run each")
+    parser.add_argument("--sizes", type=str, help="comma-separated store sizes (default 10000,100000,1000000)")
+    parser.add_argument("--runs", type=int, help="runs per measurement (default 3, --quick 1)")
+    parser.add_argument(
+        "--baseline-runs", type=int, help="DataTable runs per size (default: --runs at 10k and below, else 1)"
+    )
+    parser.add_argument("--store-dir", type=Path, help="keep the filled stores here and reuse them")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--child", choices=("ours", "datatable"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.db, args.rows)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
+    sizes = sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    runs = args.runs or (1 if args.quick else 3)
+    if runs < 1 or min(sizes) < 100:
+        parser.error("--runs must be at least 1 and sizes at least 100")
+    before = machine()
+    started = stamp()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="inolink-console-bench-") as tmp:
+        folder = args.store_dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for rows in sizes:
+            db = filled_store(folder, rows)
+            entry: dict[str, Any] = {"load_average_before": load_average()}
+            ours = [run_child("ours", db, rows) for _ in range(runs)]
+            entry["ours"] = {"median": medians(ours), "runs": ours}
+            print(f"{rows:>9,} ours: " + json.dumps(entry["ours"]["median"]), flush=True)
+            if rows <= DATATABLE_MAX:
+                base_runs = args.baseline_runs or (runs if rows <= 10_000 else 1)
+                base = [run_child("datatable", db, rows) for _ in range(base_runs)]
+                entry["datatable"] = {"median": medians(base), "runs": base}
+                print(f"{rows:>9,} DataTable: " + json.dumps(entry["datatable"]["median"]), flush=True)
+            results[str(rows)] = entry
+    report = {
+        "benchmark": "console_scale",
+        "timestamp": started,
+        "machine": before,
+        "machine_after": {"load_average_1_5_15": load_average()},
+        "terminal_size": list(SIZE),
+        "runs_per_measurement": runs,
+        "figures_are": "medians of the runs; seconds from app start (ours: to the first window of rows on screen)",
+        "sizes": results,
+    }
+    path = write_results("console_scale", report, args.out)
+    print(f"wrote {path}")
+    largest = str(max(sizes))
+    ours_big = results[largest]["ours"]["median"]
+    dt_key = str(max((s for s in sizes if s <= DATATABLE_MAX), default=0))
+    dt = results.get(dt_key, {}).get("datatable", {}).get("median", {})
+    print(
+        f"console: rows={largest} first_paint_s={ours_big['first_paint_s']} filter_s={ours_big['filter_s']}"
+        f" rss_mib={ours_big['rss_mib']} datatable_{int(dt_key) // 1000}k_first_paint_s={dt.get('first_paint_s')}"
+    )
+
+
+if __name__ == "__main__":
+    main()
