@@ -155,7 +155,7 @@ def test_a_corrupt_database(world: World, command: str) -> None:
     assert world.tokens.read_bytes() == tokens
 
 
-@pytest.mark.parametrize("command", ["jobs requeue", "jobs mark-error"])
+@pytest.mark.parametrize("command", ["jobs requeue"])
 def test_a_locked_database(world: World, command: str) -> None:
     before = world.snapshot()
     blocker = sqlite3.connect(world.db, isolation_level=None)

@@ -124,7 +124,7 @@ def run_to_completion(server: Any, config: Path, db: Path, log: Path) -> None:
 
 def test_sigkill_loop_loses_and_doubles_nothing(tmp_path: Path) -> None:
     kills = int(os.environ.get("INOLINK_FAULTS_KILLS") or scaled(50, 300))
-    records = scaled(330, 800)
+    records = scaled(280, 800)
     rng = random.Random(SEED)
     db = tmp_path / "jobs.db"
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
@@ -137,7 +137,7 @@ def test_sigkill_loop_loses_and_doubles_nothing(tmp_path: Path) -> None:
         sandbox.control("/_sandbox/promote", {"entity_set": "accounts", "count": records})
         to_be_linked = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
         promoted = {i for i, a in crm_accounts(sandbox).items() if a["ino_linkstatus"] == to_be_linked}
-        assert len(promoted) >= 200, "the bulk sync should cover several hundred records"
+        assert len(promoted) >= 150, "the bulk sync should cover a few hundred accounts"
         asyncio.run(post_sync_now(db))  # creates the store, so each cycle can ask for a run first
 
         statuses: Counter[int] = Counter()
@@ -202,6 +202,8 @@ def test_sigkill_loop_loses_and_doubles_nothing(tmp_path: Path) -> None:
     assert sum(holding) >= len(holding) * 0.7, "most kills should land while jobs are in hand"
     assert statuses[3] <= kills // 5, f"restarts kept refusing (stale scheduler lease?): {dict(statuses)}"
 
+    total = job_count(db)
+    assert total >= 300, f"only {total} Link Jobs: the bulk sync should be several hundred records"
     # No job in flight, none lost: every job is finished and unleased.
     assert rows(db, "SELECT count(*) FROM jobs WHERE lease_until IS NOT NULL OR lease_worker IS NOT NULL")[0][0] == 0
     assert rows(db, "SELECT count(*) FROM jobs WHERE link_status = 'Queued'")[0][0] == 0

@@ -97,7 +97,7 @@ def server_dead(pid: int) -> bool:
 
 def test_rotation_with_a_grace_period_never_loses_access(tmp_path: Path) -> None:
     with standalone_sandbox(tmp_path, "--records", "0", "--refresh-grace", "3600") as sandbox:
-        result = crash_around_refreshes(tmp_path, sandbox, scaled(12, 200), dead_at_once=False)
+        result = crash_around_refreshes(tmp_path, sandbox, scaled(8, 200), dead_at_once=False)
     print(result)
     assert result["gaps"] >= 1, "no kill landed between a rotation and its save: the test proved little"
     assert result["rounds"] >= result["cycles"], "each process should refresh at least once before its kill"
@@ -105,7 +105,7 @@ def test_rotation_with_a_grace_period_never_loses_access(tmp_path: Path) -> None
 
 def test_rotation_dead_at_once_loses_access_only_inside_the_unavoidable_window(tmp_path: Path) -> None:
     with standalone_sandbox(tmp_path, "--records", "0") as sandbox:
-        result = crash_around_refreshes(tmp_path, sandbox, scaled(12, 200), dead_at_once=True)
+        result = crash_around_refreshes(tmp_path, sandbox, scaled(8, 200), dead_at_once=True)
     print(result)
     # Every kill outside the window left a working token (the next process reached "ok" before its
     # own kill, asserted in the loop). The window is a few milliseconds of each refresh round.
