@@ -74,12 +74,12 @@ def peak_rss_mib() -> float:
 def rss_mib() -> float:
     """Resident memory now (psutil is a dev dependency; fall back to /proc)."""
     try:
-        import psutil
+        import psutil  # type: ignore[import-untyped]
     except ImportError:
         with open("/proc/self/statm") as handle:
             pages = int(handle.read().split()[1])
         return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
-    return round(psutil.Process().memory_info().rss / 2**20, 1)
+    return round(float(psutil.Process().memory_info().rss) / 2**20, 1)
 
 
 def median(values: Sequence[float], digits: int = 4) -> float:
