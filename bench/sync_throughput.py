@@ -310,6 +310,8 @@ class RunFigures:
     def summary(self, scale: float) -> dict[str, Any]:
         service_minutes = self.wall_seconds * scale / 60
         busy_minutes = self.qbo_busy_seconds * scale / 60
+        # A refused (429) request does not count against QuickBooks' window: only answered ones use it.
+        answered = self.qbo_requests - self.qbo_throttled
         return {
             "jobs": self.jobs,
             "succeeded": self.succeeded,
@@ -320,12 +322,11 @@ class RunFigures:
             "jobs_per_min": round(self.jobs / service_minutes, 1) if service_minutes else None,
             "jobs_per_wall_min": round(self.jobs / self.wall_seconds * 60, 1) if self.wall_seconds else None,
             "qbo_requests": self.qbo_requests,
+            "qbo_requests_answered": answered,
             "qbo_requests_per_job": round(self.qbo_requests / self.jobs, 3) if self.jobs else None,
             "qbo_requests_per_min": round(self.qbo_requests / service_minutes, 1) if service_minutes else None,
-            "ceiling_share": round(self.qbo_requests / (QBO_PER_MINUTE * service_minutes), 3)
-            if service_minutes
-            else None,
-            "ceiling_share_while_sending": round(self.qbo_requests / (QBO_PER_MINUTE * busy_minutes), 3)
+            "ceiling_share": round(answered / (QBO_PER_MINUTE * service_minutes), 3) if service_minutes else None,
+            "ceiling_share_while_sending": round(answered / (QBO_PER_MINUTE * busy_minutes), 3)
             if busy_minutes
             else None,
             "qbo_429": self.qbo_throttled,
