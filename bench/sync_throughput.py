@@ -8,18 +8,24 @@ What runs: the sandbox (`inolink-tui sandbox serve`, its own process, as the rea
 remote) with QuickBooks' limits (500 requests a minute, 10 a second, 10 in flight) and Dataverse's
 (6,000 requests per 5 minutes, 52 in flight), every request held for a realistic service latency,
 all on a clock sped up `--time-scale` times. A bulk promote of accounts, contacts, products and
-invoices (with lines) is synced twice, each time on a fresh sandbox with the same seed:
+invoices (with lines) is synced twice, by each side on its own sandbox: the baseline's starts
+from a `--state` snapshot of the engine's taken once the workload was built, so both sync the
+same records.
 
 1. by our engine (the CRM to QuickBooks service: one cycle that enqueues the promoted records and
-   drains them with its worker pool). Its connectors' rate limiters and the engine's own short
-   waits (dependency poll, retry backoff) run on the same scaled clock, so the engine paces
-   itself against the same service minute the sandbox counts;
+   drains them with its worker pool), built as `engine.factory.build_engine` builds it except that
+   its connectors' rate limiters run on a clock scaled like the sandbox's, and the engine's clock
+   reads the sandbox's service time (promoted-on stamps and job times agree). So the engine
+   paces itself against the same service minute the sandbox counts;
 2. by the naive baseline below: a plain loop with httpx, one record at a time (GET the CRM row,
    query QuickBooks by name or number, POST the create, PATCH the CRM row back), no batching,
    no caching, no concurrency.
 
 Rates are per *service* minute (what the same run would do against the real services); wall
-figures are reported too. Ends with the line
+figures are reported too. The ceiling share counts answered QuickBooks requests (a 429 uses no
+window) over 500 a minute for the whole cycle, and again for the span between the first and the
+last QuickBooks request. Above what the machine's CPU can serve, a higher time scale measures the
+CPU rather than the pacing: keep it low on a small or busy machine. Ends with the line
 `sync: jobs_per_min=X ceiling_share=Y naive_ratio=Z throttled=N`.
 """
 
