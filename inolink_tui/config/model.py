@@ -294,6 +294,7 @@ class QuickBooksSettings(_Section):
     minor_version: int = Field(default=75, ge=1)
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     requests_per_minute: int = Field(default=500, ge=1)
+    requests_per_second: int = Field(default=10, ge=1)
     max_concurrency: int = Field(default=10, ge=1, le=100)
     token_file: ConfigPath = Field(default_factory=default_token_file)
 

@@ -135,12 +135,15 @@ class ApiLimiter:
         window: float,
         concurrency: int,
         execution_seconds: float | None = None,
+        per_second: int | None = None,
         clock: Clock | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.clock: Clock = clock or SystemClock()
         self.budget = SlidingWindowBudget(requests, window, self.clock)
+        self.burst = SlidingWindowBudget(per_second, 1.0, self.clock) if per_second else None
+        """QuickBooks also caps requests per second (10 per realm): without it a full pool bursts into 429s."""
         self.execution = ExecutionBudget(execution_seconds, window, self.clock) if execution_seconds else None
         self.gate = ThrottleGate(self.clock)
         self.concurrency = concurrency
@@ -164,6 +167,8 @@ class ApiLimiter:
                 if self.execution is not None:
                     await self.execution.wait()
                 await self.budget.acquire()
+                if self.burst is not None:
+                    await self.burst.acquire()
                 if self.gate.is_open:
                     break
             self._in_flight += 1

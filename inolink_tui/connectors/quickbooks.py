@@ -143,7 +143,11 @@ class QuickBooksClient:
         self._owns_http = http is None
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(settings.timeout_seconds), headers=BASE_HEADERS)
         self.limiter = limiter or ApiLimiter(
-            requests=settings.requests_per_minute, window=60.0, concurrency=settings.max_concurrency, clock=clock
+            requests=settings.requests_per_minute,
+            window=60.0,
+            per_second=settings.requests_per_second,
+            concurrency=settings.max_concurrency,
+            clock=clock,
         )
         self.transport = ApiTransport(
             service=Service.QUICKBOOKS,

@@ -87,6 +87,7 @@ class QuickBooksSettings:
     minor_version: int = 75
     timeout_seconds: float = 30.0
     requests_per_minute: int = 500
+    requests_per_second: int = 10
     max_concurrency: int = 10
     token_file: Path | None = None
     retry: RetrySettings = RetrySettings()
@@ -94,6 +95,7 @@ class QuickBooksSettings:
     def __post_init__(self) -> None:
         _check_positive("[quickbooks] timeout_seconds", self.timeout_seconds)
         _check_positive("[quickbooks] requests_per_minute", self.requests_per_minute)
+        _check_positive("[quickbooks] requests_per_second", self.requests_per_second)
         _check_positive("[quickbooks] max_concurrency", self.max_concurrency)
         if self.api_base_url is not None:
             _check_url("[quickbooks] api_base_url", self.api_base_url)
@@ -193,6 +195,9 @@ class QuickBooksConfig(Protocol):
     def requests_per_minute(self) -> int: ...
 
     @property
+    def requests_per_second(self) -> int: ...
+
+    @property
     def max_concurrency(self) -> int: ...
 
     @property
@@ -238,6 +243,7 @@ def quickbooks_settings_from(qbo: QuickBooksConfig) -> QuickBooksSettings:
         minor_version=qbo.minor_version,
         timeout_seconds=qbo.timeout_seconds,
         requests_per_minute=qbo.requests_per_minute,
+        requests_per_second=qbo.requests_per_second,
         max_concurrency=qbo.max_concurrency,
         token_file=qbo.token_file,
     )

@@ -296,6 +296,8 @@ class InolinkApp(App[int]):
         self._paint_bar()
 
     def _paint_bar(self) -> None:
+        if self._screen_gone():
+            return
         attached = self.engine.attached_to
         mode = "attached" if attached else ("in-process" if self.in_process else "none")
         state = BarState(

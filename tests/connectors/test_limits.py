@@ -96,3 +96,19 @@ def test_execution_budget_rejects_nonsense(clock: FakeClock) -> None:
 
     with pytest.raises(ValueError):
         ExecutionBudget(0, 300, clock)
+
+
+async def test_per_second_cap_spreads_a_full_pool(clock: FakeClock) -> None:
+    """QuickBooks' 10 requests per second: 25 requests through a pool of 25 take at least two more seconds."""
+    limiter = ApiLimiter(requests=500, window=60.0, per_second=10, concurrency=25, clock=clock)
+    started: list[float] = []
+
+    async def one() -> None:
+        async with limiter.slot():
+            started.append(clock.monotonic())
+
+    await asyncio.gather(*(one() for _ in range(25)))
+    assert len(started) == 25
+    for t in started:
+        assert sum(1 for u in started if t <= u < t + 1.0) <= 10
+    assert max(started) - min(started) >= 2.0
