@@ -394,8 +394,8 @@ async def run_engine(sandbox: Sandbox, limits: Limits, workers: int | None, fold
     from inolink_tui.engine.factory import forward_connector_events
     from inolink_tui.engine.options import EngineOptions
     from inolink_tui.engine.runtime import Engine
-    from inolink_tui.engine.tokens import FileTokenStore
     from inolink_tui.store import open_store
+    from inolink_tui.store.tokens import TokenStore
 
     scale = limits.time_scale
     settings = load_settings(sandbox.config)
@@ -410,7 +410,7 @@ async def run_engine(sandbox: Sandbox, limits: Limits, workers: int | None, fold
     qs = quickbooks_settings_from(settings.quickbooks)
     assert qs.token_file is not None
     crm_client = DataverseClient(dv, events=sink, clock=clock)
-    qbo_client = QuickBooksClient(qs, store=FileTokenStore(qs.token_file), events=sink, clock=clock)
+    qbo_client = QuickBooksClient(qs, store=TokenStore(qs.token_file), events=sink, clock=clock)
     sandbox_clock = await sandbox.control("clock")
     service_now = ServiceTime(datetime.fromisoformat(sandbox_clock["now"]), scale)
     defaults = EngineOptions()
