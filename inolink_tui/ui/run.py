@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import os
 import signal
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -84,15 +86,31 @@ async def run_console_async(
         )
         loop = asyncio.get_running_loop()
         hangups = (signal.SIGHUP, signal.SIGTERM)
-        for signum in hangups:
+
+        def hang_up() -> None:
             # The SSH session went away (or systemd stops us): leave at once instead of spinning on a dead tty.
-            loop.add_signal_handler(signum, app.exit, 0)
+            app.exit(0)
+            _exit_if_stuck()
+
+        for signum in hangups:
+            loop.add_signal_handler(signum, hang_up)
         try:
             await app.run_async()
         finally:
             for signum in hangups:
                 loop.remove_signal_handler(signum)
         return app.return_code or 0
+
+
+HANGUP_GRACE_SECONDS = 8.0
+"""After SIGHUP/SIGTERM the console leaves cleanly; if a write to a vanished terminal blocks that, the
+process ends anyway after this long (SQLite's WAL keeps the store whole; leases of jobs in hand expire)."""
+
+
+def _exit_if_stuck() -> None:
+    timer = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(0,))
+    timer.daemon = True
+    timer.start()
 
 
 def run_console(
