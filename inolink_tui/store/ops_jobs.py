@@ -146,15 +146,9 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         )
         tallies[(entity.value, source.value)] += 1
         append_outcome((True, job_id))
-    cursor = conn.executemany(
-        "INSERT OR IGNORE INTO jobs(id, entity_type, link_status, source, submitted_by, submitted_by_fold,"
-        " submitted_at, accounting_id, company, crm_record_id, record_name, name_fold, qbo_entity, operation,"
-        " request_id, record_key, next_attempt_at, payload, depends_on, updated_at)"
-        " VALUES (?, ?, 'Queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    added = _insert_rows(conn, rows)
     inserted: set[int] | None = None
-    if cursor.rowcount != len(rows):
+    if added != len(rows):
         # Some rows met an open job already in the database; find which, and that job's id.
         inserted = {
             r[0] for r in conn.execute("SELECT id FROM jobs WHERE id >= ? AND id < ?", (next_id, next_id + len(rows)))
@@ -200,6 +194,32 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
             (next_id, next_id + len(rows)),
         )
     return EnqueueResult(created=tuple(created), existing=tuple(existing))
+
+
+_INSERT_JOBS = (
+    "INSERT OR IGNORE INTO jobs(id, entity_type, link_status, source, submitted_by, submitted_by_fold,"
+    " submitted_at, accounting_id, company, crm_record_id, record_name, name_fold, qbo_entity, operation,"
+    " request_id, record_key, next_attempt_at, payload, depends_on, updated_at) VALUES "
+)
+_ROW = "(?, ?, 'Queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_ROWS_PER_INSERT = 500
+"""Rows per multi-row INSERT: 9,500 parameters, well under SQLite's 32,766 limit."""
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> int:
+    """INSERT OR IGNORE the rows; return how many went in.
+
+    Several hundred rows per statement rather than one statement per row (executemany): each
+    statement of an AUTOINCREMENT table also reads and rewrites its sqlite_sequence row, and each
+    pays SQLite's per-statement setup, which together were about a third of the insert's cost.
+    """
+    added = 0
+    full = _INSERT_JOBS + ", ".join([_ROW] * _ROWS_PER_INSERT)
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        sql = full if len(chunk) == _ROWS_PER_INSERT else _INSERT_JOBS + ", ".join([_ROW] * len(chunk))
+        added += conn.execute(sql, [value for row in chunk for value in row]).rowcount
+    return added
 
 
 def _tally_counted(conn: sqlite3.Connection, tallies: Counter[tuple[str, str]]) -> None:
