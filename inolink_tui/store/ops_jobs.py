@@ -177,6 +177,7 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         created.append(ref)
         resolved.append(ref)
     index_dirty_text(conn)
+    fold_tally(conn)
     if created:
         conn.execute(
             "INSERT INTO changes(job_id, kind, at) SELECT id, 'created', ? FROM jobs WHERE id >= ? AND id < ?"
@@ -246,6 +247,27 @@ TEXT_INDEX_BATCH = 5_000
 """Edited jobs indexed per write at most: keeps the claim that does it short."""
 
 
+TALLY_FOLD_MIN = 512
+"""Deltas left in job_tally_delta before a writer folds them: folding a handful is not worth a statement."""
+
+
+def fold_tally(conn: sqlite3.Connection, minimum: int = TALLY_FOLD_MIN) -> None:
+    """Fold job_tally_delta into job_tally (one grouped upsert) once it holds `minimum` rows.
+
+    Counts are exact either way (readers add the deltas); folding keeps what they add short.
+    """
+    enough = conn.execute("SELECT 1 FROM job_tally_delta LIMIT 1 OFFSET ?", (max(minimum, 1) - 1,)).fetchone()
+    if enough is None:
+        return
+    conn.execute(
+        "INSERT INTO job_tally(link_status, entity_type, source, inactive, n)"
+        " SELECT link_status, entity_type, source, inactive, sum(n) FROM job_tally_delta WHERE true"
+        " GROUP BY 1, 2, 3, 4"
+        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    )
+    conn.execute("DELETE FROM job_tally_delta")
+
+
 def index_dirty_text(conn: sqlite3.Connection, limit: int = TEXT_INDEX_BATCH) -> int:
     """Add the current searchable text of up to `limit` edited jobs to the trigram index."""
     ids = [r[0] for r in conn.execute("SELECT job_id FROM job_text_dirty ORDER BY job_id LIMIT ?", (limit,))]
@@ -273,6 +295,7 @@ def claim(
 ) -> list[LinkJob]:
     """Lease up to `limit` due jobs, oldest first, at most one per record key."""
     index_dirty_text(conn)
+    fold_tally(conn)
     if limit <= 0:
         return []
     limit = min(limit, _MAX_CLAIM)
