@@ -252,6 +252,11 @@ _V5: tuple[str, ...] = (
         n INTEGER NOT NULL
     )""",
     "DROP TRIGGER jobs_tally_update",
+    "DROP TRIGGER jobs_tally_delete",
+    """CREATE TRIGGER jobs_tally_delete AFTER DELETE ON jobs BEGIN
+        INSERT INTO job_tally_delta(link_status, entity_type, source, inactive, n)
+            VALUES (old.link_status, old.entity_type, old.source, old.inactive, -1);
+    END""",
     """CREATE TRIGGER jobs_tally_update AFTER UPDATE OF link_status, entity_type, source, inactive ON jobs
     WHEN old.link_status IS NOT new.link_status OR old.entity_type IS NOT new.entity_type
       OR old.source IS NOT new.source OR old.inactive IS NOT new.inactive
@@ -264,7 +269,9 @@ _V5: tuple[str, ...] = (
 
 
 def _v5(conn: sqlite3.Connection) -> None:
-    """A status change appends two rows to job_tally_delta instead of updating job_tally in place.
+    """A status change appends two rows to job_tally_delta instead of updating job_tally in place
+    (and a deleted job one row: its status may so far be counted only by a delta, which the old
+    delete trigger's in-place UPDATE of job_tally would have missed).
 
     Every completed or failed job changes status; the old trigger ran an UPDATE and an upsert on
     job_tally per job, about a third of a completion's cost. An append to a plain rowid table is

@@ -74,3 +74,17 @@ async def test_upgrade_from_v4_keeps_the_counts(db_path: Path) -> None:
         counts = await store.counts()
         assert counts.by_status == {LinkStatus.QUEUED: 0, LinkStatus.SUCCESS: 2, LinkStatus.ERROR: 2}
         assert _deltas(db_path) == 6, "the upgraded trigger appends deltas"
+
+
+async def test_deleting_a_job_whose_status_is_only_in_a_delta_uncounts_it(db_path: Path) -> None:
+    async with await SqliteJobStore.open(db_path) as store:
+        await store.enqueue([new_job(f"r{i}") for i in range(3)], now=T0)
+        claimed = [j.id for j in await store.claim("w", limit=3, lease_seconds=60, now=at(5))]
+        await store.complete(claimed[1], "w", JobSuccess(accounting_id="9"), now=at(10))
+        assert _deltas(db_path) == 2, "the Success is counted only by a delta so far"
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        conn.execute("DELETE FROM jobs WHERE id = ?", (claimed[1],))  # as `db purge` does
+        conn.close()
+        counts = await store.counts()
+        assert counts.total == 2
+        assert counts.by_status == {LinkStatus.QUEUED: 2, LinkStatus.SUCCESS: 0, LinkStatus.ERROR: 0}
