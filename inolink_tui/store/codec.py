@@ -15,14 +15,14 @@ from inolink_tui.domain.enums import AttemptOutcome, EntityType, ErrorClass, Lin
 from inolink_tui.domain.jobs import Attempt, Lease, LinkJob, require_aware
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
+ONE_US = timedelta(microseconds=1)
 
 
 def to_us(value: datetime) -> int:
     """Aware datetime -> epoch microseconds (naive datetimes are refused, not guessed)."""
     if value.tzinfo is not UTC:  # the common case skips the checks; anything else is checked
         value = require_aware(value, "time")
-    return (value - EPOCH) // _ONE_US
+    return (value - EPOCH) // ONE_US
 
 
 def to_us_opt(value: datetime | None) -> int | None:

@@ -13,6 +13,14 @@ from inolink_tui.store.codec import JOB_COLUMNS, from_us, job_from_row
 from inolink_tui.store.ops_jobs import fetch_attempts, fetch_job, fetch_jobs
 from inolink_tui.store.sqlfilter import after_clause, order_by, tally_answers, tally_matches, where_for
 
+TALLY_ROWS = (
+    "SELECT link_status, entity_type, source, inactive, sum(n) FROM"
+    " (SELECT link_status, entity_type, source, inactive, n FROM job_tally"
+    "  UNION ALL SELECT link_status, entity_type, source, inactive, n FROM job_tally_delta)"
+    " GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0"
+)
+"""Job counts per (status, entity, source, inactive): job_tally plus the deltas not yet folded in."""
+
 
 def attempts(conn: sqlite3.Connection, job_id: int) -> list[Attempt]:
     return fetch_attempts(conn, job_id)
@@ -37,7 +45,7 @@ def counts(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> J
     by_entity = {e: 0 for e in EntityType}
     by_source = {s: 0 for s in Source}
     if tally_answers(filter):
-        rows = conn.execute("SELECT link_status, entity_type, source, inactive, n FROM job_tally WHERE n > 0")
+        rows = conn.execute(TALLY_ROWS)
         grouped = [(s, e, src, n) for s, e, src, inactive, n in rows if tally_matches(filter, s, e, src, inactive)]
         processing = _processing(conn, filter, now_us)
     else:
@@ -58,7 +66,7 @@ def counts(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> J
 
 def count(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> int:
     if tally_answers(filter):
-        rows = conn.execute("SELECT link_status, entity_type, source, inactive, n FROM job_tally WHERE n > 0")
+        rows = conn.execute(TALLY_ROWS)
         return sum(n for s, e, src, inactive, n in rows if tally_matches(filter, s, e, src, inactive))
     where = where_for(filter, now_us)
     return int(conn.execute("SELECT count(*) FROM jobs WHERE " + where.sql, where.params).fetchone()[0])

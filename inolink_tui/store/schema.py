@@ -243,11 +243,52 @@ def _v4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V5: tuple[str, ...] = (
+    """CREATE TABLE job_tally_delta (
+        link_status TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        inactive INTEGER NOT NULL,
+        n INTEGER NOT NULL
+    )""",
+    "DROP TRIGGER jobs_tally_update",
+    "DROP TRIGGER jobs_tally_delete",
+    """CREATE TRIGGER jobs_tally_delete AFTER DELETE ON jobs BEGIN
+        INSERT INTO job_tally_delta(link_status, entity_type, source, inactive, n)
+            VALUES (old.link_status, old.entity_type, old.source, old.inactive, -1);
+    END""",
+    """CREATE TRIGGER jobs_tally_update AFTER UPDATE OF link_status, entity_type, source, inactive ON jobs
+    WHEN old.link_status IS NOT new.link_status OR old.entity_type IS NOT new.entity_type
+      OR old.source IS NOT new.source OR old.inactive IS NOT new.inactive
+    BEGIN
+        INSERT INTO job_tally_delta(link_status, entity_type, source, inactive, n)
+            VALUES (old.link_status, old.entity_type, old.source, old.inactive, -1),
+                   (new.link_status, new.entity_type, new.source, new.inactive, 1);
+    END""",
+)
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    """A status change appends two rows to job_tally_delta instead of updating job_tally in place
+    (and a deleted job one row: its status may so far be counted only by a delta, which the old
+    delete trigger's in-place UPDATE of job_tally would have missed).
+
+    Every completed or failed job changes status; the old trigger ran an UPDATE and an upsert on
+    job_tally per job, about a third of a completion's cost. An append to a plain rowid table is
+    one statement at the end of a b-tree. Counts read job_tally plus the deltas
+    (`ops_read.TALLY_ROWS`), so they are exact at any moment; writers fold the deltas into
+    job_tally in one grouped statement now and then (`ops_jobs.fold_tally`) to keep the table short.
+    """
+    for statement in _V5:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
     Migration(3, "tally enqueued jobs per batch; slim id index for deep pages", _v3),
     Migration(4, "trigram full-text index for the free-text filter", _v4),
+    Migration(5, "status changes append tally deltas instead of updating job_tally per job", _v5),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
