@@ -26,7 +26,7 @@ from inolink_tui.connectors.limits import ApiLimiter, Clock
 from inolink_tui.connectors.odata import Filter, prop, record_path
 from inolink_tui.connectors.retry import Backoff
 from inolink_tui.connectors.settings import DataverseSettings
-from inolink_tui.connectors.transport import ApiTransport, TokenSource
+from inolink_tui.connectors.transport import ApiTransport, OwnedClientLifecycle, TokenSource
 from inolink_tui.domain.errors import ErrorFacts, Service
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def _json(response: httpx.Response) -> Any:
         ) from exc
 
 
-class DataverseClient:
+class DataverseClient(OwnedClientLifecycle):
     def __init__(
         self,
         settings: DataverseSettings,
@@ -137,19 +137,6 @@ class DataverseClient:
             parse_error=parse_error,
             events=events,
         )
-
-    async def __aenter__(self) -> DataverseClient:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self.http.aclose()
-        close = getattr(self.token_provider, "close", None)
-        if callable(close):
-            close()
 
     def _url(self, path: str) -> str:
         return self.settings.api_root + path.lstrip("/")

@@ -25,7 +25,7 @@ from inolink_tui.connectors.qbo_auth import QuickBooksTokenProvider, TokenStorag
 from inolink_tui.connectors.qbo_query import IN_CHUNK, MAX_RESULTS, QboQuery, entity_name
 from inolink_tui.connectors.retry import Backoff
 from inolink_tui.connectors.settings import QuickBooksSettings
-from inolink_tui.connectors.transport import ApiTransport, TokenSource
+from inolink_tui.connectors.transport import ApiTransport, OwnedClientLifecycle, TokenSource
 from inolink_tui.domain.errors import ErrorFacts, Service
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ class CdcResult:
     """The server's time of the answer: use it as the next `changedSince` (not the local clock)."""
 
 
-class QuickBooksClient:
+class QuickBooksClient(OwnedClientLifecycle):
     def __init__(
         self,
         settings: QuickBooksSettings,
@@ -158,19 +158,6 @@ class QuickBooksClient:
             parse_error=parse_error,
             events=events,
         )
-
-    async def __aenter__(self) -> QuickBooksClient:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self.http.aclose()
-        close = getattr(self.token_provider, "close", None)
-        if callable(close):
-            close()
 
     async def _call(
         self,

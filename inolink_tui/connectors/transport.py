@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import httpx
 
@@ -146,3 +146,24 @@ class ApiTransport:
 def _path(url: str) -> str:
     """URLs in messages lose their query (it may hold user data)."""
     return url.split("?", 1)[0]
+
+
+class OwnedClientLifecycle:
+    """Closing shared by both API clients: the httpx client only when we created it, then the token provider."""
+
+    http: httpx.AsyncClient
+    token_provider: object
+    _owns_http: bool
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+        close = getattr(self.token_provider, "close", None)
+        if callable(close):
+            close()
