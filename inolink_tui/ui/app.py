@@ -217,8 +217,9 @@ class InolinkApp(App[int]):
             self._set_notes((f"store: {exc}",))
             return
         if self._seq is None:
-            self._seq = seq
-            return
+            if self.table.first_seq is None:
+                return  # the first load has not read the feed yet: it will
+            self._seq = self.table.first_seq
         if seq == self._seq:
             return
         changed, self._seq = seq - self._seq, seq

@@ -173,6 +173,9 @@ class JobTable(ScrollView, can_focus=True):
         self._fitted_width = -1
         self.total = 0
         self.loaded_once = False
+        self.first_seq: int | None = None
+        """The change feed's position read just before the first load: the console's live feed starts there,
+        so a write landing between the first paint and the first poll is not lost."""
         self._window_offset = 0
         self._window: list[LinkJob] = []
         self.marked: set[int] = set()
@@ -258,6 +261,8 @@ class JobTable(ScrollView, can_focus=True):
         if load.reset:
             self.cursor_row = 0
             self.scroll_to(y=0, animate=False, immediate=True)
+        if self.first_seq is None:
+            self.first_seq = await self._store.latest_seq()
         if load.recount or not self.loaded_once:
             self.total = await self._store.count(self.job_filter, now=now)
         viewport = int(self.scroll_y)

@@ -165,3 +165,18 @@ async def test_empty_store_says_so() -> None:
         assert "No jobs match: all jobs" in screen_text(app)
         await pilot.press("enter", "r", "space")
         await pilot.pause()
+
+
+async def test_a_job_written_before_the_first_feed_poll_still_appears() -> None:
+    """The live feed starts where the first load read the store, not at the first poll: a job written in between
+    (the attached console's window when another process writes right after start-up) is shown."""
+    store = big_store(30)
+    app = make_app(store, refresh_ms=60_000)  # the timer never ticks during the test: polls are driven by hand
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        assert app.table.total == 30
+        store.put(make_job(31))
+        await app._poll_feed()
+        await settle(pilot, app)
+        assert app.table.total == 31
+        assert app.table.job_at(0) is not None and app.table.job_at(0).id == 31
