@@ -55,11 +55,22 @@ def ok_lines(log: Path) -> int:
 
 
 def crash_around_refreshes(
-    tmp_path: Path, sandbox: StandaloneSandbox, cycles: int, *, dead_at_once: bool, until_gap: int = 0
+    tmp_path: Path,
+    sandbox: StandaloneSandbox,
+    cycles: int,
+    *,
+    dead_at_once: bool,
+    until_gap: int = 0,
+    slow_token_answer: float = 0.0,
 ) -> dict[str, Any]:
     """Kill a refreshing process `cycles` times; with `until_gap`, keep going (up to 5x) until a kill has
-    landed in the rotation-to-save window, whose width depends on the machine's speed."""
+    landed in the rotation-to-save window. On a fast machine that window is a few milliseconds, so
+    `slow_token_answer` widens it the way a slow network does: Intuit has already rotated the token while
+    its answer is still arriving (the sandbox's slow-body fault, seconds between the answer's chunks)."""
     rng = random.Random(4242)
+    if slow_token_answer:
+        rule = {"kind": "slow_body", "api": "intuit", "path": "/oauth2/v1/tokens/bearer", "delay": slow_token_answer}
+        sandbox.control("/_sandbox/faults", {"rules": [rule]})
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
     gaps = 0
     rounds = 0
@@ -103,7 +114,9 @@ def server_dead(pid: int) -> bool:
 
 def test_rotation_with_a_grace_period_never_loses_access(tmp_path: Path) -> None:
     with standalone_sandbox(tmp_path, "--records", "0", "--refresh-grace", "3600") as sandbox:
-        result = crash_around_refreshes(tmp_path, sandbox, scaled(8, 200), dead_at_once=False, until_gap=1)
+        result = crash_around_refreshes(
+            tmp_path, sandbox, scaled(8, 200), dead_at_once=False, until_gap=1, slow_token_answer=0.1
+        )
     print(result)
     assert result["gaps"] >= 1, "no kill landed between a rotation and its save: the test proved little"
     assert result["rounds"] >= result["cycles"], "each process should refresh at least once before its kill"
