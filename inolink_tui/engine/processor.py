@@ -38,6 +38,7 @@ from inolink_tui.domain.enums import (
     Source,
 )
 from inolink_tui.domain.events import AuthProblem, EventBus, JobChanged, JobCreated
+from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import JobSuccess, LinkJob, NewJob, utcnow
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import (
@@ -666,6 +667,27 @@ class Processor:
             payload=payload,
         )
 
+    async def _wait_for_crm_job_named(self, job: LinkJob, et: EntityType, names: set[str]) -> None:
+        """An unlinked QuickBooks record may be one an older CRM job created just before its process died (the
+        link was not saved yet): that job's retry finds it again by its requestid and links it, and this job then
+        becomes an update. Going first would instead link by name, or report namesakes, on a guess."""
+        folded = {n.casefold() for n in names if n}
+        for name in folded:
+            page = await self.store.page(
+                JobFilter(statuses=(LinkStatus.QUEUED,), sources=(Source.CRM,), entity_types=(et,), text=name),
+                limit=20,
+            )
+            for other in page.jobs:
+                if (
+                    other.id < job.id
+                    and {other.record_name.casefold(), qbo_name(other.record_name).casefold()} & folded
+                ):
+                    raise Deferred(
+                        f"waiting for the older CRM job {other.id} of {other.record_name!r}: it may have created "
+                        "this QuickBooks record",
+                        self.options.dependency_poll_seconds,
+                    )
+
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
         columns = self._crm_columns(et, entity, current, for_create=True)
@@ -681,6 +703,7 @@ class Processor:
             columns["name"] = str(current.get("CompanyName") or name)
         columns.update({"ino_linkstatus": LINKED, "ino_accountingid": str(current["Id"]), "ino_accountingref": name})
         lookup_name = str(columns.get("name") or name) if et is not EntityType.CONTACT else name
+        await self._wait_for_crm_job_named(job, et, {name, lookup_name})
         existing = [r for r in await self.crm.find_by_name(et, lookup_name) if r.get("ino_linkstatus") != UNLINKED]
         if len(existing) > 1:
             raise PortError(

@@ -117,6 +117,10 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         job_id = next_id + len(rows)
         at = job.submitted_at
         submitted = now_us if at is None else (at - EPOCH) // ONE_US if at.tzinfo is UTC else to_us(at)
+        if submitted > now_us:
+            # A service clock ahead of ours (QuickBooks' LastUpdatedTime, Dataverse's modifiedon) must not date a
+            # job in the future: the job is due from its Submitted At, and would wait out the skew in Queued.
+            submitted = now_us
         by = job.submitted_by
         name = job.record_name
         due = job.next_attempt_at

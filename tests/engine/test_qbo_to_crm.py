@@ -16,7 +16,10 @@ from inolink_tui.domain.enums import (
     RecordLinkStatus,
     Source,
 )
+from inolink_tui.domain.jobs import NewJob
+from inolink_tui.engine.processor import Outcome
 from tests.engine.conftest import World
+from tests.engine.memstore import MemStore
 
 LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
 UNLINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.UNLINKED]
@@ -224,3 +227,39 @@ async def test_accounting_job_retries_transient_failures_then_errors(world: Worl
     await world.store.requeue("ops", ids=[job.id])
     assert await world.engine.run_once() is False
     assert world.crm.row(EntityType.ACCOUNT, rid)["telephone1"] == "555-3131"
+
+
+async def test_an_unlinked_customer_waits_for_the_older_crm_job_that_may_have_created_it(world: World) -> None:
+    """A daemon killed after QuickBooks created the customer but before the link was saved: CDC then sees an
+    unlinked customer. Its job waits for the CRM job (whose retry links it by requestid or name) instead of
+    linking or creating a CRM record on a guess, and becomes an update of the one linked record."""
+    await world.engine.run_once()  # starts the change feed
+    rid = world.account("Oakridge Electric")
+    queued = await world.store.enqueue(
+        [NewJob(EntityType.ACCOUNT, Source.CRM, rid, "Oakridge Electric", "9130", submitted_by="admin")],
+        now=world.clock(),
+    )
+    customer = world.qbo.add("Customer", {"DisplayName": "Oakridge Electric", "CompanyName": "Oakridge Electric"})
+    pulled = NewJob(
+        EntityType.ACCOUNT,
+        Source.ACCOUNTING,
+        "",
+        "Oakridge Electric",
+        "9130",
+        qbo_entity="Customer",
+        qbo_id=customer["Id"],
+    )
+    await world.store.enqueue([pulled], now=world.clock())
+    [job] = await world.store.claim("w", limit=1, sources=(Source.ACCOUNTING,), now=world.clock())
+    assert await world.engine.processor.process(job, "w") is Outcome.DEFERRED
+    assert len(world.crm.tables["accounts"]) == 1 and await world.store.get_link(EntityType.ACCOUNT, rid) is None
+    notes = [a.message for a in (await world.store.get(job.id)).attempts]  # the SQLite store keeps deferrals
+    assert isinstance(world.store, MemStore) or f"older CRM job {queued.created[0]}" in str(notes[-1])
+
+    world.clock.advance(5)
+    assert await world.engine.run_once() is False
+    done = await world.store.get(job.id)
+    assert done.link_status is LinkStatus.SUCCESS and done.crm_record_id == rid
+    assert len(world.crm.tables["accounts"]) == 1
+    assert [c["DisplayName"] for c in world.qbo.data["Customer"].values()] == ["Oakridge Electric"]
+    assert world.crm.row(EntityType.ACCOUNT, rid)["ino_accountingid"] == customer["Id"]

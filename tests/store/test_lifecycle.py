@@ -51,6 +51,19 @@ async def test_duplicates_within_one_batch_collapse_to_the_first(store: SqliteJo
     assert b not in result.existing
 
 
+async def test_a_service_clock_ahead_of_ours_does_not_date_a_job_in_the_future(store: SqliteJobStore) -> None:
+    """QuickBooks' LastUpdatedTime (or Dataverse's modifiedon) from a clock 10 minutes ahead becomes the job's
+    Submitted At: the job is due now and dated now, instead of sitting Queued until our clock catches up."""
+    ahead = new_job("skewed", source=Source.ACCOUNTING, submitted_at=at(600))
+    behind = new_job("past", submitted_at=at(-60))
+    created = (await store.enqueue([ahead, behind], now=at(0))).created
+    skewed, past = await store.get(created[0]), await store.get(created[1])
+    assert skewed.submitted_at == at(0)
+    assert past.submitted_at == at(-60)  # a past change keeps its own time
+    claimed = await store.claim("w", limit=5, sources=(Source.ACCOUNTING,), now=at(0))
+    assert [j.id for j in claimed] == [skewed.id]
+
+
 async def test_duplicates_of_an_open_job_return_its_id_until_it_finishes(store: SqliteJobStore) -> None:
     (first,) = (await store.enqueue([new_job("a")], now=at(0))).created
     again = await store.enqueue([new_job("a"), new_job("c")], now=at(1))
