@@ -22,6 +22,7 @@ from pathlib import Path
 
 from inolink_tui.domain.jobs import require_aware, utcnow
 from inolink_tui.store.base import StoreError
+from inolink_tui.store.ops_jobs import fold_tally
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,7 @@ def purge_success(
         if not dry_run and matched:
             deleted = _delete_in_chunks(conn, where, cutoff_us, chunk)
             conn.execute("BEGIN IMMEDIATE")
+            fold_tally(conn)  # each deleted job appended a tally delta
             conn.execute(
                 "INSERT INTO audit(at, actor, action, detail, job_count) VALUES (?, ?, 'purge', ?, ?)",
                 (

@@ -11,13 +11,16 @@ from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import TransitionError, check_transition
 from inolink_tui.store.base import BulkResult
 from inolink_tui.store.codec import fold
-from inolink_tui.store.ops_jobs import add_changes
+from inolink_tui.store.ops_jobs import add_changes, fold_tally
 from inolink_tui.store.sqlfilter import where_for
 
 _IDS_IN_AUDIT = 20
 
 
 def record_audit(conn: sqlite3.Connection, actor: str, action: str, detail: str, job_count: int, now_us: int) -> int:
+    """Every operator action ends here, in its own transaction: fold the tally deltas it appended (a requeue of
+    100,000 jobs appends 200,000), so the counts every console reads stay one short table, not a long sum."""
+    fold_tally(conn)
     cursor = conn.execute(
         "INSERT INTO audit(at, actor, action, detail, job_count) VALUES (?, ?, ?, ?, ?)",
         (now_us, actor, action, detail, job_count),

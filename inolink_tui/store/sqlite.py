@@ -153,9 +153,31 @@ def _prepare_writer(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) 
     _configure(conn, busy_timeout_ms, writer=True)
     conn.execute("PRAGMA busy_timeout = 0")  # _begin_immediate does the waiting (see there)
     migrate(conn, begin=functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms))
+    _tidy(conn, busy_timeout_ms)
     # Every write starts with _begin_immediate, which does its own waiting; once it holds the
     # write lock nothing else in WAL mode can make a statement busy.
     return _check_version(conn, path)
+
+
+def _tidy(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """Catch up on the bookkeeping writers do in passing (tally deltas, text index), once, when a writer opens.
+
+    Claims and enqueues keep both short while an engine runs; a store written by other means (an older version,
+    a bulk import, a crash before the next claim) can carry a long backlog, and every console count would then
+    sum it again. Folding it here costs one statement, once.
+    """
+    started = time.perf_counter()
+    _begin_immediate(conn, timeout_ms=busy_timeout_ms)
+    try:
+        ops_jobs.fold_tally(conn)
+        ops_jobs.index_dirty_text(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    took = time.perf_counter() - started
+    if took > 0.5:
+        log.info("store bookkeeping caught up in %.1f s (tally deltas folded, text index extended)", took)
 
 
 def _prepare_reader(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:

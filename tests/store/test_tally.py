@@ -88,3 +88,34 @@ async def test_deleting_a_job_whose_status_is_only_in_a_delta_uncounts_it(db_pat
         counts = await store.counts()
         assert counts.total == 2
         assert counts.by_status == {LinkStatus.QUEUED: 2, LinkStatus.SUCCESS: 0, LinkStatus.ERROR: 0}
+
+
+async def test_operator_actions_and_reopening_fold_the_deltas_they_leave(db_path: Path) -> None:
+    """A bulk requeue appends two deltas per job; it folds them in its own transaction. A backlog written by other
+    means (bulk SQL, an older version) is folded the next time a writer opens the store: counts stay exact and
+    every reader sums a short table again."""
+    async with await SqliteJobStore.open(db_path) as store:
+        ids = list((await store.enqueue([new_job(f"r{i}") for i in range(1200)], now=T0)).created)
+        claimed = [j.id for j in await store.claim("w", limit=1200, lease_seconds=60, now=at(5))]
+        for job_id in claimed:
+            failure = JobFailure(ErrorClass.VALIDATION, "Duplicate Name Exists Error", "6240", 400)
+            await store.fail(job_id, "w", failure, max_attempts=1, now=at(10))
+        before = _deltas(db_path)
+        result = await store.requeue("console:ops", ids=ids, now=at(20))
+        assert len(result.changed) == 1200
+        assert _deltas(db_path) < before, "the requeue folded the deltas it appended"
+        assert _deltas(db_path) == 0
+        assert (await store.counts()).by_status[LinkStatus.QUEUED] == 1200
+
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE jobs SET link_status = 'Success' WHERE id % 2 = 0")  # 600 changes, 1,200 deltas, nobody folds
+    conn.close()
+    assert _deltas(db_path) == 1200
+    async with await SqliteJobStore.open(db_path, read_only=True) as reader:
+        assert (await reader.counts()).by_status[LinkStatus.SUCCESS] == 600  # exact, by summing the deltas
+    assert _deltas(db_path) == 1200, "a read-only store changes nothing"
+    async with await SqliteJobStore.open(db_path) as store:
+        assert _deltas(db_path) == 0
+        counts = await store.counts()
+        assert counts.by_status[LinkStatus.SUCCESS] == 600 and counts.by_status[LinkStatus.QUEUED] == 600
