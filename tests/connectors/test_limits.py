@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from inolink_tui.connectors.limits import ApiLimiter, SlidingWindowBudget, ThrottleGate
+from inolink_tui.connectors.limits import PER_SECOND_WINDOW, ApiLimiter, SlidingWindowBudget, ThrottleGate
 from tests.connectors.conftest import FakeClock
 
 
@@ -99,7 +99,8 @@ def test_execution_budget_rejects_nonsense(clock: FakeClock) -> None:
 
 
 async def test_per_second_cap_spreads_a_full_pool(clock: FakeClock) -> None:
-    """QuickBooks' 10 requests per second: 25 requests through a pool of 25 take at least two more seconds."""
+    """QuickBooks' 10 requests per second, counted over 1.2 s for jitter (= its 500 a minute): 25 requests through a
+    pool of 25 take at least two more windows."""
     limiter = ApiLimiter(requests=500, window=60.0, per_second=10, concurrency=25, clock=clock)
     started: list[float] = []
 
@@ -110,5 +111,6 @@ async def test_per_second_cap_spreads_a_full_pool(clock: FakeClock) -> None:
     await asyncio.gather(*(one() for _ in range(25)))
     assert len(started) == 25
     for t in started:
-        assert sum(1 for u in started if t <= u < t + 1.0) <= 10
-    assert max(started) - min(started) >= 2.0
+        assert sum(1 for u in started if t <= u < t + PER_SECOND_WINDOW) <= 10
+    assert PER_SECOND_WINDOW == 1.2
+    assert max(started) - min(started) >= 2 * PER_SECOND_WINDOW
