@@ -130,6 +130,21 @@ def balances(invoices: Sequence[Mapping[str, Any]], today: date) -> dict[str, di
     return {k: {c: float(v) for c, v in cols.items()} for k, cols in out.items()}
 
 
+async def _finish_or_cancel(task: asyncio.Task[DrainCounts]) -> None:
+    """After the scan failed: let the drain finish the jobs already queued (it is not the drain's fault); when
+    the cycle itself is being cancelled, cancel the drain too (its jobs keep their leases and run again)."""
+    current = asyncio.current_task()
+    if current is not None and current.cancelling():
+        task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        if current is not None and current.cancelling():
+            raise
+    except Exception as exc:
+        log.warning("the early drain failed too: %s", exc)
+
+
 def _resume_point(entities: Mapping[str, list[dict[str, Any]]]) -> datetime | None:
     """The earliest of each group's latest LastUpdatedTime (groups come sorted by it)."""
     latest: list[datetime] = []
@@ -288,12 +303,28 @@ class Cycles:
         except Exception as exc:
             log.warning("could not read requeues from CRM: %s", exc)
         await self.prime_cursors()
-        for et in NAMES_FIRST:
-            tally.enqueued += await self._enqueue_promoted(et)
-        for et in NAMES_FIRST:
-            enqueued, echoes = await self._enqueue_crm_changes(et)
-            tally.enqueued += enqueued
-            tally.echoes += echoes
+        # Work starts as soon as the first records are queued, while the rest of CRM is still read: a bulk load
+        # otherwise leaves QuickBooks' request budget idle for the whole scan. Names are read before transactions,
+        # so a transaction's customer job is always queued before the transaction itself can run.
+        early: asyncio.Task[DrainCounts] | None = None
+        try:
+            for et in NAMES_FIRST:
+                tally.enqueued += await self._enqueue_promoted(et)
+                if early is None and tally.enqueued:
+                    early = asyncio.create_task(self._drain_crm(), name="crm-to-quickbooks-early-drain")
+            for et in NAMES_FIRST:
+                enqueued, echoes = await self._enqueue_crm_changes(et)
+                tally.enqueued += enqueued
+                tally.echoes += echoes
+        except BaseException:
+            if early is not None:
+                await _finish_or_cancel(early)
+            raise
+        counts = await early if early is not None else DrainCounts()
+        # What was queued after the early drain ran dry.
+        return counts.merged(await self._drain_crm())
+
+    async def _drain_crm(self) -> DrainCounts:
         return await self.crm_pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.stopping)
 
     async def _submitters(self, rows: list[dict[str, Any]], column: str) -> dict[str, str]:

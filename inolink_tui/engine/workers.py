@@ -45,6 +45,10 @@ class DrainCounts:
     def processed(self) -> int:
         return sum(self.outcomes.values())
 
+    def merged(self, other: DrainCounts) -> DrainCounts:
+        outcomes = {o: n + other.outcomes[o] for o, n in self.outcomes.items()}
+        return DrainCounts(outcomes=outcomes, error_jobs=self.error_jobs | other.error_jobs)
+
 
 class WorkerPool:
     def __init__(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from typing import Any
 
 from inolink_tui.domain.enums import (
     CRM_LINK_STATUS_OPTION,
@@ -248,3 +250,30 @@ async def test_refused_credentials_keep_jobs_queued_and_stop_the_cycle(world: Wo
     world.clock.advance(61)
     assert await world.engine.run_once() is False
     assert {j.link_status for j in await world.jobs(source=Source.CRM)} == {LinkStatus.SUCCESS}
+
+
+async def test_work_starts_while_the_rest_of_crm_is_still_read(world: World) -> None:
+    """A bulk load keeps QuickBooks busy during the scan: the promoted accounts are being linked while the
+    contacts are still being read (here the contacts' read waits until an account is linked; a cycle that
+    drained only after reading everything would never get there)."""
+    accounts = [world.account(f"Early {i}") for i in range(5)]
+    contact = world.crm.add(EntityType.CONTACT, firstname="Late", lastname="Reader")
+    world.crm.promote(EntityType.CONTACT, contact)
+    read = world.crm.promoted
+    linked_before_contacts: list[int] = []
+
+    async def promoted(entity_type: EntityType, *, limit: int = 5000) -> list[dict[str, Any]]:
+        if entity_type is EntityType.CONTACT:
+            for _ in range(500):
+                linked = [a for a in accounts if world.crm.row(EntityType.ACCOUNT, a).get("ino_accountingid")]
+                if linked:
+                    break
+                await asyncio.sleep(0.01)
+            linked_before_contacts.append(len(linked))
+        return await read(entity_type, limit=limit)
+
+    world.crm.promoted = promoted  # type: ignore[method-assign]
+    assert await world.engine.run_once() is False
+    assert linked_before_contacts and linked_before_contacts[0] >= 1
+    jobs = await world.all_jobs()
+    assert len(jobs) == 6 and {j.link_status for j in jobs} == {LinkStatus.SUCCESS}
