@@ -443,7 +443,7 @@ class SyncSettings(_Section):
     shipping_item: str = Field(default="Shipping", min_length=1)
     max_attempts: int = Field(default=5, ge=1, le=100)
     create_from_quickbooks: bool = True
-    workers: int = Field(default=4, ge=1, le=64)
+    workers: int = Field(default=10, ge=1, le=64)
     lease_seconds: float = Field(default=60.0, ge=5, le=3600)
 
     @field_serializer("name_matching", "deadlock_win")

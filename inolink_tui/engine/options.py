@@ -57,7 +57,7 @@ class EngineOptions:
     shipping_item: str = "Shipping"
     max_attempts: int = 5
     create_from_quickbooks: bool = True
-    workers: int = 4
+    workers: int = 10
     lease_seconds: float = 60.0
     company: str = ""
     """QuickBooks realm id the jobs belong to (the Link Job's company)."""
