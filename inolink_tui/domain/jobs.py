@@ -208,6 +208,9 @@ class JobSuccess:
     record_name: str | None = None
     message: str | None = None
     payload: dict[str, Any] | None = None
+    operation: Operation | None = None
+    """What the job turned out to do, when that differs from what it was queued for: a create that found the
+    record already there is a link, and a QuickBooks create whose record was linked meanwhile is an update."""
 
 
 JOB_TRANSITIONS: dict[LinkStatus, frozenset[LinkStatus]] = {

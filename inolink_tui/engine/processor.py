@@ -395,8 +395,11 @@ class Processor:
             current = await self.qbo.read(entity, link.qbo_id)
             if current is not None and current.get("Active") is False:
                 current = None
+        operation: Operation | None = None
         if current is None:
             current = await self._match_existing(job, entity, qbo_name(name))
+            if current is not None and job.operation is Operation.CREATE:
+                operation = Operation.LINK  # the record was already in QuickBooks: linked, not created
         payload: dict[str, Any] | None = None
         crm_columns: dict[str, Any] = {}
         message: str
@@ -445,7 +448,9 @@ class Processor:
                         }
                     }
                     message = "conflict: both sides changed; CRM won (Deadlock Win), " + message
-        return await self._link_back(job, row, entity, result, crm_columns, message, payload)
+        return replace(
+            await self._link_back(job, row, entity, result, crm_columns, message, payload), operation=operation
+        )
 
     async def _link_back(
         self,
@@ -665,6 +670,7 @@ class Processor:
             record_name=record_name(et, row),
             message=message,
             payload=payload,
+            operation=Operation.UPDATE,
         )
 
     async def _wait_for_crm_job_named(self, job: LinkJob, et: EntityType, names: set[str]) -> None:
@@ -733,10 +739,12 @@ class Processor:
                 written = await self.crm.update(et, crm_id, changes)
                 written_version = written.version or written_version
             message = f"linked to the existing {et.value} in CRM"
+            operation = Operation.LINK
         else:
             written = await self.crm.create(et, columns)
             crm_id, written_version = written.id, written.version
             message = f"created {et.value} in CRM"
+            operation = Operation.CREATE
         if notes:
             message += "; " + "; ".join(notes)
         await self.store.upsert_link(
@@ -754,7 +762,12 @@ class Processor:
             )
         )
         return JobSuccess(
-            accounting_id=str(current["Id"]), qbo_entity=entity, crm_record_id=crm_id, record_name=name, message=message
+            accounting_id=str(current["Id"]),
+            qbo_entity=entity,
+            crm_record_id=crm_id,
+            record_name=name,
+            message=message,
+            operation=operation,
         )
 
 

@@ -387,7 +387,7 @@ def complete(
         "UPDATE jobs SET link_status = 'Success', processed_at = ?, processed_count = processed_count + 1,"
         " accounting_id = coalesce(?, accounting_id), qbo_entity = coalesce(?, qbo_entity),"
         " crm_record_id = coalesce(?, crm_record_id), record_name = coalesce(?, record_name),"
-        " name_fold = coalesce(?, name_fold), payload = coalesce(?, payload),"
+        " name_fold = coalesce(?, name_fold), payload = coalesce(?, payload), operation = coalesce(?, operation),"
         " error_description = NULL, error_fold = '', error_code = NULL, error_class = NULL,"
         " lease_worker = NULL, lease_until = NULL, updated_at = ?"
         f" WHERE id = ? AND lease_worker = ? AND link_status = 'Queued' RETURNING {JOB_COLUMNS}",
@@ -399,6 +399,7 @@ def complete(
             success.record_name,
             fold(success.record_name) if success.record_name is not None else None,
             dumps(success.payload),
+            success.operation,
             now_us,
             job_id,
             worker,

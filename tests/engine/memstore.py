@@ -182,6 +182,7 @@ class MemStore:
             crm_record_id=success.crm_record_id or job.crm_record_id,
             record_name=success.record_name or job.record_name,
             payload=success.payload if success.payload is not None else job.payload,
+            operation=success.operation or job.operation,
             error_description=None,
             error_class=None,
             lease=None,

@@ -12,6 +12,7 @@ from inolink_tui.domain.enums import (
     ErrorClass,
     LinkStatus,
     NameMatching,
+    Operation,
     RecordLinkStatus,
     Source,
 )
@@ -159,6 +160,8 @@ async def test_existing_quickbooks_record_is_linked_not_duplicated_under_pattern
     assert world.crm.row(EntityType.ACCOUNT, rid)["ino_accountingid"] == existing["Id"]
     assert len(world.qbo.active("Customer")) == 1
     assert world.qbo.data["Customer"][existing["Id"]]["PrimaryPhone"] == {"FreeFormNumber": "555-1234"}
+    [job] = await world.jobs(crm_record_id=rid)
+    assert job.operation is Operation.LINK, "queued as a create, it found the customer: the job says link"
 
 
 async def test_exact_matching_does_not_link_a_typo(world: World) -> None:

@@ -260,6 +260,7 @@ async def test_an_unlinked_customer_waits_for_the_older_crm_job_that_may_have_cr
     assert await world.engine.run_once() is False
     done = await world.store.get(job.id)
     assert done.link_status is LinkStatus.SUCCESS and done.crm_record_id == rid
+    assert done.operation is Operation.UPDATE, "queued as a create, it found the record linked: the job says update"
     assert len(world.crm.tables["accounts"]) == 1
     assert [c["DisplayName"] for c in world.qbo.data["Customer"].values()] == ["Oakridge Electric"]
     assert world.crm.row(EntityType.ACCOUNT, rid)["ino_accountingid"] == customer["Id"]

@@ -109,7 +109,8 @@ async def test_operator_actions_and_reopening_fold_the_deltas_they_leave(db_path
 
     conn = sqlite3.connect(db_path)
     with conn:
-        conn.execute("UPDATE jobs SET link_status = 'Success' WHERE id % 2 = 0")  # 600 changes, 1,200 deltas, nobody folds
+        # 600 status changes, 1,200 deltas, and nobody folds them
+        conn.execute("UPDATE jobs SET link_status = 'Success' WHERE id % 2 = 0")
     conn.close()
     assert _deltas(db_path) == 1200
     async with await SqliteJobStore.open(db_path, read_only=True) as reader:
