@@ -279,7 +279,11 @@ class JobTable(ScrollView, can_focus=True):
         else:
             page = await self._store.page(self.job_filter, self.sort, offset=start, limit=limit, now=now)
             jobs = list(page.jobs)
-        selected = self.selected_job if load.anchor else None
+        # The cursor keeps its job through live changes, except on the first row of an unscrolled table: there the
+        # operator is watching the head of the list, and new jobs must arrive in view instead of pushing the
+        # cursor's job (and with it the view) down, the way `tail -f` follows a log.
+        following_head = self.cursor_row == 0 and int(self.scroll_y) == 0
+        selected = self.selected_job if load.anchor and not following_head else None
         self.loads += 1
         self._apply_window(start, jobs, anchor=selected, viewport=viewport)
         self.post_message(self.Loaded(self, self.total, time.perf_counter() - started))

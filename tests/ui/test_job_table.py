@@ -180,3 +180,23 @@ async def test_a_job_written_before_the_first_feed_poll_still_appears() -> None:
         await settle(pilot, app)
         assert app.table.total == 31
         assert app.table.job_at(0) is not None and app.table.job_at(0).id == 31
+
+
+async def test_on_the_first_row_new_jobs_arrive_in_view() -> None:
+    """Watching the head of the list (first row, not scrolled): 50 new jobs appear at the top and the cursor stays
+    on the first row, instead of following its old job down and scrolling the newest out of view."""
+    store = big_store(30)
+    app = make_app(store, refresh_ms=20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        table = app.table
+        assert table.cursor_row == 0 and table.selected_job is not None and table.selected_job.id == 30
+        for index in range(31, 81):
+            store.put(make_job(index))
+        await pilot.pause(0.2)
+        await settle(pilot, app)
+        assert table.total == 80
+        assert table.scroll_y == 0 and table.cursor_row == 0
+        assert table.selected_job is not None and table.selected_job.id == 80
+        top = table.job_at(int(table.scroll_y))
+        assert top is not None and top.id == 80
