@@ -29,7 +29,7 @@ from inolink_tui.domain.jobs import utcnow
 from inolink_tui.headless.alerts import AlertManager, AlertType
 from inolink_tui.headless.logging_json import log_event
 from inolink_tui.headless.metrics import Metrics
-from inolink_tui.headless.ports import DaemonStore, EnginePort, HeadlessEvent
+from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, EnginePort, HeadlessEvent
 from inolink_tui.store.base import ControlRequest, SchedulerLease, StoreError
 
 log = logging.getLogger("inolink_tui.headless")
@@ -44,6 +44,7 @@ EXIT_LEASE_HELD = 3
 
 KNOWN_ERRORS_CURSOR = "headless:known-error-types"
 SERVICES_CURSOR = "engine:services"
+CONNECTIONS_CURSOR = "engine:connections"
 """Where an attached console reads the services' state (paused, running, last and next run)."""
 
 
@@ -329,16 +330,22 @@ class Daemon:
                 await self._apply(request)
 
     async def _publish_services(self) -> None:
-        """Keep the services' state in the store so a console attached from another process shows it."""
-        last = ""
+        """Keep the services' state and the connections' token health in the store, so a console attached from
+        another process shows them (written only when they change)."""
+        last: dict[str, str] = {}
         while True:
-            doc = json.dumps([s.as_json() for s in self.engine.services()])
-            if doc != last:
+            docs = {
+                SERVICES_CURSOR: json.dumps([s.as_json() for s in self.engine.services()]),
+                CONNECTIONS_CURSOR: json.dumps([_connection_json(c) for c in self.engine.connections()]),
+            }
+            for cursor, doc in docs.items():
+                if doc == last.get(cursor):
+                    continue
                 try:
-                    await self.store.set_cursor(SERVICES_CURSOR, doc)
-                    last = doc
+                    await self.store.set_cursor(cursor, doc)
+                    last[cursor] = doc
                 except StoreError as exc:
-                    log_event(log, "services_publish_failed", f"could not write service state: {exc}", logging.WARNING)
+                    log_event(log, "services_publish_failed", f"could not write engine state: {exc}", logging.WARNING)
             await asyncio.sleep(self.options.services_poll)
 
     async def _apply(self, request: ControlRequest) -> None:
@@ -458,3 +465,14 @@ def describe(event: HeadlessEvent) -> tuple[int, str]:
     if name in ("service_paused", "service_resumed"):
         return logging.INFO, f"{f.get('service') or 'all services'} {name.split('_')[1]}"
     return logging.INFO, name.replace("_", " ")
+
+
+def _connection_json(health: ConnectionHealth) -> dict[str, Any]:
+    """Token health without request counts (they change every second and an attached console does not show them)."""
+    return {
+        "name": health.system or health.service,
+        "connected": health.connected,
+        "problem": health.problem,
+        "access_expires": health.access_expires_at.isoformat() if health.access_expires_at else None,
+        "refresh_expires": health.refresh_expires_at.isoformat() if health.refresh_expires_at else None,
+    }

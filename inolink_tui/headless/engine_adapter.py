@@ -138,6 +138,9 @@ class EngineAdapter:
                     ),
                     throttled=_first_int(port, "throttled", "transport.throttled", "client.transport.throttled"),
                     retries=_first_int(port, "retries", "transport.retries", "client.transport.retries"),
+                    system=str(getattr(info, "system", "") or ""),
+                    connected=bool(getattr(info, "connected", True)),
+                    problem=getattr(info, "problem", None) or None,
                 )
             )
         return out

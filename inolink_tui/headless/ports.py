@@ -79,6 +79,11 @@ class ConnectionHealth:
     throttled: int | None = None
     """Responses with status 429."""
     retries: int | None = None
+    system: str = ""
+    """The name people know it by ("Dynamics 365", "QuickBooks Online"); empty: use `service`."""
+    connected: bool = True
+    problem: str | None = None
+    """Why the connection cannot be used (revoked consent, bad secret): one line a person can act on."""
 
 
 class EnginePort(Protocol):

@@ -31,6 +31,7 @@ SERVICE_LABELS: dict[str, str] = {
 """InoLink's three services, by their config names, with the short label the top bar shows."""
 
 SERVICES_CURSOR = "engine:services"
+CONNECTIONS_CURSOR = "engine:connections"
 """Cursor a scheduler-holding process may write (JSON list of ServiceStatus.as_json()) so attached
 consoles can show the daemon's service state; absent, they show the services as unknown."""
 
@@ -178,7 +179,15 @@ class StoreOnlyEngine:
         return [ServiceStatus(name=name, paused=paused, known=False) for name in self._service_names]
 
     async def connections(self) -> Sequence[ConnectionStatus]:
-        return []
+        """The token health the daemon publishes (none when no daemon has run on this store)."""
+        raw = await self._store.get_cursor(CONNECTIONS_CURSOR)
+        if not raw:
+            return []
+        try:
+            return [_connection_from_json(item) for item in json.loads(raw)]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("ignoring unreadable %s cursor: %s", CONNECTIONS_CURSOR, exc)
+            return []
 
     async def _post(self, actor: str, kind: str, args: dict[str, Any]) -> str:
         request_id = await self._store.post_request(actor, kind, args, now=self._now())
@@ -197,3 +206,22 @@ class StoreOnlyEngine:
     async def resume(self, service: str | None, *, actor: str) -> str:
         self._paused_requested = False
         return await self._post(actor, "resume", {"service": service} if service else {})
+
+
+def _connection_from_json(item: dict[str, Any]) -> ConnectionStatus:
+    problem = item.get("problem")
+    connected = bool(item.get("connected", True))
+    return ConnectionStatus(
+        name=str(item["name"]),
+        healthy=connected and not problem,
+        detail=str(problem) if problem else ("token ok" if connected else "not connected"),
+        access_expires=_time_or_none(item.get("access_expires")),
+        refresh_expires=_time_or_none(item.get("refresh_expires")),
+    )
+
+
+def _time_or_none(value: object) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else None

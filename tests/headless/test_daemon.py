@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.headless.alerts import Alert, AlertManager, AlertSettings
 from inolink_tui.headless.daemon import (
+    CONNECTIONS_CURSOR,
     EXIT_CONFIG,
     EXIT_JOB_ERRORS,
     EXIT_LEASE_HELD,
@@ -27,7 +28,7 @@ from inolink_tui.headless.daemon import (
     describe,
 )
 from inolink_tui.headless.once import run_once
-from inolink_tui.headless.ports import HeadlessEvent
+from inolink_tui.headless.ports import ConnectionHealth, HeadlessEvent
 from inolink_tui.store.base import ControlRequest, SchedulerLease
 from tests.headless.fakes import FakeEngine, FakeStore, job_event
 
@@ -277,3 +278,30 @@ async def test_a_signal_during_once_stops_the_run_and_still_releases_everything(
     assert await asyncio.wait_for(task, 10) == EXIT_OK
     assert time.monotonic() - started < 2
     assert engine.stopped and store.lease is None
+
+
+async def test_token_health_is_published_for_attached_consoles() -> None:
+    """An attached console (another process) shows each side's token health from what the daemon publishes; a
+    revoked QuickBooks consent shows there as a problem, and request tallies are left out (they change constantly)."""
+    engine, store = FakeEngine(), FakeStore()
+    expiry = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    engine.health = [
+        ConnectionHealth("crm", access_expires_at=expiry, requests=10, system="Dynamics 365"),
+        ConnectionHealth(
+            "quickbooks", refresh_expires_at=expiry, system="QuickBooks Online", problem="invalid_grant: reconnect"
+        ),
+    ]
+    daemon = Daemon(engine, store, _options())
+    task = asyncio.create_task(daemon.run())
+    await _until(lambda: CONNECTIONS_CURSOR in store.cursors)
+    daemon.request_stop("test")
+    await task
+    crm, qbo = json.loads(store.cursors[CONNECTIONS_CURSOR])
+    assert crm == {
+        "name": "Dynamics 365",
+        "connected": True,
+        "problem": None,
+        "access_expires": expiry.isoformat(),
+        "refresh_expires": None,
+    }
+    assert qbo["problem"] == "invalid_grant: reconnect" and qbo["refresh_expires"] == expiry.isoformat()

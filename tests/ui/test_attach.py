@@ -17,7 +17,15 @@ from inolink_tui.domain.jobs import JobFailure, JobSuccess, NewJob
 from inolink_tui.store import open_store
 from inolink_tui.store.base import JobStore
 from inolink_tui.ui.app import InolinkApp
-from inolink_tui.ui.engine_port import SERVICES_CURSOR, EnginePort, ServiceStatus, StoreOnlyEngine, this_process
+from inolink_tui.ui.engine_port import (
+    CONNECTIONS_CURSOR,
+    SERVICES_CURSOR,
+    ConnectionStatus,
+    EnginePort,
+    ServiceStatus,
+    StoreOnlyEngine,
+    this_process,
+)
 from inolink_tui.ui.run import _engine_for, foreign_lease
 from tests.ui.conftest import NOW, fill, settle
 from tests.ui.memory_store import MemoryStore, lease_for
@@ -55,6 +63,26 @@ async def test_store_only_engine_shows_the_daemons_published_service_state() -> 
     assert services == [ServiceStatus("high_priority", paused=True, next_run=NOW)]
     store.cursors[SERVICES_CURSOR] = "{not json"
     assert all(not s.known for s in await StoreOnlyEngine(store).services())
+
+
+async def test_store_only_engine_shows_the_daemons_published_token_health() -> None:
+    store = MemoryStore(now=NOW)
+    assert await StoreOnlyEngine(store).connections() == []  # no daemon has run here
+    published = [
+        {"name": "Dynamics 365", "connected": True, "problem": None, "access_expires": NOW.isoformat()},
+        {
+            "name": "QuickBooks Online",
+            "connected": True,
+            "problem": "invalid_grant: reconnect",
+            "refresh_expires": None,
+        },
+    ]
+    store.cursors[CONNECTIONS_CURSOR] = json.dumps(published)
+    crm, qbo = await StoreOnlyEngine(store).connections()
+    assert crm == ConnectionStatus("Dynamics 365", healthy=True, detail="token ok", access_expires=NOW)
+    assert not qbo.healthy and qbo.detail == "invalid_grant: reconnect"
+    store.cursors[CONNECTIONS_CURSOR] = "[{}]"
+    assert await StoreOnlyEngine(store).connections() == []
 
 
 class _Factory:
