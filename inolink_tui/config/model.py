@@ -14,12 +14,14 @@ writes configs whose database lives next to them.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from abc import abstractmethod
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import (
@@ -416,6 +418,24 @@ class LowPrioritySchedule(_Window):
 class ServicesSettings(_Section):
     """[services]: InoLink's three scheduled services, with its documented defaults."""
 
+    timezone: str = "local"
+    """The clock the windows' start and end are read on: "local" (this machine's zone) or an IANA name."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() != "local":
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                hint = 'use an IANA name like "Europe/London", or "local"'
+                raise ValueError(f"unknown time zone {value!r}: {hint}") from None
+        return value
+
+    def zone(self) -> tzinfo:
+        return ZoneInfo(self.timezone) if self.timezone.lower() != "local" else local_zone()
+
     high_priority: ServiceSchedule = Field(
         default_factory=lambda: ServiceSchedule(start=time(8, 0), end=time(17, 0), interval_minutes=30)
     )
@@ -578,3 +598,24 @@ def missing_keys(section: CrmSettings | QuickBooksSettings) -> list[str]:
     else:
         wanted = ("client_id", "client_secret", "realm_id")
     return [key for key in wanted if not getattr(section, key)]
+
+
+def local_zone() -> tzinfo:
+    """This machine's zone with its DST rules: $TZ or /etc/localtime's zoneinfo name; a fixed offset as the last
+    resort (right until the next DST change, hence the preference for a name)."""
+    for name in (os.environ.get("TZ", "").lstrip(":"), _localtime_name()):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return datetime.now().astimezone().tzinfo or UTC
+
+
+def _localtime_name() -> str:
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return ""
+    marker = "zoneinfo" + os.sep
+    return target.split(marker, 1)[1] if marker in target else ""

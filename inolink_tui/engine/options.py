@@ -107,6 +107,7 @@ class EngineOptions:
             "lease_seconds": sync.lease_seconds,
             "company": company,
             "services": services,
+            "timezone": settings.services.zone(),
         }
         values.update(overrides)
         return cls(**values)

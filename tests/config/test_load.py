@@ -88,7 +88,7 @@ def test_example_file_documents_every_key() -> None:
         model = section.annotation
         assert model is not None
         for key in model.model_fields:  # type: ignore[union-attr]
-            if section_name == "services":
+            if section_name == "services" and key != "timezone":
                 assert f"[services.{key}]" in text
                 continue
             assert f"\n{key} = " in text or f"\n# {key} = " in text, f"{section_name}.{key} missing from example"
@@ -322,3 +322,17 @@ def test_smtp_host_without_recipients_is_an_error(tmp_path: Path) -> None:
     assert ": alerts.email_to: " in message and "nobody to mail" in message
     ok = '[alerts]\nsmtp_host = "smtp.example.com"\nemail_from = "a@example.com"\nemail_to = ["b@example.com"]\n'
     assert load_config(write(tmp_path, ok, "ok.toml"), environ={}).settings.alerts.email_enabled
+
+
+def test_service_windows_are_read_on_the_configured_zone(tmp_path: Path) -> None:
+    """A server kept on UTC can run business hours elsewhere; an unknown zone is a clear error on its own line."""
+    from zoneinfo import ZoneInfo
+
+    from inolink_tui.engine.options import EngineOptions
+
+    s = load_config(write(tmp_path, '[services]\ntimezone = "America/New_York"\n'), environ={}).settings
+    assert EngineOptions.from_settings(s).timezone == ZoneInfo("America/New_York")
+    assert load_config(write(tmp_path, ""), environ={}).settings.services.timezone == "local"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, '[services]\ntimezone = "Mars/Olympus"\n'), environ={})
+    assert "services.timezone" in str(err.value) and "Mars/Olympus" in str(err.value)
