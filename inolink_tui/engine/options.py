@@ -86,11 +86,10 @@ class EngineOptions:
         services: dict[str, ServiceWindow] = {}
         for name in SERVICE_NAMES:
             sched = getattr(settings.services, name)
+            start, end = sched.start, sched.end
             if name == LOW_PRIORITY:
-                start, end = time(0, 0), time(23, 59)
                 interval = timedelta(hours=int(sched.interval_hours))
             else:
-                start, end = sched.start, sched.end
                 interval = timedelta(minutes=int(sched.interval_minutes))
             days = frozenset(int(getattr(d, "number", d)) for d in sched.days)
             services[name] = ServiceWindow(bool(sched.enabled), days, start, end, interval)

@@ -336,3 +336,13 @@ def test_service_windows_are_read_on_the_configured_zone(tmp_path: Path) -> None
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, '[services]\ntimezone = "Mars/Olympus"\n'), environ={})
     assert "services.timezone" in str(err.value) and "Mars/Olympus" in str(err.value)
+
+
+def test_the_low_priority_window_is_the_configured_one(tmp_path: Path) -> None:
+    from inolink_tui.engine.options import EngineOptions
+
+    text = '[services.low_priority]\nstart = "18:00"\nend = "23:00"\ninterval_hours = 6\n'
+    window = EngineOptions.from_settings(load_config(write(tmp_path, text), environ={}).settings).services[
+        "low_priority"
+    ]
+    assert (window.start, window.end) == (time(18, 0), time(23, 0))
