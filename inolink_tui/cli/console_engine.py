@@ -52,12 +52,11 @@ class EngineBridge:
     async def connections(self) -> Sequence[ConnectionStatus]:
         out = []
         for info in self._engine.connections():
-            detail = info.problem or ("token ok" if info.connected else "not connected")
             out.append(
-                ConnectionStatus(
-                    name=info.system,
-                    healthy=info.connected and not info.problem,
-                    detail=detail,
+                ConnectionStatus.of(
+                    info.system,
+                    connected=info.connected,
+                    problem=info.problem,
                     access_expires=info.token_expires_at,
                     refresh_expires=info.refresh_expires_at,
                 )

@@ -44,8 +44,9 @@ EXIT_LEASE_HELD = 3
 
 KNOWN_ERRORS_CURSOR = "headless:known-error-types"
 SERVICES_CURSOR = "engine:services"
-CONNECTIONS_CURSOR = "engine:connections"
 """Where an attached console reads the services' state (paused, running, last and next run)."""
+CONNECTIONS_CURSOR = "engine:connections"
+"""Where an attached console reads each connection's token health (expiries, problem)."""
 
 
 def default_holder() -> str:

@@ -166,6 +166,9 @@ def _tidy(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     a bulk import, a crash before the next claim) can carry a long backlog, and every console count would then
     sum it again. Folding it here costs one statement, once.
     """
+    deltas = conn.execute("SELECT 1 FROM job_tally_delta LIMIT 1 OFFSET ?", (ops_jobs.TALLY_FOLD_MIN - 1,)).fetchone()
+    if deltas is None and conn.execute("SELECT 1 FROM job_text_dirty LIMIT 1").fetchone() is None:
+        return  # the usual case: nothing to catch up on, so no write lock is taken at start-up
     started = time.perf_counter()
     _begin_immediate(conn, timeout_ms=busy_timeout_ms)
     try:

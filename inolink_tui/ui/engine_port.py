@@ -31,9 +31,10 @@ SERVICE_LABELS: dict[str, str] = {
 """InoLink's three services, by their config names, with the short label the top bar shows."""
 
 SERVICES_CURSOR = "engine:services"
-CONNECTIONS_CURSOR = "engine:connections"
 """Cursor a scheduler-holding process may write (JSON list of ServiceStatus.as_json()) so attached
 consoles can show the daemon's service state; absent, they show the services as unknown."""
+CONNECTIONS_CURSOR = "engine:connections"
+"""The same for each connection's token health (JSON list: name, connected, problem, access/refresh expiry)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,25 @@ class ConnectionStatus:
     access_expires: datetime | None = None
     refresh_expires: datetime | None = None
     """QuickBooks only: the refresh token lasts ~100 days and must be rotated before then."""
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        *,
+        connected: bool,
+        problem: str | None,
+        access_expires: datetime | None = None,
+        refresh_expires: datetime | None = None,
+    ) -> ConnectionStatus:
+        """One rule for in-process and attached consoles: a problem is the detail; otherwise say the token is fine."""
+        return cls(
+            name=name,
+            healthy=connected and not problem,
+            detail=problem or ("token ok" if connected else "not connected"),
+            access_expires=access_expires,
+            refresh_expires=refresh_expires,
+        )
 
 
 @runtime_checkable
@@ -209,12 +229,10 @@ class StoreOnlyEngine:
 
 
 def _connection_from_json(item: dict[str, Any]) -> ConnectionStatus:
-    problem = item.get("problem")
-    connected = bool(item.get("connected", True))
-    return ConnectionStatus(
-        name=str(item["name"]),
-        healthy=connected and not problem,
-        detail=str(problem) if problem else ("token ok" if connected else "not connected"),
+    return ConnectionStatus.of(
+        str(item["name"]),
+        connected=bool(item.get("connected", True)),
+        problem=str(item["problem"]) if item.get("problem") else None,
         access_expires=_time_or_none(item.get("access_expires")),
         refresh_expires=_time_or_none(item.get("refresh_expires")),
     )
