@@ -94,7 +94,7 @@ async def test_failed_changeset_rolls_back_and_stops_the_batch(sb: Sandbox) -> N
     )
     assert response.status_code == 400  # the failure's status becomes the batch's status
     assert _statuses(response.text) == [400]
-    assert "HTTP/1.1 400 BadRequest" in response.text
+    assert "HTTP/1.1 400 Bad Request" in response.text  # inner status line, as the batch docs show it
     assert "nonsense" in response.text
     assert sb.state.rows("accounts") == []
 
