@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
-from inolink_tui.sandbox.dataverse.changes import handle_tracking
+from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata import entity_definitions
@@ -69,6 +69,8 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
     if key_text is None:
         if rest == ["$count"] and request.method == "GET":
             _require(state, request, table, "Read")
+            if "$deltatoken" in request.query():
+                return count_changes(state, table, request)
             total = len(select_rows(state, table, parse_options(state, table, _only(request, "$filter"))))
             return DvResponse(200, {"Content-Type": "text/plain"}, str(capped_count(total)[0]).encode())
         if rest:
