@@ -24,6 +24,7 @@ from inolink_tui.sandbox.dataverse.query import (
     capped_count,
     compare_keys,
     context_url,
+    count_annotations,
     etag,
     ordered,
     parse_options,
@@ -166,11 +167,7 @@ def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> 
         size = page_size(None)
     page = rows[:size]
     body: dict[str, Any] = {"@odata.context": context_url(state, table, options)}
-    if options.count:
-        count, exceeded = capped_count(total)
-        body["@odata.count"] = count
-        if exceeded:
-            body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = True
+    body.update(count_annotations(total, options.count, annotations))
     body["value"] = [project(state, table, r, options, annotations) for r in page]
     if len(rows) > size:
         token = encode_token(page_number + 1, {"last": sort_key_values(table, page[-1], options.orderby)})

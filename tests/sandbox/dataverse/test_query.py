@@ -124,6 +124,9 @@ async def test_count_and_count_cap(sb: Sandbox) -> None:
         sb.state.insert(table, {"name": f"bulk{i}"})
     body = (await sb.get("accounts?$select=name&$count=true&$top=1")).json()
     assert body["@odata.count"] == 5000
+    assert "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded" not in body  # only with the preference
+    prefer = 'odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"'
+    body = (await sb.get("accounts?$select=name&$count=true&$top=1", Prefer=prefer)).json()
     assert body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] is True
 
 
