@@ -83,7 +83,7 @@ def parse_options(state: DataverseState, table: Table, params: dict[str, str], *
     if "$filter" in params:
         options.raw_filter = params["$filter"]
         try:
-            node = parse(params["$filter"])
+            node = parse(params["$filter"], {k: v for k, v in params.items() if k.startswith("@")})
         except ParseError as exc:
             raise errors.bad_request(str(exc), errors.URL_NOT_PARSED) from exc
         options.where = compile_filter(state, table, node)
