@@ -42,14 +42,40 @@ _X = (("PropertyValue", "Edm.Int64"),)
 _DATE = (("PropertyValue", "Edm.String"),)
 _VALUES = (("PropertyValues", "Collection(Edm.String)"),)
 
-_DATE_FUNCTIONS_WITH_X = (
-    "LastXDays LastXHours LastXWeeks LastXMonths LastXYears NextXDays NextXHours NextXWeeks NextXMonths NextXYears "
-    "OlderThanXMinutes OlderThanXHours OlderThanXDays OlderThanXWeeks OlderThanXMonths OlderThanXYears"
-).split()
-_DATE_FUNCTIONS_PLAIN = (
-    "Today Yesterday Tomorrow Last7Days Next7Days ThisWeek LastWeek NextWeek ThisMonth LastMonth NextMonth "
-    "ThisYear LastYear NextYear"
-).split()
+_DATE_FUNCTIONS_WITH_X = [
+    "LastXDays",
+    "LastXHours",
+    "LastXWeeks",
+    "LastXMonths",
+    "LastXYears",
+    "NextXDays",
+    "NextXHours",
+    "NextXWeeks",
+    "NextXMonths",
+    "NextXYears",
+    "OlderThanXMinutes",
+    "OlderThanXHours",
+    "OlderThanXDays",
+    "OlderThanXWeeks",
+    "OlderThanXMonths",
+    "OlderThanXYears",
+]
+_DATE_FUNCTIONS_PLAIN = [
+    "Today",
+    "Yesterday",
+    "Tomorrow",
+    "Last7Days",
+    "Next7Days",
+    "ThisWeek",
+    "LastWeek",
+    "NextWeek",
+    "ThisMonth",
+    "LastMonth",
+    "NextMonth",
+    "ThisYear",
+    "LastYear",
+    "NextYear",
+]
 
 SIGNATURES: dict[str, Signature] = {
     "In": Signature(_VALUES),
