@@ -10,7 +10,8 @@ Source: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/web
 - conditions on several collections and on nested collections are allowed (`c/opportunity_customer_contacts/any(...)`);
 - a collection reached through a lookup (`primarycontactid/new_contact_account/any(...)`) "isn't supported":
   the page names no error, so the sandbox answers 400 with its own message.
-Inside a body, a path without a variable refers to the row being filtered (`$it`), as OData defines.
+Inside a body, a path without a variable refers to the row being filtered (`$it`), as OData defines; a query
+function's `PropertyName` names a column of the lambda's item (see predicates._compile_query_function).
 """
 
 from __future__ import annotations
@@ -66,9 +67,8 @@ def compile_lambda(scope: Scope, node: Lambda, compile_test: Compile) -> Test:
     if node.variable is None or node.body is None:
         return lambda env: bool(members(env))
     variable = node.variable
-    body = compile_test(
-        type(scope)(scope.state, scope.table, {**scope.variables, variable: target}, scope.now), node.body
-    )
+    inner = type(scope)(scope.state, scope.table, {**scope.variables, variable: target}, scope.now, variable)
+    body = compile_test(inner, node.body)
     if node.kind == "any":
         return lambda env: any(body({**env, variable: child}) for child in members(env))
     return lambda env: all(body({**env, variable: child}) for child in members(env))

@@ -90,6 +90,7 @@ class Scope:
     table: Table
     variables: dict[str, Table]
     now: datetime
+    current: str = "$it"  # the innermost lambda variable: whose row a query function's PropertyName names
 
     def base(self, path: Path) -> tuple[str, Table, tuple[str, ...]]:
         """(environment key, its table, the remaining segments) for a path."""
@@ -134,13 +135,18 @@ def compile_test(scope: Scope, node: Node) -> Test:
 
 
 def _compile_query_function(scope: Scope, node: QueryFunction) -> Test:
-    """In / NotIn / Between / NotBetween over one column with its comparison rules, or a date function."""
-    table = scope.table
+    """In / NotIn / Between / NotBetween over one column with its comparison rules, or a date function.
+
+    Inside a lambda body `PropertyName` names a column of the lambda's item: Dataverse runs a lambda as a
+    link-entity filter whose conditions apply to the related table (an inference; the docs give no example).
+    """
+    current = scope.current
+    table = scope.variables.get(current, scope.table)
     key = known_column(table, node.property_name)
     kind = table.columns[key].kind
     if SIGNATURES[node.name].date_only:
         return _compile_date_function(scope, node, key, kind)
-    column = _Bound(lambda env: env["$it"].get(key), kind)
+    column = _Bound(lambda env: env[current].get(key), kind)
     for value in node.values:
         literal = value
         if kind.numeric and literal.edm == "Edm.String":  # PropertyValues may quote numbers: ["1","2"]
@@ -155,7 +161,7 @@ def _compile_query_function(scope: Scope, node: QueryFunction) -> Test:
     name = node.name
 
     def test(env: Env) -> bool:
-        value = normal(kind, env["$it"].get(key))
+        value = normal(kind, env[current].get(key))
         if value is None:
             return False
         if name in ("In", "NotIn"):
@@ -200,7 +206,7 @@ def _compile_date_function(scope: Scope, node: QueryFunction, key: str, kind: Ki
     span = window(node.name, scope.now, x, day)
 
     def test(env: Env) -> bool:
-        value = normal(kind, env["$it"].get(key))
+        value = normal(kind, env[scope.current].get(key))
         return value is not None and inside(value, span)
 
     return test
@@ -219,6 +225,10 @@ def _bind(scope: Scope, operand: Literal | Path) -> _Bound:
         value = operand.value
         return _Bound(lambda _env: value, None, operand)
     base, table, rest = scope.base(operand)
+    if not rest:
+        raise errors.bad_request(
+            f"The range variable '{base}' must be followed by a property, as in '{base}/name'.", errors.URL_NOT_PARSED
+        )
     if len(rest) == 1:
         key = known_column(table, rest[0])
         column = table.columns[key]

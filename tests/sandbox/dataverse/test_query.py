@@ -293,3 +293,16 @@ async def test_entity_definitions_lookup_and_change_tracking_filter(sb: Sandbox)
     names = {row["LogicalName"] for row in listed["value"]}
     assert "account" in names and "ino_linkjob" in names and "quote" not in names
     assert (await sb.get("EntityDefinitions(LogicalName='nope')")).status_code == 404
+
+
+async def test_query_function_inside_a_lambda_names_the_items_column(sb: Sandbox) -> None:
+    # Inferred, not documented: a lambda runs as a link-entity filter, so PropertyName names the item's column.
+    acme = await sb.create("accounts", {"name": "Acme"})
+    await sb.create("accounts", {"name": "Bolt"})
+    await sb.create(
+        "contacts", {"lastname": "X", "jobtitle": "Buyer", "parentcustomerid_account@odata.bind": f"/accounts({acme})"}
+    )
+    fn = "Microsoft.Dynamics.CRM."
+    inside = f"contact_customer_accounts/any(c:{fn}In(PropertyName='jobtitle',PropertyValues=[\"buyer\"]))"
+    assert await _names(sb, f"$filter={inside}") == ["Acme"]
+    assert (await sb.get("accounts?$filter=contact_customer_accounts/any(c:c eq null)")).status_code == 400
