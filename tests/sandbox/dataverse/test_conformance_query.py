@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from inolink_tui.sandbox.dataverse.values import format_datetime
-from tests.sandbox.dataverse.harness import Sandbox
+from tests.sandbox.dataverse.harness import API, Sandbox
 
 COUNT_ROWS = "https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/count-rows"
 ALL_ANNOTATIONS = 'odata.include-annotations="*"'
@@ -376,3 +376,62 @@ async def test_lambda_on_an_unknown_or_single_valued_property_is_a_400(sb: Sandb
     assert "Could not find a property named 'nope'" in unknown.json()["error"]["message"]
     lookup = await sb.get("accounts?$filter=primarycontactid/any(o:o/fullname eq 'x')")
     assert lookup.status_code == 400
+
+
+# ----- paging: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/page-results -----
+
+PAGE_RESULTS = "https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/page-results"
+
+
+async def _all_pages(sb: Sandbox, path: str, prefer: str) -> list[dict[str, Any]]:
+    pages: list[dict[str, Any]] = []
+    link: str | None = f"{API}/{path}"
+    while link is not None:
+        response = await sb.client.get(link, headers=sb.headers(Prefer=prefer))
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        link = pages[-1].get("@odata.nextLink")
+    return pages
+
+
+async def test_maxpagesize_pages_with_next_links_until_the_last_page(sb: Sandbox) -> None:
+    # Source: PAGE_RESULTS: `Prefer: odata.maxpagesize=2` answers `Preference-Applied: odata.maxpagesize=2`, two
+    # rows and an `@odata.nextLink`; "continue paging through the data until no @odata.nextLink annotation is
+    # included in the results".
+    await _rows(sb, 5)
+    first = await sb.get("accounts?$select=name", Prefer="odata.maxpagesize=2")
+    assert first.headers["Preference-Applied"] == "odata.maxpagesize=2"
+    pages = await _all_pages(sb, "accounts?$select=name", "odata.maxpagesize=2")
+    assert [len(page["value"]) for page in pages] == [2, 2, 1]
+    assert "@odata.nextLink" not in pages[-1]
+    assert len({row["accountid"] for page in pages for row in page["value"]}) == 5
+
+
+async def test_top_is_ignored_with_maxpagesize(sb: Sandbox) -> None:
+    # Source: PAGE_RESULTS: "Don't use $top with the Prefer: odata.maxpagesize request header. If you include
+    # both, $top is ignored."
+    await _rows(sb, 5)
+    pages = await _all_pages(sb, "accounts?$select=name&$top=3", "odata.maxpagesize=2")
+    assert sum(len(page["value"]) for page in pages) == 5
+
+
+async def test_top_alone_limits_the_rows(sb: Sandbox) -> None:
+    # Source: PAGE_RESULTS: "Use the $top query option to limit the number of results returned."
+    await _rows(sb, 5)
+    body = await _json(sb, "accounts?$select=name,revenue&$top=3")
+    assert len(body["value"]) == 3 and "@odata.nextLink" not in body
+
+
+async def test_skip_is_not_supported(sb: Sandbox) -> None:
+    # Source: PAGE_RESULTS: "Dataverse doesn't support the $skip query option". The error text is not
+    # documented; only the 400 is asserted.
+    response = await sb.get("accounts?$select=name&$skip=1")
+    assert response.status_code == 400
+
+
+async def test_page_size_cannot_exceed_5000(sb: Sandbox) -> None:
+    # Source: PAGE_RESULTS: "up to 5,000 records may be returned for each request. You can't request a page size
+    # larger than 5,000." Vague: what a larger request answers is not shown; the sandbox caps it at 5,000.
+    await _rows(sb, 5002)
+    body = await _json(sb, "accounts?$select=name", Prefer="odata.maxpagesize=6000")
+    assert len(body["value"]) == 5000 and "@odata.nextLink" in body
