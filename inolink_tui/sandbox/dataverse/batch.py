@@ -19,7 +19,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 from inolink_tui.sandbox.dataverse import errors
-from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
+from inolink_tui.sandbox.dataverse.messages import JSON_TYPE, DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.state import API_PATH, DataverseState
 
 MAX_OPERATIONS = 1000
@@ -277,16 +277,47 @@ def reason_phrase(status: int) -> str:
     return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
 
 
+def _part_headers(response: DvResponse) -> dict[str, str]:
+    """An inner response's headers in the order the batch docs print them.
+
+    Source: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
+    - a create's 204: `OData-Version`, `Location`, `OData-EntityId` (no REQ_ID);
+    - a collection GET's 200: `Content-Type: application/json; odata.metadata=minimal; odata.streaming=true`,
+      `OData-Version`;
+    - a failure's 400: `REQ_ID`, `Content-Type: application/json; odata.metadata=minimal`, `OData-Version`.
+    The docs show no single-row GET inside a batch; it keeps the plain JSON content type.
+    """
+    extra = dict(response.headers)
+    headers: dict[str, str] = {}
+    if response.status >= 400:
+        headers["REQ_ID"] = str(uuid.uuid4())
+    content_type = extra.pop("Content-Type", None)
+    if content_type is not None:
+        if content_type == JSON_TYPE and response.status == 200 and _is_collection(response.body):
+            content_type += "; odata.streaming=true"
+        headers["Content-Type"] = content_type
+    headers["OData-Version"] = "4.0"
+    if "OData-EntityId" in extra:
+        headers["Location"] = extra["OData-EntityId"]
+    headers.update(extra)
+    return headers
+
+
+def _is_collection(body: bytes) -> bool:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("value"), list) and "@odata.context" in data
+
+
 def _http_part(part: _Part) -> list[str]:
     response = part.response
     lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
     if part.content_id:
         lines.append(f"Content-ID: {part.content_id}")
     lines += ["", f"HTTP/1.1 {response.status} {reason_phrase(response.status)}".rstrip()]
-    headers = {"OData-Version": "4.0", "REQ_ID": str(uuid.uuid4()), **response.headers}
-    if "OData-EntityId" in headers:
-        headers.setdefault("Location", headers["OData-EntityId"])
-    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines += [f"{name}: {value}" for name, value in _part_headers(response).items()]
     lines += ["", response.body.decode("utf-8")]
     return lines
 

@@ -173,3 +173,35 @@ async def test_forward_reference_to_an_undeclared_content_id_is_a_400(sb: Sandbo
     )
     assert response.status_code == 400
     assert "Content-ID Reference: '$1' does not exist in the batch context." in response.text
+
+
+def _parts(text: str) -> list[str]:
+    """Each inner HTTP response (status line onwards) in order."""
+    return [chunk for chunk in re.split(r"\r\n--[^\r\n]+", text) if "HTTP/1.1 " in chunk]
+
+
+def _headers_of(part: str) -> list[str]:
+    head = part.split("HTTP/1.1 ", 1)[1].split("\r\n\r\n", 1)[0]
+    return [line.split(":", 1)[0] for line in head.split("\r\n")[1:]]
+
+
+async def test_part_headers_as_the_docs_print_them(sb: Sandbox) -> None:
+    # Source: DOC, "Batch responses" and "Handling errors": a create's 204 part carries OData-Version, Location
+    # and OData-EntityId; a collection GET's 200 part `Content-Type: application/json; odata.metadata=minimal;
+    # odata.streaming=true` and OData-Version; a failed part REQ_ID, Content-Type and OData-Version.
+    account = await sb.create("accounts", {"name": "Parent"})
+    response = await _batch(
+        sb,
+        [
+            _part("POST", "/api/data/v9.2/contacts", '{"lastname": "Task 1 in batch"}'),
+            _part("GET", f"/api/data/v9.2/accounts({account})/contact_customer_accounts?$select=lastname"),
+            _part("POST", "/api/data/v9.2/accounts", '{"nonsense": 1}'),
+        ],
+        Prefer="odata.continue-on-error",
+    )
+    created, listed, failed = _parts(response.text)
+    assert _headers_of(created) == ["OData-Version", "Location", "OData-EntityId"]
+    assert _headers_of(listed) == ["Content-Type", "OData-Version"]
+    assert "Content-Type: application/json; odata.metadata=minimal; odata.streaming=true" in listed
+    assert _headers_of(failed) == ["REQ_ID", "Content-Type", "OData-Version"]
+    assert "Content-Type: application/json; odata.metadata=minimal\r\n" in failed
