@@ -22,6 +22,12 @@ from inolink_tui.sandbox.dataverse.schema import Table
 from inolink_tui.sandbox.dataverse.state import DataverseState
 
 REJECTED_WITH_TRACKING = ("$filter", "$orderby", "$expand", "$top")
+"""Documented as rejected with `Prefer: odata.track-changes` (change-tracking page, "Query options not supported").
+
+`$count=true` is neither listed there nor shown with a delta link (the page documents only
+`<set>/$count?$deltatoken=`, see count_changes): vague, so the sandbox accepts it and adds no count to
+tracked pages rather than invent an annotation.
+"""
 _STAMP = "%m/%d/%Y %H:%M:%S"
 UPSERT, DELETE = 0, 1  # upserts come before deletes in a delta
 
