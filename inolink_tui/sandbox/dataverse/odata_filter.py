@@ -367,9 +367,11 @@ class _Parser:
             raise ParseError(f"An unknown function with name '{token.text}' was found. in '{self.text}'.")
         self.expect("(")
         params: dict[str, tuple[tuple[Literal, ...], bool]] = {}
-        while self.token.kind != ")":
+        while self.token.kind != ")" or params:  # `f()`, or `name=value` separated by commas (none trailing)
             key = self.expect("name")
             self.expect("=")
+            if key.text in params:
+                raise ParseError(f"The parameter '{key.text}' is given twice in '{self.text}'.")
             if self.token.kind == "[":
                 params[key.text] = (self.array(), True)
             else:
@@ -377,10 +379,9 @@ class _Parser:
                 if value.kind != "literal" or value.literal is None:
                     raise self.error(value)
                 params[key.text] = ((value.literal,), False)
-            if self.token.kind == ",":
-                self.advance()
-            elif self.token.kind != ")":
-                raise self.error()
+            if self.token.kind != ",":
+                break
+            self.advance()
         self.expect(")")
         return _check_call(token.text, name, params, self.text)
 

@@ -196,7 +196,9 @@ def _compile_date_function(scope: Scope, node: QueryFunction, key: str, kind: Ki
                     raise ValueError(literal.value)
                 x = literal.value
             else:
-                day = normal(Kind.DATETIME, literal.value)
+                day = normal(Kind.DATETIME, literal.value if isinstance(literal.value, str | date) else None)
+                if day is None:
+                    raise ValueError(literal.value)
         except (ValueError, TypeError) as exc:
             # The OData library's wording for a literal of the wrong type (the service's exact text is undocumented).
             raise errors.bad_request(

@@ -246,6 +246,14 @@ async def test_non_integer_property_value_cannot_be_converted_to_edm_int64(sb: S
     assert "Edm.Int64" in response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("value", ["7", "'not a date'", "'2024-02-30'", "null"])
+async def test_on_needs_a_date_string(sb: Sandbox, value: str) -> None:
+    # Source: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/reference/on
+    # (PropertyValue: Edm.String, not nullable, "the specified date"). The refusal's text is undocumented.
+    response = await sb.get(f"accounts?$filter={FN}On(PropertyName='createdon',PropertyValue={value})")
+    assert response.status_code == 400
+
+
 async def test_date_function_on_a_text_column_is_a_400(sb: Sandbox) -> None:
     # Source: the date functions "evaluate whether the value is within ..." a date range (reference pages
     # above); the wording of the refusal for a non-date column is not documented.
