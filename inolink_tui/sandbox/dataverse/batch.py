@@ -19,10 +19,37 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 from inolink_tui.sandbox.dataverse import errors
-from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
+from inolink_tui.sandbox.dataverse.messages import JSON_TYPE, DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.state import API_PATH, DataverseState
 
 MAX_OPERATIONS = 1000
+REASON_PHRASES = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    304: "Not Modified",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    412: "Precondition Failed",
+    413: "Request Entity Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+"""The reason phrase of each inner status line: the standard HTTP/1.1 phrases, with their spaces.
+
+Source: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
+whose samples show `HTTP/1.1 200 OK`, `HTTP/1.1 204 No Content` and `HTTP/1.1 400 Bad Request` inside the
+multipart body (only the *outer* status line of a failed batch reads `400 BadRequest`). The page shows no
+other inner status; the others here are the standard phrases (RFC 9110, RFC 6585 for 429) as .NET's
+HttpStatusCode spells them (hence 413 "Request Entity Too Large"): an inference, not a documented sample.
+"""
 Execute = Callable[[DvRequest], DvResponse]
 _BOUNDARY = re.compile(r'boundary\s*=\s*"?([^";]+)"?', re.IGNORECASE)
 
@@ -138,7 +165,7 @@ def _to_request(operation: Operation, user_id: str, references: dict[str, str]) 
     if index >= 0:
         path = path[index + len(API_PATH) :]
     body = operation.body
-    if references and body:
+    if body and b'"$' in body:  # a `$n` value: resolved, or the documented 400 when undeclared
         body = _substitute(body, references)
     return DvRequest(
         method=operation.method,
@@ -243,19 +270,54 @@ def _entity_from_body(state: DataverseState, response: DvResponse) -> str | None
         return None
 
 
+def reason_phrase(status: int) -> str:
+    """The reason phrase for an inner status line (see REASON_PHRASES)."""
+    if status in REASON_PHRASES:
+        return REASON_PHRASES[status]
+    return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+
+
+def _part_headers(response: DvResponse) -> dict[str, str]:
+    """An inner response's headers in the order the batch docs print them.
+
+    Source: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
+    - a create's 204: `OData-Version`, `Location`, `OData-EntityId` (no REQ_ID);
+    - a collection GET's 200: `Content-Type: application/json; odata.metadata=minimal; odata.streaming=true`,
+      `OData-Version`;
+    - a failure's 400: `REQ_ID`, `Content-Type: application/json; odata.metadata=minimal`, `OData-Version`.
+    The docs show no single-row GET inside a batch; it keeps the plain JSON content type.
+    """
+    extra = dict(response.headers)
+    headers: dict[str, str] = {}
+    if response.status >= 400:
+        headers["REQ_ID"] = str(uuid.uuid4())
+    content_type = extra.pop("Content-Type", None)
+    if content_type is not None:
+        if content_type == JSON_TYPE and response.status == 200 and _is_collection(response.body):
+            content_type += "; odata.streaming=true"
+        headers["Content-Type"] = content_type
+    headers["OData-Version"] = "4.0"
+    if "OData-EntityId" in extra:
+        headers["Location"] = extra["OData-EntityId"]
+    headers.update(extra)
+    return headers
+
+
+def _is_collection(body: bytes) -> bool:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("value"), list) and "@odata.context" in data
+
+
 def _http_part(part: _Part) -> list[str]:
     response = part.response
     lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
     if part.content_id:
         lines.append(f"Content-ID: {part.content_id}")
-    reason = (
-        HTTPStatus(response.status).phrase.replace(" ", "") if response.status in HTTPStatus._value2member_map_ else ""
-    )
-    lines += ["", f"HTTP/1.1 {response.status} {reason}".rstrip()]
-    headers = {"OData-Version": "4.0", "REQ_ID": str(uuid.uuid4()), **response.headers}
-    if "OData-EntityId" in headers:
-        headers.setdefault("Location", headers["OData-EntityId"])
-    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines += ["", f"HTTP/1.1 {response.status} {reason_phrase(response.status)}".rstrip()]
+    lines += [f"{name}: {value}" for name, value in _part_headers(response).items()]
     lines += ["", response.body.decode("utf-8")]
     return lines
 

@@ -5,10 +5,13 @@ Grammar (OData v4 subset Dataverse supports, reference §9 and §15.15):
     expr       := and_expr ('or' and_expr)*
     and_expr   := unary ('and' unary)*
     unary      := 'not' unary | primary
-    primary    := '(' expr ')' | call | operand OP operand
+    primary    := '(' expr ')' | call | qfunc | lambda | operand OP operand
     call       := ('contains' | 'startswith' | 'endswith') '(' operand ',' operand ')'
+    qfunc      := 'Microsoft.Dynamics.CRM.' Name '(' param '=' (literal | '[' literal,* ']') ,... ')'
+    lambda     := path '/' ('any' | 'all') '(' [ identifier ':' expr ] ')'
     operand    := literal | path
-    path       := identifier ('/' identifier)?          e.g. name, _parentcustomerid_value, primarycontactid/fullname
+    path       := identifier ('/' identifier)*          e.g. name, primarycontactid/fullname, o/fullname
+    @alias     := a parameter alias (`@p1`), replaced by the query option `@p1=<value>` before parsing
     literal    := 'text' (quote doubled: 'O''Bryan') | integer | decimal | true | false | null
                 | datetime (2025-01-01T00:00:00Z, unquoted) | date (2025-01-01) | GUID (unquoted)
     OP         := eq ne gt ge lt le
@@ -26,11 +29,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from inolink_tui.sandbox.dataverse.query_functions import PREFIX, SIGNATURES
+
 COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
 FUNCTIONS = ("contains", "startswith", "endswith")
-QUERY_FUNCTION_PREFIX = "Microsoft.Dynamics.CRM."
-QUERY_FUNCTIONS = {"In": 2, "NotIn": 2, "Between": 2, "NotBetween": 2, "Null": 1, "NotNull": 1}
-"""The Dataverse query functions the sandbox evaluates, with how many parameters each takes."""
+LAMBDAS = ("any", "all")
+QUERY_FUNCTION_PREFIX = PREFIX
 MAX_DEPTH = 100
 
 
@@ -80,14 +84,31 @@ class Not:
 
 @dataclass(frozen=True)
 class QueryFunction:
-    """`Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a","b"])` and its siblings."""
+    """`Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=["a","b"])` and its siblings.
+
+    `values` holds the `PropertyValues` items, or the single `PropertyValue`, or nothing (`Today`).
+    """
 
     name: str  # without the Microsoft.Dynamics.CRM. prefix
     property_name: str
     values: tuple[Literal, ...]
 
 
-Node = Compare | Call | BoolOp | Not | QueryFunction
+@dataclass(frozen=True)
+class Lambda:
+    """`contact_customer_accounts/any(c:c/fullname eq 'x')`: `source` names the collection (maybe via a variable).
+
+    Source: https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/filter-rows
+    ("Filter using values of related collections"). `any()` has no variable and no body.
+    """
+
+    kind: str  # "any" | "all"
+    source: Path
+    variable: str | None
+    body: Node | None
+
+
+Node = Compare | Call | BoolOp | Not | QueryFunction | Lambda
 
 
 @dataclass(frozen=True)
@@ -120,7 +141,14 @@ def tokenize(text: str) -> list[Token]:
         if char.isspace():
             pos += 1
             continue
-        if char in "(),/=[]":
+        if char == "@":
+            match = re.compile(_NAME).match(text, pos + 1)
+            if match is None:
+                raise ParseError(f"Syntax error: character '@' is not valid at position {pos} in '{text}'.")
+            tokens.append(Token("alias", "@" + match.group(0), pos))
+            pos = match.end()
+            continue
+        if char in "(),/=[]:":
             tokens.append(Token(char, char, pos))
             pos += 1
             continue
@@ -202,12 +230,36 @@ def _literal_token(kind: str, word: str, pos: int, text: str) -> Token:
         raise ParseError(f"Unrecognized '{kind}' literal '{word}' at '{pos}' in '{text}'.") from exc
 
 
+def _expand_aliases(text: str, tokens: list[Token], aliases: dict[str, str]) -> list[Token]:
+    """Replace each `@p` token by the tokens of the query option `@p=<value>` (OData parameter aliases).
+
+    Source: the syntax examples of every query function, e.g.
+    https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/reference/lastxdays
+    (`Microsoft.Dynamics.CRM.LastXDays(PropertyName=@p1,PropertyValue=@p2)&@p1='name'&@p2=42`).
+    An alias with no value is a 400 here; OData says it evaluates to null, Dataverse's answer is undocumented.
+    """
+    out: list[Token] = []
+    for token in tokens:
+        if token.kind != "alias":
+            out.append(token)
+            continue
+        value = aliases.get(token.text)
+        if value is None:
+            raise ParseError(f"The parameter alias '{token.text}' is not defined in the query in '{text}'.")
+        inner = tokenize(value)[:-1]
+        if not inner or any(t.kind == "alias" for t in inner):
+            raise ParseError(f"The value of the parameter alias '{token.text}' is not valid in '{text}'.")
+        out += [Token(t.kind, t.text, token.pos, t.literal) for t in inner]
+    return out
+
+
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, aliases: dict[str, str] | None = None) -> None:
         self.text = text
-        self.tokens = tokenize(text)
+        self.tokens = _expand_aliases(text, tokenize(text), aliases or {})
         self.index = 0
         self.depth = 0
+        self.variables: list[str] = []  # lambda variables in scope, innermost last
 
     @property
     def token(self) -> Token:
@@ -285,63 +337,87 @@ class _Parser:
         if token.kind == "name" and token.text in FUNCTIONS and self.tokens[self.index + 1].kind == "(":
             self.advance()
             self.advance()
-            target = self.operand()
+            target = self.value()
             self.expect(",")
-            argument = self.operand()
+            argument = self.value()
             self.expect(")")
             return Call(token.text, target, argument)
         left = self.operand()
+        if isinstance(left, Lambda):
+            return left
         op = self.token
         if op.kind != "name" or op.text not in COMPARISONS:
             raise self.error(op)
         self.advance()
-        return Compare(op.text, left, self.operand())
+        return Compare(op.text, left, self.value())
+
+    def value(self) -> Operand:
+        """An operand where a lambda (a boolean) cannot stand."""
+        start = self.token
+        operand = self.operand()
+        if isinstance(operand, Lambda):
+            raise self.error(start)
+        return operand
 
     def query_function(self) -> QueryFunction:
         token = self.advance()
         name = token.text[len(QUERY_FUNCTION_PREFIX) :]
-        if name not in QUERY_FUNCTIONS:
+        signature = SIGNATURES.get(name)
+        if signature is None:
             raise ParseError(f"An unknown function with name '{token.text}' was found. in '{self.text}'.")
         self.expect("(")
-        params: dict[str, tuple[Literal, ...]] = {}
-        while True:
+        params: dict[str, tuple[tuple[Literal, ...], bool]] = {}
+        while self.token.kind != ")" or params:  # `f()`, or `name=value` separated by commas (none trailing)
             key = self.expect("name")
             self.expect("=")
+            if key.text in params:
+                raise ParseError(f"The parameter '{key.text}' is given twice in '{self.text}'.")
             if self.token.kind == "[":
-                self.advance()
-                items: list[Literal] = []
-                while self.token.kind != "]":
-                    item = self.advance()
-                    if item.literal is None or item.kind not in ("literal", "json"):
-                        raise self.error(item)
-                    items.append(item.literal)
-                    if self.token.kind == ",":
-                        self.advance()
-                    elif self.token.kind != "]":
-                        raise self.error()
-                self.advance()
-                params[key.text] = tuple(items)
+                params[key.text] = (self.array(), True)
             else:
                 value = self.advance()
                 if value.kind != "literal" or value.literal is None:
                     raise self.error(value)
-                params[key.text] = (value.literal,)
+                params[key.text] = ((value.literal,), False)
+            if self.token.kind != ",":
+                break
+            self.advance()
+        self.expect(")")
+        return _check_call(token.text, name, params, self.text)
+
+    def array(self) -> tuple[Literal, ...]:
+        self.expect("[")
+        items: list[Literal] = []
+        while self.token.kind != "]":
+            item = self.advance()
+            if item.literal is None or item.kind not in ("literal", "json"):
+                raise self.error(item)
+            items.append(item.literal)
             if self.token.kind == ",":
                 self.advance()
-                continue
-            self.expect(")")
-            break
-        prop = params.get("PropertyName")
-        if prop is None or len(prop) != 1 or not isinstance(prop[0].value, str):
-            raise ParseError(f"The function '{token.text}' requires a PropertyName string parameter in '{self.text}'.")
-        values = params.get("PropertyValues", ())
-        if QUERY_FUNCTIONS[name] == 2 and not values:
-            raise ParseError(f"The function '{token.text}' requires a PropertyValues parameter in '{self.text}'.")
-        if name in ("Between", "NotBetween") and len(values) != 2:
-            raise ParseError(f"The function '{token.text}' requires exactly two PropertyValues in '{self.text}'.")
-        return QueryFunction(name, prop[0].value, values)
+            elif self.token.kind != "]":
+                raise self.error()
+        self.advance()
+        return tuple(items)
 
-    def operand(self) -> Operand:
+    def lambda_(self, source: Path, kind: str) -> Lambda:
+        self.expect("(")
+        if self.token.kind == ")":
+            self.advance()
+            if kind == "all":
+                raise ParseError(f"The 'all' operator requires a lambda expression in '{self.text}'.")
+            return Lambda(kind, source, None, None)
+        variable = self.expect("name")
+        self.expect(":")
+        if variable.text in self.variables:
+            raise ParseError(f"The range variable '{variable.text}' has already been declared in '{self.text}'.")
+        self.variables.append(variable.text)
+        body = self.expr()
+        self.variables.pop()
+        self.expect(")")
+        return Lambda(kind, source, variable.text, body)
+
+    def operand(self) -> Operand | Lambda:
         token = self.advance()
         if token.kind == "literal" and token.literal is not None:
             return token.literal
@@ -359,15 +435,50 @@ class _Parser:
             segment = self.advance()
             if segment.kind != "name":
                 raise self.error(segment)
+            if segment.text in LAMBDAS and self.token.kind == "(":
+                return self.lambda_(Path(tuple(segments)), segment.text)
             segments.append(segment.text)
         return Path(tuple(segments))
 
 
-def parse(text: str) -> Node:
-    """Parse a `$filter` value; raises ParseError (and only ParseError) on malformed input."""
+def _check_call(full: str, name: str, params: dict[str, tuple[tuple[Literal, ...], bool]], text: str) -> QueryFunction:
+    """Check a query function's parameters against its documented signature (query_functions.SIGNATURES).
+
+    The documented rule (filter-rows page): `PropertyName` always, plus `PropertyValue`, `PropertyValues` or
+    `PropertyValue1`/`PropertyValue2` where the function has them, which "you must supply". The service's exact
+    wording for a wrong or missing parameter is not documented; these messages are the sandbox's own.
+    """
+    signature = SIGNATURES[name]
+    expected = ["PropertyName", *(param for param, _ in signature.params)]
+    if sorted(params) != sorted(expected):
+        raise ParseError(
+            f"The function '{full}' takes the parameters {', '.join(expected)}; "
+            f"found {', '.join(params) or 'none'} in '{text}'."
+        )
+    prop, prop_is_array = params["PropertyName"]
+    if prop_is_array or len(prop) != 1 or not isinstance(prop[0].value, str):
+        raise ParseError(f"The function '{full}' requires a PropertyName string parameter in '{text}'.")
+    values: tuple[Literal, ...] = ()
+    for param, edm in signature.params:
+        items, is_array = params[param]
+        if is_array != edm.startswith("Collection("):
+            raise ParseError(f"The parameter '{param}' of the function '{full}' must be of type {edm} in '{text}'.")
+        values = items
+    if signature.params and not values:
+        raise ParseError(f"The function '{full}' requires a non-empty {signature.params[0][0]} in '{text}'.")
+    if name in ("Between", "NotBetween") and len(values) != 2:
+        raise ParseError(f"The function '{full}' requires exactly two PropertyValues in '{text}'.")
+    return QueryFunction(name, prop[0].value, values)
+
+
+def parse(text: str, aliases: dict[str, str] | None = None) -> Node:
+    """Parse a `$filter` value; raises ParseError (and only ParseError) on malformed input.
+
+    `aliases` are the request's parameter-alias query options (`{"@p1": "'name'"}`).
+    """
     if not text.strip():
         raise ParseError("The $filter expression is empty.")
     try:
-        return _Parser(text).parse()
+        return _Parser(text, aliases).parse()
     except RecursionError as exc:  # pathological nesting of parentheses
         raise ParseError(f"The recursion depth of the filter exceeds the limit in '{text}'.") from exc

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
-from inolink_tui.sandbox.dataverse.changes import handle_tracking
+from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata import entity_definitions
@@ -24,6 +24,7 @@ from inolink_tui.sandbox.dataverse.query import (
     capped_count,
     compare_keys,
     context_url,
+    count_annotations,
     etag,
     ordered,
     parse_options,
@@ -69,6 +70,8 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
     if key_text is None:
         if rest == ["$count"] and request.method == "GET":
             _require(state, request, table, "Read")
+            if "$deltatoken" in request.query():
+                return count_changes(state, table, request)
             total = len(select_rows(state, table, parse_options(state, table, _only(request, "$filter"))))
             return DvResponse(200, {"Content-Type": "text/plain"}, str(capped_count(total)[0]).encode())
         if rest:
@@ -164,11 +167,7 @@ def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> 
         size = page_size(None)
     page = rows[:size]
     body: dict[str, Any] = {"@odata.context": context_url(state, table, options)}
-    if options.count:
-        count, exceeded = capped_count(total)
-        body["@odata.count"] = count
-        if exceeded:
-            body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] = True
+    body.update(count_annotations(total, options.count, annotations))
     body["value"] = [project(state, table, r, options, annotations) for r in page]
     if len(rows) > size:
         token = encode_token(page_number + 1, {"last": sort_key_values(table, page[-1], options.orderby)})

@@ -11,6 +11,9 @@ Matching rules, as on the real service (SQL Server underneath):
 - `null` only matches with eq / ne; any ordering comparison with a null column is false;
 - GUIDs compare without regard to case, quoted or bare; datetimes compare as instants (a date means midnight UTC);
 - numbers compare as numbers whatever their Edm type (money, decimal, int, choice values).
+
+Evaluation runs over an environment: `$it` is the row being filtered, and each lambda variable
+(`contact_customer_accounts/any(c: c/fullname eq 'x')`) names the related row being tried.
 """
 
 from __future__ import annotations
@@ -23,21 +26,27 @@ from decimal import Decimal
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.lambdas import compile_lambda
 from inolink_tui.sandbox.dataverse.odata_filter import (
     BoolOp,
     Call,
     Compare,
+    Lambda,
     Literal,
     Node,
     Not,
     Path,
     QueryFunction,
 )
+from inolink_tui.sandbox.dataverse.query_functions import SIGNATURES, inside, window
 from inolink_tui.sandbox.dataverse.schema import Kind, Table
 from inolink_tui.sandbox.dataverse.state import DataverseState, Row
 from inolink_tui.sandbox.dataverse.values import parse_datetime, parse_guid
 
 Predicate = Callable[[Row], bool]
+Env = dict[str, Row]
+"""`$it` -> the row being filtered; each lambda variable in scope -> the related row being tried."""
+Test = Callable[[Env], bool]
 
 _OP_KIND = {
     "eq": "Equal",
@@ -68,13 +77,39 @@ def known_column(table: Table, name: str) -> str:
 class _Bound:
     """An operand bound to the table: a column read (possibly through a lookup) or a constant."""
 
-    read: Callable[[Row], Any]
+    read: Callable[[Env], Any]
     kind: Kind | None  # None for a literal
     literal: Literal | None = None
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What names mean while binding: the filtered table (`$it`) and the lambda variables' tables."""
+
+    state: DataverseState
+    table: Table
+    variables: dict[str, Table]
+    now: datetime
+    current: str = "$it"  # the innermost lambda variable: whose row a query function's PropertyName names
+
+    def base(self, path: Path) -> tuple[str, Table, tuple[str, ...]]:
+        """(environment key, its table, the remaining segments) for a path."""
+        head = path.segments[0]
+        if head in self.variables:
+            return head, self.variables[head], path.segments[1:]
+        if head == "$it":
+            return "$it", self.table, path.segments[1:]
+        return "$it", self.table, path.segments
+
+
 def compile_filter(state: DataverseState, table: Table, node: Node) -> Predicate:
     """Bind a parsed filter to `table`; raises DataverseError for unknown names or incompatible types."""
+    test = compile_test(Scope(state, table, {}, state.clock.now()), node)
+    return lambda row: test({"$it": row})
+
+
+def compile_test(scope: Scope, node: Node) -> Test:
+    """Bind a node in `scope` to a test over an environment."""
     if isinstance(node, BoolOp):
         # Flatten left-deep chains iteratively so `a and b and ... ` thousands long cannot exhaust the stack.
         chain: list[Node] = []
@@ -83,25 +118,35 @@ def compile_filter(state: DataverseState, table: Table, node: Node) -> Predicate
             chain.append(current.right)
             current = current.left
         chain.append(current)
-        parts = [compile_filter(state, table, part) for part in reversed(chain)]
+        parts = [compile_test(scope, part) for part in reversed(chain)]
         if node.op == "and":
-            return lambda row: all(p(row) for p in parts)
-        return lambda row: any(p(row) for p in parts)
+            return lambda env: all(p(env) for p in parts)
+        return lambda env: any(p(env) for p in parts)
     if isinstance(node, Not):
-        inner = compile_filter(state, table, node.operand)
-        return lambda row: not inner(row)
+        inner = compile_test(scope, node.operand)
+        return lambda env: not inner(env)
     if isinstance(node, Call):
-        return _compile_call(state, table, node)
+        return _compile_call(scope, node)
     if isinstance(node, QueryFunction):
-        return _compile_query_function(table, node)
-    return _compile_compare(state, table, node)
+        return _compile_query_function(scope, node)
+    if isinstance(node, Lambda):
+        return compile_lambda(scope, node, compile_test)
+    return _compile_compare(scope, node)
 
 
-def _compile_query_function(table: Table, node: QueryFunction) -> Predicate:
-    """In / NotIn / Between / NotBetween / Null / NotNull over one column, with the column's comparison rules."""
+def _compile_query_function(scope: Scope, node: QueryFunction) -> Test:
+    """In / NotIn / Between / NotBetween over one column with its comparison rules, or a date function.
+
+    Inside a lambda body `PropertyName` names a column of the lambda's item: Dataverse runs a lambda as a
+    link-entity filter whose conditions apply to the related table (an inference; the docs give no example).
+    """
+    current = scope.current
+    table = scope.variables.get(current, scope.table)
     key = known_column(table, node.property_name)
     kind = table.columns[key].kind
-    column = _Bound(lambda row: row.get(key), kind)
+    if SIGNATURES[node.name].date_only:
+        return _compile_date_function(scope, node, key, kind)
+    column = _Bound(lambda env: env[current].get(key), kind)
     for value in node.values:
         literal = value
         if kind.numeric and literal.edm == "Edm.String":  # PropertyValues may quote numbers: ["1","2"]
@@ -111,28 +156,62 @@ def _compile_query_function(table: Table, node: QueryFunction) -> Predicate:
                 raise errors.bad_request(
                     f"'{value.value}' is not a valid value for '{key}'.", errors.URL_NOT_PARSED
                 ) from exc
-        _check_types("eq", column, _Bound(lambda _row: None, None, literal))
+        _check_types("eq", column, _Bound(lambda _env: None, None, literal))
     wanted = [normal(kind, _coerce_literal(kind, v)) for v in node.values]
     name = node.name
 
-    def predicate(row: Row) -> bool:
-        value = normal(kind, row.get(key))
-        if name == "Null":
-            return bool(value is None)
-        if name == "NotNull":
-            return bool(value is not None)
+    def test(env: Env) -> bool:
+        value = normal(kind, env[current].get(key))
         if value is None:
             return False
         if name in ("In", "NotIn"):
             return bool(value in wanted) == (name == "In")
         low, high = wanted
         try:
-            inside = bool(low <= value <= high)
+            between = bool(low <= value <= high)
         except TypeError:
             return False
-        return inside == (name == "Between")
+        return between == (name == "Between")
 
-    return predicate
+    return test
+
+
+def _compile_date_function(scope: Scope, node: QueryFunction, key: str, kind: Kind) -> Test:
+    """LastXDays, Today, On, ... : the column's value must fall in the function's window (query_functions.py)."""
+    full = f"Microsoft.Dynamics.CRM.{node.name}"
+    if kind is not Kind.DATETIME:
+        # Documented only as "evaluate whether the value is ..." a date; the service's message is undocumented.
+        raise errors.bad_request(
+            f"The function '{full}' can only be applied to a date and time column; '{key}' is {kind.edm}.",
+            errors.URL_NOT_PARSED,
+        )
+    x: int | None = None
+    day: datetime | None = None
+    if node.values:
+        literal = node.values[0]
+        expected = SIGNATURES[node.name].params[0][1]
+        try:
+            if expected == "Edm.Int64":
+                if not isinstance(literal.value, int) or isinstance(literal.value, bool):
+                    raise ValueError(literal.value)
+                x = literal.value
+            else:
+                day = normal(Kind.DATETIME, literal.value if isinstance(literal.value, str | date) else None)
+                if day is None:
+                    raise ValueError(literal.value)
+        except (ValueError, TypeError) as exc:
+            # The OData library's wording for a literal of the wrong type (the service's exact text is undocumented).
+            raise errors.bad_request(
+                f"Cannot convert the literal '{literal.value}' to the expected type '{expected}'.",
+                errors.URL_NOT_PARSED,
+            ) from exc
+    span = window(node.name, scope.now, x, day)
+
+    def test(env: Env) -> bool:
+        value = normal(kind, env[scope.current].get(key))
+        return value is not None and inside(value, span)
+
+    return test
 
 
 def _coerce_literal(kind: Kind, literal: Literal) -> Any:
@@ -143,26 +222,31 @@ def _coerce_literal(kind: Kind, literal: Literal) -> Any:
     return literal.value
 
 
-def _bind(state: DataverseState, table: Table, operand: Literal | Path) -> _Bound:
+def _bind(scope: Scope, operand: Literal | Path) -> _Bound:
     if isinstance(operand, Literal):
         value = operand.value
-        return _Bound(lambda _row: value, None, operand)
-    if len(operand.segments) == 1:
-        key = known_column(table, operand.segments[0])
+        return _Bound(lambda _env: value, None, operand)
+    base, table, rest = scope.base(operand)
+    if not rest:
+        raise errors.bad_request(
+            f"The range variable '{base}' must be followed by a property, as in '{base}/name'.", errors.URL_NOT_PARSED
+        )
+    if len(rest) == 1:
+        key = known_column(table, rest[0])
         column = table.columns[key]
-        return _Bound(lambda row: row.get(key), column.kind)
-    if len(operand.segments) == 2:
-        nav, name = operand.segments
+        return _Bound(lambda env: env[base].get(key), column.kind)
+    if len(rest) == 2:
+        nav, name = rest
         found = table.navigation(nav)
         if found is None:
             raise errors.unknown_property(table.logical_name, nav)
         lookup, target_set = found
-        target = state.table(target_set)
+        target = scope.state.table(target_set)
         key = known_column(target, name)
-        rows = state.row_map(target_set)
+        rows = scope.state.row_map(target_set)
 
-        def read(row: Row) -> Any:
-            related = rows.get(row.get(lookup.key) or "")
+        def read(env: Env) -> Any:
+            related = rows.get(env[base].get(lookup.key) or "")
             return related.get(key) if related is not None else None
 
         return _Bound(read, target.columns[key].kind)
@@ -232,13 +316,13 @@ def normal(kind: Kind | None, value: Any) -> Any:
     return value
 
 
-def _compile_compare(state: DataverseState, table: Table, node: Compare) -> Predicate:
-    left, right = _bind(state, table, node.left), _bind(state, table, node.right)
+def _compile_compare(scope: Scope, node: Compare) -> Test:
+    left, right = _bind(scope, node.left), _bind(scope, node.right)
     kind = _check_types(node.op, left, right)
     op = node.op
 
-    def predicate(row: Row) -> bool:
-        a, b = normal(kind, left.read(row)), normal(kind, right.read(row))
+    def test(env: Env) -> bool:
+        a, b = normal(kind, left.read(env)), normal(kind, right.read(env))
         if op == "eq":
             return bool(a == b)
         if op == "ne":
@@ -256,7 +340,7 @@ def _compile_compare(state: DataverseState, table: Table, node: Compare) -> Pred
         except TypeError:
             return False
 
-    return predicate
+    return test
 
 
 def like_pattern(text: str, *, prefix: bool, suffix: bool) -> re.Pattern[str]:
@@ -293,8 +377,8 @@ def _class_char(char: str) -> str:
     return char if char.isalnum() or char == "-" else re.escape(char)
 
 
-def _compile_call(state: DataverseState, table: Table, node: Call) -> Predicate:
-    target, argument = _bind(state, table, node.target), _bind(state, table, node.argument)
+def _compile_call(scope: Scope, node: Call) -> Test:
+    target, argument = _bind(scope, node.target), _bind(scope, node.argument)
     if target.kind is not Kind.STRING or argument.literal is None or argument.literal.edm != "Edm.String":
         raise errors.bad_request(
             f"No function signature for the function with name '{node.name}' matches the specified arguments. "
@@ -307,8 +391,8 @@ def _compile_call(state: DataverseState, table: Table, node: Call) -> Predicate:
     )
     read = target.read
 
-    def predicate(row: Row) -> bool:
-        value = read(row)
+    def test(env: Env) -> bool:
+        value = read(env)
         return value is not None and pattern.fullmatch(str(value)) is not None
 
-    return predicate
+    return test

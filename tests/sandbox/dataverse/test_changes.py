@@ -39,7 +39,7 @@ async def test_initial_sync_then_delta_with_updates_then_deletes(sb: Sandbox) ->
     deleted = values[2:]
     assert [d["id"] for d in deleted] == [gone, temp]  # created-then-deleted still arrives as a delete
     assert all(d["reason"] == "deleted" for d in deleted)
-    assert all(d["@odata.context"] == f"{API}/$metadata#account/$deletedEntity" for d in deleted)
+    assert all(d["@odata.context"] == f"{API}/$metadata#accounts/$deletedEntity" for d in deleted)
     assert all(set(d) == {"@odata.context", "id", "reason"} for d in deleted)
     assert keep and new
 

@@ -196,3 +196,43 @@ async def test_microsoft_sdk_batch_with_changeset_and_failure(tls_sandbox: tuple
     bad = failed.failed[0]
     assert bad.error_code == "0x80048d19" and "nonsense" in (bad.error_message or "")
     assert sorted(r["name"] for r in state.rows("accounts")) == ["After", "Batch Parent", "Before"]
+
+
+async def test_microsoft_sdk_query_functions_lambdas_and_counts(tls_sandbox: tuple[str, Any, Any, Path]) -> None:
+    """The SDK's own filter builders (In, NotIn, raw query functions and lambdas) and `count`/annotations."""
+    from PowerPlatform.Dataverse.models.filters import col, raw
+
+    base, state, entra, cert = tls_sandbox
+    credential = SandboxCredential(
+        f"{base}/{entra.tenant_id}/oauth2/v2.0/token", entra.client_id, entra.client_secret, cert
+    )
+    acme = state.create_row("accounts", {"name": "Acme", "revenue": 10})["accountid"]
+    state.create_row("accounts", {"name": "Bolt", "revenue": 20})
+    state.create_row("contacts", {"lastname": "Buyer", "jobtitle": "Buyer", "_parentcustomerid_value": acme})
+
+    def names(result: Any) -> list[str]:
+        return sorted(str(r["name"]) for r in result)
+
+    def session() -> dict[str, list[str]]:
+        client = DataverseClient(base, credential)
+        return {
+            "in": names(client.records.list("account", filter=col("name").in_(["acme", "BOLT"]), select=["name"])),
+            "not_in": names(client.records.list("account", filter=col("name").not_in(["Acme"]), select=["name"])),
+            "today": names(
+                client.records.list(
+                    "account",
+                    filter=raw("Microsoft.Dynamics.CRM.Today(PropertyName='createdon')"),
+                    select=["name"],
+                    count=True,
+                    include_annotations="*",
+                )
+            ),
+            "any": names(
+                client.records.list(
+                    "account", filter=raw("contact_customer_accounts/any(c:c/jobtitle eq 'Buyer')"), select=["name"]
+                )
+            ),
+        }
+
+    result = await asyncio.to_thread(session)
+    assert result == {"in": ["Acme", "Bolt"], "not_in": ["Bolt"], "today": ["Acme", "Bolt"], "any": ["Acme"]}

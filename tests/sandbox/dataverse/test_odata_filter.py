@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -204,3 +205,86 @@ def test_query_function_syntax() -> None:
     ):
         with pytest.raises(ParseError):
             parse(bad)
+
+
+_EXTENDED_WORDS = st.sampled_from(
+    [
+        "contact_customer_accounts/any(",
+        "contact_customer_accounts/all(c:",
+        "contact_customer_accounts/any()",
+        "primarycontactid/contact_customer_accounts/any(",
+        "c:",
+        "d:",
+        "c/fullname eq 'A'",
+        "c/jobtitle",
+        "c",
+        "d/fullname",
+        "name",
+        " eq ",
+        "'A'",
+        "Microsoft.Dynamics.CRM.LastXDays(PropertyName='createdon',PropertyValue=",
+        "Microsoft.Dynamics.CRM.On(PropertyName='createdon',PropertyValue=",
+        "Microsoft.Dynamics.CRM.Today(PropertyName=",
+        "Microsoft.Dynamics.CRM.In(PropertyName='jobtitle',PropertyValues=[",
+        "'createdon'",
+        "'2024-02-29'",
+        "@p1",
+        "@p2",
+        "@p3",
+        "7",
+        "-1",
+        ",",
+        "[",
+        "]",
+        "(",
+        ")",
+        " and ",
+        " or ",
+        "not ",
+    ]
+)
+_LAMBDA_STATE: Any = None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_EXTENDED_WORDS, max_size=10).map("".join))
+def test_fuzz_lambdas_query_functions_and_aliases_only_raise_dataverse_error(text: str) -> None:
+    from inolink_tui.sandbox.clock import SandboxClock
+    from inolink_tui.sandbox.dataverse import DataverseState
+    from inolink_tui.sandbox.dataverse.errors import DataverseError
+    from inolink_tui.sandbox.dataverse.query import parse_options, select_rows
+
+    global _LAMBDA_STATE
+    if _LAMBDA_STATE is None:
+        _LAMBDA_STATE = DataverseState(SandboxClock(), org_url="http://dv.test")
+        account = _LAMBDA_STATE.create_row("accounts", {"name": "A"})["accountid"]
+        _LAMBDA_STATE.create_row("contacts", {"lastname": "A", "jobtitle": "A", "_parentcustomerid_value": account})
+    table = _LAMBDA_STATE.table("accounts")
+    params = {"$filter": text, "@p1": "'createdon'", "@p2": "7", "@p3": "['a','b']"}
+    try:
+        options = parse_options(_LAMBDA_STATE, table, params)
+    except DataverseError as exc:
+        assert exc.status == 400
+        return
+    select_rows(_LAMBDA_STATE, table, options)
+
+
+def test_query_function_and_lambda_syntax_errors() -> None:
+    from inolink_tui.sandbox.dataverse.odata_filter import Lambda, Path
+    from inolink_tui.sandbox.dataverse.odata_filter import QueryFunction as QueryFunctionNode
+
+    for bad in (
+        "Microsoft.Dynamics.CRM.Today(PropertyName='x',)",  # trailing comma
+        "Microsoft.Dynamics.CRM.Today(PropertyName='x',PropertyName='y')",  # repeated parameter
+        "Microsoft.Dynamics.CRM.LastXDays(PropertyName='x',PropertyValue=@p)",  # alias not given
+        "contact_customer_accounts/all()",  # all needs a lambda expression
+        "contact_customer_accounts/any(c)",  # no ':'
+        "contact_customer_accounts/any(c:c/x eq 1 and contact_customer_accounts/any(c:c/x eq 1))",  # c redeclared
+        "name eq contact_customer_accounts/any()",  # a lambda is not a value
+    ):
+        with pytest.raises(ParseError):
+            parse(bad)
+    node = parse("contact_customer_accounts/any()")
+    assert node == Lambda("any", Path(("contact_customer_accounts",)), None, None)
+    aliased = parse("Microsoft.Dynamics.CRM.LastXDays(PropertyName=@p1,PropertyValue=@p2)", {"@p1": "'x'", "@p2": "3"})
+    assert aliased == QueryFunctionNode("LastXDays", "x", (Literal(3, "Edm.Int32"),))

@@ -124,6 +124,9 @@ async def test_count_and_count_cap(sb: Sandbox) -> None:
         sb.state.insert(table, {"name": f"bulk{i}"})
     body = (await sb.get("accounts?$select=name&$count=true&$top=1")).json()
     assert body["@odata.count"] == 5000
+    assert "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded" not in body  # only with the preference
+    prefer = 'odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"'
+    body = (await sb.get("accounts?$select=name&$count=true&$top=1", Prefer=prefer)).json()
     assert body["@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"] is True
 
 
@@ -262,8 +265,10 @@ async def test_dataverse_query_functions(accounts: Sandbox) -> None:
         "Contoso",
         "O'Brien & Sons",
     ]
-    assert await _names(accounts, f"$filter={fn}Null(PropertyName='revenue')") == ["100% Juice"]
-    assert len(await _names(accounts, f"$filter={fn}NotNull(PropertyName='revenue') and revenue gt 60")) == 3
+    # Null / NotNull are FetchXML operators, not Web API query functions (the Web API writes `revenue eq null`):
+    # https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/query/filter-rows lists none.
+    assert (await accounts.get(f"accounts?$filter={fn}Null(PropertyName='revenue')")).status_code == 400
+    assert await _names(accounts, "$filter=revenue eq null") == ["100% Juice"]
     unknown = await accounts.get(f"accounts?$filter={fn}LastXCenturies(PropertyName='createdon',PropertyValue=1)")
     assert unknown.status_code == 400
     bad = await accounts.get(f"accounts?$filter={fn}In(PropertyName='nope',PropertyValues=[\"x\"])")
@@ -288,3 +293,16 @@ async def test_entity_definitions_lookup_and_change_tracking_filter(sb: Sandbox)
     names = {row["LogicalName"] for row in listed["value"]}
     assert "account" in names and "ino_linkjob" in names and "quote" not in names
     assert (await sb.get("EntityDefinitions(LogicalName='nope')")).status_code == 404
+
+
+async def test_query_function_inside_a_lambda_names_the_items_column(sb: Sandbox) -> None:
+    # Inferred, not documented: a lambda runs as a link-entity filter, so PropertyName names the item's column.
+    acme = await sb.create("accounts", {"name": "Acme"})
+    await sb.create("accounts", {"name": "Bolt"})
+    await sb.create(
+        "contacts", {"lastname": "X", "jobtitle": "Buyer", "parentcustomerid_account@odata.bind": f"/accounts({acme})"}
+    )
+    fn = "Microsoft.Dynamics.CRM."
+    inside = f"contact_customer_accounts/any(c:{fn}In(PropertyName='jobtitle',PropertyValues=[\"buyer\"]))"
+    assert await _names(sb, f"$filter={inside}") == ["Acme"]
+    assert (await sb.get("accounts?$filter=contact_customer_accounts/any(c:c eq null)")).status_code == 400
