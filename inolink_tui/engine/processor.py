@@ -60,6 +60,7 @@ from inolink_tui.domain.mapping import (
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
+from inolink_tui.engine import fit
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
@@ -141,8 +142,8 @@ class Processor:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
-        self.crm = crm
-        self.qbo = qbo
+        self.crm: CrmPort = fit.FittingCrm(crm)
+        self.qbo: AccountingPort = fit.FittingQbo(qbo)
         self.options = options
         self.bus = bus
         self.clock = clock
@@ -177,6 +178,7 @@ class Processor:
     # --- entry point -----------------------------------------------------------------------
     async def process(self, job: LinkJob, worker: str) -> Outcome:
         started = time.monotonic()
+        fit.start_collecting()
         if self.auth_failed is not None:
             return await self._defer(job, worker, Deferred(f"waiting for credentials: {self.auth_failed}", 60.0))
         try:
@@ -200,6 +202,7 @@ class Processor:
                 log.exception("job %s: unexpected failure", job.id)
             return await self._fail(job, worker, exc, started)
         ms = int((time.monotonic() - started) * 1000)
+        success = fit.with_truncations(success)  # what was cut to fit goes into the job's history
         try:
             done = await self.store.complete(job.id, worker, success, duration_ms=ms, now=self.clock())
         except LeaseLostError:
@@ -277,6 +280,7 @@ class Processor:
             raise PortError(ErrorClass.REFERENCE, f"the {et.value} no longer exists in CRM (deleted?)")
         if row.get("ino_linkstatus") == UNLINKED:
             raise PortError(ErrorClass.VALIDATION, f"the {et.value} is Unlinked in CRM; promote it again to sync it")
+        fit.preflight(et, row)  # a value QuickBooks would refuse fails the job before any request
         link = await self.store.get_link(et, job.crm_record_id)
         if et.is_transaction:
             return await self._push_transaction(job, row, link)

@@ -122,7 +122,7 @@ def _lists_session(info: dict[str, str]) -> dict[str, Any]:
     seen["terms"] = sorted(t.Name for t in Term.all(qb=client))
     methods = PaymentMethod.all(qb=client)
     seen["payment_methods"] = len(methods)
-    seen["visa"] = PaymentMethod.get([m.Id for m in methods if m.Name == "Visa"][0], qb=client).Type
+    seen["visa"] = PaymentMethod.get(next(m.Id for m in methods if m.Name == "Visa"), qb=client).Type
     seen["tax_codes"] = sorted(c.Id for c in TaxCode.all(qb=client))
     rates = TaxRate.all(qb=client)
     seen["tax_rate"] = (rates[0].Name, float(TaxRate.get(rates[0].Id, qb=client).RateValue))

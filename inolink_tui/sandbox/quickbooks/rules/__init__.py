@@ -5,8 +5,36 @@ the server would store: field limits and formats checked (`fields`, whose table 
 reference entity by entity), defaults filled, references checked and named, totals computed. It raises
 a `QboFault` with the real code for every rule a request breaks, before anything is stored.
 
-Modules: `fields` (lengths, formats, numeric ranges: the rules table), `names` (name lists: names,
-uniqueness, hierarchy), `items`, `transactions`, `effects` (balances, links, deletes and voids).
+Modules: `fields` (lengths, formats, numeric ranges: the field rules table), `names` (name lists: names,
+uniqueness, hierarchy), `items`, `lists` (Class, Department, PaymentMethod, TaxRate, Preferences),
+`transactions`, `effects` (balances, links, deletes and voids).
+
+Entity-level rules (pages under developer.intuit.com/app/developer/qbo/docs/api/accounting/; every
+fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}], "type":
+"ValidationFault"}, "time"}`, reference §11):
+
+| rule                                                               | code | page                         |
+|--------------------------------------------------------------------|------|------------------------------|
+| Customer/Vendor: DisplayName or a name part required               | 6080 | most-commonly-used/customer  |
+| Employee: GivenName or FamilyName required                         | 2020 | all-entities/employee        |
+| DisplayName unique across Customer, Vendor, Employee (any case)    | 6240 | most-commonly-used/customer  |
+| Item Name unique (6240 assumed, reference §13.9)                   | 6240 | most-commonly-used/item      |
+| names: no ':', tab, newline                                        | 6000 | customer / vendor / employee |
+| Item: IncomeAccountRef for Service and Inventory                   | 2020 | most-commonly-used/item      |
+| Item Inventory: AssetAccountRef, ExpenseAccountRef, InvStartDate,  | 2020 | most-commonly-used/item      |
+|   QtyOnHand (TrackQtyOnHand set true)                              |      |                              |
+| Item Type one of Service, NonInventory, Inventory, Category, Group | 2170 | most-commonly-used/item      |
+| Invoice/Estimate: CustomerRef; Invoice/Estimate/SalesReceipt: Line | 2020 | most-commonly-used/invoice   |
+| Payment: CustomerRef and TotalAmt                                  | 2020 | all-entities/payment         |
+| reference to a missing record / an inactive or deleted one         | 2500 / 610 | reference §11          |
+| line Amount = Qty x UnitPrice when both are given                  | 6070 | reference §12                |
+| DocNumber duplicate (only with the company's duplicate check on)   | 6140 | most-commonly-used/invoice   |
+| sub-customers at most 5 levels                                     | 6180 | most-commonly-used/customer  |
+| Class/Department: ParentRef required for a sub-list entry          | 2020 | all-entities/class           |
+| PaymentMethod Type CREDIT_CARD or NON_CREDIT_CARD                  | 2170 | all-entities/paymentmethod   |
+| void: amounts and quantities zeroed, "Voided" prepended to the     |  --  | invoice / payment /          |
+|   PrivateNote (separator undocumented: "Voided - <note>")          |      |   salesreceipt, "Void"       |
+| read-only: TaxCode and TaxRate writes, updates of read-only fields | 500 / ignored | taxcode, taxrate     |
 """
 
 from __future__ import annotations

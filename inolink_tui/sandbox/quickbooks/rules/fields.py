@@ -1,9 +1,10 @@
 """Field-level rules of the QuickBooks Online v3 API: string lengths, formats, forbidden characters, ranges.
 
 Every rule comes from Intuit's API reference, entity by entity (the "Max length" / "max character" line
-of each attribute, and each entity's "Business Rules" list). `RULES.md` beside this package holds the
-same table for people to check; `tests/sandbox/quickbooks/test_conformance_fields.py` has one test per
-row. Sources (developer.intuit.com/app/developer/qbo/docs/api/accounting/...):
+of each attribute, and each entity's "Business Rules" list); the table below is the one to check, the
+entity-level rules (required fields, references, uniqueness) are tabled in `rules/__init__.py`, and
+`tests/sandbox/quickbooks/test_conformance_fields.py` has a test per row. Sources
+(developer.intuit.com/app/developer/qbo/docs/api/accounting/...):
 
   CUSTOMER  .../most-commonly-used/customer     VENDOR   .../all-entities/vendor
   EMPLOYEE  .../all-entities/employee           ITEM     .../most-commonly-used/item
@@ -94,7 +95,7 @@ ADDRESSES: dict[str, tuple[str, ...]] = {
 }
 FORBIDDEN_IN_NAMES = (":", "\t", "\n")
 NAME_PARTS = ("DisplayName", "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "PrintOnCheckName")
-MAX_AMOUNT = Decimal("1e10")
+MAX_AMOUNT = Decimal("9999999999.99999")
 """Line amounts are documented as "Max 15 digits in 10.5 format": ten integer digits."""
 MAX_PRICE = Decimal("99999999999")
 
