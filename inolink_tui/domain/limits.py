@@ -167,6 +167,7 @@ QBO_LIMITS: dict[str, tuple[Limit, ...]] = {
     "Estimate": _SALES,
     "Invoice": _SALES,
     "SalesReceipt": _SALES,
+    "CreditMemo": _SALES,
 }
 QBO_NAMES: dict[str, tuple[str, ...]] = {
     "Customer": ("DisplayName", "GivenName", "MiddleName", "FamilyName"),

@@ -343,6 +343,12 @@ SPECS: dict[str, EntitySpec] = {
             readonly=frozenset({"Balance", "InvoiceLink", "HomeBalance"}),
         ),
         EntitySpec(
+            "CreditMemo",
+            "transaction",
+            _TXN | {"PaymentMethodRef", "DepositToAccountRef"},
+            readonly=frozenset({"Balance", "RemainingCredit", "HomeTotalAmt"}),
+        ),
+        EntitySpec(
             "SalesReceipt",
             "transaction",
             _TXN | {"PaymentMethodRef", "PaymentRefNum", "DepositToAccountRef", "CreditCardPayment"},

@@ -294,3 +294,14 @@ async def test_list_name_lengths(qbo: Qbo) -> None:
 async def test_term_due_days_range(qbo: Qbo) -> None:
     # Term: DueDays "Range is 0 through 999".
     assert fault(await qbo.post("term", {"Name": "Net 1000", "DueDays": 1000}))["element"] == "DueDays"
+
+
+# --- Account: https://developer.intuit.com/app/developer/qbo/docs/api/accounting/most-commonly-used/account
+async def test_account_name_rules(qbo: Qbo) -> None:
+    # Account: Name "max 100 characters" and "must not contain double quotes (") or colon (:)".
+    body = {"AccountType": "Expense", "AccountSubType": "Travel"}
+    error = fault(await qbo.post("account", {**body, "Name": "a" * 101}))
+    assert error["code"] == "2050" and error["element"] == "Name"
+    for bad in ('Say "cheese"', "Travel:Meals"):
+        assert fault(await qbo.post("account", {**body, "Name": bad}))["code"] == "6000"
+    assert (await qbo.post("account", {**body, "Name": "Travel Meals"})).status_code == 200

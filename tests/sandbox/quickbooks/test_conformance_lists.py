@@ -125,3 +125,17 @@ async def test_void_prepends_voided_to_the_private_note(qbo: Qbo) -> None:
     assert voided["PrivateNote"].startswith("Voided") and voided["PrivateNote"].endswith("Order 42")
     assert voided["TotalAmt"] == 0 and voided["Balance"] == 0
     assert voided["Line"][0]["SalesItemLineDetail"]["Qty"] == 0
+
+
+async def test_credit_memo_needs_customer_and_lines_and_keeps_its_credit(qbo: Qbo) -> None:
+    # .../all-entities/creditmemo: CustomerRef and Line are required; TotalAmt, Balance and RemainingCredit
+    # are read-only and computed (the credit stays whole until applied).
+    item = next(i["Id"] for i in qbo.sandbox.qbo.all("Item") if i["Name"] == "Services")
+    line = {"Amount": 15, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": item}}}
+    missing = await qbo.post("creditmemo", {"Line": [line]})
+    assert missing.status_code == 400 and missing.json()["Fault"]["Error"][0]["element"] == "CustomerRef"
+    customer = await qbo.create("Customer", {"DisplayName": "Credit Me"})
+    memo = await qbo.create(
+        "CreditMemo", {"CustomerRef": {"value": customer["Id"]}, "Line": [line], "TotalAmt": 999, "RemainingCredit": 1}
+    )
+    assert memo["TotalAmt"] == 15 and memo["Balance"] == 15 and memo["RemainingCredit"] == 15

@@ -24,7 +24,7 @@ fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}
 | Item Inventory: AssetAccountRef, ExpenseAccountRef, InvStartDate,  | 2020 | most-commonly-used/item      |
 |   QtyOnHand (TrackQtyOnHand set true)                              |      |                              |
 | Item Type one of Service, NonInventory, Inventory, Category, Group | 2170 | most-commonly-used/item      |
-| Invoice/Estimate: CustomerRef; Invoice/Estimate/SalesReceipt: Line | 2020 | most-commonly-used/invoice   |
+| Invoice/Estimate/CreditMemo: CustomerRef; every sales form: Line   | 2020 | invoice, creditmemo          |
 | Payment: CustomerRef and TotalAmt                                  | 2020 | all-entities/payment         |
 | reference to a missing record / an inactive or deleted one         | 2500 / 610 | reference §11          |
 | line Amount = Qty x UnitPrice when both are given                  | 6070 | reference §12                |
@@ -80,6 +80,7 @@ _HANDLERS: dict[str, Handler] = {
     "Estimate": transactions.sales_txn,
     "Invoice": transactions.sales_txn,
     "SalesReceipt": transactions.sales_txn,
+    "CreditMemo": transactions.sales_txn,
     "Payment": transactions.payment,
 }
 

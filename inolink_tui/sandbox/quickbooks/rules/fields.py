@@ -36,11 +36,12 @@ entity-level rules (required fields, references, uniqueness) are tabled in `rule
 | Item                            | PurchaseDesc                           | <= 1000          | 2050  |
 | Item                            | Sku                                    | <= 100           | 2050  |
 | Item                            | UnitPrice, PurchaseCost                | <= 99999999999   | 2090  |
-| Estimate, Invoice, SalesReceipt | DocNumber (Payment too)                | <= 21            | 2050  |
+| sales forms (+CreditMemo)       | DocNumber (Payment too)                | <= 21            | 2050  |
 | Estimate, Invoice, SalesReceipt, Payment | PrivateNote                   | <= 4000          | 2050  |
-| Estimate, Invoice, SalesReceipt | Line[].Description                     | <= 4000          | 2050  |
-| Estimate, Invoice, SalesReceipt | Line[].Amount                          | 15 digits, 10.5  | 2090  |
-| Estimate, Invoice, SalesReceipt | BillEmail.Address                      | <= 100           | 2050  |
+| sales forms (+CreditMemo)       | Line[].Description                     | <= 4000          | 2050  |
+| sales forms (+CreditMemo)       | Line[].Amount                          | 15 digits, 10.5  | 2090  |
+| sales forms (+CreditMemo)       | BillEmail.Address                      | <= 100           | 2050  |
+| Account                         | Name (also no '"' or ':'; AcctNum no ':') | <= 100        | 2050  |
 | Term                            | Name                                   | <= 31            | 2050  |
 | Term                            | DueDays, DiscountDays, DueNextMonthDays / DayOfMonthDue | 0..999 / 1..31 | 2090 |
 | Term                            | DiscountPercent                        | 0..100           | 2090  |
@@ -76,12 +77,13 @@ EMPLOYEE = f"{DOCS}/all-entities/employee"
 ITEM = f"{DOCS}/most-commonly-used/item"
 INVOICE = f"{DOCS}/most-commonly-used/invoice"
 TERM = f"{DOCS}/all-entities/term"
+ACCOUNT = f"{DOCS}/most-commonly-used/account"
 CLASS = f"{DOCS}/all-entities/class"
 DEPARTMENT = f"{DOCS}/all-entities/department"
 PAYMENT_METHOD = f"{DOCS}/all-entities/paymentmethod"
 
 PEOPLE = ("Customer", "Vendor", "Employee")
-SALES = ("Estimate", "Invoice", "SalesReceipt")
+SALES = ("Estimate", "Invoice", "SalesReceipt", "CreditMemo")
 ADDRESS_LINES = ("Line1", "Line2", "Line3", "Line4", "Line5")
 ADDRESS_LINE_MAX = 500
 ADDRESS_LINES_TOTAL = 2000
@@ -92,6 +94,7 @@ ADDRESSES: dict[str, tuple[str, ...]] = {
     "Estimate": ("BillAddr", "ShipAddr"),
     "Invoice": ("BillAddr", "ShipAddr"),
     "SalesReceipt": ("BillAddr", "ShipAddr"),
+    "CreditMemo": ("BillAddr", "ShipAddr"),
 }
 FORBIDDEN_IN_NAMES = (":", "\t", "\n")
 NAME_PARTS = ("DisplayName", "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "PrintOnCheckName")
@@ -153,6 +156,7 @@ LIMITS: tuple[Limit, ...] = (
     Limit((*SALES, "Payment"), "PrivateNote", 4000, INVOICE),
     Limit(SALES, "Line[].Description", 4000, INVOICE),
     Limit(SALES, "BillEmail.Address", 100, INVOICE),
+    Limit(("Account",), "Name", 100, ACCOUNT),
     Limit(("Term",), "Name", 31, TERM),
     Limit(("Class",), "Name", 100, CLASS),
     Limit(("Department",), "Name", 100, DEPARTMENT),

@@ -118,6 +118,13 @@ def account(
 ) -> dict[str, Any]:
     out = dict(body)
     out["Name"] = check_name(spec, "Name", out.get("Name"))
+    # Account reference: Name "must not contain double quotes (") or colon (:)"; AcctNum "must not contain
+    # colon (:)". AcctNum's length (7 characters for US companies) sits under a "French locales" heading,
+    # so it is not enforced.
+    if '"' in out["Name"]:
+        raise errors.business('Account Name cannot contain double quotes (") or a colon (:).', element="Name")
+    if ":" in str(out.get("AcctNum") or ""):
+        raise errors.business("Account AcctNum cannot contain a colon (:).", element="AcctNum")
     account_type = out.get("AccountType")
     if not account_type:
         raise errors.required("AccountType")

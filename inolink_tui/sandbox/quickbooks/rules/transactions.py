@@ -175,7 +175,7 @@ def sales_txn(
     state: QboState, spec: EntitySpec, body: dict[str, Any], existing: dict[str, Any] | None, rid: str
 ) -> dict[str, Any]:
     out = dict(body)
-    if spec.name in ("Invoice", "Estimate") and not out.get("CustomerRef"):
+    if spec.name in ("Invoice", "Estimate", "CreditMemo") and not out.get("CustomerRef"):
         raise errors.required("CustomerRef")
     customer: dict[str, Any] | None = None
     if out.get("CustomerRef"):
@@ -231,6 +231,11 @@ def sales_txn(
         out["TxnStatus"] = status
         if out.get("ExpirationDate"):
             out["ExpirationDate"] = iso_date(out["ExpirationDate"], "ExpirationDate")
+    elif spec.name == "CreditMemo":
+        # all-entities/creditmemo: CustomerRef and Line required; Balance and RemainingCredit are read-only,
+        # the whole credit until it is applied (applying credits to invoices is not modelled)
+        out["Balance"] = total
+        out["RemainingCredit"] = total
     else:  # SalesReceipt
         out["Balance"] = zero()
         out["DepositToAccountRef"] = _deposit_account(state, out.get("DepositToAccountRef"))
