@@ -19,7 +19,7 @@ from typing import Any
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.jobs import JobSuccess
 from inolink_tui.domain.limits import Truncation, fit_crm, fit_qbo
-from inolink_tui.domain.mapping import ItemAccounts, crm_to_customer, crm_to_item
+from inolink_tui.domain.mapping import ItemAccounts, crm_to_customer, crm_to_item, customer_to_crm, item_to_crm
 from inolink_tui.engine.ports import AccountingPort, CdcResult, CrmChanges, CrmPort, Written
 
 _cut: ContextVar[list[Truncation] | None] = ContextVar("inolink_truncations", default=None)
@@ -56,16 +56,28 @@ def preflight(entity_type: EntityType, row: Mapping[str, Any]) -> None:
         fit_qbo("Customer", crm_to_customer(entity_type, row))
 
 
-def _crm(entity_type: EntityType, columns: Mapping[str, Any]) -> dict[str, Any]:
+def crm_values(entity_type: EntityType, columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns fitted to Dataverse (cuts noted for the job); mapped values are fitted before diffing too."""
     fitted = fit_crm(entity_type, columns)
     _note(fitted.truncations)
     return fitted.values
 
 
-def _qbo(entity: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def qbo_values(entity: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The body fitted to QuickBooks (cuts noted for the job); desired states are fitted before diffing too."""
     fitted = fit_qbo(entity, body)
     _note(fitted.truncations)
     return fitted.values
+
+
+def crm_columns(
+    entity_type: EntityType, entity: str, current: Mapping[str, Any], *, for_create: bool = False
+) -> dict[str, Any]:
+    """CRM columns for a QuickBooks Customer or Item, fitted before they are compared with the row."""
+    mapped = (
+        customer_to_crm(entity_type, current) if entity == "Customer" else item_to_crm(current, for_create=for_create)
+    )
+    return crm_values(entity_type, mapped)
 
 
 class FittingCrm:
@@ -90,15 +102,17 @@ class FittingCrm:
         return await self.inner.find_by_name(entity_type, name)
 
     async def update(self, entity_type: EntityType, record_id: str, columns: Mapping[str, Any]) -> Written:
-        return await self.inner.update(entity_type, record_id, _crm(entity_type, columns))
+        return await self.inner.update(entity_type, record_id, crm_values(entity_type, columns))
 
     async def update_many(
         self, entity_type: EntityType, changes: Sequence[tuple[str, Mapping[str, Any]]]
     ) -> list[Written]:
-        return await self.inner.update_many(entity_type, [(rid, _crm(entity_type, cols)) for rid, cols in changes])
+        return await self.inner.update_many(
+            entity_type, [(rid, crm_values(entity_type, cols)) for rid, cols in changes]
+        )
 
     async def create(self, entity_type: EntityType, columns: Mapping[str, Any]) -> Written:
-        return await self.inner.create(entity_type, _crm(entity_type, columns))
+        return await self.inner.create(entity_type, crm_values(entity_type, columns))
 
     async def changes(self, entity_type: EntityType, cursor: str | None) -> CrmChanges:
         return await self.inner.changes(entity_type, cursor)
@@ -132,10 +146,10 @@ class FittingQbo:
         return await self.inner.read(entity, entity_id)
 
     async def create(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
-        return await self.inner.create(entity, _qbo(entity, body), request_id=request_id)
+        return await self.inner.create(entity, qbo_values(entity, body), request_id=request_id)
 
     async def update(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
-        return await self.inner.update(entity, _qbo(entity, body), request_id=request_id)
+        return await self.inner.update(entity, qbo_values(entity, body), request_id=request_id)
 
     async def query(self, entity: str, where: Sequence[tuple[str, str, Any]] = ()) -> list[dict[str, Any]]:
         return await self.inner.query(entity, where)

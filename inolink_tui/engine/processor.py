@@ -350,12 +350,12 @@ class Processor:
         et = job.entity_type
         if et is EntityType.PRODUCT:
             accounts = await self._accounts() if create else ItemAccounts()
-            return crm_to_item(row, accounts, for_create=create, today=self.clock().date())
+            return fit.qbo_values("Item", crm_to_item(row, accounts, for_create=create, today=self.clock().date()))
         parent_qbo: str | None = None
         if et is EntityType.ACCOUNT and (parent := row.get("_parentaccountid_value")):
             parent_link = await self.store.get_link(EntityType.ACCOUNT, str(parent))
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
-        return crm_to_customer(et, row, parent_qbo_id=parent_qbo)
+        return fit.qbo_values("Customer", crm_to_customer(et, row, parent_qbo_id=parent_qbo))
 
     async def _match_existing(self, job: LinkJob, entity: str, name: str) -> dict[str, Any] | None:
         """An existing QuickBooks record under Name Matching, or None; ambiguity is a DUPLICATE error."""
@@ -618,7 +618,7 @@ class Processor:
     def _crm_columns(
         self, et: EntityType, entity: str, current: Mapping[str, Any], *, for_create: bool = False
     ) -> dict[str, Any]:
-        return customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current, for_create=for_create)
+        return fit.crm_columns(et, entity, current, for_create=for_create)
 
     async def _pull_update(self, job: LinkJob, entity: str, current: dict[str, Any], link: RecordLink) -> JobSuccess:
         et = link.entity_type
