@@ -78,7 +78,10 @@ ALPHABET = st.sampled_from([*"ab Z09:'\"\t\n@.-", "é", "🧾"])
 
 
 def text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    return st.text(ALPHABET, min_size=min_size, max_size=max_size).filter(lambda s: s.strip() != "")
+    """Short values, or values near the source system's own maximum (where the other side's limits bite)."""
+    short = st.text(ALPHABET, min_size=min_size, max_size=min(max_size, 40))
+    long = st.text(ALPHABET, min_size=max(min_size, max_size * 3 // 4), max_size=max_size)
+    return st.one_of(short, long).filter(lambda s: s.strip() != "")
 
 
 accounts = st.fixed_dictionaries(
@@ -176,3 +179,49 @@ async def test_a_display_name_longer_than_the_accounting_ref_column_is_cut_in_cr
     assert job.payload is not None and {"system": "CRM", "field": "ino_accountingref", "limit": 100} in [
         {k: v for k, v in t.items() if k != "length"} for t in job.payload["truncated"]
     ]
+
+
+qbo_customers = st.fixed_dictionaries(
+    {"DisplayName": text(1, 500)},
+    optional={
+        "CompanyName": text(1, 100),
+        "GivenName": text(1, 100),
+        "FamilyName": text(1, 100),
+        "PrimaryPhone": st.fixed_dictionaries({"FreeFormNumber": text(1, 30)}),
+        "PrimaryEmailAddr": st.fixed_dictionaries({"Address": st.emails().filter(lambda e: len(e) <= 100)}),
+        "WebAddr": st.fixed_dictionaries({"URI": text(1, 1000)}),
+        "BillAddr": st.fixed_dictionaries({}, optional={"Line1": text(1, 500), "City": text(1, 255)}),
+    },
+)
+qbo_items = st.fixed_dictionaries(
+    {"Name": text(1, 100), "Type": st.just("Service")},
+    optional={"Sku": text(1, 100), "Description": text(1, 4000)},
+)
+
+
+async def pull(customers: list[dict[str, Any]], items: list[dict[str, Any]]) -> tuple[StrictCrm, MemStore]:
+    clock = FakeClock()
+    crm, qbo, store = StrictCrm(clock), StrictQbo(clock), MemStore()
+    engine = Engine(store, crm, qbo, OPTIONS, clock=clock)
+    await engine.run_once()  # starts the change feed
+    for body in customers:
+        qbo.add("Customer", body)
+    for body in items:
+        qbo.add("Item", body)
+    await engine.run_once()
+    return crm, store
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(qbo_customers, max_size=3), st.lists(qbo_items, max_size=2))
+def test_hostile_quickbooks_records_end_within_crm_limits_or_in_a_validation_error(
+    customers: list[dict[str, Any]], items: list[dict[str, Any]]
+) -> None:
+    crm, store = asyncio.run(pull(customers, items))
+    assert crm.violations == []
+    page = asyncio.run(store.page(JobFilter(sources=(Source.ACCOUNTING,)), JobSort("id"), limit=100))
+    for job in page.jobs:
+        assert job.link_status is LinkStatus.SUCCESS or job.error_class in (
+            ErrorClass.VALIDATION,
+            ErrorClass.DUPLICATE,
+        ), job
