@@ -17,6 +17,7 @@ QuickBooks Online (Intuit API reference, developer.intuit.com/app/developer/qbo/
 | Customer  | PrimaryPhone/AlternatePhone/Mobile/Fax  | 30    | truncate | .FreeFormNumber, same page         |
 | Customer  | PrimaryEmailAddr.Address                | 100   | refuse   | + must contain '@' and '.'         |
 | Customer  | WebAddr.URI                             | 1000  | refuse   | most-commonly-used/customer        |
+| Customer  | Notes                                   | 2000  | truncate | most-commonly-used/customer        |
 | Customer  | BillAddr/ShipAddr Line1..5              | 500   | truncate | PhysicalAddress, same page         |
 | Customer  | BillAddr/ShipAddr City, Country, State  | 255   | truncate | PhysicalAddress                    |
 | Customer  | BillAddr/ShipAddr PostalCode            | 30    | refuse   | PhysicalAddress                    |
@@ -25,7 +26,7 @@ QuickBooks Online (Intuit API reference, developer.intuit.com/app/developer/qbo/
 | Item      | Description                             | 4000  | truncate | most-commonly-used/item            |
 | Item      | PurchaseDesc                            | 1000  | truncate | most-commonly-used/item            |
 | Item      | UnitPrice, PurchaseCost                 | 99999999999 | refuse | most-commonly-used/item      |
-| Estimate, Invoice | DocNumber                       | 21    | refuse   | most-commonly-used/invoice         |
+| sales forms | DocNumber (the mapping omits one > 21) | 21 | refuse | most-commonly-used/invoice         |
 | Estimate, Invoice | PrivateNote                     | 4000  | truncate | most-commonly-used/invoice         |
 | Estimate, Invoice | Line[].Description              | 4000  | truncate | most-commonly-used/invoice         |
 | Estimate, Invoice | Line[].Amount                   | 10.5 digits | refuse | most-commonly-used/invoice   |
