@@ -225,3 +225,64 @@ def test_hostile_quickbooks_records_end_within_crm_limits_or_in_a_validation_err
             ErrorClass.VALIDATION,
             ErrorClass.DUPLICATE,
         ), job
+
+
+transactions = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from([EntityType.QUOTE, EntityType.ORDER, EntityType.INVOICE]),
+        "name": text(1, 300),
+        "number": text(1, 100),
+        "lines": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "productdescription": text(1, 500),
+                    "quantity": st.integers(min_value=1, max_value=1000),
+                    "priceperunit": st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False),
+                }
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+    }
+)
+NUMBER = {EntityType.QUOTE: "quotenumber", EntityType.ORDER: "ordernumber", EntityType.INVOICE: "invoicenumber"}
+
+
+async def push_documents(documents: list[dict[str, Any]]) -> tuple[StrictCrm, StrictQbo, MemStore]:
+    clock = FakeClock()
+    crm, qbo, store = StrictCrm(clock), StrictQbo(clock), MemStore()
+    customer = crm.add(EntityType.ACCOUNT, name="Document Customer")
+    product = crm.add(EntityType.PRODUCT, name="Document Product", producttypecode=3)
+    for rid, et in ((customer, EntityType.ACCOUNT), (product, EntityType.PRODUCT)):
+        crm.promote(et, rid)
+    for doc in documents:
+        et = doc["kind"]
+        rid = crm.add(
+            et,
+            name=doc["name"],
+            **{NUMBER[et]: doc["number"]},
+            _customerid_value=customer,
+            **{"_customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "account"},
+        )
+        for line in doc["lines"]:
+            crm.add_line(et, rid, _productid_value=product, **line)
+        crm.promote(et, rid)
+    await Engine(store, crm, qbo, OPTIONS, clock=clock).run_once()
+    return crm, qbo, store
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(transactions, min_size=1, max_size=3))
+def test_hostile_crm_documents_end_within_limits_or_in_a_validation_error(documents: list[dict[str, Any]]) -> None:
+    crm, qbo, store = asyncio.run(push_documents(documents))
+    assert qbo.violations == [] and crm.violations == []
+    page = asyncio.run(store.page(JobFilter(sources=(Source.CRM,)), JobSort("id"), limit=100))
+    assert len(page.jobs) == len(documents) + 2
+    for job in page.jobs:
+        assert job.link_status is LinkStatus.SUCCESS or job.error_class is ErrorClass.VALIDATION, job
+        if job.link_status is LinkStatus.SUCCESS and job.entity_type in NUMBER:
+            # the CRM number is kept as DocNumber when it fits QuickBooks' 21 characters, else QuickBooks numbers it
+            entity = "Estimate" if job.entity_type is EntityType.QUOTE else "Invoice"
+            number = str(crm.row(job.entity_type, job.crm_record_id)[NUMBER[job.entity_type]]).strip()
+            sent = qbo.data[entity][str(job.accounting_id)]["DocNumber"]
+            assert sent == number if len(number) <= 21 else sent != number
