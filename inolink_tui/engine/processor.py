@@ -60,6 +60,7 @@ from inolink_tui.domain.mapping import (
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
+from inolink_tui.engine import fit
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
@@ -141,8 +142,8 @@ class Processor:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
-        self.crm = crm
-        self.qbo = qbo
+        self.crm: CrmPort = fit.FittingCrm(crm)
+        self.qbo: AccountingPort = fit.FittingQbo(qbo)
         self.options = options
         self.bus = bus
         self.clock = clock
@@ -177,6 +178,7 @@ class Processor:
     # --- entry point -----------------------------------------------------------------------
     async def process(self, job: LinkJob, worker: str) -> Outcome:
         started = time.monotonic()
+        fit.start_collecting()
         if self.auth_failed is not None:
             return await self._defer(job, worker, Deferred(f"waiting for credentials: {self.auth_failed}", 60.0))
         try:
@@ -200,6 +202,7 @@ class Processor:
                 log.exception("job %s: unexpected failure", job.id)
             return await self._fail(job, worker, exc, started)
         ms = int((time.monotonic() - started) * 1000)
+        success = fit.with_truncations(success)  # what was cut to fit goes into the job's history
         try:
             done = await self.store.complete(job.id, worker, success, duration_ms=ms, now=self.clock())
         except LeaseLostError:
@@ -277,6 +280,7 @@ class Processor:
             raise PortError(ErrorClass.REFERENCE, f"the {et.value} no longer exists in CRM (deleted?)")
         if row.get("ino_linkstatus") == UNLINKED:
             raise PortError(ErrorClass.VALIDATION, f"the {et.value} is Unlinked in CRM; promote it again to sync it")
+        fit.preflight(et, row)  # a value QuickBooks would refuse fails the job before any request
         link = await self.store.get_link(et, job.crm_record_id)
         if et.is_transaction:
             return await self._push_transaction(job, row, link)
@@ -346,12 +350,12 @@ class Processor:
         et = job.entity_type
         if et is EntityType.PRODUCT:
             accounts = await self._accounts() if create else ItemAccounts()
-            return crm_to_item(row, accounts, for_create=create, today=self.clock().date())
+            return fit.qbo_values("Item", crm_to_item(row, accounts, for_create=create, today=self.clock().date()))
         parent_qbo: str | None = None
         if et is EntityType.ACCOUNT and (parent := row.get("_parentaccountid_value")):
             parent_link = await self.store.get_link(EntityType.ACCOUNT, str(parent))
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
-        return crm_to_customer(et, row, parent_qbo_id=parent_qbo)
+        return fit.qbo_values("Customer", crm_to_customer(et, row, parent_qbo_id=parent_qbo))
 
     async def _match_existing(self, job: LinkJob, entity: str, name: str) -> dict[str, Any] | None:
         """An existing QuickBooks record under Name Matching, or None; ambiguity is a DUPLICATE error."""
@@ -614,7 +618,7 @@ class Processor:
     def _crm_columns(
         self, et: EntityType, entity: str, current: Mapping[str, Any], *, for_create: bool = False
     ) -> dict[str, Any]:
-        return customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current, for_create=for_create)
+        return fit.crm_columns(et, entity, current, for_create=for_create)
 
     async def _pull_update(self, job: LinkJob, entity: str, current: dict[str, Any], link: RecordLink) -> JobSuccess:
         et = link.entity_type

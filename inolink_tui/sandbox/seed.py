@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
 from inolink_tui.sandbox.identity import derived_uuid
+from inolink_tui.sandbox.seed_settings import seed_qbo_settings
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.app import Sandbox
@@ -179,6 +180,7 @@ def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
     )
     qbo.create("TaxCode", {"Name": "TAX", "Description": "TAX", "Taxable": True}, record_id="TAX")
     qbo.create("TaxCode", {"Name": "NON", "Description": "NON", "Taxable": False}, record_id="NON")
+    seed_qbo_settings(qbo)
     for name, account_type, sub_type in (
         ("Sales of Product Income", "Income", "SalesOfProductIncome"),
         ("Services", "Income", "ServiceFeeIncome"),

@@ -218,6 +218,8 @@ async def test_transaction_edit_after_promotion_is_reported_not_pushed(world: Wo
 
 
 async def test_inventory_product_gets_the_standard_accounts(world: World) -> None:
+    # Intuit's Item reference: an Inventory item also needs ExpenseAccountRef (a Cost of Goods Sold account).
+    cogs = world.qbo.add("Account", {"Name": "Cost of Goods Sold", "AccountType": "Cost of Goods Sold"})
     pid = world.crm.add(EntityType.PRODUCT, name="Pallet Jack", price=300, producttypecode=1, quantityonhand=4)
     world.crm.promote(EntityType.PRODUCT, pid)
     assert await world.engine.run_once() is False
@@ -226,6 +228,7 @@ async def test_inventory_product_gets_the_standard_accounts(world: World) -> Non
     income = next(a for a in world.qbo.data["Account"].values() if a.get("AccountType") == "Income")
     assert item["Type"] == "Inventory" and item["QtyOnHand"] == 4.0
     assert item["AssetAccountRef"] == {"value": asset["Id"]} and item["IncomeAccountRef"] == {"value": income["Id"]}
+    assert item["ExpenseAccountRef"] == {"value": cogs["Id"]}
 
 
 async def test_refused_credentials_keep_jobs_queued_and_stop_the_cycle(world: World) -> None:

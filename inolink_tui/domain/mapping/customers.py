@@ -60,7 +60,7 @@ def crm_to_customer(
     else:
         for crm, qbo in (("firstname", "GivenName"), ("middlename", "MiddleName"), ("lastname", "FamilyName")):
             if value := _text(row, crm):
-                body[qbo] = value
+                body[qbo] = qbo_name(value)  # the same characters are forbidden in the name parts
         if value := _text(row, "mobilephone"):
             body["Mobile"] = {"FreeFormNumber": value}
     if value := _text(row, "telephone1"):
@@ -113,7 +113,9 @@ def customer_to_crm(entity_type: EntityType, customer: Mapping[str, Any]) -> dic
     display = str(customer.get("DisplayName") or "").strip()
     cols: dict[str, Any] = {}
     if entity_type is EntityType.ACCOUNT:
-        cols["name"] = str(customer.get("CompanyName") or display)
+        company = str(customer.get("CompanyName") or "")
+        # a Company Name cut to QuickBooks' 100 characters is a prefix of the full Display Name
+        cols["name"] = display if not company or (len(company) == 100 and display.startswith(company)) else company
     elif entity_type is EntityType.CONTACT:
         first = customer.get("GivenName")
         last = customer.get("FamilyName")

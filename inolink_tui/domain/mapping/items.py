@@ -77,6 +77,10 @@ def crm_to_item(
     if item_type == "Inventory":
         if not accounts.asset:
             raise MappingError("no Asset account is configured for new Inventory items (QuickBooks error 2020)")
+        if not accounts.expense:
+            raise MappingError(
+                "no Expense (Cost of Goods Sold) account is configured for new Inventory items (QuickBooks error 2020)"
+            )
         body["AssetAccountRef"] = _ref(accounts.asset)
         body["TrackQtyOnHand"] = True
         body["QtyOnHand"] = float(row.get("quantityonhand") or 0)

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from inolink_tui.sandbox.client_auth import client_credentials
 from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.entra.state import EntraState, normalise_audience
 
@@ -133,7 +134,9 @@ def entra_routes(state: EntraState, clock: SandboxClock, public_base: str) -> li
             return error(
                 request, 400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
             )
-        client_id = fields.get("client_id", "")
+        # client_secret_basic (RFC 6749 §2.3.1) as well as client_secret_post: see sandbox.client_auth
+        client = client_credentials(request.headers.get("authorization"), fields)
+        client_id = client.client_id if client else ""
         if not client_id:
             return error(
                 request,
@@ -152,7 +155,7 @@ def entra_routes(state: EntraState, clock: SandboxClock, public_base: str) -> li
                 "happen if the application has not been installed by the administrator of the tenant or consented "
                 "to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
             )
-        secret = fields.get("client_secret")
+        secret = client.client_secret if client else None
         if secret is None:
             return error(
                 request,

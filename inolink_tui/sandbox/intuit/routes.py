@@ -6,8 +6,6 @@ Token answers carry the `intuit_tid` header (with the underscore the library rea
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import secrets
 from typing import Any
@@ -17,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from inolink_tui.sandbox.client_auth import basic_credentials, client_credentials
 from inolink_tui.sandbox.intuit.state import IntuitState, OAuthError, TokenIssue
 
 JSON_UTF8 = "application/json;charset=UTF-8"
@@ -37,17 +36,9 @@ def _oauth_error(exc: OAuthError) -> Response:
     return _json({"error_description": exc.description, "error": exc.error}, exc.status, extra)
 
 
-def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None, None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None, None
-    client_id, sep, secret = decoded.partition(":")
-    return (client_id, secret) if sep else (None, None)
+def _basic(request: Request) -> tuple[str | None, str | None]:
+    found = basic_credentials(request.headers.get("authorization"))
+    return (found.client_id, found.client_secret) if found else (None, None)
 
 
 def _token_body(issue: TokenIssue, with_hard_expiry: bool) -> dict[str, Any]:
@@ -110,11 +101,13 @@ def intuit_routes(state: IntuitState) -> list[BaseRoute]:
 
     async def token(request: Request) -> Response:
         try:
-            state.check_client(*_basic_credentials(request))
             content_type = request.headers.get("content-type", "")
             if not content_type.startswith("application/x-www-form-urlencoded"):
                 raise OAuthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded")
             form = await request.form()
+            # both methods the discovery document advertises: client_secret_basic and client_secret_post
+            client = client_credentials(request.headers.get("authorization"), {k: str(v) for k, v in form.items()})
+            state.check_client(client.client_id if client else None, client.client_secret if client else None)
             grant_type = str(form.get("grant_type", ""))
             if grant_type == "authorization_code":
                 code = str(form.get("code", ""))
@@ -138,7 +131,7 @@ def intuit_routes(state: IntuitState) -> list[BaseRoute]:
 
     async def revoke(request: Request) -> Response:
         try:
-            state.check_client(*_basic_credentials(request))
+            state.check_client(*_basic(request))
             try:
                 payload = json.loads(await request.body() or b"{}")
             except ValueError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["name", "transaction", "readonly", "company"]
+Kind = Literal["name", "transaction", "readonly", "company", "settings"]
 
 COMMON_READONLY = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status"})
 
@@ -269,6 +269,59 @@ SPECS: dict[str, EntitySpec] = {
             cdc=False,
         ),
         EntitySpec(
+            "Class",
+            "name",
+            frozenset({"Name", "Active", "SubClass", "ParentRef"}),
+            readonly=frozenset({"FullyQualifiedName"}),
+            name_field="Name",
+        ),
+        EntitySpec(
+            "Department",
+            "name",
+            frozenset({"Name", "Active", "SubDepartment", "ParentRef"}),
+            readonly=frozenset({"FullyQualifiedName"}),
+            name_field="Name",
+        ),
+        EntitySpec("PaymentMethod", "name", frozenset({"Name", "Active", "Type"}), name_field="Name"),
+        EntitySpec(
+            "TaxRate",
+            "readonly",
+            frozenset(
+                {
+                    "Name",
+                    "Description",
+                    "Active",
+                    "RateValue",
+                    "AgencyRef",
+                    "TaxReturnLineRef",
+                    "SpecialTaxType",
+                    "DisplayType",
+                    "EffectiveTaxRate",
+                }
+            ),
+            name_field="Name",
+            cdc=False,
+        ),
+        EntitySpec(
+            "Preferences",
+            "settings",
+            frozenset(
+                {
+                    "AccountingInfoPrefs",
+                    "ProductAndServicesPrefs",
+                    "SalesFormsPrefs",
+                    "EmailMessagesPrefs",
+                    "VendorAndPurchasesPrefs",
+                    "TimeTrackingPrefs",
+                    "TaxPrefs",
+                    "CurrencyPrefs",
+                    "ReportPrefs",
+                    "OtherPrefs",
+                }
+            ),
+            cdc=False,
+        ),
+        EntitySpec(
             "Estimate",
             "transaction",
             _TXN | {"TxnStatus", "ExpirationDate", "AcceptedBy", "AcceptedDate", "DueDate"},
@@ -288,6 +341,12 @@ SPECS: dict[str, EntitySpec] = {
                 "DeliveryInfo",
             },
             readonly=frozenset({"Balance", "InvoiceLink", "HomeBalance"}),
+        ),
+        EntitySpec(
+            "CreditMemo",
+            "transaction",
+            _TXN | {"PaymentMethodRef", "DepositToAccountRef"},
+            readonly=frozenset({"Balance", "RemainingCredit", "HomeTotalAmt"}),
         ),
         EntitySpec(
             "SalesReceipt",

@@ -102,11 +102,12 @@ def string_length(name: str, maximum: int, supplied: int) -> QboFault:
     )
 
 
-def business(detail: str, code: str = "6000") -> QboFault:
+def business(detail: str, code: str = "6000", element: str | None = None) -> QboFault:
     return QboFault(
         code,
         "A business validation error has occurred while processing your request",
         f"Business Validation Error: {detail}",
+        element=element,
     )
 
 

@@ -229,6 +229,17 @@ class QboApi:
                 sparse = isinstance(parsed, dict) and parsed.get("sparse") is True
                 return {spec.name: self.state.update(spec.name, self._object(parsed, spec.name), sparse=sparse)}
             raise errors.unsupported_path(request.url.path, str(request.url))
+        if spec.kind == "settings":
+            # one record per company at /preferences: read it, or send the sections to change with the
+            # current SyncToken (reference example: no Id, no "sparse"); sections sent are merged
+            if len(parts) == 1 and method == "GET":
+                return {spec.name: self.state.read(spec.name, "1")}
+            if len(parts) == 1 and method == "POST":
+                body = {**self._object(parsed, spec.name), "Id": "1"}
+                if body.get("SyncToken") in (None, ""):
+                    raise errors.required("SyncToken")
+                return {spec.name: self.state.update(spec.name, body, sparse=True)}
+            raise errors.unsupported_path(request.url.path, str(request.url))
         if len(parts) == 2 and method == "GET":
             return {spec.name: self.state.read(spec.name, parts[1])}
         if len(parts) == 1 and method == "POST":

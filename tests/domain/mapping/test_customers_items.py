@@ -75,7 +75,11 @@ def test_item_mapping_types_and_accounts() -> None:
         crm_to_item(row, ItemAccounts())
     with pytest.raises(MappingError, match="Asset account"):
         crm_to_item({**row, "producttypecode": 1}, ItemAccounts(income="79"))
-    inv = crm_to_item({**row, "producttypecode": 1, "quantityonhand": 5}, ItemAccounts(income="79", asset="81"))
+    # Intuit's Item reference: ExpenseAccountRef is required for Inventory items too.
+    with pytest.raises(MappingError, match="Expense"):
+        crm_to_item({**row, "producttypecode": 1}, ItemAccounts(income="79", asset="81"))
+    accounts = ItemAccounts(income="79", expense="80", asset="81")
+    inv = crm_to_item({**row, "producttypecode": 1, "quantityonhand": 5}, accounts)
     assert inv["TrackQtyOnHand"] and inv["QtyOnHand"] == 5.0
     update = crm_to_item(row, ItemAccounts(), for_create=False)
     assert "Type" not in update and "IncomeAccountRef" not in update

@@ -1,0 +1,94 @@
+"""Business rules QuickBooks Online enforces on writes, and the fields it computes (reference §12, §13.8-11).
+
+`normalize` gets the client's writable fields (merged for a sparse update) and returns the record body
+the server would store: field limits and formats checked (`fields`, whose table cites Intuit's API
+reference entity by entity), defaults filled, references checked and named, totals computed. It raises
+a `QboFault` with the real code for every rule a request breaks, before anything is stored.
+
+Modules: `fields` (lengths, formats, numeric ranges: the field rules table), `names` (name lists: names,
+uniqueness, hierarchy), `items`, `lists` (Class, Department, PaymentMethod, TaxRate, Preferences),
+`transactions`, `effects` (balances, links, deletes and voids).
+
+Entity-level rules (pages under developer.intuit.com/app/developer/qbo/docs/api/accounting/; every
+fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}], "type":
+"ValidationFault"}, "time"}`, reference §11):
+
+| rule                                                               | code | page                         |
+|--------------------------------------------------------------------|------|------------------------------|
+| Customer/Vendor: DisplayName or a name part required               | 6080 | most-commonly-used/customer  |
+| Employee: GivenName or FamilyName required                         | 2020 | all-entities/employee        |
+| DisplayName unique across Customer, Vendor, Employee (any case)    | 6240 | most-commonly-used/customer  |
+| Item Name unique (6240 assumed, reference §13.9)                   | 6240 | most-commonly-used/item      |
+| names: no ':', tab, newline                                        | 6000 | customer / vendor / employee |
+| Item: IncomeAccountRef for Service and Inventory                   | 2020 | most-commonly-used/item      |
+| Item Inventory: AssetAccountRef, ExpenseAccountRef, InvStartDate,  | 2020 | most-commonly-used/item      |
+|   QtyOnHand (TrackQtyOnHand set true)                              |      |                              |
+| Item Type one of Service, NonInventory, Inventory, Category, Group | 2170 | most-commonly-used/item      |
+| Invoice/Estimate/CreditMemo: CustomerRef; every sales form: Line   | 2020 | invoice, creditmemo          |
+| Payment: CustomerRef and TotalAmt                                  | 2020 | all-entities/payment         |
+| reference to a missing record / an inactive or deleted one         | 2500 / 610 | reference §11          |
+| line Amount = Qty x UnitPrice when both are given                  | 6070 | reference §12                |
+| DocNumber duplicate (only with the company's duplicate check on)   | 6140 | most-commonly-used/invoice   |
+| sub-customers at most 5 levels                                     | 6180 | most-commonly-used/customer  |
+| Class/Department: ParentRef required for a sub-list entry          | 2020 | all-entities/class           |
+| PaymentMethod Type CREDIT_CARD or NON_CREDIT_CARD                  | 2170 | all-entities/paymentmethod   |
+| void: amounts and quantities zeroed, "Voided" prepended to the     |  --  | invoice / payment /          |
+|   PrivateNote (separator undocumented: "Voided - <note>")          |      |   salesreceipt, "Void"       |
+| read-only: TaxCode and TaxRate writes, updates of read-only fields | 500 / ignored | taxcode, taxrate     |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from inolink_tui.sandbox.quickbooks import errors
+from inolink_tui.sandbox.quickbooks.entities import EntitySpec
+from inolink_tui.sandbox.quickbooks.rules import fields, items, lists, names, transactions
+from inolink_tui.sandbox.quickbooks.rules.common import DELETED_SUFFIX, same_content
+from inolink_tui.sandbox.quickbooks.rules.effects import after_write, before_remove, customer_balance, voided_copy
+
+if TYPE_CHECKING:
+    from inolink_tui.sandbox.quickbooks.state import QboState
+
+__all__ = [
+    "DELETED_SUFFIX",
+    "after_write",
+    "before_remove",
+    "customer_balance",
+    "normalize",
+    "same_content",
+    "voided_copy",
+]
+
+Handler = Callable[["QboState", EntitySpec, dict[str, Any], dict[str, Any] | None, str], dict[str, Any]]
+
+_HANDLERS: dict[str, Handler] = {
+    "Customer": names.person,
+    "Vendor": names.person,
+    "Employee": names.person,
+    "Item": items.item,
+    "Account": names.account,
+    "Term": names.term,
+    "TaxCode": names.taxcode,
+    "CompanyInfo": names.company,
+    "Class": lists.simple_list,
+    "Department": lists.simple_list,
+    "PaymentMethod": lists.payment_method,
+    "TaxRate": lists.tax_rate,
+    "Preferences": lists.preferences,
+    "Estimate": transactions.sales_txn,
+    "Invoice": transactions.sales_txn,
+    "SalesReceipt": transactions.sales_txn,
+    "CreditMemo": transactions.sales_txn,
+    "Payment": transactions.payment,
+}
+
+
+def normalize(
+    state: QboState, spec: EntitySpec, body: dict[str, Any], existing: dict[str, Any] | None, record_id: str
+) -> dict[str, Any]:
+    if spec.kind == "readonly" and existing is not None:
+        raise errors.unsupported(f"Operation Update is not supported for {spec.name}.")
+    fields.check(spec.name, body)
+    return _HANDLERS[spec.name](state, spec, body, existing, record_id)
