@@ -32,7 +32,7 @@ from inolink_tui.store.base import JobStore, StoreError
 from inolink_tui.ui.columns import COLUMNS
 from inolink_tui.ui.commands import ConsoleCommands
 from inolink_tui.ui.confirm import ChoiceScreen, ConfirmScreen
-from inolink_tui.ui.engine_port import ConnectionStatus, EnginePort, ServiceStatus, StoreOnlyEngine
+from inolink_tui.ui.engine_port import ConnectionStatus, EnginePort, ServiceStatus, StoreOnlyEngine, bar_mode
 from inolink_tui.ui.export import ExportError, ExportScreen, default_path, export_jobs
 from inolink_tui.ui.filter_bar import FilterBar
 from inolink_tui.ui.help import HelpScreen, collect_bindings
@@ -299,8 +299,7 @@ class InolinkApp(App[int]):
     def _paint_bar(self) -> None:
         if self._screen_gone():
             return
-        attached = self.engine.attached_to
-        mode = "attached" if attached else ("in-process" if self.in_process else "none")
+        mode, attached = bar_mode(self.engine, self.in_process)
         state = BarState(
             services=self._services,
             connections=self._connections,
