@@ -39,7 +39,8 @@ from inolink_tui.ui.help import HelpScreen, collect_bindings
 from inolink_tui.ui.inspector import InspectorScreen
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.status_bar import BarState, StatusBar
-from inolink_tui.ui.theme import DEFAULT_THEME, pick_theme
+from inolink_tui.ui.styles import APP_CSS
+from inolink_tui.ui.theme import DEFAULT_THEME, MONO_THEME, pick_theme
 from inolink_tui.ui.tiles import FeedRates, Throughput, TileData, Tiles
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,7 @@ class InolinkApp(App[int]):
     TITLE = "inolink-tui"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ConsoleCommands}
-    CSS = """
-    #summary { height: 2; }
-    #info { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
-    Footer { height: 1; }
-    """
+    CSS = APP_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
@@ -187,7 +184,8 @@ class InolinkApp(App[int]):
     def on_mount(self) -> None:
         self._main = self.screen
         self._mounted_at = time.perf_counter()
-        wanted, warning = pick_theme(self._theme_name, self.available_themes)
+        self.register_theme(MONO_THEME)
+        wanted, warning = pick_theme(self._theme_name, self.available_themes, no_color=self.no_color)
         self.theme = wanted
         if self._theme_warning or warning:
             self.notify(self._theme_warning or warning or "", severity="warning")

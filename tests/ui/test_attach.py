@@ -77,6 +77,7 @@ def _dead_pid() -> int:
 async def test_a_published_state_without_a_live_daemon_shows_as_stopped() -> None:
     """Before: a killed daemon's last words ("running") stayed on every attached console for good."""
     from inolink_tui.ui.engine_port import bar_mode
+
     store = MemoryStore(now=NOW)
     store.cursors[SERVICES_CURSOR] = json.dumps([ServiceStatus("crm_to_quickbooks", running=True).as_json()])
     lapsed = StoreOnlyEngine(store, now=lambda: NOW)  # no lease at all (lapsed, or released)
