@@ -38,6 +38,7 @@ from inolink_tui.ui.filter_bar import FilterBar
 from inolink_tui.ui.help import HelpScreen, collect_bindings
 from inolink_tui.ui.inspector import InspectorScreen
 from inolink_tui.ui.job_table import JobTable
+from inolink_tui.ui.marks import plan_marked_requeue
 from inolink_tui.ui.status_bar import BarState, StatusBar
 from inolink_tui.ui.styles import APP_CSS
 from inolink_tui.ui.theme import DEFAULT_THEME, MONO_THEME, pick_theme
@@ -497,18 +498,13 @@ class InolinkApp(App[int]):
         now = self.now()
         try:
             if table.marked:
-                ids = sorted(table.marked)
-                jobs = await self.store.get_many(ids)
-                errors = [j.id for j in jobs if j.link_status is LinkStatus.ERROR]
-                others = len(ids) - len(errors)
-                question = f"Requeue {len(errors):,} marked Error job{'s' if len(errors) != 1 else ''}?"
-                detail = f"{others:,} marked job(s) are not in Error and will be left alone." if others else ""
-                if not errors:
+                plan = await plan_marked_requeue(self.store, table.marked, self.effective_filter, now)
+                if not plan.errors:
                     self.notify("None of the marked jobs is in Error; nothing to requeue.", severity="warning")
                     return
-                if not await self._confirm(question, detail):
+                if not await self._confirm(plan.question, plan.detail, always=bool(plan.outside)):
                     return
-                result = await self.store.requeue(self.actor, ids=errors, now=now)
+                result, tail = await self.store.requeue(self.actor, ids=plan.errors, now=now), plan.done
                 table.clear_marks()
             else:
                 scope = self.effective_filter
@@ -523,11 +519,11 @@ class InolinkApp(App[int]):
                 detail = "They go back to Queued and run on the next cycle. The audit log records it."
                 if not await self._confirm(question, detail):
                     return
-                result = await self.store.requeue(self.actor, filter=scope, now=now)
+                result, tail = await self.store.requeue(self.actor, filter=scope, now=now), ""
         except StoreError as exc:
             self.notify(f"Requeue failed: {exc}", severity="error")
             return
-        message = f"Requeued {len(result.changed):,} job(s)."
+        message = f"Requeued {len(result.changed):,} job(s){tail}."
         if result.skipped:
             first = next(iter(result.skipped.values()))
             message += f" {len(result.skipped):,} skipped (e.g. {first})."
