@@ -41,7 +41,7 @@ from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.marks import plan_marked_requeue
 from inolink_tui.ui.status_bar import BarState, StatusBar
 from inolink_tui.ui.styles import APP_CSS
-from inolink_tui.ui.theme import DEFAULT_THEME, MONO_THEME, pick_theme
+from inolink_tui.ui.theme import DEFAULT_THEME, MONO_TERMINAL, MONO_THEME, pick_theme
 from inolink_tui.ui.tiles import FeedRates, Throughput, TileData, Tiles
 
 log = logging.getLogger(__name__)
@@ -186,6 +186,8 @@ class InolinkApp(App[int]):
         self._main = self.screen
         self._mounted_at = time.perf_counter()
         self.register_theme(MONO_THEME)
+        if self.no_color:
+            self.ansi_theme_dark = MONO_TERMINAL
         wanted, warning = pick_theme(self._theme_name, self.available_themes, no_color=self.no_color)
         self.theme = wanted
         if self._theme_warning or warning:

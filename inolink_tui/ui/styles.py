@@ -6,8 +6,9 @@ beneath it showed through as a stray character at the right end (at 81-110 colum
 letter fell there). The palette key gets no margin, and a padding of one instead, so "^p Commands" still ends
 one space from the edge.
 
-Under NO_COLOR (Textual's `:nocolor`) the palette key's separator, drawn in the foreground at 20 % opacity,
-is too faint once turned grey; it is drawn at 60 %.
+Under NO_COLOR (Textual's `:nocolor`) what is drawn faint by design comes out too dark once turned grey: the
+palette key's separator (the foreground at 20 %) and the sparklines' low bars (their colour at 40 %). Both are
+drawn at full strength there; a sparkline's bars still tell the figures by their height.
 """
 
 APP_CSS = """
@@ -16,4 +17,6 @@ APP_CSS = """
 Footer { height: 1; }
 Footer.-compact FooterKey.-command-palette { margin-right: 0; padding-right: 1; }
 FooterKey.-command-palette:nocolor { border-left: vkey $foreground 60%; }
+Throughput:nocolor #spark-done > .sparkline--min-color { color: $success; }
+Throughput:nocolor #spark-failed > .sparkline--min-color { color: $error; }
 """

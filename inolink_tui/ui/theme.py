@@ -4,13 +4,15 @@
 each colour into a grey of the same luminance. The ANSI theme's colours are the terminal's "default" ones,
 which that filter cannot see through and turns into black: black text on a black background. So when
 `NO_COLOR` is set the console uses `MONO_THEME`, a theme of real greys whose luminances are far apart, which
-the filter leaves readable (light text on black, the cursor row dark on light).
+the filter leaves readable (light text on black, the cursor row dark on light), and `MONO_TERMINAL` for the
+ANSI colour names the console's own Rich styles use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.terminal_theme import TerminalTheme
 from textual.theme import Theme
 
 DEFAULT_THEME = "ansi-dark"
@@ -38,11 +40,39 @@ MONO_THEME = Theme(
         "footer-background": "#262626",
         "input-selection-background": "#585858",
         "border-blurred": "#585858",
-        "scrollbar": "#585858",
+        "scrollbar": "#8a8a8a",
         "scrollbar-background": "#121212",
     },
 )
 """Greys only, for `NO_COLOR`; dark, like the default."""
+
+MONO_TERMINAL = TerminalTheme(
+    (0, 0, 0),
+    (228, 228, 228),
+    [
+        (0, 0, 0),
+        (238, 238, 238),
+        (208, 208, 208),
+        (218, 218, 218),
+        (198, 198, 198),
+        (208, 208, 208),
+        (198, 198, 198),
+        (228, 228, 228),
+    ],
+    [
+        (138, 138, 138),
+        (255, 255, 255),
+        (228, 228, 228),
+        (238, 238, 238),
+        (218, 218, 218),
+        (228, 228, 228),
+        (218, 218, 218),
+        (255, 255, 255),
+    ],
+)
+"""What the ANSI colour names of Rich styles ("bold red" for the Error count, "green", "cyan") become under
+`NO_COLOR`: light greys, told apart by weight and position rather than hue. Textual's own mapping (a
+Monokai palette) turns red into a grey too dark to read on black."""
 
 
 def pick_theme(wanted: str | None, available: Iterable[str], *, no_color: bool = False) -> tuple[str, str | None]:

@@ -13,14 +13,19 @@ import pytest
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
+from textual.geometry import Region
+from textual.screen import ModalScreen
 
 from inolink_tui.ui.app import InolinkApp
 from tests.ui.conftest import NOW, fill, make_app, settle
 from tests.ui.fakes import FakeEngine
 from tests.ui.memory_store import MemoryStore
 
-MIN_CONTRAST = 3.0
-"""WCAG's minimum contrast ratio for large or bold text; body text here is far above it (about 17:1)."""
+MIN_CONTRAST = 4.5
+"""WCAG 2's minimum contrast ratio for body text (level AA)."""
+
+
+BEVEL = "▁▔▎▊"
 
 
 def _rgb(color: Any, fallback: Color) -> Color:
@@ -29,22 +34,35 @@ def _rgb(color: Any, fallback: Color) -> Color:
     return Color.from_rich_color(color)
 
 
+def _luminance(c: Color) -> float:
+    """WCAG 2's relative luminance (linear-light sRGB)."""
+
+    def linear(v: int) -> float:
+        x = v / 255
+        return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(c.r) + 0.7152 * linear(c.g) + 0.0722 * linear(c.b)
+
+
 def _contrast(a: Color, b: Color) -> float:
-    la, lb = sorted((a.brightness, b.brightness), reverse=True)
-    # brightness is perceived luminance in 0..1; the ratio follows WCAG's (L1 + 0.05) / (L2 + 0.05)
+    """WCAG 2's contrast ratio, (L1 + 0.05) / (L2 + 0.05): 1 (none) to 21 (black on white)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
 
 
-def shown_cells(app: InolinkApp) -> list[tuple[str, Color, Color]]:
-    """(text, foreground, background) of every visible run of characters, as the terminal gets them."""
+def shown_cells(app: InolinkApp, region: Region | None = None) -> list[tuple[str, Color, Color]]:
+    """(text, foreground, background) of every visible run of characters, as the terminal gets them
+    (within `region` when given)."""
     background = app.screen.styles.background
     out = []
-    for strip in app.screen._compositor.render_strips():
+    for y, strip in enumerate(app.screen._compositor.render_strips()):
         segments: list[Segment] = list(strip)
         for line_filter in app.get_line_filters():
             segments = line_filter.apply(segments, background)
+        x = 0
         for text, style, _ in segments:
-            if not text.strip():
+            start, x = x, x + len(text)
+            if not text.strip() or (region is not None and not region.contains(start, y)):
                 continue
             style = style or Style()
             fg = _rgb(style.color, Color(255, 255, 255))
@@ -71,8 +89,8 @@ async def test_no_color_is_readable_everywhere_on_the_main_screen(
         assert app.no_color
         cells = shown_cells(app)
         assert sum(len(t) for t, _, _ in cells) > size[0] * 5  # the screen is full of text
-        unreadable = [(t, fg.hex, bg.hex) for t, fg, bg in cells if _contrast(fg, bg) < MIN_CONTRAST]
-        assert unreadable == []
+        unreadable = {(t, fg.hex, bg.hex) for t, fg, bg in cells if _contrast(fg, bg) < MIN_CONTRAST}
+        assert not unreadable, sorted(unreadable)
         colours = {c.hex for _, fg, bg in cells for c in (fg, bg)}
         assert all(len({c[1:3], c[3:5], c[5:7]}) == 1 for c in colours)  # greys only: no colour left
 
@@ -83,3 +101,33 @@ async def test_without_no_color_the_terminal_palette_theme_stays(monkeypatch: py
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         assert app.theme == "ansi-dark"
+
+
+@pytest.mark.parametrize(
+    ("keys", "what"),
+    [
+        (("down", "enter"), "InspectorScreen"),
+        (("question_mark",), "HelpScreen"),
+        (("R",), "ConfirmScreen"),
+        (("slash", *"since:", "enter"), "InolinkApp"),  # an inline filter error
+    ],
+)
+async def test_no_color_is_readable_on_every_other_screen(
+    monkeypatch: pytest.MonkeyPatch, keys: tuple[str, ...], what: str
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(fill(MemoryStore(now=NOW)), engine=FakeEngine(NOW), in_process=True, refresh_ms=100_000)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press(*keys)
+        await settle(pilot, app)
+        await pilot.pause(0.3)
+        assert what in (type(app.screen).__name__, "InolinkApp")
+        # A dialog dims the screen behind it on purpose: only the dialog itself must read well.
+        region = app.screen.children[0].region if isinstance(app.screen, ModalScreen) else None
+        cells = shown_cells(app, region)
+        assert cells
+        # The buttons' bevelled edges (Textual's "tall" border) are shading, not text.
+        text = [(t, fg, bg) for t, fg, bg in cells if region is None or set(t) - set(BEVEL)]
+        unreadable = {(t, fg.hex, bg.hex) for t, fg, bg in text if _contrast(fg, bg) < MIN_CONTRAST}
+        assert not unreadable, sorted(unreadable)
