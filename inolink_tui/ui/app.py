@@ -264,7 +264,8 @@ class InolinkApp(App[int]):
     def _paint_tiles(self) -> None:
         if self._counts is not None:
             today = self._rates.done_today(self.now()) if self._rates.caught_up else None
-            self._main_widget("#tiles", Tiles).show(TileData(self._counts, today))
+            stalled = bar_mode(self.engine, self.in_process)[0] == "stopped"
+            self._main_widget("#tiles", Tiles).show(TileData(self._counts, today, stalled))
 
     @work(group="spark", exclusive=True, exit_on_error=False)
     async def _load_spark(self) -> None:
@@ -312,6 +313,7 @@ class InolinkApp(App[int]):
             notes=self.notes,
         )
         self._main_widget("#status", StatusBar).show(state)
+        self._paint_tiles()  # "Processing" turns "Stalled" when the daemon holding the jobs has stopped
 
     def _paint_info(self) -> None:
         table = self.table

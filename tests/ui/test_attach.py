@@ -104,10 +104,11 @@ async def test_an_attached_console_says_daemon_stopped_within_seconds_of_a_kill(
         async with app.run_test(size=(120, 30)) as pilot:
             await settle(pilot, app)
             for _ in range(100):
-                if "CRM→QB running" in screen_text(app):
+                if "CRM→QB running" in screen_text(app) and "Processing 1" in screen_text(app):
                     break
                 await pilot.pause(0.05)
             assert f"ATTACHED {holder}" in screen_text(app) and "CRM→QB running" in screen_text(app)
+            assert "Processing 1" in screen_text(app)  # a job the daemon holds
             daemon.kill()
             daemon.wait()
             killed_at = time.monotonic()
@@ -116,6 +117,8 @@ async def test_an_attached_console_says_daemon_stopped_within_seconds_of_a_kill(
                 await pilot.pause(0.1)
             text = screen_text(app)
             assert f"DAEMON STOPPED ({holder})" in text and "CRM→QB stopped" in text and "running" not in text
+            # its job is still leased (until the lease lapses) but nobody works on it
+            assert "Stalled 1" in text and "Processing" not in text
     finally:
         daemon.kill()
         daemon.wait()
