@@ -63,6 +63,12 @@ class LazyGroup(click.Group):
     help="With --no-ui: log format on stdout.",
 )
 @click.option("--metrics-port", type=int, default=None, help="With --no-ui: serve Prometheus metrics on this port.")
+@click.option(
+    "--metrics-bind",
+    default="127.0.0.1",
+    show_default=True,
+    help="With --metrics-port: the address /metrics listens on (0.0.0.0 for every interface).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -74,6 +80,7 @@ def cli(
     once: bool,
     log_format: str,
     metrics_port: int | None,
+    metrics_bind: str,
 ) -> None:
     """Sync Dynamics 365 and QuickBooks Online, and watch the Link Jobs.
 
@@ -90,6 +97,7 @@ def cli(
         "once": once,
         "log_format": log_format,
         "metrics_port": metrics_port,
+        "metrics_bind": metrics_bind,
     }
     if no_ui or once:
         from inolink_tui.cli.run_cmd import run_headless

@@ -32,6 +32,7 @@ def run_headless(ctx: CliContext, **options: Any) -> int:
             once=bool(options.get("once")),
             log_format=str(options.get("log_format") or "json"),
             metrics_port=options.get("metrics_port"),
+            metrics_bind=str(options.get("metrics_bind") or "127.0.0.1"),
             read_only=ctx.read_only,
         ),
     )
@@ -44,15 +45,10 @@ def console_log_path() -> Path:
 
 
 def _log_to_file(path: Path) -> None:
-    """The console owns the terminal: logs go to a file (the engine's JSON lines included)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    """The console owns the terminal: logs go to a private, rotating file (the engine's JSON lines included)."""
+    from inolink_tui.cli.console_log import open_console_log
+
+    open_console_log(path)
 
 
 def run_console(ctx: CliContext, **options: Any) -> int:

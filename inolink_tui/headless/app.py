@@ -46,6 +46,8 @@ class HeadlessOptions:
     once: bool = False
     log_format: str = "json"
     metrics_port: int | None = None
+    metrics_bind: str = "127.0.0.1"
+    """The address /metrics listens on; this machine only by default (`0.0.0.0` for every interface)."""
     read_only: bool = False
 
 
@@ -125,7 +127,9 @@ async def serve(
         metrics = Metrics() if options.metrics_port is not None else None
         alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None
         lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
-        daemon_options = DaemonOptions(metrics_port=options.metrics_port, lease_ttl=max(10.0, lease_seconds / 2))
+        daemon_options = DaemonOptions(
+            metrics_port=options.metrics_port, metrics_addr=options.metrics_bind, lease_ttl=max(10.0, lease_seconds / 2)
+        )
         daemon = Daemon(
             port,
             store,

@@ -5,9 +5,12 @@ services and double the API traffic. The store's lease lets exactly one process 
 daemon refuses and names the holder, a console attaches instead. The lease is renewed on a timer
 well inside its time-to-live, so a crashed daemon's lease lapses and the next one takes over.
 
-Shutdown (SIGTERM or SIGINT): stop claiming, give the engine the rest of a 10 second budget to finish
-or release its in-flight jobs, release the lease, exit 0. A job the engine could not release in time
-keeps a lease that simply expires, so it is never lost, only delayed.
+Shutdown (SIGTERM, SIGINT or SIGHUP; SIGHUP does not reload the config, it stops the same way so that a
+closed terminal or `kill -HUP` never leaves leases behind): stop claiming, give the engine the rest of a
+10 second budget to finish or release its in-flight jobs, give back any job lease of ours still held,
+release the lease, exit 0. `--once` cut short by a signal exits 128 + the signal's number (143 for SIGTERM),
+as a shell reports a process a signal ended, so a cron wrapper never reads an interrupted run as done.
+A job the engine could not release in time keeps a lease that simply expires: never lost, only delayed.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from typing import Any
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.headless.alerts import AlertManager, AlertType
+from inolink_tui.headless.event_text import connection_json, describe
+from inolink_tui.headless.job_leases import release_job_leases
 from inolink_tui.headless.logging_json import log_event
 from inolink_tui.headless.metrics import Metrics
-from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, EnginePort, HeadlessEvent
+from inolink_tui.headless.ports import DaemonStore, EnginePort, HeadlessEvent
 from inolink_tui.store.base import ControlRequest, SchedulerLease, StoreError
+from inolink_tui.store.lease_holder import holder_is_gone
 
 log = logging.getLogger("inolink_tui.headless")
 
@@ -38,9 +44,12 @@ EXIT_OK = 0
 EXIT_JOB_ERRORS = 1
 """--once: some job ended in Error during the run."""
 EXIT_CONFIG = 2
-"""Configuration or authorisation problem."""
+"""Configuration, authorisation or database problem (a full disk included): a person must act."""
 EXIT_LEASE_HELD = 3
 """Another process holds the scheduler lease on this database (or took it over while we ran)."""
+EXIT_SIGNALLED = 128
+"""`--once` interrupted by a signal exits 128 + the signal number: 130 SIGINT, 143 SIGTERM, 129 SIGHUP."""
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 KNOWN_ERRORS_CURSOR = "headless:known-error-types"
 SERVICES_CURSOR = "engine:services"
@@ -53,17 +62,12 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _holder_is_dead(lease: SchedulerLease) -> bool:
-    """True only when the holder ran on this host and its pid is gone (another host's pid means nothing here)."""
-    if lease.holder != f"{socket.gethostname()}:{lease.pid}" or lease.pid <= 0:
-        return False
+def interrupted_exit_code(reason: str) -> int:
+    """128 + the number of the signal named `reason` (SIGTERM when the stop came from elsewhere)."""
     try:
-        os.kill(lease.pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # alive but another user's (EPERM): not ours to take over
-        return False
-    return False
+        return EXIT_SIGNALLED + signal.Signals[reason].value
+    except KeyError:
+        return EXIT_SIGNALLED + signal.SIGTERM.value
 
 
 @dataclass
@@ -81,7 +85,8 @@ class DaemonOptions:
     services_poll: float = 2.0
     """Seconds between checks of the services' state, written to the store when it changed."""
     metrics_port: int | None = None
-    metrics_addr: str = "0.0.0.0"
+    metrics_addr: str = "127.0.0.1"
+    """Where /metrics listens: this machine only unless `--metrics-bind` says otherwise."""
     install_signal_handlers: bool = True
     """False when another owner of the loop (the console) handles SIGTERM/SIGINT and stops us itself."""
 
@@ -127,7 +132,7 @@ class Daemon:
         self._stop.set()
 
     async def run(self) -> int:
-        """Service mode: schedule until SIGTERM/SIGINT; 0 on a clean stop, 3 if the lease is held elsewhere."""
+        """Service mode: schedule until SIGTERM/SIGINT/SIGHUP; 0 on a clean stop, 3 if the lease is held elsewhere."""
         if not await self._take_lease():
             return EXIT_LEASE_HELD
         try:
@@ -155,6 +160,9 @@ class Daemon:
                 run.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await run
+                if self._exit_code == EXIT_OK:
+                    self._exit_code = interrupted_exit_code(self._stop_reason)
+                    log_event(log, "once_interrupted", f"{self._stop_reason}: run cut short", logging.WARNING)
             stopper.cancel()
             await self._settle_events()
         finally:
@@ -165,7 +173,7 @@ class Daemon:
     async def _take_lease(self) -> bool:
         o = self.options
         lease = await self.store.acquire_scheduler_lease(o.holder, o.pid, ttl_seconds=o.lease_ttl)
-        if lease is not None and lease.holder != o.holder and _holder_is_dead(lease):
+        if lease is not None and lease.holder != o.holder and holder_is_gone(lease):
             # A daemon killed outright (SIGKILL, OOM) cannot release its lease; without this a restart
             # by systemd would refuse (exit 3) until the lease lapsed. Releasing is conditional on the
             # dead holder, so two restarting daemons still end with exactly one scheduler.
@@ -215,7 +223,7 @@ class Daemon:
             except StoreError as exc:
                 log_event(log, "scheduler_lease_renew_failed", f"could not renew the lease: {exc}", logging.WARNING)
                 if time.monotonic() - last_ok > o.lease_ttl:
-                    self._lost_lease(None)
+                    self._store_failed(exc)
                     return
                 continue
             if lease is None or lease.holder != o.holder:
@@ -224,7 +232,7 @@ class Daemon:
             last_ok = time.monotonic()
 
     def _lost_lease(self, lease: SchedulerLease | None) -> None:
-        who = f"{lease.holder} (pid {lease.pid})" if lease else "nobody (renewal kept failing)"
+        who = f"{lease.holder} (pid {lease.pid})" if lease else "nobody"
         log_event(
             log,
             "scheduler_lease_lost",
@@ -235,11 +243,18 @@ class Daemon:
         self._exit_code = EXIT_LEASE_HELD
         self.request_stop("lease-lost")
 
+    def _store_failed(self, exc: StoreError) -> None:
+        """The store refused every renewal for a whole lease time (a full disk, a read-only file system):
+        not another process's doing (exit 3 would send the operator looking for one), a person must act."""
+        log_event(log, "store_error", f"cannot keep the scheduler lease: {exc}; stopping", logging.ERROR)
+        self._exit_code = EXIT_CONFIG
+        self.request_stop("store-failed")
+
     # --- side tasks ------------------------------------------------------------------------
     async def _start_side_tasks(self, *, service: bool) -> None:
         loop = asyncio.get_running_loop()
         if self.options.install_signal_handlers:
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in STOP_SIGNALS:
                 loop.add_signal_handler(sig, self.request_stop, sig.name)
         if self.metrics is not None and self.options.metrics_port is not None:
             self.metrics_port = self.metrics.serve(self.options.metrics_port, self.options.metrics_addr)
@@ -337,7 +352,7 @@ class Daemon:
         while True:
             docs = {
                 SERVICES_CURSOR: json.dumps([s.as_json() for s in self.engine.services()]),
-                CONNECTIONS_CURSOR: json.dumps([_connection_json(c) for c in self.engine.connections()]),
+                CONNECTIONS_CURSOR: json.dumps([connection_json(c) for c in self.engine.connections()]),
             }
             for cursor, doc in docs.items():
                 if doc == last.get(cursor):
@@ -396,8 +411,10 @@ class Daemon:
                 f"{self._stop_reason}: stopping; no new jobs will be claimed",
                 reason=self._stop_reason,
             )
+        engine_stopped = False
         try:
             await asyncio.wait_for(self.engine.stop(), timeout=max(budget - 2.0, 0.5))
+            engine_stopped = True
         except TimeoutError:
             log_event(
                 log,
@@ -415,8 +432,10 @@ class Daemon:
         self._tasks.clear()
         if self.options.install_signal_handlers:
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
+        if engine_stopped:  # nothing of ours works on a job any more: give back what is still leased
+            await self._release_job_leases()
         if self._exit_code != EXIT_LEASE_HELD:
             try:
                 await asyncio.wait_for(self.store.release_scheduler_lease(self.options.holder), timeout=1.0)
@@ -432,48 +451,11 @@ class Daemon:
             self.metrics.close()
         log_event(log, "stopped", "stopped", seconds=round(time.monotonic() - started, 3), at=utcnow())
 
-
-def describe(event: HeadlessEvent) -> tuple[int, str]:
-    """A log level and a one-line message for an engine event (the fields carry the details)."""
-    f = event.fields
-    name = event.name
-    if name in ("job_created", "job_changed"):
-        status = f.get("link_status", "")
-        parts = [
-            f"job {f.get('job_id')}",
-            str(f.get("entity_type") or ""),
-            repr(f["record_name"]) if f.get("record_name") else "",
-        ]
-        what = " ".join(p for p in parts if p)
-        if status == LinkStatus.ERROR.value:
-            return logging.WARNING, f"{what} -> Error: {f.get('error_description') or f.get('error_class') or ''}"
-        if name == "job_created":
-            verb = "queued"
-        elif status:
-            verb = f"-> {status}"
-        else:
-            verb = str(f.get("change") or "changed")
-        return logging.INFO, f"{what} {verb}"
-    if name == "cycle_started":
-        return logging.INFO, f"{f.get('service', 'service')} cycle started"
-    if name == "cycle_finished":
-        ok = "" if f.get("ok", True) else " with a failure"
-        return logging.INFO, f"{f.get('service', 'service')} cycle finished{ok}"
-    if name == "auth_problem":
-        return logging.ERROR, f"authorisation problem with {f.get('service', 'a service')}: {f.get('message', '')}"
-    if name == "throttled":
-        return logging.WARNING, f"{f.get('service', 'a service')} is throttling us"
-    if name in ("service_paused", "service_resumed"):
-        return logging.INFO, f"{f.get('service') or 'all services'} {name.split('_')[1]}"
-    return logging.INFO, name.replace("_", " ")
-
-
-def _connection_json(health: ConnectionHealth) -> dict[str, Any]:
-    """Token health without request counts (they change every second and an attached console does not show them)."""
-    return {
-        "name": health.system or health.service,
-        "connected": health.connected,
-        "problem": health.problem,
-        "access_expires": health.access_expires_at.isoformat() if health.access_expires_at else None,
-        "refresh_expires": health.refresh_expires_at.isoformat() if health.refresh_expires_at else None,
-    }
+    async def _release_job_leases(self) -> None:
+        try:
+            count = await asyncio.wait_for(release_job_leases(self.store, self.options.holder), timeout=1.0)
+        except (StoreError, TimeoutError) as exc:
+            log_event(log, "job_leases_release_failed", f"job leases not released ({exc}); they will expire")
+            return
+        if count:
+            log_event(log, "job_leases_released", f"{count} job lease(s) given back; the jobs stay Queued", count=count)

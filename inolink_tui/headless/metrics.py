@@ -158,7 +158,7 @@ class Metrics:
         self._snapshot.set(_Snapshot(jobs, processing, tuple(connections)))
 
     # --- serving ---------------------------------------------------------------------------
-    def serve(self, port: int, addr: str = "0.0.0.0") -> int:
+    def serve(self, port: int, addr: str = "127.0.0.1") -> int:
         """Start the HTTP endpoint in a daemon thread; returns the bound port (useful with port 0)."""
         try:
             server, thread = start_http_server(port, addr=addr, registry=self.registry)

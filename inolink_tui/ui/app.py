@@ -32,14 +32,16 @@ from inolink_tui.store.base import JobStore, StoreError
 from inolink_tui.ui.columns import COLUMNS
 from inolink_tui.ui.commands import ConsoleCommands
 from inolink_tui.ui.confirm import ChoiceScreen, ConfirmScreen
-from inolink_tui.ui.engine_port import ConnectionStatus, EnginePort, ServiceStatus, StoreOnlyEngine
+from inolink_tui.ui.engine_port import ConnectionStatus, EnginePort, ServiceStatus, StoreOnlyEngine, bar_mode
 from inolink_tui.ui.export import ExportError, ExportScreen, default_path, export_jobs
 from inolink_tui.ui.filter_bar import FilterBar
 from inolink_tui.ui.help import HelpScreen, collect_bindings
 from inolink_tui.ui.inspector import InspectorScreen
 from inolink_tui.ui.job_table import JobTable
+from inolink_tui.ui.marks import plan_marked_requeue
 from inolink_tui.ui.status_bar import BarState, StatusBar
-from inolink_tui.ui.theme import DEFAULT_THEME, pick_theme
+from inolink_tui.ui.styles import APP_CSS
+from inolink_tui.ui.theme import DEFAULT_THEME, MONO_TERMINAL, MONO_THEME, pick_theme
 from inolink_tui.ui.tiles import FeedRates, Throughput, TileData, Tiles
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,7 @@ class InolinkApp(App[int]):
     TITLE = "inolink-tui"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ConsoleCommands}
-    CSS = """
-    #summary { height: 2; }
-    #info { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
-    Footer { height: 1; }
-    """
+    CSS = APP_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
@@ -187,7 +185,10 @@ class InolinkApp(App[int]):
     def on_mount(self) -> None:
         self._main = self.screen
         self._mounted_at = time.perf_counter()
-        wanted, warning = pick_theme(self._theme_name, self.available_themes)
+        self.register_theme(MONO_THEME)
+        if self.no_color:
+            self.ansi_theme_dark = MONO_TERMINAL
+        wanted, warning = pick_theme(self._theme_name, self.available_themes, no_color=self.no_color)
         self.theme = wanted
         if self._theme_warning or warning:
             self.notify(self._theme_warning or warning or "", severity="warning")
@@ -263,7 +264,8 @@ class InolinkApp(App[int]):
     def _paint_tiles(self) -> None:
         if self._counts is not None:
             today = self._rates.done_today(self.now()) if self._rates.caught_up else None
-            self._main_widget("#tiles", Tiles).show(TileData(self._counts, today))
+            stalled = bar_mode(self.engine, self.in_process)[0] == "stopped"
+            self._main_widget("#tiles", Tiles).show(TileData(self._counts, today, stalled))
 
     @work(group="spark", exclusive=True, exit_on_error=False)
     async def _load_spark(self) -> None:
@@ -299,8 +301,7 @@ class InolinkApp(App[int]):
     def _paint_bar(self) -> None:
         if self._screen_gone():
             return
-        attached = self.engine.attached_to
-        mode = "attached" if attached else ("in-process" if self.in_process else "none")
+        mode, attached = bar_mode(self.engine, self.in_process)
         state = BarState(
             services=self._services,
             connections=self._connections,
@@ -312,6 +313,7 @@ class InolinkApp(App[int]):
             notes=self.notes,
         )
         self._main_widget("#status", StatusBar).show(state)
+        self._paint_tiles()  # "Processing" turns "Stalled" when the daemon holding the jobs has stopped
 
     def _paint_info(self) -> None:
         table = self.table
@@ -500,18 +502,13 @@ class InolinkApp(App[int]):
         now = self.now()
         try:
             if table.marked:
-                ids = sorted(table.marked)
-                jobs = await self.store.get_many(ids)
-                errors = [j.id for j in jobs if j.link_status is LinkStatus.ERROR]
-                others = len(ids) - len(errors)
-                question = f"Requeue {len(errors):,} marked Error job{'s' if len(errors) != 1 else ''}?"
-                detail = f"{others:,} marked job(s) are not in Error and will be left alone." if others else ""
-                if not errors:
+                plan = await plan_marked_requeue(self.store, table.marked, self.effective_filter, now)
+                if not plan.errors:
                     self.notify("None of the marked jobs is in Error; nothing to requeue.", severity="warning")
                     return
-                if not await self._confirm(question, detail):
+                if not await self._confirm(plan.question, plan.detail, always=bool(plan.outside)):
                     return
-                result = await self.store.requeue(self.actor, ids=errors, now=now)
+                result, tail = await self.store.requeue(self.actor, ids=plan.errors, now=now), plan.done
                 table.clear_marks()
             else:
                 scope = self.effective_filter
@@ -526,11 +523,11 @@ class InolinkApp(App[int]):
                 detail = "They go back to Queued and run on the next cycle. The audit log records it."
                 if not await self._confirm(question, detail):
                     return
-                result = await self.store.requeue(self.actor, filter=scope, now=now)
+                result, tail = await self.store.requeue(self.actor, filter=scope, now=now), ""
         except StoreError as exc:
             self.notify(f"Requeue failed: {exc}", severity="error")
             return
-        message = f"Requeued {len(result.changed):,} job(s)."
+        message = f"Requeued {len(result.changed):,} job(s){tail}."
         if result.skipped:
             first = next(iter(result.skipped.values()))
             message += f" {len(result.skipped):,} skipped (e.g. {first})."

@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.jobs import require_aware, utcnow
 from inolink_tui.store.base import JobStore, SchedulerLease
+from inolink_tui.store.lease_holder import holder_is_gone
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ class ServiceStatus:
     next_run: datetime | None = None
     known: bool = True
     """False when an attached console cannot see the daemon's state."""
+    stopped: bool = False
+    """The daemon that ran it is gone (its lease lapsed or its process no longer exists): nothing runs it."""
 
     @property
     def label(self) -> str:
@@ -56,6 +59,8 @@ class ServiceStatus:
 
     @property
     def state(self) -> str:
+        if self.stopped:
+            return "stopped"
         if not self.known:
             return "unknown"
         if not self.enabled:
@@ -178,25 +183,45 @@ class StoreOnlyEngine:
         self._now = now
         self._service_names = tuple(service_names)
         self._paused_requested: bool | None = None
+        self.stopped_daemon: str | None = None
+        """The "<host>:<pid>" of the daemon this console was attached to once it has stopped (killed or not)."""
 
     @property
     def attached_to(self) -> str | None:
         return self._lease.holder if self._lease else None
 
     async def _refresh_lease(self) -> SchedulerLease | None:
-        self._lease = await self._store.scheduler_lease(now=self._now())
-        return self._lease
+        """The live lease; a lease whose holder's process is gone counts as none (the daemon was killed and
+        could not release it): the console says so within one poll instead of after the lease's lifetime."""
+        lease = await self._store.scheduler_lease(now=self._now())
+        if lease is not None and holder_is_gone(lease):
+            lease = None
+        if lease is None and self._lease is not None:
+            self.stopped_daemon = self._lease.holder
+            log.warning("the daemon %s has stopped", self._lease.holder)
+        elif lease is not None:
+            self.stopped_daemon = None
+        self._lease = lease
+        return lease
 
     async def services(self) -> Sequence[ServiceStatus]:
-        await self._refresh_lease()
+        """The state the daemon publishes while it runs; once no live daemon holds the lease, that state is
+        history (a killed daemon last said "running"), so each service shows as stopped."""
+        live = await self._refresh_lease() is not None
         raw = await self._store.get_cursor(SERVICES_CURSOR)
         if raw:
             try:
-                return [ServiceStatus.from_json(item) for item in json.loads(raw)]
+                published = [ServiceStatus.from_json(item) for item in json.loads(raw)]
+                return (
+                    published
+                    if live
+                    else [ServiceStatus(s.name, s.enabled, known=False, stopped=True) for s in published]
+                )
             except (ValueError, KeyError, TypeError) as exc:
                 log.warning("ignoring unreadable %s cursor: %s", SERVICES_CURSOR, exc)
         paused = bool(self._paused_requested)
-        return [ServiceStatus(name=name, paused=paused, known=False) for name in self._service_names]
+        stopped = self.stopped_daemon is not None
+        return [ServiceStatus(name=name, paused=paused, known=False, stopped=stopped) for name in self._service_names]
 
     async def connections(self) -> Sequence[ConnectionStatus]:
         """The token health the daemon publishes (none when no daemon has run on this store)."""
@@ -226,6 +251,16 @@ class StoreOnlyEngine:
     async def resume(self, service: str | None, *, actor: str) -> str:
         self._paused_requested = False
         return await self._post(actor, "resume", {"service": service} if service else {})
+
+
+def bar_mode(engine: EnginePort, in_process: bool) -> tuple[str, str | None]:
+    """What the top bar says runs the services, and whose: ("attached", holder), ("stopped", the daemon that was
+    attached and is gone), ("in-process", None) or ("none", None) for a viewer."""
+    if engine.attached_to:
+        return "attached", engine.attached_to
+    if isinstance(engine, StoreOnlyEngine) and engine.stopped_daemon:
+        return "stopped", engine.stopped_daemon
+    return ("in-process" if in_process else "none"), None
 
 
 def _connection_from_json(item: dict[str, Any]) -> ConnectionStatus:

@@ -42,7 +42,7 @@ class BarState:
     frozen: bool = False
     held: int = 0
     scheduler: str = "in-process"
-    """"in-process", "attached" or "none" (a viewer: no engine runs)."""
+    """"in-process", "attached", "stopped" (the attached daemon is gone) or "none" (a viewer: no engine runs)."""
     notes: tuple[str, ...] = field(default=())
 
 
@@ -70,6 +70,7 @@ def _style(state: str) -> str:
     # Rich styles cannot read Textual variables; map to ANSI names the ansi themes honour.
     return {
         "running": "bold green",
+        "stopped": "bold red",
         "paused": "bold yellow",
         "disabled": "dim",
         "unknown": "dim",
@@ -94,6 +95,8 @@ def connection_text(state: BarState, now: datetime) -> Text:
         parts.append(part)
     if state.scheduler == "attached":
         parts.append(Text(f"ATTACHED {state.attached_to}", style="bold cyan"))
+    elif state.scheduler == "stopped":
+        parts.append(Text(f"DAEMON STOPPED ({state.attached_to})", style="bold reverse red"))
     elif state.scheduler == "none":
         parts.append(Text("no engine: viewer", style="dim"))
     if state.read_only:

@@ -27,6 +27,8 @@ class TileData:
     counts: JobCounts
     success_today: int | None = None
     """None until the change feed has been read back to midnight."""
+    stalled: bool = False
+    """The leased jobs belong to a daemon that has stopped: nothing works on them until their leases lapse."""
 
 
 def per_minute(times: Iterable[datetime | None], now: datetime, minutes: int = WINDOW_MINUTES) -> list[int]:
@@ -142,8 +144,12 @@ def tile_text(data: TileData, by_entity: bool) -> Text:
     text.append(f"{counts.by_status.get(LinkStatus.ERROR, 0):,}", style="bold red")
     text.append("\nSuccess today ", style="bold")
     text.append("…" if data.success_today is None else f"{data.success_today:,}", style="green")
-    text.append("  Processing ", style="bold")
-    text.append(f"{counts.processing:,}", style="cyan")
+    if data.stalled and counts.processing:  # "Processing" would claim work that no process is doing
+        text.append("  Stalled ", style="bold")
+        text.append(f"{counts.processing:,}", style="bold red")
+    else:
+        text.append("  Processing ", style="bold")
+        text.append(f"{counts.processing:,}", style="cyan")
     return text
 
 

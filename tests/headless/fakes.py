@@ -70,6 +70,9 @@ class FakeStore:
         self.requests.clear()
         return out
 
+    async def release(self, job_id: int, worker: str, *, reason: str = "", now: datetime | None = None) -> None:
+        self.jobs = [replace(j, lease=None) if j.id == job_id else j for j in self.jobs]
+
     def _match(self, job: LinkJob, f: JobFilter | None) -> bool:
         if f is None:
             return True
@@ -77,6 +80,7 @@ class FakeStore:
             (not f.statuses or job.link_status in f.statuses)
             and (not f.sources or job.source in f.sources)
             and (not f.entity_types or job.entity_type in f.entity_types)
+            and (f.processing is None or job.in_flight() == f.processing)
         )
 
     async def counts(self, filter: JobFilter | None = None, *, now: datetime | None = None) -> JobCounts:

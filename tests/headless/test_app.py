@@ -48,7 +48,7 @@ def test_a_busy_metrics_port_is_a_setup_problem(tmp_path: Path, capsys: pytest.C
     assert status == 2
     lines = _json_lines(capsys.readouterr().out)
     (error,) = [line for line in lines if line["event"] == "setup_error"]
-    assert f"cannot serve metrics on 0.0.0.0:{port}" in str(error["message"])
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in str(error["message"])
     events = [line["event"] for line in lines]
     assert events.index("scheduler_lease_released") < events.index("setup_error")  # the lease went back first
     assert SECRET not in json.dumps(lines)

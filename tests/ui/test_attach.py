@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ import pytest
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
 from inolink_tui.domain.jobs import JobFailure, JobSuccess, NewJob
 from inolink_tui.store import open_store
-from inolink_tui.store.base import JobStore
+from inolink_tui.store.base import JobStore, SchedulerLease
 from inolink_tui.ui.app import InolinkApp
 from inolink_tui.ui.engine_port import (
     CONNECTIONS_CURSOR,
@@ -57,12 +59,69 @@ async def test_store_only_engine_posts_requests_to_the_lease_holder() -> None:
 
 async def test_store_only_engine_shows_the_daemons_published_service_state() -> None:
     store = MemoryStore(now=NOW)
+    store.lease = lease_for("ops-vm-3:4242", NOW)
     published = [ServiceStatus("high_priority", paused=True, next_run=NOW).as_json()]
     store.cursors[SERVICES_CURSOR] = json.dumps(published)
-    services = await StoreOnlyEngine(store).services()
+    services = await StoreOnlyEngine(store, now=lambda: NOW).services()
     assert services == [ServiceStatus("high_priority", paused=True, next_run=NOW)]
     store.cursors[SERVICES_CURSOR] = "{not json"
-    assert all(not s.known for s in await StoreOnlyEngine(store).services())
+    assert all(not s.known for s in await StoreOnlyEngine(store, now=lambda: NOW).services())
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped): nothing runs under it."""
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+async def test_a_published_state_without_a_live_daemon_shows_as_stopped() -> None:
+    """Before: a killed daemon's last words ("running") stayed on every attached console for good."""
+    from inolink_tui.ui.engine_port import bar_mode
+
+    store = MemoryStore(now=NOW)
+    store.cursors[SERVICES_CURSOR] = json.dumps([ServiceStatus("crm_to_quickbooks", running=True).as_json()])
+    lapsed = StoreOnlyEngine(store, now=lambda: NOW)  # no lease at all (lapsed, or released)
+    assert [s.state for s in await lapsed.services()] == ["stopped"]
+    pid = _dead_pid()
+    store.lease = SchedulerLease(f"{socket.gethostname()}:{pid}", pid, NOW + timedelta(seconds=60))
+    killed = StoreOnlyEngine(store, lease=store.lease, now=lambda: NOW)  # SIGKILLed: its lease still looks held
+    assert killed.attached_to is not None
+    assert [s.state for s in await killed.services()] == ["stopped"]
+    assert killed.attached_to is None and killed.stopped_daemon == f"{socket.gethostname()}:{pid}"
+    assert bar_mode(killed, in_process=False) == ("stopped", f"{socket.gethostname()}:{pid}")
+
+
+@pytest.mark.timeout(60)
+async def test_an_attached_console_says_daemon_stopped_within_seconds_of_a_kill() -> None:
+    """The console attached to a live daemon, the daemon is SIGKILLed: the bar says so within a few seconds."""
+    daemon = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # noqa: ASYNC220
+    try:
+        holder = f"{socket.gethostname()}:{daemon.pid}"
+        store = fill(MemoryStore(now=NOW))
+        store.lease = SchedulerLease(holder, daemon.pid, NOW + timedelta(seconds=60))
+        store.cursors[SERVICES_CURSOR] = json.dumps([ServiceStatus("crm_to_quickbooks", running=True).as_json()])
+        app = InolinkApp(store, engine=StoreOnlyEngine(store, lease=store.lease, now=lambda: NOW), now=lambda: NOW)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot, app)
+            for _ in range(100):
+                if "CRM→QB running" in screen_text(app) and "Processing 1" in screen_text(app):
+                    break
+                await pilot.pause(0.05)
+            assert f"ATTACHED {holder}" in screen_text(app) and "CRM→QB running" in screen_text(app)
+            assert "Processing 1" in screen_text(app)  # a job the daemon holds
+            daemon.kill()
+            daemon.wait()
+            killed_at = time.monotonic()
+            while "DAEMON STOPPED" not in screen_text(app):
+                assert time.monotonic() - killed_at < 6, screen_text(app)
+                await pilot.pause(0.1)
+            text = screen_text(app)
+            assert f"DAEMON STOPPED ({holder})" in text and "CRM→QB stopped" in text and "running" not in text
+            # its job is still leased (until the lease lapses) but nobody works on it
+            assert "Stalled 1" in text and "Processing" not in text
+    finally:
+        daemon.kill()
+        daemon.wait()
 
 
 async def test_store_only_engine_shows_the_daemons_published_token_health() -> None:
