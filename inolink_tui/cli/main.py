@@ -17,6 +17,10 @@ SUBCOMMANDS: dict[str, str] = {
     "sandbox": "inolink_tui.cli.sandbox_cmd:sandbox",
     "auth": "inolink_tui.cli.auth_cmd:auth",
     "db": "inolink_tui.cli.db_cmd:db",
+    "promote": "inolink_tui.cli.records_cmd:promote",
+    "unlink": "inolink_tui.cli.records_cmd:unlink",
+    "link": "inolink_tui.cli.records_cmd:link",
+    "match": "inolink_tui.cli.records_cmd:match",
 }
 
 

@@ -1,0 +1,64 @@
+"""Running a command that talks to Dynamics 365 and QuickBooks: one place turns every way it can fail
+(config, authorisation, a refused request, a refused action) into one line and exit 2."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from inolink_tui.cli.context import CliContext
+from inolink_tui.cli.store_session import fail
+from inolink_tui.domain.enums import EntityType
+
+T = TypeVar("T")
+
+SYNCED_NAMES = {e.name.lower(): e for e in EntityType} | {"salesorder": EntityType.ORDER}
+
+
+def parse_entity(text: str, *, names_only: bool = False) -> EntityType:
+    """ENTITY as a user types it: account, contact, product, quote, order (salesorder), invoice."""
+    found = SYNCED_NAMES.get(text.strip().lower())
+    if found is None:
+        try:
+            found = EntityType(EntityType.parse(text))
+        except ValueError:
+            fail(f"{text!r} is not an entity (choose from: account, contact, product, quote, order, invoice)")
+    if names_only and found.is_transaction:
+        fail(f"{found.value} is a transaction; this command takes account, contact or product")
+    return found
+
+
+def run_connected(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]], *, quickbooks: bool = True) -> T:
+    """Open the store and both connections, run `body(store, ports)`, and close everything."""
+    from inolink_tui.cli.store_session import open_job_store
+    from inolink_tui.connectors.errors import ConnectorError
+    from inolink_tui.connectors.settings import NotConfigured
+    from inolink_tui.engine.connect import connected_ports
+    from inolink_tui.engine.record_actions import ActionRefused
+    from inolink_tui.store.base import StoreError
+
+    settings = cli.settings()
+
+    async def main() -> T:
+        async with open_job_store(cli) as store, connected_ports(settings, quickbooks=quickbooks) as ports:
+            return await body(store, ports)
+
+    try:
+        return asyncio.run(main())
+    except NotConfigured as exc:
+        fail(f"{cli.config_path or 'config'}: {exc}")
+    except ActionRefused as exc:
+        fail(str(exc))
+    except ConnectorError as exc:
+        fail(exc.describe())
+    except StoreError as exc:
+        fail(str(exc) or type(exc).__name__)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def echo(line: str) -> None:
+    click.echo(line)
