@@ -33,18 +33,28 @@ def parse_entity(text: str, *, names_only: bool = False) -> EntityType:
 
 def run_connected(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]], *, quickbooks: bool = True) -> T:
     """Open the store and both connections, run `body(store, ports)`, and close everything."""
-    from inolink_tui.cli.store_session import open_job_store
-    from inolink_tui.connectors.errors import ConnectorError
-    from inolink_tui.connectors.settings import NotConfigured
     from inolink_tui.engine.connect import connected_ports
-    from inolink_tui.engine.record_actions import ActionRefused
-    from inolink_tui.store.base import StoreError
 
     settings = cli.settings()
 
-    async def main() -> T:
-        async with open_job_store(cli) as store, connected_ports(settings, quickbooks=quickbooks) as ports:
+    async def with_ports(store: Any) -> T:
+        async with connected_ports(settings, quickbooks=quickbooks) as ports:
             return await body(store, ports)
+
+    return run_with_store(cli, with_ports)
+
+
+def run_with_store(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]]) -> T:
+    """Open the job store, run `body(store)`, close it; every expected failure is one line and exit 2."""
+    from inolink_tui.cli.store_session import open_job_store
+    from inolink_tui.connectors.errors import ConnectorError
+    from inolink_tui.connectors.settings import NotConfigured
+    from inolink_tui.engine.record_actions import ActionRefused
+    from inolink_tui.store.base import StoreError
+
+    async def main() -> T:
+        async with open_job_store(cli) as store:
+            return await body(store)
 
     try:
         return asyncio.run(main())

@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "unlink": "inolink_tui.cli.records_cmd:unlink",
     "link": "inolink_tui.cli.records_cmd:link",
     "match": "inolink_tui.cli.records_cmd:match",
+    "import": "inolink_tui.cli.import_cmd:import_group",
 }
 
 

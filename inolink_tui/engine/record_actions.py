@@ -94,7 +94,7 @@ class RecordActions:
     async def rows(self, et: EntityType, where: Filter | None, select: list[str] | None = None) -> list[dict[str, Any]]:
         return await self.crm.client.list_rows(CRM_ENTITY_SET_FOR[et], filter=where, select=select)
 
-    def _select(self, et: EntityType) -> list[str]:
+    def crm_select(self, et: EntityType) -> list[str]:
         s = self.schema
         columns = [PRIMARY_KEY[et], NAME_COLUMN[et], s.link_status, s.accounting_id, "versionnumber"]
         if et is EntityType.CONTACT:
@@ -290,7 +290,7 @@ class RecordActions:
         if et.is_transaction:
             raise ActionRefused("match pairs names (account, contact, product); transactions are pushed by promote")
         entity = QBO_ENTITY_FOR[et]
-        rows = await self.rows(et, self.not_linked(), self._select(et))
+        rows = await self.rows(et, self.not_linked(), self.crm_select(et))
         crm = [Candidate(str(r[PRIMARY_KEY[et]]), record_name(et, r)) for r in rows]
         quickbooks: list[Candidate] = []
         for qbo_id, name in await self.qbo.all_names(entity):
