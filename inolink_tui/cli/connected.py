@@ -7,8 +7,6 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-import click
-
 from inolink_tui.cli.context import CliContext
 from inolink_tui.cli.store_session import fail
 from inolink_tui.domain.enums import EntityType
@@ -47,14 +45,36 @@ def run_connected(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]], 
 def run_with_store(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]]) -> T:
     """Open the job store, run `body(store)`, close it; every expected failure is one line and exit 2."""
     from inolink_tui.cli.store_session import open_job_store
-    from inolink_tui.connectors.errors import ConnectorError
-    from inolink_tui.connectors.settings import NotConfigured
-    from inolink_tui.engine.record_actions import ActionRefused
-    from inolink_tui.store.base import StoreError
 
     async def main() -> T:
         async with open_job_store(cli) as store:
             return await body(store)
+
+    return run_guarded(cli, main)
+
+
+def run_crm(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]]) -> T:
+    """Run `body(client)` with a DataverseClient from [crm] (no job store, no QuickBooks)."""
+    from inolink_tui.connectors.dataverse import DataverseClient
+    from inolink_tui.connectors.settings import dataverse_settings_from
+
+    settings = cli.settings()
+
+    async def main() -> T:
+        client = DataverseClient(dataverse_settings_from(settings.crm))
+        try:
+            return await body(client)
+        finally:
+            await client.aclose()
+
+    return run_guarded(cli, main)
+
+
+def run_guarded(cli: CliContext, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    from inolink_tui.connectors.errors import ConnectorError
+    from inolink_tui.connectors.settings import NotConfigured
+    from inolink_tui.engine.record_actions import ActionRefused
+    from inolink_tui.store.base import StoreError
 
     try:
         return asyncio.run(main())
@@ -68,7 +88,3 @@ def run_with_store(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]])
         fail(str(exc) or type(exc).__name__)
     except ValueError as exc:
         fail(str(exc))
-
-
-def echo(line: str) -> None:
-    click.echo(line)

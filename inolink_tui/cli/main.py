@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "link": "inolink_tui.cli.records_cmd:link",
     "match": "inolink_tui.cli.records_cmd:match",
     "import": "inolink_tui.cli.import_cmd:import_group",
+    "crm": "inolink_tui.cli.setup_cmd:crm",
 }
 
 
