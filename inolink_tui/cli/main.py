@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "match": "inolink_tui.cli.records_cmd:match",
     "import": "inolink_tui.cli.import_cmd:import_group",
     "crm": "inolink_tui.cli.setup_cmd:crm",
+    "doctor": "inolink_tui.cli.doctor_cmd:doctor",
 }
 
 
