@@ -76,10 +76,12 @@ def _run_demo(ctx: CliContext) -> int:
 
 
 def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None) -> int:
+    from inolink_tui.cli.console_tools import register_console_tools
     from inolink_tui.store.base import StoreError
     from inolink_tui.ui.run import run_console as start_console
 
     settings = ctx.settings()
+    register_console_tools(ctx)
     factory = None
     if engine and not ctx.read_only and _engine_configured(settings):
         from inolink_tui.cli.console_engine import in_process_engine
