@@ -38,7 +38,7 @@ async def control(handle: Any, path: str, body: dict[str, Any] | None = None) ->
 
 async def crm_create(handle: Any, entity_set: str, row: dict[str, Any]) -> str:
     created = await control(handle, "/_sandbox/crm/create", {"entity_set": entity_set, "row": row})
-    key = {"accounts": "accountid", "contacts": "contactid", "products": "productid"}[entity_set]
+    key = {"salesorders": "salesorderid"}.get(entity_set, f"{entity_set.removesuffix('s')}id")
     return str(created[key])
 
 

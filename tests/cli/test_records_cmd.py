@@ -141,3 +141,50 @@ async def test_read_only_refuses_changes(handle: object, tmp_path: Path) -> None
     result = await invoke(config, "--read-only", "promote", "account", "--ids", crm_id)
     assert result.exit_code == 2 and "read-only" in result.output
     assert crm_row(handle, "accounts", crm_id)["ino_linkstatus"] is None
+
+
+@pytest.mark.timeout(180)
+async def test_fix_dependencies_queues_the_missing_product_and_requeues_the_invoice(
+    handle: object, tmp_path: Path
+) -> None:
+    import json
+
+    config = sandbox_config(handle, tmp_path)
+    account = await crm_create(handle, "accounts", {"name": "Dependable Docks"})
+    product = await crm_create(handle, "products", {"name": "Dock Cleat", "productnumber": "DC-1", "price": 12.5})
+    invoice = await crm_create(
+        handle,
+        "invoices",
+        {"name": "Docks order", "invoicenumber": "INV-DD-1", "customerid_account@odata.bind": f"/accounts({account})"},
+    )
+    await control(
+        handle,
+        "/_sandbox/crm/create",
+        {
+            "entity_set": "invoicedetails",
+            "row": {
+                "invoiceid@odata.bind": f"/invoices({invoice})",
+                "productid@odata.bind": f"/products({product})",
+                "quantity": 2,
+                "priceperunit": 12.5,
+            },
+        },
+    )
+    promoted = await invoke(config, "promote", "invoice", "--ids", invoice)
+    assert promoted.exit_code == 0, promoted.output
+    code, output = await run_process(config, "--no-ui", "--once", "--log-format", "text")
+    assert code == 1, output
+    listed = await invoke(config, "jobs", "list", "--entity", "Invoice", "--status", "Error", "--format", "json")
+    jobs = [j for j in json.loads(listed.output) if j["crm_record_id"].lower() == invoice.lower()]
+    assert len(jobs) == 1 and "Dock Cleat" in jobs[0]["error_description"], listed.output
+    job_id = jobs[0]["id"]
+
+    fixed = await invoke(config, "jobs", "fix-dependencies", str(job_id))
+    assert fixed.exit_code == 0, fixed.output
+    assert "queued Product 'Dock Cleat'" in fixed.output and f"job {job_id} requeued" in fixed.output
+    code, output = await run_process(config, "--no-ui", "--once", "--log-format", "text")
+    row = crm_row(handle, "invoices", invoice)
+    assert row["ino_linkstatus"] == LINKED, output[-2000:]
+    assert crm_row(handle, "products", product)["ino_linkstatus"] == LINKED
+    again = await invoke(config, "jobs", "fix-dependencies", str(job_id))
+    assert again.exit_code == 2 and "only an Error job" in again.output
