@@ -109,6 +109,9 @@ def _run(cli: CliContext, settings: object, entities: list[str], since: datetime
                     await engine.mirror.flush()
                 except Exception as exc:  # the mirror catches up on the next cycle; the import is done
                     click.echo(f"  (the Link Job mirror in CRM will catch up later: {exc})")
+            if not job_ids and not ambiguous:
+                click.echo("nothing to import: every record is linked and unchanged since the last import")
+                return False
             jobs = await store.get_many(job_ids) if job_ids else []
             counts = {s: sum(1 for j in jobs if j.link_status is s) for s in LinkStatus}
             click.echo(

@@ -66,7 +66,11 @@ async def test_every_customer_becomes_linked_once_and_a_second_import_creates_no
     before = _crm_count(handle)
     second = await invoke(config, "import", "quickbooks", "customers", "--since", "2020-01-01")
     assert second.exit_code == 0, second.output
-    assert "0 job(s) queued" in second.output and f"{len(customers)} already linked and unchanged" in second.output
+    assert (
+        "nothing to import" in second.output
+        and "0 job(s) queued" in second.output
+        and f"{len(customers)} already linked and unchanged" in second.output
+    )
     assert _crm_count(handle) == before
 
 
