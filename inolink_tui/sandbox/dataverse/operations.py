@@ -16,7 +16,8 @@ from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.changes import handle_tracking
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
-from inolink_tui.sandbox.dataverse.metadata import entity_definitions
+from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
+from inolink_tui.sandbox.dataverse.metadata_routes import route
 from inolink_tui.sandbox.dataverse.paging import decode_token, encode_token, link, page_size
 from inolink_tui.sandbox.dataverse.query import (
     Annotations,
@@ -31,7 +32,7 @@ from inolink_tui.sandbox.dataverse.query import (
     select_rows,
     sort_key_values,
 )
-from inolink_tui.sandbox.dataverse.schema import Table
+from inolink_tui.sandbox.dataverse.schema import Kind, Table
 from inolink_tui.sandbox.dataverse.state import DataverseState, Row
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$", re.DOTALL)
@@ -53,16 +54,20 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
                 "OrganizationId": state.organization_id,
             },
         )
+    state.customizations.tick(state)
     segments = path.split("/")
-    if not segments or not segments[0]:
-        raise errors.segment_not_found(path)
-    head = _SEGMENT.match(segments[0])
-    if head is None:
+    if path == "":
+        answer = route(state, "", None, [], request)
+        assert answer is not None
+        return answer
+    head = _SEGMENT.match(segments[0]) if segments[0] != "$metadata" else None
+    if head is None and segments[0] != "$metadata":
         raise errors.segment_not_found(segments[0])
-    key_text = head.group(2)
-    if head.group(1) == "EntityDefinitions":
-        return entity_definitions(state, key_text, request, segments[1:])
-    table = state.table(head.group(1))
+    name, key_text = (head.group(1), head.group(2)) if head is not None else ("$metadata", None)
+    answer = route(state, name, key_text, segments[1:], request)
+    if answer is not None:
+        return answer
+    table = state.table(name)
     rest = segments[1:]
     if len(rest) > 1:
         raise errors.segment_not_found("/".join(rest))
@@ -101,15 +106,30 @@ def _method_not_allowed(method: str) -> errors.DataverseError:
 
 
 def _require(state: DataverseState, request: DvRequest, table: Table, privilege: str) -> None:
-    if privilege in state.denied.get(table.entity_set, set()):
+    """Privileges revoked through the control API by verb or by name (`prvWriteAccount`) are enforced."""
+    denied = privilege in state.denied.get(table.entity_set, set())
+    if denied or privilege_name(privilege, table) in state.denied_privileges:
         raise errors.privilege_denied(
             user_id=request.user_id,
             business_unit_id=state.business_unit_id,
             privilege=privilege,
-            entity=table.display.replace(" ", ""),
+            entity=table.schema_name,
             logical_name=table.logical_name,
             otc=table.otc,
         )
+
+
+def _require_binds(state: DataverseState, request: DvRequest, table: Table, values: Row) -> None:
+    """Setting a lookup needs Append on this table and AppendTo on the target's (Learn: "Security roles and
+    privileges", Append / Append To)."""
+    for key, value in values.items():
+        column = table.column(key)
+        if column is None or column.kind is not Kind.LOOKUP or value is None or column.read_only:
+            continue
+        _require(state, request, table, "Append")
+        target = state.lookup_target(column, value)
+        if target is not None:
+            _require(state, request, state.tables[target[1]], "AppendTo")
 
 
 def _applied(prefer_parts: list[str]) -> dict[str, str]:
@@ -293,6 +313,7 @@ def _check_duplicates(state: DataverseState, table: Table, request: DvRequest, v
 def _create(state: DataverseState, table: Table, request: DvRequest) -> DvResponse:
     _require(state, request, table, "Create")
     values = state.resolve_body(table, _read_body(table, request))
+    _require_binds(state, request, table, values)
     options = parse_options(state, table, _only(request, "$select", "$expand"))
     _check_duplicates(state, table, request, values, None)
     row = state.insert(table, values, user_id=request.user_id)
@@ -338,6 +359,7 @@ def _patch(
     if if_none_match is not None and if_none_match.strip() == "*" and row is not None:
         raise errors.duplicate_record()
     values = state.resolve_body(table, _read_body(table, request))
+    _require_binds(state, request, table, values)
     options = parse_options(state, table, _only(request, "$select"))
     entity_id = None if isinstance(key, str) else f"{state.org_url}/api/data/v9.2/{table.entity_set}({key_text})"
     if row is not None:

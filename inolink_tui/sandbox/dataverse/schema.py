@@ -72,6 +72,17 @@ class Column:
     read_only: bool = False
     display: str = ""
     cascade_delete: bool = False
+    required: str = "None"
+    """RequiredLevel as the metadata reports it: None, Recommended, ApplicationRequired or SystemRequired."""
+    format: str = ""
+    """FormatName of a string column (Text, Email, Url, Phone, TextArea); empty means Text."""
+    memo: bool = False
+    """A multiple-lines-of-text column (MemoAttributeMetadata) rather than a single line."""
+    schema_name: str = ""
+    custom: bool = False
+    """Created through the metadata API (or by a solution): IsCustomAttribute."""
+    option_set: str = ""
+    """The global option set a choice column uses; empty for a local option set."""
 
     @property
     def key(self) -> str:
@@ -111,6 +122,10 @@ class Table:
     alternate_keys: tuple[AlternateKey, ...] = ()
     collections: dict[str, CollectionNav] = field(default_factory=dict)
     change_tracking: bool = True
+    schema_name: str = ""
+    ownership: str = "UserOwned"
+    custom: bool = False
+    collection_display: str = ""
 
     def column(self, key: str) -> Column | None:
         """Find a column by its row key (`_x_value` for lookups, the logical name otherwise)."""
@@ -129,8 +144,12 @@ class Table:
         return col if col is not None and col.kind is Kind.LOOKUP else None
 
 
-def _s(name: str, max_length: int = 100, display: str = "") -> Column:
-    return Column(name, Kind.STRING, max_length=max_length, display=display)
+def _s(name: str, max_length: int = 100, display: str = "", *, fmt: str = "", required: str = "None") -> Column:
+    return Column(name, Kind.STRING, max_length=max_length, display=display, format=fmt, required=required)
+
+
+def _memo(name: str, max_length: int = 2000, display: str = "") -> Column:
+    return Column(name, Kind.STRING, max_length=max_length, display=display, memo=True, format="TextArea")
 
 
 def _m(name: str) -> Column:
@@ -171,6 +190,11 @@ def _system(primary_key: str) -> list[Column]:
     ]
 
 
+def system_columns(primary_key: str) -> list[Column]:
+    """The system columns of a new table (the metadata API adds them to tables it creates)."""
+    return _system(primary_key)
+
+
 def _inolink() -> list[Column]:
     return [
         _choice("ino_linkstatus", RECORD_LINK_STATUS_LABELS, "Link Status"),
@@ -206,7 +230,7 @@ def _lines(parent: str, parent_set: str) -> list[Column]:
         _m("tax"),
         Column("isproductoverridden", Kind.BOOL),
         Column("lineitemnumber", Kind.INT),
-        _s("description", 2000),
+        _memo("description"),
     ]
 
 
@@ -221,7 +245,7 @@ def _transaction(number: str) -> list[Column]:
         _m("discountamount"),
         _m("freightamount"),
         _m("totaltax"),
-        _s("description", 2000),
+        _memo("description"),
         _choice("statecode", {0: "Active", 1: "Closed", 2: "Canceled", 3: "Fulfilled", 4: "Won"}, "Status"),
         Column("statuscode", Kind.CHOICE, options={1: "Active", 2: "Pending", 3: "In Progress", 4: "Closed"}),
         *_inolink(),
@@ -238,10 +262,17 @@ def _table(
     display: str,
     keys: tuple[AlternateKey, ...] = (),
     collections: tuple[CollectionNav, ...] = (),
+    schema: str = "",
+    ownership: str = "UserOwned",
+    plural: str = "",
 ) -> Table:
     pk = f"{logical}id"
     cols = _system(pk) + columns
     return Table(
+        schema_name=schema or logical.title(),
+        ownership=ownership,
+        custom=logical.startswith("ino_"),
+        collection_display=plural or f"{display}s",
         logical_name=logical,
         entity_set=entity_set,
         primary_key=pk,
@@ -254,11 +285,53 @@ def _table(
     )
 
 
-def build_tables() -> dict[str, Table]:
-    """Fresh schema objects keyed by entity set (tables hold a mutable change-tracking flag)."""
+def build_tables(*, bare: bool = False) -> dict[str, Table]:
+    """Fresh schema objects keyed by entity set (tables hold a mutable change-tracking flag).
+
+    `bare` gives the stock environment `sandbox serve --bare-org` starts with (see `stock_org`).
+    """
     entity_type_labels = {v: str(k) for k, v in CRM_ENTITY_TYPE_OPTION.items()}
     tables = [
-        _table("businessunit", "businessunits", "name", 10, [_s("name", 160)], display="Business Unit"),
+        _table(
+            "businessunit",
+            "businessunits",
+            "name",
+            10,
+            [_s("name", 160)],
+            display="Business Unit",
+            schema="BusinessUnit",
+            ownership="BusinessOwned",
+        ),
+        _table(
+            "publisher",
+            "publishers",
+            "friendlyname",
+            7101,
+            [
+                _s("uniquename", 256, required="SystemRequired"),
+                _s("friendlyname", 256, required="SystemRequired"),
+                _s("customizationprefix", 8, required="SystemRequired"),
+                Column("customizationoptionvalueprefix", Kind.INT, required="SystemRequired"),
+                _memo("description"),
+            ],
+            display="Publisher",
+            ownership="OrganizationOwned",
+        ),
+        _table(
+            "solution",
+            "solutions",
+            "friendlyname",
+            7100,
+            [
+                _s("uniquename", 65, required="SystemRequired"),
+                _s("friendlyname", 256, required="SystemRequired"),
+                _s("version", 256, required="SystemRequired"),
+                _lookup("publisherid", {"publisherid": "publishers"}),
+                _memo("description"),
+            ],
+            display="Solution",
+            ownership="OrganizationOwned",
+        ),
         _table(
             "systemuser",
             "systemusers",
@@ -269,7 +342,7 @@ def build_tables() -> dict[str, Table]:
                 _s("firstname", 64),
                 _s("lastname", 64),
                 _s("domainname", 1024),
-                _s("internalemailaddress", 100),
+                _s("internalemailaddress", 100, fmt="Email"),
                 _s("applicationid", 36),
                 _s("azureactivedirectoryobjectid", 36),
                 _lookup("businessunitid", {"businessunitid": "businessunits"}),
@@ -277,6 +350,8 @@ def build_tables() -> dict[str, Table]:
                 _choice("accessmode", {0: "Read-Write", 4: "Non-interactive"}),
             ],
             display="User",
+            schema="SystemUser",
+            ownership="BusinessOwned",
         ),
         _table(
             "account",
@@ -284,14 +359,14 @@ def build_tables() -> dict[str, Table]:
             "name",
             1,
             [
-                _s("name", 160),
+                _s("name", 160, required="ApplicationRequired"),
                 _s("accountnumber", 20),
-                _s("telephone1", 50),
+                _s("telephone1", 50, fmt="Phone"),
                 _s("fax", 50),
-                _s("emailaddress1", 100),
-                _s("websiteurl", 200),
+                _s("emailaddress1", 100, fmt="Email"),
+                _s("websiteurl", 200, fmt="Url"),
                 *_address(),
-                _s("description", 2000),
+                _memo("description"),
                 _m("revenue"),
                 _m("creditlimit"),
                 _lookup("primarycontactid", {"primarycontactid": "contacts"}),
@@ -318,13 +393,13 @@ def build_tables() -> dict[str, Table]:
             [
                 _s("fullname", 160),
                 _s("firstname", 50),
-                _s("lastname", 50),
-                _s("emailaddress1", 100),
-                _s("telephone1", 50),
-                _s("mobilephone", 50),
+                _s("lastname", 50, required="ApplicationRequired"),
+                _s("emailaddress1", 100, fmt="Email"),
+                _s("telephone1", 50, fmt="Phone"),
+                _s("mobilephone", 50, fmt="Phone"),
                 _s("jobtitle", 100),
                 *_address(),
-                _s("description", 2000),
+                _memo("description"),
                 _lookup(
                     "parentcustomerid",
                     {"parentcustomerid_account": "accounts", "parentcustomerid_contact": "contacts"},
@@ -343,7 +418,7 @@ def build_tables() -> dict[str, Table]:
             [
                 _s("name", 100),
                 _s("productnumber", 100),
-                _s("description", 2000),
+                _memo("description"),
                 _m("price"),
                 _m("standardcost"),
                 _m("currentcost"),
@@ -371,6 +446,7 @@ def build_tables() -> dict[str, Table]:
             1085,
             _lines("quoteid", "quotes"),
             display="Quote Product",
+            schema="QuoteDetail",
         ),
         _table(
             "salesorder",
@@ -384,6 +460,7 @@ def build_tables() -> dict[str, Table]:
                 _dt("datefulfilled"),
             ],
             display="Order",
+            schema="SalesOrder",
             collections=(CollectionNav("order_details", "salesorderdetails", "_salesorderid_value"),),
         ),
         _table(
@@ -393,6 +470,7 @@ def build_tables() -> dict[str, Table]:
             1089,
             _lines("salesorderid", "salesorders"),
             display="Order Product",
+            schema="SalesOrderDetail",
         ),
         _table(
             "invoice",
@@ -415,6 +493,7 @@ def build_tables() -> dict[str, Table]:
             1091,
             _lines("invoiceid", "invoices"),
             display="Invoice Product",
+            schema="InvoiceDetail",
         ),
         _table(
             "ino_linkjob",
@@ -446,10 +525,34 @@ def build_tables() -> dict[str, Table]:
                 ),
             ],
             display="Link Job",
+            schema="ino_LinkJob",
             keys=(AlternateKey("ino_jobnumberkey", ("ino_jobnumber",), "Job Number"),),
         ),
     ]
-    return {t.entity_set: t for t in tables}
+    built = {t.entity_set: t for t in tables}
+    return stock_org(built) if bare else built
+
+
+CUSTOM_PREFIX = "ino_"
+"""The prepared org's publisher prefix: what `--bare-org` strips to get a stock environment."""
+
+
+def stock_org(tables: dict[str, Table]) -> dict[str, Table]:
+    """A stock Dataverse environment: no `ino_` tables or columns, no alternate keys, change tracking off.
+
+    A new environment has no alternate keys on account or product (they are customizations) and change
+    tracking is off on every table until someone enables it (Microsoft Learn, "Use change tracking to
+    synchronize data with external systems").
+    """
+    stock: dict[str, Table] = {}
+    for table in tables.values():
+        if table.logical_name.startswith(CUSTOM_PREFIX):
+            continue
+        table.columns = {k: c for k, c in table.columns.items() if not c.name.startswith(CUSTOM_PREFIX)}
+        table.alternate_keys = ()
+        table.change_tracking = False
+        stock[table.entity_set] = table
+    return stock
 
 
 SYNCED_SETS = ("accounts", "contacts", "products", "quotes", "salesorders", "invoices")
