@@ -34,9 +34,14 @@ def _progress(number: int, total: int, step: Step) -> None:
 
 @crm.command("setup")
 @click.option("--dry-run", is_flag=True, help="Print the plan (tables, columns, keys, options); change nothing.")
-@click.option("--solution", help="Unique name of an unmanaged solution to add the new components to.")
+@click.option(
+    "--solution",
+    default="InoLink",
+    show_default=True,
+    help="Unique name of the unmanaged solution the new components go in (created when missing).",
+)
 @pass_cli
-def setup(cli: CliContext, dry_run: bool, solution: str | None) -> None:
+def setup(cli: CliContext, dry_run: bool, solution: str) -> None:
     """Create InoLink's columns, Link Job and sync-lease tables, keys and change tracking in the org."""
     from inolink_tui.cli.connected import run_crm
 
@@ -51,7 +56,7 @@ def setup(cli: CliContext, dry_run: bool, solution: str | None) -> None:
         started = time.monotonic()
         md = DataverseMetadata(client, solution=solution)
         click.echo(f"Reading the table definitions of {client.settings.org_url} (prefix {schema.prefix!r}) ...")
-        plan = await plan_setup(md, schema)
+        plan = await plan_setup(md, schema, solution)
         if plan.adopted:
             click.echo(f"{len(plan.adopted)} column(s) already there, adopted as they are")
         for finding in plan.findings:

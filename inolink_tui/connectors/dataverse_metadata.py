@@ -42,6 +42,13 @@ log = logging.getLogger(__name__)
 
 LANGUAGE = 1033
 SOLUTION_HEADER = "MSCRM.SolutionUniqueName"
+SOLUTION_AWARE = (
+    "EntityDefinitions",
+    "RelationshipDefinitions",
+    "CreatePolymorphicLookupAttribute",
+    "InsertOptionValue",
+)
+"""Requests that create solution components: they carry the solution's unique name."""
 _TYPES = {
     Kind.STRING: ("Microsoft.Dynamics.CRM.StringAttributeMetadata", "StringType"),
     Kind.MEMO: ("Microsoft.Dynamics.CRM.MemoAttributeMetadata", "MemoType"),
@@ -135,9 +142,8 @@ def relationship_body(column: ColumnSpec, target: str, *, with_lookup: bool) -> 
     several = len(column.targets) > 1
     body: dict[str, Any] = {
         "@odata.type": "Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata",
-        "SchemaName": f"{column.logical_name}_{target}_{column.table}"
-        if several
-        else f"{column.table}_{column.logical_name}",
+        # Relationship schema names carry the publisher prefix too, so the lookup's own name leads.
+        "SchemaName": f"{column.logical_name}_{target}" if several else f"{column.logical_name}_{column.table}",
         "ReferencedEntity": target,
         "ReferencingEntity": column.table,
         "ReferencingEntityNavigationPropertyName": f"{column.logical_name}_{target}"
@@ -189,7 +195,7 @@ class DataverseMetadata:
 
     def __init__(self, client: DataverseClient, *, solution: str | None = None) -> None:
         self.client = client
-        self.solution = solution
+        self.solution_name = solution
         self.requests = 0
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -197,8 +203,8 @@ class DataverseMetadata:
         headers = dict(kwargs.pop("headers", None) or {})
         if method != "GET":
             headers.setdefault("Content-Type", "application/json")
-            if self.solution:
-                headers[SOLUTION_HEADER] = self.solution
+            if self.solution_name and path.startswith(SOLUTION_AWARE):
+                headers[SOLUTION_HEADER] = self.solution_name
         return await self.client._send(method, path, headers=headers, **kwargs)
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
@@ -251,7 +257,61 @@ class DataverseMetadata:
             if p.get("PrivilegeName")
         }
 
+    async def publisher(self, prefix: str) -> tuple[str, str, int] | None:
+        """(id, unique name, option value prefix) of the publisher with this customization prefix."""
+        body = await self._get(
+            "publishers",
+            {
+                "$select": "publisherid,uniquename,customizationoptionvalueprefix",
+                "$filter": f"customizationprefix eq '{prefix}'",
+            },
+        )
+        rows = body.get("value") or []
+        if not rows:
+            return None
+        row = rows[0]
+        return (
+            str(row["publisherid"]),
+            str(row.get("uniquename") or ""),
+            int(row.get("customizationoptionvalueprefix") or 0),
+        )
+
+    async def solution_owner(self, unique_name: str) -> str | None:
+        """The publisher id of the solution with this unique name, or None when there is none."""
+        body = await self._get(
+            "solutions", {"$select": "solutionid,_publisherid_value", "$filter": f"uniquename eq '{unique_name}'"}
+        )
+        rows = body.get("value") or []
+        return str(rows[0].get("_publisherid_value") or "") if rows else None
+
     # --- creating ---------------------------------------------------------------------------
+    async def create_publisher(self, unique_name: str, prefix: str, option_value_prefix: int) -> None:
+        body = {
+            "uniquename": unique_name,
+            "friendlyname": "InoLink",
+            "description": "Publisher of the tables and columns inolink-tui syncs through",
+            "customizationprefix": prefix,
+            "customizationoptionvalueprefix": option_value_prefix,
+        }
+        await self._call("POST", "publishers", json_body=body)
+
+    async def create_solution(self, unique_name: str, publisher: str) -> None:
+        found = await self.publisher_by_name(publisher)
+        if found is None:
+            raise ValueError(f"no publisher {publisher!r} to own the solution {unique_name!r}")
+        body = {
+            "uniquename": unique_name,
+            "friendlyname": "InoLink",
+            "version": "1.0.0.0",
+            "publisherid@odata.bind": f"/publishers({found})",
+        }
+        await self._call("POST", "solutions", json_body=body)
+
+    async def publisher_by_name(self, unique_name: str) -> str | None:
+        body = await self._get("publishers", {"$select": "publisherid", "$filter": f"uniquename eq '{unique_name}'"})
+        rows = body.get("value") or []
+        return str(rows[0]["publisherid"]) if rows else None
+
     async def create_table(self, table: TableSpec) -> None:
         await self._call("POST", "EntityDefinitions", json_body=table_body(table))
 

@@ -35,7 +35,25 @@ class TableState:
     """Alternate key logical name -> its columns."""
 
 
+@dataclass(frozen=True)
+class SolutionState:
+    """The solution new components go in, and the publisher whose customization prefix they carry.
+
+    Dataverse refuses a schema name whose prefix belongs to no publisher (and, with
+    MSCRM.SolutionUniqueName, to another publisher than the solution's), so setup creates them first
+    (https://learn.microsoft.com/en-us/power-platform/alm/solution-concepts-alm#solution-publisher)."""
+
+    solution: str
+    publisher: str
+    prefix: str
+    publisher_exists: bool = True
+    solution_exists: bool = True
+    option_value_prefix: int = 10000
+
+
 class StepKind(StrEnum):
+    CREATE_PUBLISHER = "create publisher"
+    CREATE_SOLUTION = "create solution"
     CREATE_TABLE = "create table"
     CREATE_COLUMN = "create column"
     CREATE_LOOKUP = "create lookup"
@@ -55,9 +73,15 @@ class Step:
     option: tuple[int, str] | None = None
     tables: tuple[str, ...] = ()
     """PUBLISH: the tables whose customizations are published."""
+    solution: SolutionState | None = None
 
     def describe(self) -> str:
         """One line of the plan, naming everything the step creates."""
+        if self.kind is StepKind.CREATE_PUBLISHER and self.solution is not None:
+            p = self.solution
+            return f"create publisher {p.publisher} (prefix {p.prefix}, option values from {p.option_value_prefix}0000)"
+        if self.kind is StepKind.CREATE_SOLUTION and self.solution is not None:
+            return f"create solution {self.solution.solution} (publisher {self.solution.publisher})"
         if self.kind is StepKind.CREATE_TABLE and self.table_spec is not None:
             t = self.table_spec
             return (
@@ -144,8 +168,9 @@ def _picklist(column: ColumnSpec, found: AttributeState, steps: list[Step], find
         steps.append(Step(StepKind.ADD_OPTION, column.table, column=column, option=(value, label)))
 
 
-def make_plan(req: Requirements, org: Mapping[str, TableState | None]) -> Plan:
-    """The steps, in an order Dataverse accepts: tables, then columns and lookups, keys, tracking, publish."""
+def make_plan(req: Requirements, org: Mapping[str, TableState | None], solution: SolutionState | None = None) -> Plan:
+    """The steps, in an order Dataverse accepts: publisher and solution, tables, then columns and lookups, keys,
+    tracking, publish."""
     steps: list[Step] = []
     findings: list[Finding] = []
     adopted: list[str] = []
@@ -194,4 +219,12 @@ def make_plan(req: Requirements, org: Mapping[str, TableState | None]) -> Plan:
     if steps:
         touched = tuple(dict.fromkeys(s.table for s in steps))
         steps.append(Step(StepKind.PUBLISH, "", tables=touched))
+        creates = any(s.kind not in (StepKind.PUBLISH, StepKind.ENABLE_CHANGE_TRACKING) for s in steps)
+        if solution is not None and creates:
+            first: list[Step] = []
+            if not solution.publisher_exists:
+                first.append(Step(StepKind.CREATE_PUBLISHER, "", solution=solution))
+            if not solution.solution_exists:
+                first.append(Step(StepKind.CREATE_SOLUTION, "", solution=solution))
+            steps[:0] = first
     return Plan(tuple(steps), tuple(findings), tuple(adopted))

@@ -80,7 +80,7 @@ async def crm_findings(client: DataverseClient, options: EngineOptions) -> list[
     for finding in plan.findings:
         out.append(Finding(D365, False, f"{finding.table}.{finding.name}: {finding.problem}", finding.fix))
     for step in plan.steps:
-        if step.kind is StepKind.PUBLISH:
+        if step.kind in (StepKind.PUBLISH, StepKind.CREATE_PUBLISHER, StepKind.CREATE_SOLUTION):
             continue
         if step.kind is StepKind.ENABLE_CHANGE_TRACKING:
             out.append(Finding(D365, False, f"change tracking is off on {step.table}", SETUP_FIX))
@@ -137,7 +137,9 @@ async def _preferences(client: QuickBooksClient) -> list[Finding]:
         body = await client._call("GET", "preferences")
     except ConnectorError as exc:
         return [
-            Finding(QBO, False, f"preferences not readable ({exc.hint}); the mapping assumes the defaults", note=True)
+            Finding(
+                QBO, False, f"preferences not readable (HTTP {exc.status}); the mapping assumes the defaults", note=True
+            )
         ]
     prefs: dict[str, Any] = body.get("Preferences") or {}
     out: list[Finding] = []
