@@ -160,3 +160,23 @@ async def test_the_prepared_org_needs_only_the_sync_lease_guard(tmp_path: Path) 
             planned
         )
         assert "create table ino_linkjob" not in dry.output and "ino_linkstatus" not in dry.output
+
+
+@pytest.mark.timeout(240)
+async def test_another_prefix_runs_the_whole_engine_without_an_ino_name(bare: Any, tmp_path: Path) -> None:
+    config = sandbox_config(bare, tmp_path, '[crm.schema]\nprefix = "acme"\n')
+    applied = await invoke(config, "crm", "setup")
+    assert applied.exit_code == 0, applied.output
+    assert "create publisher inolinkacme (prefix acme" in applied.output
+    tables = bare.sandbox.dataverse.tables
+    assert "acme_linkjobs" in tables and "ino_linkjobs" not in tables
+    assert "acme_linkstatus" in tables["accounts"].columns and "ino_linkstatus" not in tables["accounts"].columns
+    assert (await invoke(config, "doctor")).exit_code == 0
+    account = await crm_create(bare, "accounts", {"name": "Prefix Pottery"})
+    assert (await invoke(config, "promote", "account", "--ids", account)).exit_code == 0
+    code, output = await run_process(config, "--no-ui", "--once", "--log-format", "text")
+    assert code in (0, 1), output[-2000:]
+    row = crm_row(bare, "accounts", account)
+    assert row["acme_linkstatus"] == LINKED and row["acme_accountingid"] and row["_acme_promotedby_value"]
+    mirrored = bare.sandbox.dataverse.rows("acme_linkjobs")
+    assert any(r.get("acme_name") == "Account Prefix Pottery" for r in mirrored), mirrored[:3]
