@@ -75,8 +75,9 @@ async def crm_findings(client: DataverseClient, options: EngineOptions) -> list[
     user = str(me["UserId"])
     out = [Finding(D365, True, f"connected to {client.settings.org_url} as application user {user}")]
     md = DataverseMetadata(client)
-    out += await _privileges(md, user, options)
     plan = await plan_setup(md, options.schema)
+    absent = {s.table for s in plan.steps if s.kind is StepKind.CREATE_TABLE}  # reported as missing below
+    out += await _privileges(md, user, options, absent)
     for finding in plan.findings:
         out.append(Finding(D365, False, f"{finding.table}.{finding.name}: {finding.problem}", finding.fix))
     for step in plan.steps:
@@ -98,7 +99,7 @@ async def crm_findings(client: DataverseClient, options: EngineOptions) -> list[
     return out
 
 
-async def _privileges(md: DataverseMetadata, user: str, options: EngineOptions) -> list[Finding]:
+async def _privileges(md: DataverseMetadata, user: str, options: EngineOptions, absent: set[str]) -> list[Finding]:
     try:
         held = await md.user_privileges(user)
     except ConnectorError as exc:
@@ -112,10 +113,11 @@ async def _privileges(md: DataverseMetadata, user: str, options: EngineOptions) 
         (table, privilege)
         for table, privileges in needed_privileges(options).items()
         for privilege in privileges
-        if f"prv{privilege}{table}".lower() not in held
+        if table not in absent and f"prv{privilege}{table}".lower() not in held
     ]
     if not missing:
-        return [Finding(D365, True, "the application user holds every privilege the engine uses")]
+        where = " on the tables that exist" if absent else ""
+        return [Finding(D365, True, f"the application user holds every privilege the engine uses{where}")]
     return [Finding(D365, False, f"the application user lacks prv{p}{t} ({p} on {t})", ROLE_FIX) for t, p in missing]
 
 
