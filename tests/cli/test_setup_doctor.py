@@ -180,3 +180,33 @@ async def test_another_prefix_runs_the_whole_engine_without_an_ino_name(bare: An
     assert row["acme_linkstatus"] == LINKED and row["acme_accountingid"] and row["_acme_promotedby_value"]
     mirrored = bare.sandbox.dataverse.rows("acme_linkjobs")
     assert any(r.get("acme_name") == "Account Prefix Pottery" for r in mirrored), mirrored[:3]
+
+
+@pytest.mark.timeout(180)
+async def test_an_interrupted_setup_resumes_where_it_stopped(
+    bare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inolink_tui.engine import crm_setup
+
+    config = sandbox_config(bare, tmp_path)
+    real = crm_setup.apply_step
+    done: list[str] = []
+
+    async def cut_after_twenty(md: Any, step: Any) -> None:
+        if len(done) == 20:
+            raise RuntimeError("connection lost")
+        await real(md, step)
+        done.append(step.describe())
+
+    monkeypatch.setattr(crm_setup, "apply_step", cut_after_twenty)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        await invoke(config, "crm", "setup")
+    monkeypatch.setattr(crm_setup, "apply_step", real)
+    resumed = await invoke(config, "crm", "setup")
+    assert resumed.exit_code == 0, resumed.output
+    redone = [line.split("] ", 1)[1] for line in resumed.output.splitlines() if line.startswith("[")]
+    assert not set(redone) & set(done), "steps done before the interruption were run again"
+    assert len(redone) == 68 - 20
+    assert redone[-1].startswith("publish customizations")
+    assert "nothing to do" in (await invoke(config, "crm", "setup")).output
+    assert (await invoke(config, "doctor")).exit_code == 0
