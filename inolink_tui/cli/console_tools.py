@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from inolink_tui.cli.context import CliContext
+from inolink_tui.domain.jobs import LinkJob
 
 TOOL_TIMEOUT_SECONDS = 300.0
 
@@ -38,11 +39,19 @@ def register_console_tools(ctx: CliContext) -> None:
 
     base = _base_args(ctx)
 
-    async def doctor(_: int | None) -> tuple[int, str]:
+    async def doctor(_: LinkJob | None) -> tuple[int, str]:
         return await run_cli([*base, "doctor"])
 
-    async def fix_dependencies(job_id: int | None) -> tuple[int, str]:
-        return await run_cli([*base, "jobs", "fix-dependencies", str(job_id)])
+    async def fix_dependencies(job: LinkJob | None) -> tuple[int, str]:
+        return await run_cli([*base, "jobs", "fix-dependencies", str(job.id if job else "")])
+
+    async def promote(job: LinkJob | None) -> tuple[int, str]:
+        assert job is not None
+        return await run_cli([*base, "promote", job.entity_type.name.lower(), "--ids", job.crm_record_id])
+
+    async def unlink(job: LinkJob | None) -> tuple[int, str]:
+        assert job is not None
+        return await run_cli([*base, "unlink", job.entity_type.name.lower(), job.crm_record_id])
 
     register_tool("doctor", Tool("Doctor: check connections, schema and settings", "inolink-tui doctor", doctor))
     register_tool(
@@ -55,3 +64,8 @@ def register_console_tools(ctx: CliContext) -> None:
             mutating=True,
         ),
     )
+    for name, title, help_text, run in (
+        ("promote", "Promote the record of selected job", "Set it To be Linked again (InoLink's Promote)", promote),
+        ("unlink", "Unlink the record of selected job", "End its link on both sides; nothing is deleted", unlink),
+    ):
+        register_tool(name, Tool(title, help_text, run, needs_job=True, mutating=True, needs_record=True))

@@ -19,11 +19,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from inolink_tui.domain.jobs import LinkJob
+
 if TYPE_CHECKING:
     from inolink_tui.ui.app import InolinkApp
 
-ToolRun = Callable[[int | None], Awaitable[tuple[int, str]]]
-"""Runs a tool for the selected job id (None when none is selected) -> (exit status, output)."""
+ToolRun = Callable[[LinkJob | None], Awaitable[tuple[int, str]]]
+"""Runs a tool for the selected job (None when none is selected) -> (exit status, output)."""
 
 
 class Tool(NamedTuple):
@@ -32,6 +34,8 @@ class Tool(NamedTuple):
     run: ToolRun
     needs_job: bool = False
     mutating: bool = False
+    needs_record: bool = False
+    """The selected job must name a CRM record (promote, unlink)."""
 
 
 TOOLS: dict[str, Tool] = {}
@@ -75,8 +79,11 @@ async def run_tool(app: InolinkApp, name: str) -> None:
     if tool.needs_job and job is None:
         app.notify("No job selected.", severity="warning")
         return
+    if tool.needs_record and job is not None and not job.crm_record_id:
+        app.notify(f"Job {job.id} names no CRM record yet.", severity="warning")
+        return
     app.notify(f"{tool.title} ...")
-    code, output = await tool.run(job.id if job is not None else None)
+    code, output = await tool.run(job)
     await app.push_screen(ToolOutputScreen(tool.title, code, output))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.ui import tools
 from inolink_tui.ui.tools import Tool, ToolOutputScreen, register_tool
 from tests.ui.conftest import make_app, settle
@@ -18,10 +19,10 @@ def no_tools(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_doctor_from_the_palette_shows_its_findings(store: MemoryStore) -> None:
-    calls: list[int | None] = []
+    calls: list[LinkJob | None] = []
 
-    async def doctor(job_id: int | None) -> tuple[int, str]:
-        calls.append(job_id)
+    async def doctor(job: LinkJob | None) -> tuple[int, str]:
+        calls.append(job)
         return 2, "FAIL Dynamics 365: missing column account.ino_promotedon -- fix: run `inolink-tui crm setup`"
 
     register_tool("doctor", Tool("Doctor: check connections, schema and settings", "doctor", doctor))
@@ -42,9 +43,9 @@ async def test_doctor_from_the_palette_shows_its_findings(store: MemoryStore) ->
 async def test_fix_dependencies_runs_for_the_selected_job_and_not_when_read_only(store: MemoryStore) -> None:
     seen: list[int | None] = []
 
-    async def fix(job_id: int | None) -> tuple[int, str]:
-        seen.append(job_id)
-        return 0, f"job {job_id} requeued; it waits for 2 dependency job(s)"
+    async def fix(job: LinkJob | None) -> tuple[int, str]:
+        seen.append(job.id if job else None)
+        return 0, f"job {seen[-1]} requeued; it waits for 2 dependency job(s)"
 
     register_tool("fix-dependencies", Tool("Fix dependencies of selected job", "h", fix, needs_job=True, mutating=True))
     app = make_app(store)
