@@ -18,17 +18,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inolink_tui.sandbox.dataverse.customize import OptionSet, metadata_id
-from inolink_tui.sandbox.dataverse.schema import AlternateKey, Column, Kind, Table
+from inolink_tui.sandbox.dataverse.schema import AlternateKey, Column, Kind, Table, value_range
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.dataverse.state import DataverseState
 
 LANGUAGE = 1033
-MONEY_RANGE = (-922337203685477.0, 922337203685477.0)
-"""MoneyAttributeMetadata MinValue / MaxValue (Microsoft Learn, "MoneyAttributeMetadata.MinValue")."""
-DECIMAL_RANGE = (-100000000000.0, 100000000000.0)
-"""DecimalAttributeMetadata MinValue / MaxValue (Microsoft Learn, "DecimalAttributeMetadata.MinValue")."""
-INT_RANGE = (-2147483648, 2147483647)
 PRIVILEGE_TYPES = ("Create", "Read", "Write", "Delete", "Assign", "Share", "Append", "AppendTo")
 
 
@@ -194,12 +189,14 @@ def attribute_json(state: DataverseState, table: Table, column: Column) -> dict[
         else:
             body["FormatName"] = {"Value": column.format or "Text"}
             body["Format"] = column.format or "Text"
-    elif kind is Kind.INT:
-        body.update({"MinValue": INT_RANGE[0], "MaxValue": INT_RANGE[1], "Format": "None"})
-    elif kind is Kind.DECIMAL:
-        body.update({"MinValue": DECIMAL_RANGE[0], "MaxValue": DECIMAL_RANGE[1], "Precision": 2})
-    elif kind is Kind.MONEY:
-        body.update({"MinValue": MONEY_RANGE[0], "MaxValue": MONEY_RANGE[1], "Precision": 2, "PrecisionSource": 2})
+    elif kind in (Kind.INT, Kind.DECIMAL, Kind.MONEY):
+        low, high = value_range(column) or (0.0, 0.0)
+        if kind is Kind.INT:
+            body.update({"MinValue": int(low), "MaxValue": int(high), "Format": "None"})
+        else:
+            body.update({"MinValue": low, "MaxValue": high, "Precision": 2})
+        if kind is Kind.MONEY:
+            body["PrecisionSource"] = 2
     elif kind is Kind.DATETIME:
         body.update({"Format": "DateAndTime", "DateTimeBehavior": {"Value": "UserLocal"}})
     elif kind is Kind.LOOKUP:

@@ -14,6 +14,7 @@ from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.changes import handle_tracking
+from inolink_tui.sandbox.dataverse.column_rules import check_required
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
@@ -316,6 +317,7 @@ def _create(state: DataverseState, table: Table, request: DvRequest) -> DvRespon
     _require_binds(state, request, table, values)
     options = parse_options(state, table, _only(request, "$select", "$expand"))
     _check_duplicates(state, table, request, values, None)
+    check_required(table, values)
     row = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, row, options, request, created=True, entity_id=None)
 
@@ -375,6 +377,7 @@ def _patch(
     else:
         values = {**key, **values}  # body values win over URL key values
     _check_duplicates(state, table, request, values, None)
+    check_required(table, values)
     created = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, created, options, request, created=True, entity_id=entity_id)
 

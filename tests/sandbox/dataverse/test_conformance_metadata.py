@@ -190,7 +190,12 @@ async def test_picklist_cast_with_option_set_expanded(bare: Org) -> None:
     )
     value = (await bare.get(url)).json()["value"]
     product_type = next(v for v in value if v["LogicalName"] == "producttypecode")
-    assert {o["Value"] for o in product_type["OptionSet"]["Options"]} == {1, 2, 3}
+    assert {o["Value"] for o in product_type["OptionSet"]["Options"]} == {
+        1,
+        2,
+        3,
+        4,
+    }  # Flat Fees (4) is in the product reference
     assert product_type["GlobalOptionSet"] is None
     assert "OptionSet" not in (await bare.get(f"{ACCOUNT}/Attributes(LogicalName='statecode')")).json()
 
