@@ -15,6 +15,20 @@ from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.schema import Table
 
 REQUIRED_CODE = errors.INVALID_ARGUMENT
+AUTONUMBERED = {
+    "quote": ("quotenumber", "QUO"),
+    "salesorder": ("ordernumber", "ORD"),
+    "invoice": ("invoicenumber", "INV"),
+}
+"""System-numbered columns: SystemRequired, yet filled by the platform when a create leaves them out (table
+reference: quotenumber / ordernumber / invoicenumber "cannot be modified"; numbers look like QUO-01000-F1Q2B8)."""
+
+
+def fill_autonumber(table: Table, values: dict[str, object], sequence: int, suffix: str) -> None:
+    """Give a new quote, order or invoice its number when the client sent none."""
+    numbered = AUTONUMBERED.get(table.logical_name)
+    if numbered is not None and values.get(numbered[0]) is None:
+        values[numbered[0]] = f"{numbered[1]}-{sequence:05d}-{suffix}"
 
 
 def check_required(table: Table, values: dict[str, object]) -> None:

@@ -260,7 +260,7 @@ def _transaction(number: str) -> list[Column]:
     """Columns shared by quote, salesorder and invoice headers."""
     return [
         _s("name", 300, required="ApplicationRequired"),
-        _s(number, 100),
+        _s(number, 100, required="SystemRequired"),  # the platform numbers a new row when none is sent
         _lookup("customerid", {"customerid_account": "accounts", "customerid_contact": "contacts"}),
         _m("totalamount"),
         _m("totallineitemamount"),
@@ -291,7 +291,7 @@ def _table(
     pk = f"{logical}id"
     cols = _system(pk) + columns
     return Table(
-        schema_name=schema or logical.title(),
+        schema_name=schema or (f"ino_{logical[4:].title()}" if logical.startswith("ino_") else logical.title()),
         ownership=ownership,
         custom=logical.startswith("ino_"),
         collection_display=plural or f"{display}s",

@@ -122,6 +122,17 @@ async def test_system_required_column_on_create(org: Org) -> None:
     assert (await org.post("products", {"name": "Numbered", "productnumber": "P-1"})).status_code == 204
 
 
+async def test_system_numbered_columns_are_filled(org: Org) -> None:
+    # ENTITY_REFERENCE salesorder: OrderNumber SystemRequired, shown "for customer reference", not modifiable;
+    # a create without one gets a number from the platform.
+    account = await org.first_id("accounts", "accountid")
+    created = Org.created_id(
+        await org.post("salesorders", {"name": "Order", "customerid_account@odata.bind": f"/accounts({account})"})
+    )
+    number = (await org.get(f"salesorders({created})?$select=ordernumber")).json()["ordernumber"]
+    assert number.startswith("ORD-")
+
+
 async def test_choice_value_that_does_not_exist(org: Org) -> None:
     # ENTITY_REFERENCE product: ProductTypeCode options 1-4; another value is a validation error.
     product = await org.first_id("products", "productid")
