@@ -149,6 +149,27 @@ def _scalar_table(type_name: str, rows: list[Json]) -> Table:
     return Table(type_name, type_name, "MetadataId", "MetadataId", columns, 0, type_name)
 
 
+_ENUM_LITERAL = re.compile(r"Microsoft\.Dynamics\.CRM\.[A-Za-z]+'((?:[^']|'')*)'")
+_VALUE_PATH = re.compile(r"\b([A-Za-z][A-Za-z0-9]*)/Value\b")
+
+
+def _filtered(state: DataverseState, type_name: str, rows: list[Json], text: str) -> list[Json]:
+    """`$filter` on definitions: enum literals (`Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'`) compare as
+    their names, and `<ManagedProperty>/Value` reaches into BooleanManagedProperty-like complex values
+    (Learn, "Query table definitions using the Web API": "Use enum types / complex types in $filter")."""
+    text = _VALUE_PATH.sub(r"\1__Value", _ENUM_LITERAL.sub(r"'\1'", text))
+    flat = []
+    for row in rows:
+        extra = {
+            f"{name}__Value": value["Value"]
+            for name, value in row.items()
+            if isinstance(value, dict) and not isinstance(value.get("Value"), dict | list) and "Value" in value
+        }
+        flat.append({**row, **extra})
+    where = parse_options(state, _scalar_table(type_name, flat), {"$filter": text}).where
+    return [row for row, probe in zip(rows, flat, strict=True) if where is None or where(probe)]
+
+
 def query(
     state: DataverseState,
     type_name: str,
@@ -163,8 +184,7 @@ def query(
         if name.startswith("$") and name not in METADATA_OPTIONS:
             raise errors.bad_request(f"The query parameter {name} is not supported", errors.URL_NOT_PARSED)
     if "$filter" in options:
-        where = parse_options(state, _scalar_table(type_name, rows), {"$filter": options["$filter"]}).where
-        rows = [r for r in rows if where is None or where(r)]
+        rows = _filtered(state, type_name, rows, options["$filter"])
     names = set(known or set()).union(*(r.keys() for r in rows))
     expand = parse_expand(options["$expand"]) if options.get("$expand") else {}
     for nav in expand:
@@ -289,6 +309,8 @@ def _attributes(
     if item_key:
         columns = [find_column(state, table, item_key)]
     cast = None
+    if len(rest) == 2 and item_key and rest[1] in ("OptionSet", "GlobalOptionSet"):
+        return _option_set_of(state, table, columns[0], rest, params, base)
     if rest:
         if len(rest) > 1 or not rest[0].startswith(CAST_PREFIX):
             raise errors.segment_not_found("/".join(rest))
@@ -306,6 +328,23 @@ def _attributes(
     if item_key:
         return DvResponse.json(200, {"@odata.context": context(state, f"{fragment}/$entity"), **value[0]})
     return DvResponse.json(200, {"@odata.context": context(state, fragment), "value": value})
+
+
+def _option_set_of(
+    state: DataverseState, table: Table, column: Column, rest: list[str], params: dict[str, str], base: str
+) -> DvResponse:
+    """`Attributes(..)/Microsoft.Dynamics.CRM.PicklistAttributeMetadata/OptionSet?$select=Options` (Learn, "Query
+    table definitions using the Web API", "Retrieving attributes"): the option set alone."""
+    cast = rest[0].removeprefix(CAST_PREFIX)
+    if not rest[0].startswith(CAST_PREFIX) or not _is_a(table, column, cast) or column.kind is not Kind.CHOICE:
+        raise errors.segment_not_found("/".join(rest))
+    global_set = state.customizations.option_sets.get(column.option_set) if column.option_set else None
+    if rest[1] == "GlobalOptionSet" and global_set is None:
+        return DvResponse(204)
+    body = option_set_json(table, column, global_set)
+    (row,) = query(state, "OptionSetMetadata", [body], params)
+    fragment = f"{base}({attribute_json(state, table, column)['MetadataId']})/{rest[0]}/{rest[1]}/$entity"
+    return DvResponse.json(200, {"@odata.context": context(state, fragment), **row})
 
 
 def _is_a(table: Table, column: Column, cast: str) -> bool:

@@ -18,17 +18,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inolink_tui.sandbox.dataverse.customize import OptionSet, metadata_id
-from inolink_tui.sandbox.dataverse.schema import AlternateKey, Column, Kind, Table
+from inolink_tui.sandbox.dataverse.schema import AlternateKey, Column, Kind, Table, value_range
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.dataverse.state import DataverseState
 
 LANGUAGE = 1033
-MONEY_RANGE = (-922337203685477.0, 922337203685477.0)
-"""MoneyAttributeMetadata MinValue / MaxValue (Microsoft Learn, "MoneyAttributeMetadata.MinValue")."""
-DECIMAL_RANGE = (-100000000000.0, 100000000000.0)
-"""DecimalAttributeMetadata MinValue / MaxValue (Microsoft Learn, "DecimalAttributeMetadata.MinValue")."""
-INT_RANGE = (-2147483648, 2147483647)
 PRIVILEGE_TYPES = ("Create", "Read", "Write", "Delete", "Assign", "Share", "Append", "AppendTo")
 
 
@@ -104,7 +99,28 @@ def entity_json(state: DataverseState, table: Table) -> dict[str, Any]:
         "DisplayCollectionName": label(table.collection_display, table.logical_name, "collection"),
         "Description": label("", table.logical_name),
         "IsCustomizable": _managed(True, "iscustomizable"),
+        "IsRenameable": _managed(True, "isrenameable"),
+        "IsMappable": _managed(True, "ismappable", False),
+        "IsAuditEnabled": _managed(False, "canmodifyauditsettings"),
+        "IsDuplicateDetectionEnabled": _managed(False, "canmodifyduplicatedetectionsettings"),
         "CanCreateAttributes": _managed(True, "cancreateattributes", False),
+        "CanCreateForms": _managed(True, "cancreateforms"),
+        "CanCreateViews": _managed(True, "cancreateviews"),
+        "IsKnowledgeManagementEnabled": False,
+        "IsDocumentManagementEnabled": False,
+        "IsBusinessProcessEnabled": False,
+        "IsQuickCreateEnabled": False,
+        "IsAvailableOffline": False,
+        "IsReadingPaneEnabled": True,
+        "IsImportable": True,
+        "IsChildEntity": False,
+        "IsActivityParty": False,
+        "AutoRouteToOwnerQueue": False,
+        "EntityColor": None,
+        "IconSmallName": None,
+        "PrimaryImageAttribute": None,
+        "ActivityTypeMask": 0,
+        "DaysSinceRecordLastModified": 0,
         "Privileges": [
             {
                 "CanBeBasic": True,
@@ -194,12 +210,14 @@ def attribute_json(state: DataverseState, table: Table, column: Column) -> dict[
         else:
             body["FormatName"] = {"Value": column.format or "Text"}
             body["Format"] = column.format or "Text"
-    elif kind is Kind.INT:
-        body.update({"MinValue": INT_RANGE[0], "MaxValue": INT_RANGE[1], "Format": "None"})
-    elif kind is Kind.DECIMAL:
-        body.update({"MinValue": DECIMAL_RANGE[0], "MaxValue": DECIMAL_RANGE[1], "Precision": 2})
-    elif kind is Kind.MONEY:
-        body.update({"MinValue": MONEY_RANGE[0], "MaxValue": MONEY_RANGE[1], "Precision": 2, "PrecisionSource": 2})
+    elif kind in (Kind.INT, Kind.DECIMAL, Kind.MONEY):
+        low, high = value_range(column) or (0.0, 0.0)
+        if kind is Kind.INT:
+            body.update({"MinValue": int(low), "MaxValue": int(high), "Format": "None"})
+        else:
+            body.update({"MinValue": low, "MaxValue": high, "Precision": 2})
+        if kind is Kind.MONEY:
+            body["PrecisionSource"] = 2
     elif kind is Kind.DATETIME:
         body.update({"Format": "DateAndTime", "DateTimeBehavior": {"Value": "UserLocal"}})
     elif kind is Kind.LOOKUP:

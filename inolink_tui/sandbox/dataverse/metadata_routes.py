@@ -24,6 +24,7 @@ from inolink_tui.sandbox.dataverse.relationships_write import (
     create_option_set,
     create_polymorphic_lookup,
     create_relationship,
+    insert_option_value,
     publish,
 )
 
@@ -60,11 +61,13 @@ def route(
                 return create_relationship(state, request)
             return create_option_set(state, request)
         raise _not_allowed(method)
-    if name in ("PublishXml", "PublishAllXml", "CreatePolymorphicLookupAttribute") and not rest:
+    if name in ("PublishXml", "PublishAllXml", "CreatePolymorphicLookupAttribute", "InsertOptionValue") and not rest:
         if method != "POST":
             raise _not_allowed(method)
         if name == "CreatePolymorphicLookupAttribute":
             return create_polymorphic_lookup(state, request)
+        if name == "InsertOptionValue":
+            return insert_option_value(state, request)
         return publish(state, request, everything=name == "PublishAllXml")
     if name == "systemusers" and key_text is not None and len(rest) == 1 and is_function(rest[0]):
         return bound_function(state, key_text, rest[0], request)

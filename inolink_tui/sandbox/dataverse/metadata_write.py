@@ -42,7 +42,7 @@ from inolink_tui.sandbox.dataverse.customize import column_to_json, metadata_id,
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata import find_table, parse_named_key
 from inolink_tui.sandbox.dataverse.metadata_json import entity_json, label_text
-from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table, system_columns
+from inolink_tui.sandbox.dataverse.schema import DEFAULT_RANGES, Column, Kind, Table, system_columns
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.dataverse.state import DataverseState
@@ -215,6 +215,17 @@ def column_from_body(state: DataverseState, request: DvRequest, table: Table, bo
             global_set = _bound_option_set(state, str(bind))
             return Column(name, kind, options=dict(global_set.options), option_set=global_set.name, **common)
         return Column(name, kind, options=options_from(state, schema, body.get("OptionSet")), **common)
+    if kind in (Kind.INT, Kind.DECIMAL, Kind.MONEY):
+        low, high = body.get("MinValue"), body.get("MaxValue")
+        for bound in (low, high):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int | float)):
+                raise errors.bad_request("MinValue and MaxValue must be numbers.")
+        default = DEFAULT_RANGES[kind]
+        if low is not None and high is not None and low > high:
+            raise errors.bad_request("MinValue must not be greater than MaxValue.")
+        if (low is not None and low < default[0]) or (high is not None and high > default[1]):
+            raise errors.bad_request(f"MinValue and MaxValue must lie within {default[0]:g} to {default[1]:g}.")
+        return Column(name, kind, min_value=low, max_value=high, **common)
     return Column(name, kind, **common)
 
 

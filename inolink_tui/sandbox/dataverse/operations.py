@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.changes import handle_tracking
+from inolink_tui.sandbox.dataverse.column_rules import check_required, fill_autonumber
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
@@ -117,6 +119,11 @@ def _require(state: DataverseState, request: DvRequest, table: Table, privilege:
             logical_name=table.logical_name,
             otc=table.otc,
         )
+
+
+def _autonumber(state: DataverseState, table: Table, values: Row) -> None:
+    suffix = uuid.uuid4().hex[:6].upper()
+    fill_autonumber(table, values, 1000 + len(state.row_map(table.entity_set)), suffix)
 
 
 def _require_binds(state: DataverseState, request: DvRequest, table: Table, values: Row) -> None:
@@ -316,6 +323,8 @@ def _create(state: DataverseState, table: Table, request: DvRequest) -> DvRespon
     _require_binds(state, request, table, values)
     options = parse_options(state, table, _only(request, "$select", "$expand"))
     _check_duplicates(state, table, request, values, None)
+    _autonumber(state, table, values)
+    check_required(table, values)
     row = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, row, options, request, created=True, entity_id=None)
 
@@ -375,6 +384,8 @@ def _patch(
     else:
         values = {**key, **values}  # body values win over URL key values
     _check_duplicates(state, table, request, values, None)
+    _autonumber(state, table, values)
+    check_required(table, values)
     created = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, created, options, request, created=True, entity_id=entity_id)
 

@@ -25,10 +25,12 @@ from inolink_tui.sandbox.dataverse.metadata_json import label_text, relationship
 from inolink_tui.sandbox.dataverse.metadata_write import (
     API,
     DUPLICATE_ATTRIBUTE,
+    DUPLICATE_NAME,
     DUPLICATE_OPTION_SET,
     DUPLICATE_RELATIONSHIP,
     body_of,
     check_prefix,
+    option_value_prefix,
     options_from,
     require,
 )
@@ -179,6 +181,59 @@ def create_option_set(state: DataverseState, request: DvRequest) -> DvResponse:
     return DvResponse(
         204, {"OData-EntityId": f"{state.org_url}{API}GlobalOptionSetDefinitions({option_set.metadata_id})"}
     )
+
+
+def insert_option_value(state: DataverseState, request: DvRequest) -> DvResponse:
+    """InsertOptionValue action (Learn: "InsertOptionValue Action"): one more option on a local choice
+    (EntityLogicalName + AttributeLogicalName) or a global one (OptionSetName); answers NewOptionValue."""
+    require(state, request, "prvWriteAttribute")
+    body = body_of(request)
+    text = label_text(body.get("Label"))
+    if not text:
+        raise errors.bad_request("InsertOptionValue needs a Label.")
+    custom = state.customizations
+    if body.get("OptionSetName"):
+        option_set = custom.option_sets.get(str(body["OptionSetName"]).lower())
+        if option_set is None:
+            raise errors.DataverseError(404, errors.NOT_FOUND, f"Could not find optionset {body['OptionSetName']}.")
+        value = _new_value(state, body.get("Value"), option_set.options, option_set.name)
+        merged = {**option_set.options, value: text}
+        custom.apply(
+            state,
+            {
+                "op": "option_set",
+                "name": option_set.name,
+                "options": {str(k): v for k, v in merged.items()},
+                "display": option_set.display,
+            },
+        )
+        for table in state.tables.values():  # choice columns bound to the global set follow it
+            for bound in [c for c in table.columns.values() if c.option_set == option_set.name]:
+                updated = replace(bound, options=dict(merged))
+                custom.apply(
+                    state, {"op": "put_column", "entity_set": table.entity_set, "column": column_to_json(updated)}
+                )
+    else:
+        table = _table_by_logical(state, body.get("EntityLogicalName"), "EntityLogicalName")
+        column = table.columns.get(str(body.get("AttributeLogicalName", "")).lower())
+        if column is None or column.kind is not Kind.CHOICE:
+            name = body.get("AttributeLogicalName")
+            raise errors.bad_request(f"{name} is not a choice column of {table.logical_name}.")
+        value = _new_value(state, body.get("Value"), column.options, column.name)
+        updated = replace(column, options={**column.options, value: text})
+        custom.apply(state, {"op": "put_column", "entity_set": table.entity_set, "column": column_to_json(updated)})
+    context = f"{state.org_url}{API}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse"
+    return DvResponse.json(200, {"@odata.context": context, "NewOptionValue": value})
+
+
+def _new_value(state: DataverseState, value: Any, options: dict[int, str], owner: str) -> int:
+    """The given value, or the next one from the publisher's option value prefix (10000 -> 100000000, ...)."""
+    if value is None:
+        base = option_value_prefix(state, owner) * 10000
+        value = max([base - 1, *[v for v in options if v >= base]]) + 1
+    if not isinstance(value, int) or isinstance(value, bool) or value in options:
+        raise errors.bad_request(f"The option value {value} already exists or is not a whole number.", DUPLICATE_NAME)
+    return value
 
 
 def publish(state: DataverseState, request: DvRequest, *, everything: bool) -> DvResponse:

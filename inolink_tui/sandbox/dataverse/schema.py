@@ -83,6 +83,9 @@ class Column:
     """Created through the metadata API (or by a solution): IsCustomAttribute."""
     option_set: str = ""
     """The global option set a choice column uses; empty for a local option set."""
+    min_value: float | None = None
+    max_value: float | None = None
+    """Numeric range (MinValue / MaxValue); None means the type's default, see `value_range`."""
 
     @property
     def key(self) -> str:
@@ -144,6 +147,25 @@ class Table:
         return col if col is not None and col.kind is Kind.LOOKUP else None
 
 
+DEFAULT_RANGES: dict[Kind, tuple[float, float]] = {
+    Kind.MONEY: (-922337203685477.0, 922337203685477.0),
+    Kind.DECIMAL: (-100000000000.0, 100000000000.0),
+    Kind.INT: (-2147483648.0, 2147483647.0),
+}
+"""MinValue / MaxValue a column of the type gets when none is set (Microsoft Learn: MoneyAttributeMetadata,
+DecimalAttributeMetadata and IntegerAttributeMetadata MinValue / MaxValue)."""
+
+
+def value_range(column: Column) -> tuple[float, float] | None:
+    """The range the platform accepts for a numeric column (None for other types)."""
+    default = DEFAULT_RANGES.get(column.kind)
+    if default is None:
+        return None
+    low = default[0] if column.min_value is None else column.min_value
+    high = default[1] if column.max_value is None else column.max_value
+    return low, high
+
+
 def _s(name: str, max_length: int = 100, display: str = "", *, fmt: str = "", required: str = "None") -> Column:
     return Column(name, Kind.STRING, max_length=max_length, display=display, format=fmt, required=required)
 
@@ -152,12 +174,12 @@ def _memo(name: str, max_length: int = 2000, display: str = "") -> Column:
     return Column(name, Kind.STRING, max_length=max_length, display=display, memo=True, format="TextArea")
 
 
-def _m(name: str) -> Column:
-    return Column(name, Kind.MONEY)
+def _m(name: str, low: float | None = None, high: float | None = None) -> Column:
+    return Column(name, Kind.MONEY, min_value=low, max_value=high)
 
 
-def _d(name: str) -> Column:
-    return Column(name, Kind.DECIMAL)
+def _d(name: str, low: float | None = None, high: float | None = None) -> Column:
+    return Column(name, Kind.DECIMAL, min_value=low, max_value=high)
 
 
 def _dt(name: str, read_only: bool = False) -> Column:
@@ -237,8 +259,8 @@ def _lines(parent: str, parent_set: str) -> list[Column]:
 def _transaction(number: str) -> list[Column]:
     """Columns shared by quote, salesorder and invoice headers."""
     return [
-        _s("name", 300),
-        _s(number, 100),
+        _s("name", 300, required="ApplicationRequired"),
+        _s(number, 100, required="SystemRequired"),  # the platform numbers a new row when none is sent
         _lookup("customerid", {"customerid_account": "accounts", "customerid_contact": "contacts"}),
         _m("totalamount"),
         _m("totallineitemamount"),
@@ -269,7 +291,7 @@ def _table(
     pk = f"{logical}id"
     cols = _system(pk) + columns
     return Table(
-        schema_name=schema or logical.title(),
+        schema_name=schema or (f"ino_{logical[4:].title()}" if logical.startswith("ino_") else logical.title()),
         ownership=ownership,
         custom=logical.startswith("ino_"),
         collection_display=plural or f"{display}s",
@@ -416,14 +438,17 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
             "name",
             1024,
             [
-                _s("name", 100),
-                _s("productnumber", 100),
+                _s("name", 100, required="ApplicationRequired"),
+                _s("productnumber", 100, required="SystemRequired"),
                 _memo("description"),
-                _m("price"),
-                _m("standardcost"),
-                _m("currentcost"),
-                _d("quantityonhand"),
-                _choice("producttypecode", {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services"}),
+                _m("price", 0, 1_000_000_000_000),
+                _m("standardcost", 0, 1_000_000_000_000),
+                _m("currentcost", 0, 1_000_000_000_000),
+                _d("quantityonhand", 0, 1_000_000_000),
+                _choice(
+                    "producttypecode",
+                    {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services", 4: "Flat Fees"},
+                ),
                 _choice("statecode", {0: "Active", 1: "Retired", 2: "Draft", 3: "Under Revision"}, "Status"),
                 *_inolink(),
             ],

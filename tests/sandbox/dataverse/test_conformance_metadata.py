@@ -150,6 +150,45 @@ async def test_entity_definitions_filter(bare: Org) -> None:
     assert [row["LogicalName"] for row in listed["value"]] == ["contact"]
 
 
+async def test_filter_on_enum_and_managed_property_values(bare: Org) -> None:
+    # webapi/query-metadata-web-api, "Use enum types in $filter operations" / "Use complex types in $filter
+    # operations" / "Filtering by required level".
+    owned = await bare.get(
+        "EntityDefinitions?$select=LogicalName"
+        "&$filter=OwnershipType eq Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'"
+    )
+    names = {row["LogicalName"] for row in owned.json()["value"]}
+    assert "account" in names and "businessunit" not in names
+    creatable = await bare.get("EntityDefinitions?$select=LogicalName&$filter=CanCreateAttributes/Value eq true")
+    assert "contact" in {row["LogicalName"] for row in creatable.json()["value"]}
+    required = await bare.get(
+        f"{ACCOUNT}/Attributes?$select=SchemaName&$filter=RequiredLevel/Value eq "
+        "Microsoft.Dynamics.CRM.AttributeRequiredLevel'ApplicationRequired'"
+    )
+    assert [row["SchemaName"] for row in required.json()["value"]] == ["Name"]
+    picklists = await bare.get(
+        "EntityDefinitions(LogicalName='product')?$select=LogicalName&$expand=Attributes($select=LogicalName;"
+        "$filter=AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist')"
+    )
+    assert [a["LogicalName"] for a in picklists.json()["Attributes"]] == ["producttypecode"]
+
+
+async def test_option_set_of_one_attribute(bare: Org) -> None:
+    # webapi/query-metadata-web-api, "Retrieving attributes": .../Attributes(..)/<cast>/OptionSet?$select=Options.
+    url = (
+        "EntityDefinitions(LogicalName='product')/Attributes(LogicalName='producttypecode')"
+        "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata/OptionSet?$select=Options"
+    )
+    body = (await bare.get(url)).json()
+    assert [o["Value"] for o in body["Options"]] == [1, 2, 3, 4] and "MetadataId" in body and "Name" not in body
+
+
+async def test_select_of_an_unknown_property(bare: Org) -> None:
+    # webapi/query-data-web-api: an unknown property in $select is a 400 naming it.
+    answer = await bare.get(f"{ACCOUNT}?$select=NoSuchProperty")
+    assert answer.status_code == 400 and "NoSuchProperty" in answer.json()["error"]["message"]
+
+
 async def test_stock_org_has_no_inolink_schema_and_no_change_tracking(bare: Org) -> None:
     # Issue 13: a stock environment has the standard tables only; change tracking is off until enabled
     # (use-change-tracking-synchronize-data-external-systems: "enable change tracking for the table").
@@ -190,7 +229,12 @@ async def test_picklist_cast_with_option_set_expanded(bare: Org) -> None:
     )
     value = (await bare.get(url)).json()["value"]
     product_type = next(v for v in value if v["LogicalName"] == "producttypecode")
-    assert {o["Value"] for o in product_type["OptionSet"]["Options"]} == {1, 2, 3}
+    assert {o["Value"] for o in product_type["OptionSet"]["Options"]} == {
+        1,
+        2,
+        3,
+        4,
+    }  # Flat Fees (4) is in the product reference
     assert product_type["GlobalOptionSet"] is None
     assert "OptionSet" not in (await bare.get(f"{ACCOUNT}/Attributes(LogicalName='statecode')")).json()
 
