@@ -11,6 +11,7 @@ Exit 0: every job succeeded; 1: some ended in Error or some records were ambiguo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ import click
 
 from inolink_tui.cli.context import CliContext, pass_cli
 from inolink_tui.cli.store_session import EXIT_NOT_DONE, fail, refuse_if_read_only
+from inolink_tui.domain.events import Event, JobChanged
 
 if TYPE_CHECKING:
     from inolink_tui.engine.first_import import ImportTally
@@ -72,6 +74,23 @@ def import_quickbooks(cli: CliContext, entities: tuple[str, ...], since_text: st
         raise SystemExit(EXIT_NOT_DONE)
 
 
+def _drain_progress(wanted: set[int]) -> Callable[[Event], None]:
+    """A bus callback printing "n/N processed" about ten times while the import's jobs run."""
+    finished: set[int] = set()
+    step = max(1, len(wanted) // 10)
+
+    def show(event: Event) -> None:
+        if not isinstance(event, JobChanged) or event.job_id not in wanted:
+            return
+        if event.change not in ("completed", "failed") or event.job_id in finished:
+            return
+        finished.add(event.job_id)
+        if len(finished) % step == 0 or len(finished) == len(wanted):
+            click.echo(f"  {len(finished)}/{len(wanted)} processed")
+
+    return show
+
+
 def _run(cli: CliContext, settings: object, entities: list[str], since: datetime) -> bool:
     from inolink_tui.cli.connected import run_with_store
 
@@ -104,7 +123,13 @@ def _run(cli: CliContext, settings: object, entities: list[str], since: datetime
                 click.echo(f"  not imported: {line}")
             if job_ids:
                 click.echo(f"processing {len(job_ids)} Link Job(s) ...")
-                await engine.cycles.qbo_pool.drain(wait_seconds=engine.options.once_wait_seconds, stop=asyncio.Event())
+                stop_showing = engine.bus.on(_drain_progress(set(job_ids)), JobChanged)
+                try:
+                    await engine.cycles.qbo_pool.drain(
+                        wait_seconds=engine.options.once_wait_seconds, stop=asyncio.Event()
+                    )
+                finally:
+                    stop_showing()
                 try:
                     await engine.mirror.flush()
                 except Exception as exc:  # the mirror catches up on the next cycle; the import is done

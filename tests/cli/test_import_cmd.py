@@ -55,6 +55,7 @@ async def test_every_customer_becomes_linked_once_and_a_second_import_creates_no
     first = await invoke(config, "import", "quickbooks", "customer", "--since", "2020-01-01")
     assert first.exit_code == 0, first.output
     assert f"{len(customers)} read" in first.output and "Error" in first.output
+    assert f"{len(customers)}/{len(customers)} processed" in first.output  # progress while the jobs run
     links = _crm_links(handle)
     assert set(customers) <= set(links), f"not brought into CRM: {set(customers) - set(links)}"
     assert all(links[c] == 1 for c in customers), links
