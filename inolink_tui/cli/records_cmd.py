@@ -73,7 +73,7 @@ def promote(
 
     async def body(store: JobStore, ports: Ports) -> ActionReport:
         return await _actions(store, ports).promote(
-            et, ids=wanted, odata_filter=odata_filter, all_not_linked=all_unlinked, with_dependencies=with_dependencies
+            et, ids=wanted, odata_filter=odata_filter, with_dependencies=with_dependencies
         )
 
     _finish(run_connected(cli, body), "promoted", f"{et.value.lower()}(s) (To be Linked)")

@@ -108,9 +108,9 @@ class RecordActions:
         *,
         ids: Sequence[str] = (),
         odata_filter: str | None = None,
-        all_not_linked: bool = False,
         with_dependencies: bool = False,
     ) -> ActionReport:
+        """By ids, by an OData filter, or (neither given) every record not linked."""
         report = ActionReport()
         if ids:
             rows = await self.crm.get_many(et, list(ids))
@@ -119,10 +119,7 @@ class RecordActions:
                 if rid.lower() not in found:
                     report.skipped[rid] = f"no {et.value} with this id in CRM"
         else:
-            where = Filter(odata_filter) if odata_filter else self.not_linked()
-            if odata_filter and all_not_linked:
-                where = where & self.not_linked()
-            rows = await self.rows(et, where)
+            rows = await self.rows(et, Filter(odata_filter) if odata_filter else self.not_linked())
         await self._promote_rows(et, rows, report)
         if with_dependencies and et.is_transaction:
             for row in rows:

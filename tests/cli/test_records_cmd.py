@@ -188,3 +188,37 @@ async def test_fix_dependencies_queues_the_missing_product_and_requeues_the_invo
     assert crm_row(handle, "products", product)["ino_linkstatus"] == LINKED
     again = await invoke(config, "jobs", "fix-dependencies", str(job_id))
     assert again.exit_code == 2 and "only an Error job" in again.output
+
+
+@pytest.mark.timeout(180)
+async def test_promote_with_dependencies_promotes_the_customer_and_products_too(handle: object, tmp_path: Path) -> None:
+    config = sandbox_config(handle, tmp_path, "[sync]\nauto_create_missing_customer = false\n")
+    account = await crm_create(handle, "accounts", {"name": "Depends Dairy"})
+    product = await crm_create(handle, "products", {"name": "Milk Churn", "productnumber": "MC-1", "price": 30})
+    order = await crm_create(
+        handle,
+        "salesorders",
+        {"name": "Churns", "ordernumber": "SO-DD-1", "customerid_account@odata.bind": f"/accounts({account})"},
+    )
+    await control(
+        handle,
+        "/_sandbox/crm/create",
+        {
+            "entity_set": "salesorderdetails",
+            "row": {
+                "salesorderid@odata.bind": f"/salesorders({order})",
+                "productid@odata.bind": f"/products({product})",
+                "quantity": 1,
+                "priceperunit": 30,
+            },
+        },
+    )
+    result = await invoke(config, "promote", "order", "--ids", order, "--with-dependencies")
+    assert result.exit_code == 0, result.output
+    assert "promoted 1 Account(s) 'Churns' needs" in result.output
+    assert "promoted 1 Product(s) 'Churns' needs" in result.output
+    for entity_set, rid in (("salesorders", order), ("accounts", account), ("products", product)):
+        assert crm_row(handle, entity_set, rid)["ino_linkstatus"] == TO_BE_LINKED
+    code, output = await run_process(config, "--no-ui", "--once", "--log-format", "text")
+    for entity_set, rid in (("salesorders", order), ("accounts", account), ("products", product)):
+        assert crm_row(handle, entity_set, rid)["ino_linkstatus"] == LINKED, (entity_set, output[-1500:])
