@@ -220,5 +220,6 @@ async def test_promote_with_dependencies_promotes_the_customer_and_products_too(
     for entity_set, rid in (("salesorders", order), ("accounts", account), ("products", product)):
         assert crm_row(handle, entity_set, rid)["ino_linkstatus"] == TO_BE_LINKED
     code, output = await run_process(config, "--no-ui", "--once", "--log-format", "text")
+    assert code in (0, 1), output[-1500:]  # the seeded company has failures of its own
     for entity_set, rid in (("salesorders", order), ("accounts", account), ("products", product)):
         assert crm_row(handle, entity_set, rid)["ino_linkstatus"] == LINKED, (entity_set, output[-1500:])
