@@ -15,7 +15,6 @@ from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.changes import handle_tracking
-from inolink_tui.sandbox.dataverse.column_rules import check_required, fill_autonumber
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
@@ -36,6 +35,7 @@ from inolink_tui.sandbox.dataverse.query import (
 )
 from inolink_tui.sandbox.dataverse.schema import Kind, Table
 from inolink_tui.sandbox.dataverse.state import DataverseState, Row
+from inolink_tui.sandbox.dataverse.write_rules import check_required, fill_autonumber
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$", re.DOTALL)
 _DUPLICATE_RULES = {"accounts": "name", "contacts": "emailaddress1"}

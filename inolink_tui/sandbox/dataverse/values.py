@@ -102,7 +102,7 @@ def coerce(table: Table, column: Column, value: Any) -> Any:
 
 def _check_range(table: Table, column: Column, value: float) -> None:
     """MinValue / MaxValue of the column's metadata. The service's wording for numbers is not documented; the
-    sandbox uses the shape of its documented "outside the valid range" choice message (see column_rules.py)."""
+    sandbox uses the shape of its documented "outside the valid range" choice message (see write_rules.py)."""
     bounds = value_range(column)
     if bounds is not None and not bounds[0] <= value <= bounds[1]:
         raise errors.validation(
