@@ -14,6 +14,10 @@ from inolink_tui.domain.enums import RecordLinkStatus
 
 _D = DEFAULT_LINK_STATUS_OPTIONS
 
+CRM_SECTION_CONFIG = ConfigDict(extra="forbid", strict=True, validate_by_name=True, serialize_by_alias=True)
+"""[crm]'s model config: a field named "schema" would shadow BaseModel.schema, so [crm.schema] is the field
+`crm_schema` with the alias "schema", read and written under that name."""
+
 
 class LinkStatusOptions(BaseModel):
     """[crm.schema.link_status]: the option value of each record Link Status in the choice column."""

@@ -35,7 +35,7 @@ from pydantic import (
     field_validator,
 )
 
-from inolink_tui.config.crm_schema import CrmSchemaSettings
+from inolink_tui.config.crm_schema import CRM_SECTION_CONFIG, CrmSchemaSettings
 from inolink_tui.domain.enums import DeadlockWin, JobView, NameMatching
 
 APP_NAME = "inolink-tui"
@@ -236,9 +236,7 @@ class _Section(BaseModel):
 class CrmSettings(_Section):
     """[crm]: the Dynamics 365 (Dataverse) environment and the Entra ID app registration."""
 
-    # "schema" would shadow BaseModel.schema: the field has another name and keeps "schema" on the wire.
-    model_config = ConfigDict(extra="forbid", strict=True, validate_by_name=True, serialize_by_alias=True)
-
+    model_config = CRM_SECTION_CONFIG  # [crm.schema] is read and written as "schema" (see config/crm_schema.py)
     url: str | None = None
     tenant: str | None = None
     client_id: str | None = None
