@@ -333,8 +333,10 @@ def _report(result: BulkResult, verb: str) -> None:
 def _attach_purge() -> None:
     """`jobs purge` lives with the database-care commands; it is listed here, where users look for it."""
     from inolink_tui.cli.purge_cmd import purge
+    from inolink_tui.cli.records_cmd import fix_dependencies
 
     jobs.add_command(purge)
+    jobs.add_command(fix_dependencies)
 
 
 _attach_purge()

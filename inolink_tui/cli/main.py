@@ -17,6 +17,13 @@ SUBCOMMANDS: dict[str, str] = {
     "sandbox": "inolink_tui.cli.sandbox_cmd:sandbox",
     "auth": "inolink_tui.cli.auth_cmd:auth",
     "db": "inolink_tui.cli.db_cmd:db",
+    "promote": "inolink_tui.cli.records_cmd:promote",
+    "unlink": "inolink_tui.cli.records_cmd:unlink",
+    "link": "inolink_tui.cli.records_cmd:link",
+    "match": "inolink_tui.cli.records_cmd:match",
+    "import": "inolink_tui.cli.import_cmd:import_group",
+    "crm": "inolink_tui.cli.setup_cmd:crm",
+    "doctor": "inolink_tui.cli.doctor_cmd:doctor",
 }
 
 

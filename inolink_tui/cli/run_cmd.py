@@ -72,10 +72,13 @@ def _run_demo(ctx: CliContext) -> int:
 
 
 def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None) -> int:
+    from inolink_tui.cli.console_tools import register_console_tools
+    from inolink_tui.engine.crm_setup import SchemaMismatch
     from inolink_tui.store.base import StoreError
     from inolink_tui.ui.run import run_console as start_console
 
     settings = ctx.settings()
+    register_console_tools(ctx)
     factory = None
     if engine and not ctx.read_only and _engine_configured(settings):
         from inolink_tui.cli.console_engine import in_process_engine
@@ -94,7 +97,7 @@ def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None
             default_view=ui.default_view,
             confirm_bulk=ui.confirm_bulk,
         )
-    except StoreError as exc:
+    except (StoreError, SchemaMismatch) as exc:
         click.echo(f"inolink-tui: {exc}", err=True)
         return 2
 

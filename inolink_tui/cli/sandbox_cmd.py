@@ -54,6 +54,12 @@ def sandbox() -> None:
     show_default=True,
     help="Service seconds a rotated-out QuickBooks refresh token keeps working (0: it dies at once).",
 )
+@click.option(
+    "--bare-org",
+    is_flag=True,
+    help="Dataverse as a stock environment: standard tables only, no InoLink (ino_) columns or table, change "
+    "tracking off; run `crm setup` against it.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr.")
 def serve(
     host: str,
@@ -66,6 +72,7 @@ def serve(
     write_config_path: Path | None,
     state_path: Path | None,
     refresh_grace: float,
+    bare_org: bool,
     verbose: bool,
 ) -> None:
     """Serve until SIGINT or SIGTERM; print one JSON line with URLs and credentials when ready."""
@@ -92,6 +99,7 @@ def serve(
         activity=activity,
         state_path=state_path,
         intuit=IntuitPolicy(old_refresh_grace_seconds=refresh_grace),
+        bare_org=bare_org,
     )
     try:
         asyncio.run(serve_until_signalled(options, write_config_path=write_config_path))

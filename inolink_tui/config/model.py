@@ -35,6 +35,7 @@ from pydantic import (
     field_validator,
 )
 
+from inolink_tui.config.crm_schema import CRM_SECTION_CONFIG, CrmSchemaSettings
 from inolink_tui.domain.enums import DeadlockWin, JobView, NameMatching
 
 APP_NAME = "inolink-tui"
@@ -235,6 +236,7 @@ class _Section(BaseModel):
 class CrmSettings(_Section):
     """[crm]: the Dynamics 365 (Dataverse) environment and the Entra ID app registration."""
 
+    model_config = CRM_SECTION_CONFIG  # [crm.schema] is read and written as "schema" (see config/crm_schema.py)
     url: str | None = None
     tenant: str | None = None
     client_id: str | None = None
@@ -244,6 +246,7 @@ class CrmSettings(_Section):
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     requests_per_5min: int = Field(default=6000, ge=1)
     max_concurrency: int = Field(default=52, ge=1, le=1000)
+    crm_schema: CrmSchemaSettings = Field(default_factory=CrmSchemaSettings, alias="schema")
 
     @field_validator("url")
     @classmethod

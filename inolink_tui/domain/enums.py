@@ -160,7 +160,8 @@ CRM_LOGICAL_NAME_FOR: dict[EntityType, str] = {
     EntityType.INVOICE: "invoice",
 }
 
-# Option values of the ino_linkstatus choice column in CRM (custom choices start at a publisher prefix).
+# Option values of the ino_linkstatus choice column in the prepared sandbox (custom choices start at a publisher
+# prefix). The engine does not read these: it asks the CrmSchema of [crm.schema] (domain/crm_schema.py).
 CRM_LINK_STATUS_OPTION: dict[RecordLinkStatus, int] = {
     RecordLinkStatus.TO_BE_LINKED: 100000000,
     RecordLinkStatus.LINKED: 100000001,

@@ -21,10 +21,9 @@ from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.connectors.odata import Filter, any_of, eq, ne
 from inolink_tui.connectors.qbo_query import QboQuery
 from inolink_tui.connectors.quickbooks import QuickBooksClient
+from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
-    CRM_JOB_STATUS_OPTION,
-    CRM_LINK_STATUS_OPTION,
     EntityType,
     LinkStatus,
     RecordLinkStatus,
@@ -41,20 +40,10 @@ from inolink_tui.engine.ports import CdcResult, ConnectionInfo, CrmChanges, Writ
 
 log = logging.getLogger(__name__)
 
-TO_BE_LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
-LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
 ID_CHUNK = 50
 """Ids per `$filter` (an `or` chain); keeps URLs well under the 32 KB limit."""
 BATCH_CHUNK = 100
 _ETAG_VERSION = re.compile(r'"(\d+)"')
-BALANCE_COLUMNS = (
-    "ino_openbalance",
-    "ino_overdue1to30",
-    "ino_overdue31to60",
-    "ino_overdue61to90",
-    "ino_overdueover90",
-    "ino_balanceupdatedon",
-)
 
 
 def version_from_etag(etag: str | None) -> str | None:
@@ -76,8 +65,9 @@ def _not_found(exc: ConnectorError) -> bool:
 class DataverseCrm:
     """CrmPort over the Dataverse Web API."""
 
-    def __init__(self, client: DataverseClient) -> None:
+    def __init__(self, client: DataverseClient, schema: CrmSchema = DEFAULT_SCHEMA) -> None:
         self.client = client
+        self.schema = schema
         self._me: str | None = None
 
     async def engine_user(self) -> str:
@@ -103,7 +93,10 @@ class DataverseCrm:
 
     async def promoted(self, entity_type: EntityType, *, limit: int = 5000) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        async for row in self.client.iter_rows(self._set(entity_type), filter=eq("ino_linkstatus", TO_BE_LINKED)):
+        async for row in self.client.iter_rows(
+            self._set(entity_type),
+            filter=eq(self.schema.link_status, self.schema.option(RecordLinkStatus.TO_BE_LINKED)),
+        ):
             rows.append(row)
             if len(rows) >= limit:
                 break
@@ -211,7 +204,7 @@ class DataverseCrm:
         return Written(result.id, version or await self._version_after(entity_type, result.id, result.etag))
 
     def _tracked_columns(self, entity_type: EntityType) -> list[str]:
-        columns = [PRIMARY_KEY[entity_type], NAME_COLUMN[entity_type], "ino_linkstatus", "versionnumber"]
+        columns = [PRIMARY_KEY[entity_type], NAME_COLUMN[entity_type], self.schema.link_status, "versionnumber"]
         columns += ["modifiedon", "_modifiedby_value"]
         if entity_type is EntityType.CONTACT:
             columns += ["firstname", "lastname"]
@@ -233,10 +226,12 @@ class DataverseCrm:
         return CrmChanges([], started.delta_link)
 
     async def linked(self, entity_type: EntityType) -> list[dict[str, Any]]:
-        select = [PRIMARY_KEY[entity_type], NAME_COLUMN[entity_type], "ino_accountingid", "versionnumber"]
+        s = self.schema
+        select = [PRIMARY_KEY[entity_type], NAME_COLUMN[entity_type], s.accounting_id, "versionnumber"]
         if entity_type is EntityType.ACCOUNT:
-            select += list(BALANCE_COLUMNS)
-        return await self.client.list_rows(self._set(entity_type), filter=eq("ino_linkstatus", LINKED), select=select)
+            select += [*s.balance_columns, s.balance_updated_on]
+        linked = eq(s.link_status, s.option(RecordLinkStatus.LINKED))
+        return await self.client.list_rows(self._set(entity_type), filter=linked, select=select)
 
     async def user_names(self, user_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._by_ids("systemusers", "systemuserid", user_ids, select=["systemuserid", "fullname"])
@@ -245,13 +240,11 @@ class DataverseCrm:
         }
 
     async def upsert_link_jobs(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Upsert by the ino_jobnumber alternate key, in non-atomic batches."""
+        """Upsert by the job number alternate key, in non-atomic batches."""
+        jobs, number = self.schema.link_jobs, self.schema.job("jobnumber")
         for start in range(0, len(rows), BATCH_CHUNK):
             chunk = rows[start : start + BATCH_CHUNK]
-            ops = [
-                BatchOperation("PATCH", f"ino_linkjobs(ino_jobnumber='{int(row['ino_jobnumber'])}')", dict(row))
-                for row in chunk
-            ]
+            ops = [BatchOperation("PATCH", f"{jobs}({number}='{int(row[number])}')", dict(row)) for row in chunk]
             parts = await self.client.batch(ops, atomic=False, continue_on_error=True)
             failures = [str(err) for part in parts if (err := part_error(part)) is not None]
             if failures:
@@ -259,16 +252,18 @@ class DataverseCrm:
 
     async def requeued_link_jobs(self) -> list[tuple[int, str]]:
         me = await self.engine_user()
-        wanted: Filter = eq("ino_linkstatus", CRM_JOB_STATUS_OPTION[LinkStatus.QUEUED]) & ne(
+        s = self.schema
+        number = s.job("jobnumber")
+        wanted: Filter = eq(s.job("linkstatus"), s.job_status_options[LinkStatus.QUEUED]) & ne(
             "_modifiedby_value", _guid(me)
         )
-        rows = await self.client.list_rows("ino_linkjobs", filter=wanted, select=["ino_jobnumber", "_modifiedby_value"])
+        rows = await self.client.list_rows(s.link_jobs, filter=wanted, select=[number, "_modifiedby_value"])
         users = await self.user_names([str(r["_modifiedby_value"]) for r in rows if r.get("_modifiedby_value")])
         out: list[tuple[int, str]] = []
         for row in rows:
-            number = str(row.get("ino_jobnumber") or "")
-            if number.isdigit():
-                out.append((int(number), users.get(str(row.get("_modifiedby_value")), "CRM user")))
+            value = str(row.get(number) or "")
+            if value.isdigit():
+                out.append((int(value), users.get(str(row.get("_modifiedby_value")), "CRM user")))
         return out
 
 

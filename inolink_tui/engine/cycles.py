@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA
 from inolink_tui.domain.enums import (
-    CRM_LINK_STATUS_OPTION,
     QBO_ENTITY_FOR,
     EntityType,
     Operation,
@@ -41,9 +41,6 @@ from inolink_tui.store.base import JobStore
 
 log = logging.getLogger(__name__)
 
-TO_BE_LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
-LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
-UNLINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.UNLINKED]
 NAMES_FIRST: tuple[EntityType, ...] = (
     EntityType.ACCOUNT,
     EntityType.CONTACT,
@@ -63,13 +60,8 @@ CDC_MAX_LOOKBACK = timedelta(days=29)
 CDC_PAGE_LIMIT = 1000
 """QuickBooks returns at most 1,000 objects per CDC answer and offers no paging."""
 CDC_MAX_ROUNDS = 50
-BALANCE_COLUMNS: tuple[str, ...] = (
-    "ino_openbalance",
-    "ino_overdue1to30",
-    "ino_overdue31to60",
-    "ino_overdue61to90",
-    "ino_overdueover90",
-)
+BALANCE_COLUMNS: tuple[str, ...] = DEFAULT_SCHEMA.balance_columns
+"""Open balance, overdue 1-30, 31-60, 61-90 and over 90 days: the order `balances` fills them in."""
 
 
 def last_run_cursor(service: str) -> str:
@@ -100,8 +92,12 @@ class CycleTally:
     records_updated: int = 0
 
 
-def balances(invoices: Sequence[Mapping[str, Any]], today: date) -> dict[str, dict[str, float]]:
-    """Open balance and overdue buckets (1-30, 31-60, 61-90, over 90 days past due) per customer id."""
+def balances(
+    invoices: Sequence[Mapping[str, Any]], today: date, columns: Sequence[str] = BALANCE_COLUMNS
+) -> dict[str, dict[str, float]]:
+    """Open balance and overdue buckets (1-30, 31-60, 61-90, over 90 days past due) per customer id, keyed by
+    the `columns` that hold them (in BALANCE_COLUMNS order)."""
+    open_balance, late_1_30, late_31_60, late_61_90, late_over_90 = columns
     out: dict[str, dict[str, Decimal]] = {}
     for inv in invoices:
         ref = inv.get("CustomerRef") or {}
@@ -111,21 +107,13 @@ def balances(invoices: Sequence[Mapping[str, Any]], today: date) -> dict[str, di
         balance = Decimal(str(inv.get("Balance") or 0))
         if balance <= 0:
             continue
-        bucket = out.setdefault(customer, dict.fromkeys(BALANCE_COLUMNS, Decimal(0)))
-        bucket["ino_openbalance"] += balance
+        bucket = out.setdefault(customer, dict.fromkeys(columns, Decimal(0)))
+        bucket[open_balance] += balance
         due = parse_time(f"{inv['DueDate']}T00:00:00+00:00") if inv.get("DueDate") else None
         late = (today - due.date()).days if due else 0
         if late <= 0:
             continue
-        column = (
-            "ino_overdue1to30"
-            if late <= 30
-            else "ino_overdue31to60"
-            if late <= 60
-            else "ino_overdue61to90"
-            if late <= 90
-            else "ino_overdueover90"
-        )
+        column = late_1_30 if late <= 30 else late_31_60 if late <= 60 else late_61_90 if late <= 90 else late_over_90
         bucket[column] += balance
     return {k: {c: float(v) for c, v in cols.items()} for k, cols in out.items()}
 
@@ -270,7 +258,7 @@ class Cycles:
         adopted = 0
         for row in await self.crm.linked(et):
             rid = str(row[PRIMARY_KEY[et]])
-            qbo_id = str(row.get("ino_accountingid") or "")
+            qbo_id = str(row.get(self.options.schema.accounting_id) or "")
             if not qbo_id or await self.store.get_link(et, rid) is not None:
                 continue
             version = row.get("versionnumber")
@@ -335,7 +323,8 @@ class Cycles:
         rows = await self.crm.promoted(et)
         if not rows:
             return 0
-        users = await self._submitters(rows, "_ino_promotedby_value")
+        schema = self.options.schema
+        users = await self._submitters(rows, schema.promoted_by_value)
         jobs: list[NewJob] = []
         for row in rows:
             rid = str(row[PRIMARY_KEY[et]])
@@ -352,8 +341,8 @@ class Cycles:
                     record_name=record_name(et, row),
                     company=self.options.company,
                     operation=Operation.UPDATE if link and link.qbo_id else Operation.CREATE,
-                    submitted_by=users.get(str(row.get("_ino_promotedby_value") or ""), "CRM"),
-                    submitted_at=parse_time(row.get("ino_promotedon")) or self.clock(),
+                    submitted_by=users.get(str(row.get(schema.promoted_by_value) or ""), "CRM"),
+                    submitted_at=parse_time(row.get(schema.promoted_on)) or self.clock(),
                     qbo_entity=QBO_ENTITY_FOR[et],
                     depends_on=depends,
                 )
@@ -368,18 +357,18 @@ class Cycles:
         echoes = 0
         for row in changes.rows:
             rid = str(row[PRIMARY_KEY[et]])
-            status = row.get("ino_linkstatus")
+            status = self.options.schema.status_of(row.get(self.options.schema.link_status))
             link = await self.store.get_link(et, rid)
             if link is None:
                 continue
             version = str(row["versionnumber"]) if row.get("versionnumber") is not None else None
-            if status == UNLINKED:
+            if status is RecordLinkStatus.UNLINKED:
                 if link.link_status is not RecordLinkStatus.UNLINKED:
                     await self.store.upsert_link(
                         replace(link, link_status=RecordLinkStatus.UNLINKED, crm_version=version)
                     )
                 continue
-            if status != LINKED or link.link_status is not RecordLinkStatus.LINKED:
+            if status is not RecordLinkStatus.LINKED or link.link_status is not RecordLinkStatus.LINKED:
                 continue
             if link.is_echo_from_crm(version):
                 echoes += 1
@@ -520,18 +509,19 @@ class Cycles:
         accounts = await self.crm.linked(EntityType.ACCOUNT)
         invoices = await self.qbo.query("Invoice", [("Balance", ">", 0)])
         today = self.clock().astimezone(self.options.timezone).date()
-        per_customer = balances(invoices, today)
-        zero = dict.fromkeys(BALANCE_COLUMNS, 0.0)
+        schema = self.options.schema
+        per_customer = balances(invoices, today, schema.balance_columns)
+        zero = dict.fromkeys(schema.balance_columns, 0.0)
         now = self.clock().isoformat()
         changes: list[tuple[str, dict[str, Any]]] = []
         for row in accounts:
-            qbo_id = str(row.get("ino_accountingid") or "")
+            qbo_id = str(row.get(schema.accounting_id) or "")
             if not qbo_id:
                 continue
             wanted = per_customer.get(qbo_id, zero)
-            if all(float(row.get(c) or 0) == v for c, v in wanted.items()) and row.get("ino_balanceupdatedon"):
+            if all(float(row.get(c) or 0) == v for c, v in wanted.items()) and row.get(schema.balance_updated_on):
                 continue
-            changes.append((str(row[PRIMARY_KEY[EntityType.ACCOUNT]]), {**wanted, "ino_balanceupdatedon": now}))
+            changes.append((str(row[PRIMARY_KEY[EntityType.ACCOUNT]]), {**wanted, schema.balance_updated_on: now}))
         for start in range(0, len(changes), self.options.batch_size):
             chunk = changes[start : start + self.options.batch_size]
             for written in await self.crm.update_many(EntityType.ACCOUNT, chunk):

@@ -13,6 +13,7 @@ from inolink_tui.connectors.quickbooks import QuickBooksClient
 from inolink_tui.connectors.settings import dataverse_settings_from, quickbooks_settings_from
 from inolink_tui.domain.events import AuthProblem, EventBus, Throttled
 from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
+from inolink_tui.engine.crm_setup import check_crm_schema
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.runtime import Engine
 from inolink_tui.store.base import JobStore
@@ -51,9 +52,15 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
     crm_client = DataverseClient(dv_settings, events=sink)
     qbo_client = QuickBooksClient(qbo_settings, store=TokenStore(qbo_settings.token_file), events=sink)
     options = EngineOptions.from_settings(settings, company=qbo_settings.realm_id)
+    try:
+        await check_crm_schema(crm_client, options)
+    except Exception:  # the engine that would own the clients is never built
+        await crm_client.aclose()
+        await qbo_client.aclose()
+        raise
     engine = Engine(
         store,
-        DataverseCrm(crm_client),
+        DataverseCrm(crm_client, options.schema),
         QuickBooksAccounting(qbo_client),
         options,
         bus=bus,

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
-    CRM_ENTITY_TYPE_OPTION,
-    CRM_JOB_SOURCE_OPTION,
-    CRM_JOB_STATUS_OPTION,
     CRM_LOGICAL_NAME_FOR,
     LinkStatus,
 )
@@ -35,24 +33,25 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def mirror_row(job: LinkJob) -> dict[str, Any]:
-    """The ino_linkjobs columns of a job, with the lookup to its record when the record is in CRM."""
+def mirror_row(job: LinkJob, schema: CrmSchema = DEFAULT_SCHEMA) -> dict[str, Any]:
+    """The Link Job table's columns of a job, with the lookup to its record when the record is in CRM."""
+    c = schema.job
     row: dict[str, Any] = {
-        "ino_jobnumber": str(job.id),
-        "ino_name": f"{job.entity_type.value} {job.record_name}".strip()[:200],
-        "ino_entitytype": CRM_ENTITY_TYPE_OPTION[job.entity_type],
-        "ino_linkstatus": CRM_JOB_STATUS_OPTION[job.link_status],
-        "ino_source": CRM_JOB_SOURCE_OPTION[job.source],
-        "ino_submittedby": job.submitted_by,
-        "ino_submittedon": _iso(job.submitted_at),
-        "ino_processedon": _iso(job.processed_at),
-        "ino_accountingid": job.accounting_id,
-        "ino_processedcount": job.processed_count,
-        "ino_errordescription": job.error_description,
+        c("jobnumber"): str(job.id),
+        c("name"): f"{job.entity_type.value} {job.record_name}".strip()[:200],
+        c("entitytype"): schema.entity_type_options[job.entity_type],
+        c("linkstatus"): schema.job_status_options[job.link_status],
+        c("source"): schema.job_source_options[job.source],
+        c("submittedby"): job.submitted_by,
+        c("submittedon"): _iso(job.submitted_at),
+        c("processedon"): _iso(job.processed_at),
+        c("accountingid"): job.accounting_id,
+        c("processedcount"): job.processed_count,
+        c("errordescription"): job.error_description,
     }
     if job.crm_record_id:
         logical = CRM_LOGICAL_NAME_FOR[job.entity_type]
-        row[f"ino_regardingobjectid_{logical}@odata.bind"] = (
+        row[f"{schema.regarding_navigation(logical)}@odata.bind"] = (
             f"/{CRM_ENTITY_SET_FOR[job.entity_type]}({job.crm_record_id})"
         )
     return row
@@ -67,7 +66,9 @@ class JobMirror:
         *,
         batch: int = 100,
         clock: Callable[[], datetime] = utcnow,
+        schema: CrmSchema = DEFAULT_SCHEMA,
     ) -> None:
+        self.schema = schema
         self.store = store
         self.crm = crm
         self.bus = bus
@@ -84,7 +85,7 @@ class JobMirror:
                 break
             ids = list(dict.fromkeys(c.job_id for c in changes if c.kind not in ("claimed", "released")))
             jobs = await self.store.get_many(ids)
-            rows = [mirror_row(j) for j in jobs]
+            rows = [mirror_row(j, self.schema) for j in jobs]
             for start in range(0, len(rows), self.batch):
                 await self.crm.upsert_link_jobs(rows[start : start + self.batch])
             written += len(rows)

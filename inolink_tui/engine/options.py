@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, time, timedelta, tzinfo
 from typing import Any
 
+from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import DeadlockWin, NameMatching
 
 HIGH_PRIORITY = "high_priority"
@@ -72,6 +73,8 @@ class EngineOptions:
     """--once: the longest a drain waits for deferred jobs that are about to become due."""
     batch_size: int = 25
     timezone: tzinfo = UTC
+    schema: CrmSchema = DEFAULT_SCHEMA
+    """[crm.schema]: the names of InoLink's columns and tables in CRM, and the Link Status values."""
     services: dict[str, ServiceWindow] = field(
         default_factory=lambda: {
             CRM_TO_QUICKBOOKS: ServiceWindow(days=frozenset(range(6)), interval=timedelta(minutes=60)),
@@ -108,5 +111,8 @@ class EngineOptions:
             "services": services,
             "timezone": settings.services.zone(),
         }
+        crm_schema = getattr(getattr(settings, "crm", None), "crm_schema", None)
+        if crm_schema is not None:
+            values["schema"] = crm_schema.to_schema()
         values.update(overrides)
         return cls(**values)

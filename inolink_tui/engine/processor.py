@@ -25,7 +25,6 @@ from typing import Any
 
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
-    CRM_LINK_STATUS_OPTION,
     CRM_LOGICAL_NAME_FOR,
     QBO_ENTITY_FOR,
     AttemptOutcome,
@@ -67,10 +66,8 @@ from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
 from inolink_tui.store.base import JobStore, LeaseLostError
 
 log = logging.getLogger(__name__)
+UNLINKED = RecordLinkStatus.UNLINKED
 
-LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
-UNLINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.UNLINKED]
-RECORD_ERROR = CRM_LINK_STATUS_OPTION[RecordLinkStatus.ERROR]
 _REQUEST_NS = uuid.UUID("5f0c1d4e-8a43-4c55-9a53-6b1f3e0c7a21")
 
 
@@ -249,7 +246,8 @@ class Processor:
     async def _mark_record_error(self, job: LinkJob) -> None:
         """Record Link Status -> Error, best effort: the job already carries the explanation."""
         try:
-            written = await self.crm.update(job.entity_type, job.crm_record_id, {"ino_linkstatus": RECORD_ERROR})
+            error = self.options.schema.status_columns(RecordLinkStatus.ERROR)
+            written = await self.crm.update(job.entity_type, job.crm_record_id, error)
         except Exception as exc:
             log.warning("job %s: could not set the CRM record's Link Status to Error: %s", job.id, exc)
             return
@@ -278,7 +276,7 @@ class Processor:
         row = await self.crm.get(et, job.crm_record_id)
         if row is None:
             raise PortError(ErrorClass.REFERENCE, f"the {et.value} no longer exists in CRM (deleted?)")
-        if row.get("ino_linkstatus") == UNLINKED:
+        if self.options.schema.row_is(row, UNLINKED):
             raise PortError(ErrorClass.VALIDATION, f"the {et.value} is Unlinked in CRM; promote it again to sync it")
         fit.preflight(et, row)  # a value QuickBooks would refuse fails the job before any request
         link = await self.store.get_link(et, job.crm_record_id)
@@ -484,7 +482,7 @@ class Processor:
             updated_at=self.clock(),
         )
         await self.store.upsert_link(link)
-        wanted = {"ino_linkstatus": LINKED, "ino_accountingid": qbo_id, "ino_accountingref": ref, **extra_columns}
+        wanted = {**self.options.schema.linked_columns(qbo_id, ref), **extra_columns}
         columns = changed_fields(row, wanted)
         if columns:
             written = await self.crm.update(et, job.crm_record_id, columns)
@@ -625,7 +623,7 @@ class Processor:
         row = await self.crm.get(et, link.crm_id)
         if row is None:
             raise PortError(ErrorClass.REFERENCE, f"the linked {et.value} no longer exists in CRM")
-        if row.get("ino_linkstatus") == UNLINKED or link.link_status is RecordLinkStatus.UNLINKED:
+        if self.options.schema.row_is(row, UNLINKED) or link.link_status is UNLINKED:
             return JobSuccess(
                 accounting_id=str(current["Id"]),
                 crm_record_id=link.crm_id,
@@ -711,10 +709,11 @@ class Processor:
                 notes.append("its parent customer is not linked, so Parent Account was left empty")
             name = name.rpartition(":")[2] or name
             columns["name"] = str(current.get("CompanyName") or name)
-        columns.update({"ino_linkstatus": LINKED, "ino_accountingid": str(current["Id"]), "ino_accountingref": name})
+        schema = self.options.schema
+        columns.update(schema.linked_columns(str(current["Id"]), name))
         lookup_name = str(columns.get("name") or name) if et is not EntityType.CONTACT else name
         await self._wait_for_crm_job_named(job, et, {name, lookup_name})
-        existing = [r for r in await self.crm.find_by_name(et, lookup_name) if r.get("ino_linkstatus") != UNLINKED]
+        existing = [r for r in await self.crm.find_by_name(et, lookup_name) if not schema.row_is(r, UNLINKED)]
         if len(existing) > 1:
             raise PortError(
                 ErrorClass.DUPLICATE,

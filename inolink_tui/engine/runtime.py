@@ -46,7 +46,7 @@ class Engine:
         self.bus = bus or EventBus()
         self.clock = clock
         self.processor = Processor(store, crm, qbo, options, self.bus, clock=clock)
-        self.mirror = JobMirror(store, crm, self.bus, clock=clock)
+        self.mirror = JobMirror(store, crm, self.bus, clock=clock, schema=options.schema)
         self.cycles = Cycles(store, crm, qbo, options, self.bus, self.processor, self.mirror, clock=clock)
         runners = {
             CRM_TO_QUICKBOOKS: ServiceRunner(CRM_TO_QUICKBOOKS, self.cycles.crm_to_quickbooks, clock=clock),

@@ -55,6 +55,8 @@ def promote_records(
         raise ValueError("the Dataverse sandbox is not installed")
     if entity_set not in SYNCED_SETS:
         raise ValueError(f"{entity_set} is not a synced table (choose from {', '.join(SYNCED_SETS)})")
+    if "ino_linkstatus" not in sandbox.dataverse.tables[entity_set].columns:
+        raise ValueError(f"{entity_set} has no InoLink columns yet (a stock org before `crm setup`)")
     rng = rng or random.Random()
     key = _PRIMARY_KEY[entity_set]
     if ids is None:

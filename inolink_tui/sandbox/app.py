@@ -94,7 +94,8 @@ def _dataverse_parts(sandbox: Sandbox, data: dict[str, Any] | None) -> list[Base
     if data and "dataverse" in data:
         sandbox.dataverse = DataverseState.from_json(data["dataverse"], clock)
     else:
-        sandbox.dataverse = DataverseState(clock, org_url=sandbox.crm_url)
+        sandbox.dataverse = DataverseState(clock, org_url=sandbox.crm_url, bare=options.bare_org)
+        sandbox.dataverse.customizations.key_index_seconds = options.dataverse_key_index_seconds
     limits = DataverseLimits(
         requests_per_window=options.dataverse_requests_per_window,
         window_seconds=options.dataverse_window_seconds,

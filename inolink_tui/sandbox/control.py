@@ -17,6 +17,10 @@ Never faulted, never throttled, never authenticated: it is a test hook on loopba
     POST /_sandbox/intuit/consent        a fresh grant: {"refresh_token", "access_token"}
     POST /_sandbox/crm/create            {"entity_set": "accounts", "row": {...}}
     POST /_sandbox/crm/update            {"entity_set": "accounts", "id": "...", "changes": {...}}
+    POST /_sandbox/crm/privileges        {"entity_set": "accounts", "privilege": "Write", "granted": false} or
+                                         {"privilege": "prvCreateAttribute", "granted": false}: revoke / grant
+    POST /_sandbox/crm/columns/remove    {"entity_set": "accounts", "column": "ino_linkstatus"}: drop a column
+    POST /_sandbox/crm/change-tracking   {"entity_set": "accounts", "enabled": false}
     POST /_sandbox/promote               {"entity_set": "accounts", "count": 3} or {"ids": [...]}: To be Linked
     POST /_sandbox/activity              {"rate": 30} and/or {"step": 5} (run five user events now)
     POST /_sandbox/save                  write --state now
@@ -205,6 +209,55 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         )
         return row
 
+    def dataverse() -> Any:
+        if sandbox.dataverse is None:
+            raise ControlError("the Dataverse sandbox is not installed")
+        return sandbox.dataverse
+
+    def entity_set_of(dv: Any, body: dict[str, Any]) -> str:
+        name = str(body.get("entity_set", ""))
+        if name not in dv.tables:
+            raise ControlError(f"unknown entity set {name!r}")
+        return name
+
+    async def crm_privileges(request: Request) -> Any:
+        """Revoke or grant one privilege of the API callers (what `doctor` must notice)."""
+        body = await _body(request)
+        dv = dataverse()
+        privilege = str(body.get("privilege", ""))
+        granted = bool(body.get("granted", False))
+        if "entity_set" in body:
+            entity_set = entity_set_of(dv, body)
+            if granted:
+                dv.allow(entity_set, privilege)
+            else:
+                dv.deny(entity_set, privilege)
+        elif privilege.startswith("prv"):
+            (dv.denied_privileges.discard if granted else dv.denied_privileges.add)(privilege)
+        else:
+            raise ControlError('give "entity_set" with a verb (Read, Write, ...) or a privilege name "prv..."')
+        return {
+            "denied": {name: sorted(p) for name, p in dv.denied.items() if p},
+            "denied_privileges": sorted(dv.denied_privileges),
+        }
+
+    async def crm_remove_column(request: Request) -> Any:
+        body = await _body(request)
+        dv = dataverse()
+        table = dv.tables[entity_set_of(dv, body)]
+        name = str(body["column"])
+        column = table.columns.get(name) or table.columns.get(f"_{name}_value")
+        if column is None or column.name == table.primary_key:
+            raise ControlError(f"{table.entity_set} has no removable column {name!r}")
+        dv.customizations.apply(dv, {"op": "drop_column", "entity_set": table.entity_set, "key": column.key})
+        return {"removed": column.name, "entity_set": table.entity_set}
+
+    async def crm_change_tracking(request: Request) -> Any:
+        body = await _body(request)
+        dv = dataverse()
+        dv.set_change_tracking(entity_set_of(dv, body), bool(body["enabled"]))
+        return {"entity_set": str(body["entity_set"]), "enabled": bool(body["enabled"])}
+
     async def promote(request: Request) -> Any:
         from inolink_tui.sandbox.activity import promote_records
 
@@ -256,6 +309,9 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         ("/_sandbox/intuit/consent", intuit_consent, "POST"),
         ("/_sandbox/crm/create", crm_create, "POST"),
         ("/_sandbox/crm/update", crm_update, "POST"),
+        ("/_sandbox/crm/privileges", crm_privileges, "POST"),
+        ("/_sandbox/crm/columns/remove", crm_remove_column, "POST"),
+        ("/_sandbox/crm/change-tracking", crm_change_tracking, "POST"),
         ("/_sandbox/promote", promote, "POST"),
         ("/_sandbox/activity", activity, "POST"),
         ("/_sandbox/save", save, "POST"),

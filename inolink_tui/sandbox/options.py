@@ -68,6 +68,10 @@ class SandboxOptions:
     dataverse_window_seconds: int = 300
     dataverse_max_concurrency: int = 52
     dataverse_execution_seconds: int = 1200
+    bare_org: bool = False
+    """Start Dataverse as a stock environment: standard tables only, no `ino_` schema, change tracking off."""
+    dataverse_key_index_seconds: float = 2.0
+    """Service seconds an alternate key created through the API stays Pending/InProgress before Active."""
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:
@@ -76,5 +80,7 @@ class SandboxOptions:
             raise ValueError("records must not be negative")
         if self.activity < 0:
             raise ValueError("activity must not be negative")
+        if self.dataverse_key_index_seconds < 0:
+            raise ValueError("dataverse_key_index_seconds must not be negative")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")

@@ -387,7 +387,11 @@ def _seed_crm(
         )
         report.user_ids.append(user_id)
 
+    linkable = "ino_linkstatus" in dv.table("accounts").columns  # a bare (stock) org has no InoLink columns
+
     def link_columns(plan: str, qbo_id: str | None, reference: str | None = None) -> dict[str, Any]:
+        if not linkable:
+            return {}
         if plan in ("linked", "dangling_link"):
             columns: dict[str, Any] = {"ino_linkstatus": LINKED, "ino_accountingid": qbo_id}
             if reference:

@@ -30,7 +30,7 @@ from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobCounts, JobFilter, J
 from inolink_tui.domain.jobs import LinkJob, utcnow
 from inolink_tui.store.base import JobStore, StoreError
 from inolink_tui.ui.columns import COLUMNS
-from inolink_tui.ui.commands import ConsoleCommands
+from inolink_tui.ui.commands import ConsoleCommands, ToolCommands
 from inolink_tui.ui.confirm import ChoiceScreen, ConfirmScreen
 from inolink_tui.ui.engine_port import ConnectionStatus, EnginePort, ServiceStatus, StoreOnlyEngine, bar_mode
 from inolink_tui.ui.export import ExportError, ExportScreen, default_path, export_jobs
@@ -54,7 +54,7 @@ class InolinkApp(App[int]):
 
     TITLE = "inolink-tui"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    COMMANDS = App.COMMANDS | {ConsoleCommands, ToolCommands}
     CSS = APP_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -10,9 +10,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from inolink_tui.domain.enums import JobView
 from inolink_tui.ui.columns import COLUMNS
+from inolink_tui.ui.tools import ToolCommands
 
 if TYPE_CHECKING:
     from inolink_tui.ui.app import InolinkApp
+
+
+__all__ = ["ConsoleCommands", "PaletteCommand", "ToolCommands", "console_commands"]
 
 
 class PaletteCommand(NamedTuple):

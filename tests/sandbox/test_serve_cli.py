@@ -11,6 +11,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -232,3 +233,70 @@ def test_bad_invocations_fail_with_one_clear_line(tmp_path: Path) -> None:
     assert unwritable.exit_code == 1 and "cannot write the config" in unwritable.output
     scale = runner.invoke(cli, ["sandbox", "serve", "--time-scale", "0"])
     assert scale.exit_code == 2
+
+
+def _start(args: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [*_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 20)
+    line = process.stdout.readline() if ready else ""
+    if not line:
+        process.kill()
+        pytest.fail(f"the sandbox did not start: {process.stderr.read() if process.stderr else ''}")
+    return process, json.loads(line)
+
+
+async def _crm(info: dict[str, str]) -> tuple[httpx.AsyncClient, str]:
+    http = httpx.AsyncClient(timeout=10)
+    answer = await http.post(
+        f"{info['aad_authority']}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "client_id": info["crm_client_id"],
+              "client_secret": info["crm_client_secret"], "scope": f"{info['crm_url']}/.default"},
+    )  # fmt: skip
+    http.headers.update({"Authorization": f"Bearer {answer.json()['access_token']}", "Accept": "application/json"})
+    return http, f"{info['crm_url']}/api/data/v9.2"
+
+
+@pytest.mark.skipif(not dataverse_available(), reason="inolink_tui.sandbox.dataverse is not installed")
+async def test_bare_org_is_a_stock_environment_and_keeps_its_customizations(tmp_path: Path) -> None:
+    state = tmp_path / "bare.json"
+    with socket.socket() as probe:  # a fixed port: the saved org keeps its URL across the restart
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    args = ["sandbox", "serve", "--bare-org", "--port", port, "--records", "4", "--state", str(state)]
+    process, info = _start(args)
+    try:
+        http, api = await _crm(info)
+        try:
+            account = f"{api}/EntityDefinitions(LogicalName='account')"
+            names = {
+                a["LogicalName"] for a in (await http.get(f"{account}/Attributes?$select=LogicalName")).json()["value"]
+            }
+            assert "name" in names and not any(n.startswith("ino_") for n in names)
+            tables = (await http.get(f"{api}/EntityDefinitions?$select=LogicalName,ChangeTrackingEnabled")).json()
+            assert not any(t["ChangeTrackingEnabled"] or t["LogicalName"] == "ino_linkjob" for t in tables["value"])
+            publisher = {"uniquename": "p", "friendlyname": "P", "customizationprefix": "ino",
+                         "customizationoptionvalueprefix": 10000}  # fmt: skip
+            assert (await http.post(f"{api}/publishers", json=publisher)).status_code == 204
+            column = {"@odata.type": "Microsoft.Dynamics.CRM.StringAttributeMetadata", "SchemaName": "ino_AccountingId",
+                      "MaxLength": 50}  # fmt: skip
+            assert (await http.post(f"{account}/Attributes", json=column)).status_code == 204
+        finally:
+            await http.aclose()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(15)
+    process, info = _start(args)
+    try:
+        http, api = await _crm(info)
+        try:
+            url = f"{api}/EntityDefinitions(LogicalName='account')/Attributes(LogicalName='ino_accountingid')"
+            assert (await http.get(url)).json()["MaxLength"] == 50
+        finally:
+            await http.aclose()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(15)

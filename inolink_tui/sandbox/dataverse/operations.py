@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
-from inolink_tui.sandbox.dataverse.metadata import entity_definitions
+from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
+from inolink_tui.sandbox.dataverse.metadata_routes import route
 from inolink_tui.sandbox.dataverse.paging import decode_token, encode_token, link, page_size
 from inolink_tui.sandbox.dataverse.query import (
     Annotations,
@@ -32,8 +34,9 @@ from inolink_tui.sandbox.dataverse.query import (
     select_rows,
     sort_key_values,
 )
-from inolink_tui.sandbox.dataverse.schema import Table
+from inolink_tui.sandbox.dataverse.schema import Kind, Table
 from inolink_tui.sandbox.dataverse.state import DataverseState, Row
+from inolink_tui.sandbox.dataverse.write_rules import check_required, fill_autonumber
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$", re.DOTALL)
 _DUPLICATE_RULES = {"accounts": "name", "contacts": "emailaddress1"}
@@ -54,16 +57,20 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
                 "OrganizationId": state.organization_id,
             },
         )
+    state.customizations.tick(state)
     segments = path.split("/")
-    if not segments or not segments[0]:
-        raise errors.segment_not_found(path)
-    head = _SEGMENT.match(segments[0])
-    if head is None:
+    if path == "":
+        answer = route(state, "", None, [], request)
+        assert answer is not None
+        return answer
+    head = _SEGMENT.match(segments[0]) if segments[0] != "$metadata" else None
+    if head is None and segments[0] != "$metadata":
         raise errors.segment_not_found(segments[0])
-    key_text = head.group(2)
-    if head.group(1) == "EntityDefinitions":
-        return entity_definitions(state, key_text, request, segments[1:])
-    table = state.table(head.group(1))
+    name, key_text = (head.group(1), head.group(2)) if head is not None else ("$metadata", None)
+    answer = route(state, name, key_text, segments[1:], request)
+    if answer is not None:
+        return answer
+    table = state.table(name)
     rest = segments[1:]
     if len(rest) > 1:
         raise errors.segment_not_found("/".join(rest))
@@ -104,15 +111,35 @@ def _method_not_allowed(method: str) -> errors.DataverseError:
 
 
 def _require(state: DataverseState, request: DvRequest, table: Table, privilege: str) -> None:
-    if privilege in state.denied.get(table.entity_set, set()):
+    """Privileges revoked through the control API by verb or by name (`prvWriteAccount`) are enforced."""
+    denied = privilege in state.denied.get(table.entity_set, set())
+    if denied or privilege_name(privilege, table) in state.denied_privileges:
         raise errors.privilege_denied(
             user_id=request.user_id,
             business_unit_id=state.business_unit_id,
             privilege=privilege,
-            entity=table.display.replace(" ", ""),
+            entity=table.schema_name,
             logical_name=table.logical_name,
             otc=table.otc,
         )
+
+
+def _autonumber(state: DataverseState, table: Table, values: Row) -> None:
+    suffix = uuid.uuid4().hex[:6].upper()
+    fill_autonumber(table, values, 1000 + len(state.row_map(table.entity_set)), suffix)
+
+
+def _require_binds(state: DataverseState, request: DvRequest, table: Table, values: Row) -> None:
+    """Setting a lookup needs Append on this table and AppendTo on the target's (Learn: "Security roles and
+    privileges", Append / Append To)."""
+    for key, value in values.items():
+        column = table.column(key)
+        if column is None or column.kind is not Kind.LOOKUP or value is None or column.read_only:
+            continue
+        _require(state, request, table, "Append")
+        target = state.lookup_target(column, value)
+        if target is not None:
+            _require(state, request, state.tables[target[1]], "AppendTo")
 
 
 def _applied(prefer_parts: list[str]) -> dict[str, str]:
@@ -292,8 +319,11 @@ def _check_duplicates(state: DataverseState, table: Table, request: DvRequest, v
 def _create(state: DataverseState, table: Table, request: DvRequest) -> DvResponse:
     _require(state, request, table, "Create")
     values = state.resolve_body(table, _read_body(table, request))
+    _require_binds(state, request, table, values)
     options = parse_options(state, table, _only(request, "$select", "$expand"))
     _check_duplicates(state, table, request, values, None)
+    _autonumber(state, table, values)
+    check_required(table, values)
     row = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, row, options, request, created=True, entity_id=None)
 
@@ -337,6 +367,7 @@ def _patch(
     if if_none_match is not None and if_none_match.strip() == "*" and row is not None:
         raise errors.duplicate_record()
     values = state.resolve_body(table, _read_body(table, request))
+    _require_binds(state, request, table, values)
     options = parse_options(state, table, _only(request, "$select"))
     entity_id = None if isinstance(key, str) else f"{state.org_url}/api/data/v9.2/{table.entity_set}({key_text})"
     if row is not None:
@@ -352,6 +383,8 @@ def _patch(
     else:
         values = {**key, **values}  # body values win over URL key values
     _check_duplicates(state, table, request, values, None)
+    _autonumber(state, table, values)
+    check_required(table, values)
     created = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, created, options, request, created=True, entity_id=entity_id)
 

@@ -72,6 +72,20 @@ class Column:
     read_only: bool = False
     display: str = ""
     cascade_delete: bool = False
+    required: str = "None"
+    """RequiredLevel as the metadata reports it: None, Recommended, ApplicationRequired or SystemRequired."""
+    format: str = ""
+    """FormatName of a string column (Text, Email, Url, Phone, TextArea); empty means Text."""
+    memo: bool = False
+    """A multiple-lines-of-text column (MemoAttributeMetadata) rather than a single line."""
+    schema_name: str = ""
+    custom: bool = False
+    """Created through the metadata API (or by a solution): IsCustomAttribute."""
+    option_set: str = ""
+    """The global option set a choice column uses; empty for a local option set."""
+    min_value: float | None = None
+    max_value: float | None = None
+    """Numeric range (MinValue / MaxValue); None means the type's default, see `value_range`."""
 
     @property
     def key(self) -> str:
@@ -111,6 +125,10 @@ class Table:
     alternate_keys: tuple[AlternateKey, ...] = ()
     collections: dict[str, CollectionNav] = field(default_factory=dict)
     change_tracking: bool = True
+    schema_name: str = ""
+    ownership: str = "UserOwned"
+    custom: bool = False
+    collection_display: str = ""
 
     def column(self, key: str) -> Column | None:
         """Find a column by its row key (`_x_value` for lookups, the logical name otherwise)."""
@@ -129,16 +147,39 @@ class Table:
         return col if col is not None and col.kind is Kind.LOOKUP else None
 
 
-def _s(name: str, max_length: int = 100, display: str = "") -> Column:
-    return Column(name, Kind.STRING, max_length=max_length, display=display)
+DEFAULT_RANGES: dict[Kind, tuple[float, float]] = {
+    Kind.MONEY: (-922337203685477.0, 922337203685477.0),
+    Kind.DECIMAL: (-100000000000.0, 100000000000.0),
+    Kind.INT: (-2147483648.0, 2147483647.0),
+}
+"""MinValue / MaxValue a column of the type gets when none is set (Microsoft Learn: MoneyAttributeMetadata,
+DecimalAttributeMetadata and IntegerAttributeMetadata MinValue / MaxValue)."""
 
 
-def _m(name: str) -> Column:
-    return Column(name, Kind.MONEY)
+def value_range(column: Column) -> tuple[float, float] | None:
+    """The range the platform accepts for a numeric column (None for other types)."""
+    default = DEFAULT_RANGES.get(column.kind)
+    if default is None:
+        return None
+    low = default[0] if column.min_value is None else column.min_value
+    high = default[1] if column.max_value is None else column.max_value
+    return low, high
 
 
-def _d(name: str) -> Column:
-    return Column(name, Kind.DECIMAL)
+def _s(name: str, max_length: int = 100, display: str = "", *, fmt: str = "", required: str = "None") -> Column:
+    return Column(name, Kind.STRING, max_length=max_length, display=display, format=fmt, required=required)
+
+
+def _memo(name: str, max_length: int = 2000, display: str = "") -> Column:
+    return Column(name, Kind.STRING, max_length=max_length, display=display, memo=True, format="TextArea")
+
+
+def _m(name: str, low: float | None = None, high: float | None = None) -> Column:
+    return Column(name, Kind.MONEY, min_value=low, max_value=high)
+
+
+def _d(name: str, low: float | None = None, high: float | None = None) -> Column:
+    return Column(name, Kind.DECIMAL, min_value=low, max_value=high)
 
 
 def _dt(name: str, read_only: bool = False) -> Column:
@@ -169,6 +210,11 @@ def _system(primary_key: str) -> list[Column]:
         _lookup("ownerid", {"ownerid": "systemusers"}),
         Column("versionnumber", Kind.BIGINT, read_only=True),
     ]
+
+
+def system_columns(primary_key: str) -> list[Column]:
+    """The system columns of a new table (the metadata API adds them to tables it creates)."""
+    return _system(primary_key)
 
 
 def _inolink() -> list[Column]:
@@ -206,22 +252,22 @@ def _lines(parent: str, parent_set: str) -> list[Column]:
         _m("tax"),
         Column("isproductoverridden", Kind.BOOL),
         Column("lineitemnumber", Kind.INT),
-        _s("description", 2000),
+        _memo("description"),
     ]
 
 
 def _transaction(number: str) -> list[Column]:
     """Columns shared by quote, salesorder and invoice headers."""
     return [
-        _s("name", 300),
-        _s(number, 100),
+        _s("name", 300, required="ApplicationRequired"),
+        _s(number, 100, required="SystemRequired"),  # the platform numbers a new row when none is sent
         _lookup("customerid", {"customerid_account": "accounts", "customerid_contact": "contacts"}),
         _m("totalamount"),
         _m("totallineitemamount"),
         _m("discountamount"),
         _m("freightamount"),
         _m("totaltax"),
-        _s("description", 2000),
+        _memo("description"),
         _choice("statecode", {0: "Active", 1: "Closed", 2: "Canceled", 3: "Fulfilled", 4: "Won"}, "Status"),
         Column("statuscode", Kind.CHOICE, options={1: "Active", 2: "Pending", 3: "In Progress", 4: "Closed"}),
         *_inolink(),
@@ -238,10 +284,17 @@ def _table(
     display: str,
     keys: tuple[AlternateKey, ...] = (),
     collections: tuple[CollectionNav, ...] = (),
+    schema: str = "",
+    ownership: str = "UserOwned",
+    plural: str = "",
 ) -> Table:
     pk = f"{logical}id"
     cols = _system(pk) + columns
     return Table(
+        schema_name=schema or (f"ino_{logical[4:].title()}" if logical.startswith("ino_") else logical.title()),
+        ownership=ownership,
+        custom=logical.startswith("ino_"),
+        collection_display=plural or f"{display}s",
         logical_name=logical,
         entity_set=entity_set,
         primary_key=pk,
@@ -254,11 +307,53 @@ def _table(
     )
 
 
-def build_tables() -> dict[str, Table]:
-    """Fresh schema objects keyed by entity set (tables hold a mutable change-tracking flag)."""
+def build_tables(*, bare: bool = False) -> dict[str, Table]:
+    """Fresh schema objects keyed by entity set (tables hold a mutable change-tracking flag).
+
+    `bare` gives the stock environment `sandbox serve --bare-org` starts with (see `stock_org`).
+    """
     entity_type_labels = {v: str(k) for k, v in CRM_ENTITY_TYPE_OPTION.items()}
     tables = [
-        _table("businessunit", "businessunits", "name", 10, [_s("name", 160)], display="Business Unit"),
+        _table(
+            "businessunit",
+            "businessunits",
+            "name",
+            10,
+            [_s("name", 160)],
+            display="Business Unit",
+            schema="BusinessUnit",
+            ownership="BusinessOwned",
+        ),
+        _table(
+            "publisher",
+            "publishers",
+            "friendlyname",
+            7101,
+            [
+                _s("uniquename", 256, required="SystemRequired"),
+                _s("friendlyname", 256, required="SystemRequired"),
+                _s("customizationprefix", 8, required="SystemRequired"),
+                Column("customizationoptionvalueprefix", Kind.INT, required="SystemRequired"),
+                _memo("description"),
+            ],
+            display="Publisher",
+            ownership="OrganizationOwned",
+        ),
+        _table(
+            "solution",
+            "solutions",
+            "friendlyname",
+            7100,
+            [
+                _s("uniquename", 65, required="SystemRequired"),
+                _s("friendlyname", 256, required="SystemRequired"),
+                _s("version", 256, required="SystemRequired"),
+                _lookup("publisherid", {"publisherid": "publishers"}),
+                _memo("description"),
+            ],
+            display="Solution",
+            ownership="OrganizationOwned",
+        ),
         _table(
             "systemuser",
             "systemusers",
@@ -269,7 +364,7 @@ def build_tables() -> dict[str, Table]:
                 _s("firstname", 64),
                 _s("lastname", 64),
                 _s("domainname", 1024),
-                _s("internalemailaddress", 100),
+                _s("internalemailaddress", 100, fmt="Email"),
                 _s("applicationid", 36),
                 _s("azureactivedirectoryobjectid", 36),
                 _lookup("businessunitid", {"businessunitid": "businessunits"}),
@@ -277,6 +372,8 @@ def build_tables() -> dict[str, Table]:
                 _choice("accessmode", {0: "Read-Write", 4: "Non-interactive"}),
             ],
             display="User",
+            schema="SystemUser",
+            ownership="BusinessOwned",
         ),
         _table(
             "account",
@@ -284,14 +381,14 @@ def build_tables() -> dict[str, Table]:
             "name",
             1,
             [
-                _s("name", 160),
+                _s("name", 160, required="ApplicationRequired"),
                 _s("accountnumber", 20),
-                _s("telephone1", 50),
+                _s("telephone1", 50, fmt="Phone"),
                 _s("fax", 50),
-                _s("emailaddress1", 100),
-                _s("websiteurl", 200),
+                _s("emailaddress1", 100, fmt="Email"),
+                _s("websiteurl", 200, fmt="Url"),
                 *_address(),
-                _s("description", 2000),
+                _memo("description"),
                 _m("revenue"),
                 _m("creditlimit"),
                 _lookup("primarycontactid", {"primarycontactid": "contacts"}),
@@ -318,13 +415,13 @@ def build_tables() -> dict[str, Table]:
             [
                 _s("fullname", 160),
                 _s("firstname", 50),
-                _s("lastname", 50),
-                _s("emailaddress1", 100),
-                _s("telephone1", 50),
-                _s("mobilephone", 50),
+                _s("lastname", 50, required="ApplicationRequired"),
+                _s("emailaddress1", 100, fmt="Email"),
+                _s("telephone1", 50, fmt="Phone"),
+                _s("mobilephone", 50, fmt="Phone"),
                 _s("jobtitle", 100),
                 *_address(),
-                _s("description", 2000),
+                _memo("description"),
                 _lookup(
                     "parentcustomerid",
                     {"parentcustomerid_account": "accounts", "parentcustomerid_contact": "contacts"},
@@ -341,14 +438,17 @@ def build_tables() -> dict[str, Table]:
             "name",
             1024,
             [
-                _s("name", 100),
-                _s("productnumber", 100),
-                _s("description", 2000),
-                _m("price"),
-                _m("standardcost"),
-                _m("currentcost"),
-                _d("quantityonhand"),
-                _choice("producttypecode", {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services"}),
+                _s("name", 100, required="ApplicationRequired"),
+                _s("productnumber", 100, required="SystemRequired"),
+                _memo("description"),
+                _m("price", 0, 1_000_000_000_000),
+                _m("standardcost", 0, 1_000_000_000_000),
+                _m("currentcost", 0, 1_000_000_000_000),
+                _d("quantityonhand", 0, 1_000_000_000),
+                _choice(
+                    "producttypecode",
+                    {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services", 4: "Flat Fees"},
+                ),
                 _choice("statecode", {0: "Active", 1: "Retired", 2: "Draft", 3: "Under Revision"}, "Status"),
                 *_inolink(),
             ],
@@ -371,6 +471,7 @@ def build_tables() -> dict[str, Table]:
             1085,
             _lines("quoteid", "quotes"),
             display="Quote Product",
+            schema="QuoteDetail",
         ),
         _table(
             "salesorder",
@@ -384,6 +485,7 @@ def build_tables() -> dict[str, Table]:
                 _dt("datefulfilled"),
             ],
             display="Order",
+            schema="SalesOrder",
             collections=(CollectionNav("order_details", "salesorderdetails", "_salesorderid_value"),),
         ),
         _table(
@@ -393,6 +495,7 @@ def build_tables() -> dict[str, Table]:
             1089,
             _lines("salesorderid", "salesorders"),
             display="Order Product",
+            schema="SalesOrderDetail",
         ),
         _table(
             "invoice",
@@ -415,6 +518,7 @@ def build_tables() -> dict[str, Table]:
             1091,
             _lines("invoiceid", "invoices"),
             display="Invoice Product",
+            schema="InvoiceDetail",
         ),
         _table(
             "ino_linkjob",
@@ -446,10 +550,34 @@ def build_tables() -> dict[str, Table]:
                 ),
             ],
             display="Link Job",
+            schema="ino_LinkJob",
             keys=(AlternateKey("ino_jobnumberkey", ("ino_jobnumber",), "Job Number"),),
         ),
     ]
-    return {t.entity_set: t for t in tables}
+    built = {t.entity_set: t for t in tables}
+    return stock_org(built) if bare else built
+
+
+CUSTOM_PREFIX = "ino_"
+"""The prepared org's publisher prefix: what `--bare-org` strips to get a stock environment."""
+
+
+def stock_org(tables: dict[str, Table]) -> dict[str, Table]:
+    """A stock Dataverse environment: no `ino_` tables or columns, no alternate keys, change tracking off.
+
+    A new environment has no alternate keys on account or product (they are customizations) and change
+    tracking is off on every table until someone enables it (Microsoft Learn, "Use change tracking to
+    synchronize data with external systems").
+    """
+    stock: dict[str, Table] = {}
+    for table in tables.values():
+        if table.logical_name.startswith(CUSTOM_PREFIX):
+            continue
+        table.columns = {k: c for k, c in table.columns.items() if not c.name.startswith(CUSTOM_PREFIX)}
+        table.alternate_keys = ()
+        table.change_tracking = False
+        stock[table.entity_set] = table
+    return stock
 
 
 SYNCED_SETS = ("accounts", "contacts", "products", "quotes", "salesorders", "invoices")

@@ -16,6 +16,7 @@ from typing import Any
 
 from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.customize import Customizations
 from inolink_tui.sandbox.dataverse.keys import parse_key
 from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table, build_tables
 from inolink_tui.sandbox.dataverse.values import coerce, format_datetime
@@ -30,10 +31,15 @@ API_PATH = "/api/data/v9.2/"
 class DataverseState:
     """One Dataverse environment. Not thread-safe: the sandbox serves it from one event loop."""
 
-    def __init__(self, clock: SandboxClock, *, org_url: str) -> None:
+    def __init__(self, clock: SandboxClock, *, org_url: str, bare: bool = False) -> None:
         self.clock = clock
         self.org_url = org_url.rstrip("/")
-        self.tables: dict[str, Table] = build_tables()
+        self.bare = bare
+        """A stock environment (`sandbox serve --bare-org`): no InoLink schema until a client creates it."""
+        self.tables: dict[str, Table] = build_tables(bare=bare)
+        self.customizations = Customizations()
+        self.denied_privileges: set[str] = set()
+        """Named privileges (`prvCreateAttribute`, `prvReadAccount`, ...) taken from API callers."""
         self._rows: dict[str, dict[str, Row]] = {name: {} for name in self.tables}
         self._tombstones: dict[str, list[tuple[int, str]]] = {name: [] for name in self.tables}
         self._version = 1_000_000
@@ -54,6 +60,84 @@ class DataverseState:
                 "accessmode": 4,
             },
         )
+        self._seed_publishers()
+
+    def _seed_publishers(self) -> None:
+        """Every org has a default publisher (prefix `new` here; real orgs often get a `cr`+hex one).
+
+        The prepared org also has InoLink's publisher and solution, as an org that installed it would.
+        """
+        default = str(uuid.uuid5(_NAMESPACE, "publisher:default"))
+        self.create_row(
+            "publishers",
+            {
+                "publisherid": default,
+                "uniquename": "DefaultPublisher",
+                "friendlyname": "Default Publisher",
+                "customizationprefix": "new",
+                "customizationoptionvalueprefix": 10000,
+            },
+        )
+        self.create_row(
+            "solutions",
+            {
+                "solutionid": str(uuid.uuid5(_NAMESPACE, "solution:default")),
+                "uniquename": "Default",
+                "friendlyname": "Default Solution",
+                "version": "1.0",
+                "_publisherid_value": default,
+            },
+        )
+        if not self.bare:
+            inolink = str(uuid.uuid5(_NAMESPACE, "publisher:inolink"))
+            self.create_row(
+                "publishers",
+                {
+                    "publisherid": inolink,
+                    "uniquename": "inolink",
+                    "friendlyname": "InoLink",
+                    "customizationprefix": "ino",
+                    "customizationoptionvalueprefix": 10000,
+                },
+            )
+            self.create_row(
+                "solutions",
+                {
+                    "solutionid": str(uuid.uuid5(_NAMESPACE, "solution:inolink")),
+                    "uniquename": "InoLink",
+                    "friendlyname": "InoLink",
+                    "version": "1.0",
+                    "_publisherid_value": inolink,
+                },
+            )
+
+    # ----- schema changes (the metadata API, through customize.Customizations) -----
+
+    def register_table(self, table: Table) -> None:
+        """Add a new table with no rows (its entity set becomes addressable at once)."""
+        self.tables[table.entity_set] = table
+        self._rows.setdefault(table.entity_set, {})
+        self._tombstones.setdefault(table.entity_set, [])
+
+    def put_column(self, table: Table, column: Column) -> None:
+        """Add a column (existing rows read it as null) or replace one, e.g. a lookup gaining a target."""
+        table.columns[column.key] = column
+        for row in self._rows[table.entity_set].values():
+            row.setdefault(column.key, None)
+
+    def drop_column(self, table: Table, key: str) -> None:
+        """Remove a column and its values (the control API's way to break an org for `doctor` tests)."""
+        table.columns.pop(key, None)
+        table.alternate_keys = tuple(k for k in table.alternate_keys if key not in k.columns)
+        for row in self._rows[table.entity_set].values():
+            row.pop(key, None)
+
+    def reindex(self, table: Table) -> None:
+        """Rebuild the alternate-key indexes of a table (after a key became Active)."""
+        for key in table.alternate_keys:
+            self._key_index[(table.entity_set, key.name)] = {}
+        for row_id, row in list(self._rows[table.entity_set].items()):
+            self._store(table.entity_set, row_id, row)
 
     # ----- public Python API (seed, simulated users, tests) -----
 
@@ -360,6 +444,9 @@ class DataverseState:
     def to_json(self) -> dict[str, Any]:
         return {
             "org_url": self.org_url,
+            "bare": self.bare,
+            "customizations": self.customizations.to_json(),
+            "denied_privileges": sorted(self.denied_privileges),
             "version": self._version,
             "rows": {name: list(rows.values()) for name, rows in self._rows.items()},
             "tombstones": {name: [list(t) for t in stones] for name, stones in self._tombstones.items()},
@@ -370,7 +457,12 @@ class DataverseState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], clock: SandboxClock) -> DataverseState:
-        state = cls(clock, org_url=str(data["org_url"]))
+        state = cls(clock, org_url=str(data["org_url"]), bare=bool(data.get("bare", False)))
+        saved = data.get("customizations", {})
+        state.customizations.key_index_seconds = float(saved.get("key_index_seconds", 2.0))
+        for op in saved.get("journal", []):
+            state.customizations.apply(state, op)
+        state.denied_privileges = set(data.get("denied_privileges", []))
         for name, rows in data.get("rows", {}).items():
             if name in state._rows:
                 primary_key = state.tables[name].primary_key
