@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import click
 
 from inolink_tui.cli.context import CliContext, pass_cli
+from inolink_tui.cli.numbers import FiniteRange
 
 if TYPE_CHECKING:
     from inolink_tui.connectors.qbo_auth import TokenStorage
@@ -130,7 +131,14 @@ def _read_pasted(results: queue.Queue[str]) -> None:
 
 @auth.command("quickbooks")
 @click.option("--no-listen", is_flag=True, help="Do not listen on the redirect URI; only accept a pasted URL.")
-@click.option("--timeout", "wait_seconds", type=float, default=600, show_default=True, help="Seconds to wait.")
+@click.option(
+    "--timeout",
+    "wait_seconds",
+    type=FiniteRange(min=1, max=86_400),
+    default=600,
+    show_default=True,
+    help="Seconds to wait (1 to 86400).",
+)
 @pass_cli
 def auth_quickbooks(cli: CliContext, no_listen: bool, wait_seconds: float) -> None:
     """Authorize access to a QuickBooks company and save its tokens."""

@@ -26,7 +26,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import aiosqlite
 
 from inolink_tui.domain.enums import EntityType, Source
-from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
+from inolink_tui.domain.filters import MAX_JOB_ID, JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import Attempt, JobFailure, JobSuccess, LinkJob, NewJob, record_key, utcnow
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.store import ops_admin, ops_jobs, ops_misc, ops_read
@@ -36,6 +36,7 @@ from inolink_tui.store.base import (
     Change,
     ControlRequest,
     EnqueueResult,
+    JobNotFoundError,
     JobPage,
     ReadOnlyError,
     SchedulerLease,
@@ -369,6 +370,8 @@ class SqliteJobStore:
 
     # --- jobs: reading ---------------------------------------------------------------------
     async def get(self, job_id: int) -> LinkJob:
+        if not 0 < job_id <= MAX_JOB_ID:  # no such job, and SQLite could not even bind a larger number
+            raise JobNotFoundError(f"no job {job_id}")
         return await self._read(ops_read.get, job_id)
 
     async def get_many(self, ids: Sequence[int]) -> list[LinkJob]:

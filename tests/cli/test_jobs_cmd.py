@@ -359,7 +359,7 @@ def test_requeue_all_errors_with_nothing_to_do(seeded: Seeded) -> None:
         ((), "--all-errors"),
         (("1", "--all-errors"), "not both"),
         (("1", "--status", "error"), "only with --all-errors"),
-        (("abc",), "not a valid integer"),
+        (("abc",), "not a job id"),
     ],
 )
 def test_requeue_usage_errors(tmp_path: Path, args: tuple[str, ...], fragment: str) -> None:
