@@ -22,6 +22,7 @@ from pathlib import Path
 
 from inolink_tui.domain.jobs import require_aware, utcnow
 from inolink_tui.store.base import StoreError
+from inolink_tui.store.errors import StoreCorruptError, StoreForeignError, os_error, translate
 from inolink_tui.store.ops_jobs import fold_tally
 
 log = logging.getLogger(__name__)
@@ -90,31 +91,25 @@ def _require_file(path: Path) -> None:
 
 @contextlib.contextmanager
 def _connect(path: Path, *, read_only: bool) -> Iterator[sqlite3.Connection]:
-    """Open without creating: a typo in a path must not leave an empty database behind."""
+    """Open without creating: a typo in a path must not leave an empty database behind.
+
+    SQLite's errors come out typed (store/errors.py): StoreCorruptError only for a damaged file or one that is
+    not a database; a full disk, a read-only folder, a lock or an I/O failure each has its own type, so nobody is
+    told to restore a backup of a sound database because its disk is full.
+    """
     _require_file(path)
     mode = "ro" if read_only else "rw"
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None)
     except sqlite3.Error as exc:
-        raise MaintenanceError(f"{path}: cannot open: {exc}") from exc
+        raise translate(exc, path, BUSY_TIMEOUT_MS) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         yield conn
-    except sqlite3.DatabaseError as exc:
-        raise MaintenanceError(f"{path}: {_explain(exc)}") from exc
+    except sqlite3.Error as exc:
+        raise translate(exc, path, BUSY_TIMEOUT_MS) from exc
     finally:
         conn.close()
-
-
-def _explain(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "not a database" in text:
-        return "file is not a database (or is corrupt)"
-    if "locked" in text or "busy" in text:
-        return f"database is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s)"
-    if "readonly" in text or "read-only" in text:
-        return "database or its directory is read-only"
-    return text
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -136,8 +131,11 @@ def backup(source: Path, destination: Path, *, overwrite: bool = False) -> Backu
         raise MaintenanceError(f"{destination}: is the database itself; choose another path")
     if not destination.parent.is_dir():
         raise MaintenanceError(f"{destination.parent}: no such directory")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
-    os.close(fd)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise os_error(exc, destination, "cannot write the backup") from exc
     tmp = Path(tmp_name)
     try:
         with _connect(source, read_only=True) as src:
@@ -150,15 +148,19 @@ def backup(source: Path, destination: Path, *, overwrite: bool = False) -> Backu
                 if check is None or check[0] != "ok":
                     raise MaintenanceError(f"{destination}: the copy failed its check: {check}")
                 pages = int(dst.execute("PRAGMA page_count").fetchone()[0])
-            except sqlite3.Error as exc:
-                raise MaintenanceError(f"{source}: backup failed: {_explain(exc)}") from exc
+            except sqlite3.Error as exc:  # writing the copy: the destination's disk is full, read-only, failing
+                raise translate(exc, destination, BUSY_TIMEOUT_MS) from exc
             finally:
                 dst.close()
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, destination)
+        try:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, destination)
+        except OSError as exc:
+            raise os_error(exc, destination, "cannot write the backup") from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return BackupResult(source, destination, destination.stat().st_size, pages, time.monotonic() - started)
 
 
@@ -184,11 +186,11 @@ def check(path: Path, *, quick: bool = False, max_problems: int = 100) -> CheckR
             if has_jobs:
                 jobs = int(conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
             elif version == 0:
-                problems.append("no inolink-tui schema in this file (was it ever opened by inolink-tui?)")
-    except MaintenanceError as exc:
-        if "no such database file" in str(exc) or "is a directory" in str(exc):
-            raise
+                raise StoreForeignError(f"{path}: a sound SQLite file without inolink-tui's tables, not a job store")
+    except StoreCorruptError as exc:
         return CheckResult(path, False, (str(exc),))
+    # Anything else (no file, a full disk, a read-only folder, a lock, an I/O failure) is raised: it says nothing
+    # about the database's health, and the caller must not advise restoring a backup over it.
     return CheckResult(path, not problems, tuple(problems), version, journal, pages, page_size, jobs)
 
 

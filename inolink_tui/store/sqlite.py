@@ -43,7 +43,8 @@ from inolink_tui.store.base import (
     StoreError,
 )
 from inolink_tui.store.codec import to_us
-from inolink_tui.store.errors import StoreOpenError, StoreSchemaError, translate
+from inolink_tui.store.errors import StoreSchemaError, translate
+from inolink_tui.store.files import prepare_path, refuse_foreign
 from inolink_tui.store.groupcommit import GroupCommitter, run_batch
 from inolink_tui.store.schema import SCHEMA_VERSION, migrate, user_version
 
@@ -151,6 +152,7 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> str:
 
 
 def _prepare_writer(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
+    refuse_foreign(conn, path)  # before WAL and the migrations change anything in another application's file
     _configure(conn, busy_timeout_ms, writer=True)
     conn.execute("PRAGMA busy_timeout = 0")  # _begin_immediate does the waiting (see there)
     migrate(conn, begin=functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms))
@@ -189,20 +191,6 @@ def _prepare_reader(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) 
     return _check_version(conn, path)
 
 
-def _prepare_path(path: Path, read_only: bool) -> Path:
-    """Absolute path of the store file, creating its directory for a writable store."""
-    path = path.expanduser().resolve()
-    if read_only:
-        if not path.exists():
-            raise StoreOpenError(f"{path}: no job store there (a read-only store is never created)")
-        return path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreOpenError(f"{path}: cannot create its directory ({exc.strerror})") from exc
-    return path
-
-
 class SqliteJobStore:
     """The JobStore Protocol on SQLite (see store/base.py for the semantics every method keeps)."""
 
@@ -228,17 +216,28 @@ class SqliteJobStore:
 
     @classmethod
     async def open(
-        cls, path: Path, *, read_only: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+        cls,
+        path: Path,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     ) -> SqliteJobStore:
-        path = await asyncio.to_thread(_prepare_path, Path(path), read_only)
+        """Open the store at `path`; `create` allows making it (and its folder) when there is none."""
+        path = await asyncio.to_thread(prepare_path, Path(path), read_only=read_only, create=create)
         writer: aiosqlite.Connection | None = None
         reader: aiosqlite.Connection | None = None
         timeout = busy_timeout_ms / 1000
         try:
             if not read_only:
-                writer = await aiosqlite.connect(str(path), isolation_level=None, timeout=timeout)
+                # mode=rw: the file exists (prepare_path made it, owner-only); never let SQLite create another
+                writer = await aiosqlite.connect(
+                    path.as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=timeout
+                )
                 prefix = await _on_thread(writer, _prepare_writer, busy_timeout_ms, path)
-                reader = await aiosqlite.connect(str(path), isolation_level=None, timeout=timeout)
+                reader = await aiosqlite.connect(
+                    path.as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=timeout
+                )
             else:
                 uri = path.as_uri() + "?mode=ro"
                 reader = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=timeout)
