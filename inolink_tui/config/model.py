@@ -470,6 +470,8 @@ class StoreSettings(_Section):
     """[store]: where the Link Jobs live."""
 
     path: StorePath = Field(default_factory=default_store_path)
+    success_retention_days: int = Field(default=90, ge=0, le=36_500)
+    """Success jobs processed longer ago are purged by the daemon's hourly upkeep; 0 keeps them forever."""
 
 
 class UiSettings(_Section):

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 PURGE_CHUNK = 2000
+FTS_MERGE_PAGES = 2000
+"""Pages of the full-text index merged after a purge (FTS5 'merge'): enough to absorb a day of deletions."""
 """Jobs deleted per write transaction: small enough that a running daemon waits milliseconds, not seconds."""
 
 
@@ -219,6 +221,8 @@ def purge_success(
     cutoff_us = _to_us(cutoff)
     where = "link_status = 'Success' AND processed_at IS NOT NULL AND processed_at < ?"
     with _connect(path, read_only=dry_run) as conn:
+        if not dry_run:  # the store is in WAL mode: NORMAL syncs at checkpoints, not at each of the short commits
+            conn.execute("PRAGMA synchronous = NORMAL")
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").fetchone():
             raise MaintenanceError(f"{path}: no jobs table (not an inolink-tui database)")
         matched, oldest, newest = conn.execute(
@@ -229,13 +233,13 @@ def purge_success(
         )
         deleted = 0
         if not dry_run and matched:
-            deleted = _delete_in_chunks(conn, where, cutoff_us, chunk)
+            deleted = _delete_in_chunks(conn, where, cutoff_us, chunk, _to_us(now))
             conn.execute("BEGIN IMMEDIATE")
             fold_tally(conn)  # each deleted job appended a tally delta
             conn.execute(
                 "INSERT INTO audit(at, actor, action, detail, job_count) VALUES (?, ?, 'purge', ?, ?)",
                 (
-                    _to_us(utcnow()),
+                    _to_us(now),
                     actor,
                     f"purged Success jobs processed before {cutoff.isoformat()} (older than {older_than})",
                     deleted,
@@ -267,7 +271,7 @@ def _write(conn: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
-def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chunk: int) -> int:
+def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chunk: int, now_us: int) -> int:
     """Delete in short transactions so a running daemon waits milliseconds at a time, not the whole purge.
 
     Foreign keys stay off on this connection (SQLite's default): with them on, every deleted job would
@@ -281,6 +285,8 @@ def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chun
             (cutoff_us,),
         )
     last_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS purged_ids (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.purged_ids")
     deleted = 0
     while True:
         with _write(conn):
@@ -289,14 +295,37 @@ def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chun
                 marks = ",".join("?" * len(ids))
                 conn.execute(f"DELETE FROM attempts WHERE job_id IN ({marks})", ids)
                 conn.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
-                conn.execute(
-                    "INSERT INTO changes(job_id, kind, at) VALUES (?, 'purged', ?)", (max(ids), _to_us(utcnow()))
-                )
+                conn.execute(f"DELETE FROM job_text_dirty WHERE job_id IN ({marks})", ids)
+                conn.executemany("INSERT OR IGNORE INTO temp.purged_ids(id) VALUES (?)", [(i,) for i in ids])
+                conn.execute("INSERT INTO changes(job_id, kind, at) VALUES (?, 'purged', ?)", (max(ids), now_us))
         if not ids:
             break
         deleted += len(ids)
     _drop_orphan_changes(conn, last_seq)
+    _drop_text(conn, chunk)
     return deleted
+
+
+def _drop_text(conn: sqlite3.Connection, chunk: int) -> None:
+    """Remove the purged jobs' documents from the full-text index.
+
+    The index is keyed by its own rowid (job_id is an unindexed column, and an edited job has several documents),
+    so the documents are found in one pass over the index outside any write lock, then deleted by rowid in short
+    transactions.
+    """
+    rowids = [
+        int(r[0]) for r in conn.execute("SELECT rowid FROM job_text WHERE job_id IN (SELECT id FROM temp.purged_ids)")
+    ]
+    for start in range(0, len(rowids), chunk):
+        part = rowids[start : start + chunk]
+        with _write(conn):
+            conn.execute(f"DELETE FROM job_text WHERE rowid IN ({','.join('?' * len(part))})", part)
+    conn.execute("DELETE FROM temp.purged_ids")
+    if rowids:
+        # FTS5 records a deletion as a marker in a new segment; merging folds markers and documents away, so the
+        # index shrinks with the jobs instead of carrying every deleted document. Bounded work per call.
+        with _write(conn):
+            conn.execute("INSERT INTO job_text(job_text, rank) VALUES ('merge', ?)", (-FTS_MERGE_PAGES,))
 
 
 def _drop_orphan_changes(conn: sqlite3.Connection, last_seq: int, step: int = 20_000) -> None:

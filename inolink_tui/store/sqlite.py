@@ -13,6 +13,7 @@ Each transaction body is a plain function over sqlite3 (ops_*.py) run on the con
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import random
@@ -44,6 +45,7 @@ from inolink_tui.store.base import (
 )
 from inolink_tui.store.codec import to_us
 from inolink_tui.store.errors import StoreSchemaError, translate
+from inolink_tui.store.feed import FeedReaderMixin
 from inolink_tui.store.files import prepare_path, refuse_foreign
 from inolink_tui.store.groupcommit import GroupCommitter, run_batch
 from inolink_tui.store.schema import SCHEMA_VERSION, migrate, user_version
@@ -191,7 +193,7 @@ def _prepare_reader(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) 
     return _check_version(conn, path)
 
 
-class SqliteJobStore:
+class SqliteJobStore(FeedReaderMixin):
     """The JobStore Protocol on SQLite (see store/base.py for the semantics every method keeps)."""
 
     def __init__(
@@ -210,6 +212,7 @@ class SqliteJobStore:
         self._prefix = request_id_prefix
         self._busy_timeout_ms = busy_timeout_ms
         self._committer: GroupCommitter | None = None
+        self._init_feed_reader()
         if writer is not None:
             begin = functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms)
             self._committer = GroupCommitter(lambda calls: _on_thread(writer, run_batch, begin, calls))
@@ -252,6 +255,8 @@ class SqliteJobStore:
 
     async def close(self) -> None:
         if self._committer is not None:
+            with contextlib.suppress(StoreError):
+                await self.forget_feed_reader()
             await self._committer.drain()
         await _close_quietly(self._writer, self._reader)
 
@@ -423,7 +428,9 @@ class SqliteJobStore:
         return await self._read(ops_read.latest_seq)
 
     async def changes_since(self, seq: int, *, limit: int = 1000) -> list[Change]:
-        return await self._read(ops_read.changes_since, seq, limit)
+        changes = await self._read(ops_read.changes_since, seq, limit)
+        await self._note_feed_read(seq, _now_us(None))  # registers this reader (see store/feed.py)
+        return changes
 
     async def audit_log(self, *, limit: int = 100) -> list[AuditEntry]:
         return await self._read(ops_read.audit_log, limit)
