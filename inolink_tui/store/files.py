@@ -33,9 +33,7 @@ def prepare_path(path: Path, *, read_only: bool, create: bool) -> Path:
     if path.is_dir():
         raise StoreOpenError(f"{path}: is a directory; give the job store's file path (e.g. {path / 'jobs.db'})")
     if path.exists():
-        if not read_only:
-            tighten(path)
-        return path
+        return path  # its mode is tightened only once it proves to be a job store (refuse_foreign, then tighten)
     if read_only or not create:
         raise StoreOpenError(
             f"{path}: no job store there (the engine creates it on its first run; check --db or [store] path)"

@@ -46,7 +46,7 @@ from inolink_tui.store.base import (
 from inolink_tui.store.codec import to_us
 from inolink_tui.store.errors import StoreSchemaError, translate
 from inolink_tui.store.feed import FeedReaderMixin
-from inolink_tui.store.files import prepare_path, refuse_foreign
+from inolink_tui.store.files import prepare_path, refuse_foreign, tighten
 from inolink_tui.store.groupcommit import GroupCommitter, run_batch
 from inolink_tui.store.schema import SCHEMA_VERSION, migrate, user_version
 
@@ -155,6 +155,7 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> str:
 
 def _prepare_writer(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
     refuse_foreign(conn, path)  # before WAL and the migrations change anything in another application's file
+    tighten(path)  # ours: no longer readable by every user (see store/files.py)
     _configure(conn, busy_timeout_ms, writer=True)
     conn.execute("PRAGMA busy_timeout = 0")  # _begin_immediate does the waiting (see there)
     migrate(conn, begin=functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms))

@@ -41,12 +41,14 @@ def invoke(*args: str) -> Result:
 async def test_another_applications_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "crm-export.db"
     digest = _foreign(path)
+    os.chmod(path, 0o644)
     with pytest.raises(StoreForeignError, match="another application") as caught:
         await open_store(path)
     assert "customers" in str(caught.value) and "\n" not in str(caught.value)
     with pytest.raises(StoreError):
         await open_store(path, read_only=True)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644, "not even its mode was changed"
     assert not _side_files(path)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
