@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inolink_tui.cli.job_filters import JobIdType
 from inolink_tui.cli.main import cli
 from inolink_tui.domain.enums import EntityType, Operation, Source
 from inolink_tui.domain.jobs import NewJob
@@ -132,7 +133,7 @@ def _numeric_params() -> Iterator[tuple[str, click.Parameter]]:
 
     def walk(command: click.Command, path: str) -> Iterator[tuple[str, click.Parameter]]:
         for param in command.params:
-            if isinstance(param.type, click.types._NumberParamTypeBase) or param.type is click.INT:
+            if isinstance(param.type, click.types._NumberParamTypeBase | JobIdType) or param.type is click.INT:
                 yield f"{path} {param.name}", param
         if isinstance(command, click.Group):
             with click.Context(command) as ctx:
@@ -148,7 +149,15 @@ NUMERIC_PARAMS = dict(_numeric_params())
 
 
 def test_the_walk_finds_the_numeric_options() -> None:
-    assert {"inolink-tui jobs list limit", "inolink-tui auth quickbooks wait_seconds"} <= set(NUMERIC_PARAMS)
+    assert {
+        "inolink-tui jobs list limit",
+        "inolink-tui jobs show job_id",
+        "inolink-tui jobs requeue job_ids",
+        "inolink-tui jobs mark-error job_ids",
+        "inolink-tui auth quickbooks wait_seconds",
+        "inolink-tui metrics_port",
+        "inolink-tui sandbox serve time_scale",
+    } <= set(NUMERIC_PARAMS)
 
 
 @pytest.mark.parametrize("name", sorted(NUMERIC_PARAMS))
