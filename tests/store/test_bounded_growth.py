@@ -188,3 +188,11 @@ async def test_store_upkeep_runs_maintain_once_per_interval(store: SqliteJobStor
     assert forever._task is not None
     await forever._task
     assert await store.count(JobFilter()) == 2, "0 days keeps Success jobs forever"
+
+
+def test_the_mirror_cursor_the_feed_respects_is_the_engines() -> None:
+    """The store cannot import the engine; this keeps the two spellings of the CRM mirror's cursor in step."""
+    from inolink_tui.engine.mirror import MIRROR_CURSOR
+    from inolink_tui.store.feed import DURABLE_READERS
+
+    assert MIRROR_CURSOR in DURABLE_READERS
