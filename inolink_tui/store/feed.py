@@ -37,6 +37,9 @@ DURABLE_READERS = ("crm_mirror_seq",)
 """Cursors (in the cursors table) that read the feed and never expire: the CRM mirror resumes from its cursor
 after a restart and must find every row after it."""
 PRUNE_CHUNK = 5000
+PRUNE_PER_TRANSACTION = 50_000
+"""Feed rows deleted per write transaction: the first prune of a big old store (millions of rows) goes in steps of
+a few tens of milliseconds, so the engine's writes never wait long behind it."""
 
 
 def reader_name() -> str:
@@ -56,11 +59,16 @@ def forget_reader(conn: sqlite3.Connection, name: str) -> None:
     conn.execute("DELETE FROM feed_readers WHERE name = ?", (name,))
 
 
-def prune(conn: sqlite3.Connection, now_us: int, keep_us: int, ttl_us: int, chunk: int = PRUNE_CHUNK) -> int:
-    """Delete the feed rows every live reader has passed and that are older than the keep window; returns the count.
-
-    Runs inside the caller's write transaction. Expired readers are dropped first.
-    """
+def prune(
+    conn: sqlite3.Connection,
+    now_us: int,
+    keep_us: int,
+    ttl_us: int,
+    chunk: int = PRUNE_CHUNK,
+    most: int = PRUNE_PER_TRANSACTION,
+) -> int:
+    """Delete up to `most` feed rows every live reader has passed and that are older than the keep window; returns
+    the count (`most` means there may be more). Runs inside the caller's write transaction; drops expired readers."""
     conn.execute("DELETE FROM feed_readers WHERE seen_at < ?", (now_us - ttl_us,))
     positions = [int(r[0]) for r in conn.execute("SELECT seq FROM feed_readers")]
     marks = ",".join("?" * len(DURABLE_READERS))
@@ -74,10 +82,10 @@ def prune(conn: sqlite3.Connection, now_us: int, keep_us: int, ttl_us: int, chun
     young = conn.execute("SELECT seq FROM changes WHERE at >= ? ORDER BY seq LIMIT 1", (now_us - keep_us,)).fetchone()
     upper = min([int(newest) - 1, *(positions), *([int(young[0]) - 1] if young else [])])
     deleted = 0
-    while upper > 0:
+    while upper > 0 and deleted < most:
         removed = conn.execute(
             "DELETE FROM changes WHERE seq IN (SELECT seq FROM changes WHERE seq <= ? ORDER BY seq LIMIT ?)",
-            (upper, chunk),
+            (upper, min(chunk, most - deleted)),
         ).rowcount
         deleted += removed
         if removed < chunk:
@@ -126,5 +134,9 @@ class FeedReaderMixin:
         """Delete the feed rows every live reader has passed (see the module docstring); returns how many."""
         keep_us = int(FEED_KEEP / timedelta(microseconds=1))
         ttl_us = int(READER_TTL / timedelta(microseconds=1))
-        result: int = await self._write("feed prune", prune, now_us, keep_us, ttl_us)
-        return result
+        total = 0
+        while True:  # one short transaction per PRUNE_PER_TRANSACTION rows
+            deleted: int = await self._write("feed prune", prune, now_us, keep_us, ttl_us)
+            total += deleted
+            if deleted < PRUNE_PER_TRANSACTION:
+                return total

@@ -196,3 +196,23 @@ def test_the_mirror_cursor_the_feed_respects_is_the_engines() -> None:
     from inolink_tui.store.feed import DURABLE_READERS
 
     assert MIRROR_CURSOR in DURABLE_READERS
+
+
+async def test_a_big_backlog_is_pruned_in_several_short_transactions(
+    store: SqliteJobStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inolink_tui.store import feed
+
+    monkeypatch.setattr(feed, "PRUNE_PER_TRANSACTION", 7)
+    await _done(store, 10, START, "a")  # 30 feed rows
+    calls: list[int] = []
+    real = feed.prune
+
+    def counting(*args: object) -> int:
+        deleted = real(*args, most=7)  # type: ignore[arg-type]
+        calls.append(deleted)
+        return deleted
+
+    monkeypatch.setattr(feed, "prune", counting)
+    assert await store.prune_feed(now_us=to_us(START + timedelta(days=3))) == 29
+    assert calls == [7, 7, 7, 7, 1]
