@@ -100,6 +100,19 @@ class ApiTransport:
                         ErrorFacts(self.service, None, "connection", f"{method} {_path(url)} failed: {exc}")
                     )
                     response = None
+            unreadable = unreadable_body(response) if response is not None and response.status_code < 300 else None
+            if response is not None and unreadable is not None:
+                # A 200 whose body was cut short, garbled or replaced by a proxy's page says nothing about the
+                # request itself: a transient fault, retried with back-off like a 5xx or a dropped connection.
+                error = ProtocolError(
+                    ErrorFacts(
+                        self.service,
+                        response.status_code,
+                        BAD_BODY_CODE,
+                        f"{method} {_path(url)} answered {unreadable}",
+                    )
+                )
+                response = None
             if response is None:
                 if attempt >= max_attempts:
                     raise error
@@ -109,20 +122,6 @@ class ApiTransport:
                 self.retries += 1
                 continue
             status = response.status_code
-            unreadable = unreadable_body(response) if status < 300 else None
-            if unreadable is not None:
-                # A 200 whose body was cut short, garbled or replaced by a proxy's page says nothing about the
-                # request itself: it is a transient fault, retried with back-off like a 5xx (issue 12 item 4).
-                error = ProtocolError(
-                    ErrorFacts(self.service, status, BAD_BODY_CODE, f"{method} {_path(url)} answered {unreadable}")
-                )
-                if attempt >= max_attempts:
-                    raise error
-                delay = self.backoff.delay(attempt)
-                log.warning("%s: %s; retry %d in %.2fs", self.service.value, error.message, attempt, delay)
-                await self.limiter.clock.sleep(delay)
-                self.retries += 1
-                continue
             if status < 400 or status in ok_statuses:
                 return response
             if status == 401 and not reauthed:
