@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import click
 
 from inolink_tui.cli.context import CliContext, pass_cli
+from inolink_tui.cli.numbers import FiniteRange
 
 if TYPE_CHECKING:
     from inolink_tui.connectors.qbo_auth import TokenStorage
@@ -77,10 +78,10 @@ def parse_redirect(url: str, expected_state: str) -> tuple[str, str | None]:
         values = params.get(name)
         return values[0] if values else None
 
-    if one("error"):
-        raise RedirectError(
-            f"Intuit refused the authorization: {one('error')} {one('error_description') or ''}".strip()
-        )
+    if one("error") and one("state") == expected_state:
+        reason = f"you declined access ({one('error')})" if one("error") == "access_denied" else one("error")
+        detail = one("error_description") or ""
+        raise RedirectError(f"QuickBooks was not connected: {reason} {detail}".strip() + "; run the command again")
     code = one("code")
     if not code:
         raise RedirectError("that URL holds no authorization code (copy the whole address after the redirect)")
@@ -89,8 +90,33 @@ def parse_redirect(url: str, expected_state: str) -> tuple[str, str | None]:
     return code, one("realmId")
 
 
-def _listen(redirect_uri: str, results: queue.Queue[str]) -> HTTPServer | None:
-    """Serve the redirect URI's path on its local port; each hit posts the full URL to `results`."""
+def judge_callback(query: str, expected_state: str) -> tuple[int, str, bool]:
+    """(HTTP status, page text, whether this request ends the login) for one hit on the redirect URI.
+
+    Only Intuit's redirect for this login ends it: the right `state` (a forged or stale link, another login's
+    redirect, a port scanner or a browser's favicon request all lack it) and either a `code` with its `realmId`
+    (success) or an `error` (the user declined: the login ends and says so). Anything else gets an error page,
+    HTTP 400, and the login keeps waiting. https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0
+    """
+    params = parse_qs(query)
+
+    def one(name: str) -> str:
+        values = params.get(name)
+        return values[0] if values else ""
+
+    if not one("state"):
+        return 400, "This is not a QuickBooks authorization redirect (no state): the login is still waiting.", False
+    if not secrets.compare_digest(one("state").encode(), expected_state.encode()):
+        return 400, "This redirect belongs to another login (its state does not match): still waiting.", False
+    if one("error"):
+        return 200, f"QuickBooks was not connected ({one('error')}): return to the terminal.", True
+    if not one("code") or not one("realmId"):
+        return 400, "This redirect carries no authorization code or company id: the login is still waiting.", False
+    return 200, "QuickBooks is connected: you can close this page and return to the terminal.", True
+
+
+def _listen(redirect_uri: str, results: queue.Queue[str], state: str) -> HTTPServer | None:
+    """Serve the redirect URI's path on its local port; the redirect that ends the login posts its URL to `results`."""
     parts = urlsplit(redirect_uri)
     if parts.scheme != "http" or (parts.hostname or "") not in LOCAL_HOSTS:
         return None
@@ -98,12 +124,15 @@ def _listen(redirect_uri: str, results: queue.Queue[str]) -> HTTPServer | None:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if urlsplit(self.path).path != path:
+            target = urlsplit(self.path)
+            if target.path != path:
                 self.send_error(404)
                 return
-            results.put(f"{parts.scheme}://{parts.netloc}{self.path}")
-            body = b"QuickBooks is connected: you can close this page and return to the terminal.\n"
-            self.send_response(200)
+            status, text, ends = judge_callback(target.query, state)
+            if ends:
+                results.put(f"{parts.scheme}://{parts.netloc}{self.path}")
+            body = f"{text}\n".encode()
+            self.send_response(status)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -130,7 +159,14 @@ def _read_pasted(results: queue.Queue[str]) -> None:
 
 @auth.command("quickbooks")
 @click.option("--no-listen", is_flag=True, help="Do not listen on the redirect URI; only accept a pasted URL.")
-@click.option("--timeout", "wait_seconds", type=float, default=600, show_default=True, help="Seconds to wait.")
+@click.option(
+    "--timeout",
+    "wait_seconds",
+    type=FiniteRange(min=1, max=86_400),
+    default=600,
+    show_default=True,
+    help="Seconds to wait (1 to 86400).",
+)
 @pass_cli
 def auth_quickbooks(cli: CliContext, no_listen: bool, wait_seconds: float) -> None:
     """Authorize access to a QuickBooks company and save its tokens."""
@@ -155,7 +191,7 @@ def auth_quickbooks(cli: CliContext, no_listen: bool, wait_seconds: float) -> No
     click.echo("Open this URL in a browser (on any machine) and approve access:\n")
     click.echo(f"  {url}\n")
     results: queue.Queue[str] = queue.Queue()
-    server = None if no_listen else _listen(redirect_uri, results)
+    server = None if no_listen else _listen(redirect_uri, results, state)
     if server is not None:
         click.echo(f"Waiting for the redirect to {redirect_uri} ...")
     click.echo("Or paste the address the browser was sent to (it starts with the redirect URI) and press Enter:")

@@ -10,7 +10,7 @@ import click
 import tomli_w
 
 from inolink_tui.cli.context import CliContext, pass_cli
-from inolink_tui.config.load import ConfigError, LoadedConfig, exit_config_error, load_config
+from inolink_tui.config.load import ConfigError, LoadedConfig, exit_config_error, find_key_line, load_config
 from inolink_tui.config.model import SECRET_ENV_VARS, Settings, mask_url, missing_keys
 
 
@@ -62,11 +62,43 @@ def check(cli: CliContext) -> None:
         source = loaded.secret_sources.get(dotted, "not set")
         shown = f"not set (set {var} or [{section}] {key})" if source == "not set" else f"set ({source})"
         click.echo(f"  {dotted:<25} {shown}")
-    warnings = s.warnings()
+    problems = connection_problems(loaded)
+    warnings = [note for note in s.warnings() if not (problems and "is not fully configured" in note)]
     for note in warnings:
         click.echo(f"warning: {note}")
+    if problems:
+        for line in problems:
+            click.echo(f"inolink-tui: config error: {line}", err=True)
+        click.echo(f"config has {len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
+        raise SystemExit(2)
     plural = "" if len(warnings) == 1 else "s"
     click.echo(f"config OK ({len(warnings)} warning{plural})" if warnings else "config OK")
+
+
+_HOW_TO_SET = {
+    "realm_id": "run `inolink-tui auth quickbooks`, which prints it, and set [quickbooks] realm_id",
+}
+
+
+def connection_problems(loaded: LoadedConfig) -> list[str]:
+    """`file:line: dotted.key: missing (...)` for each key a connection in use still lacks.
+
+    A connection is in use once its section is in the file or its secret is in the environment; an untouched
+    section stays a warning (a new install). A secret of only blanks counts as missing (the model drops it).
+    """
+    s = loaded.settings
+    lines: list[str] = []
+    for name, section in (("crm", s.crm), ("quickbooks", s.quickbooks)):
+        env_secret = loaded.secret_sources.get(f"{name}.client_secret", "").startswith("env")
+        if name not in loaded.sections_in_file and not env_secret:
+            continue
+        for key in missing_keys(section):
+            var = SECRET_ENV_VARS.get((name, key))
+            how = f"set {var} or [{name}] {key}" if var else _HOW_TO_SET.get(key, f"set [{name}] {key}")
+            line = find_key_line(loaded.text, (name, key))
+            where = f"{loaded.path}:{line}" if line else str(loaded.path)
+            lines.append(f"{where}: {name}.{key}: missing ({how})")
+    return lines
 
 
 def _exists(path: Path) -> str:

@@ -33,14 +33,15 @@ def backup(cli: CliContext, destination: Path, force: bool) -> None:
 
     Uses SQLite's online backup API: the daemon and consoles can keep running.
     """
-    from inolink_tui.store.maintenance import MaintenanceError
+    from inolink_tui.store.base import StoreError
     from inolink_tui.store.maintenance import backup as do_backup
 
     source = cli.db_path()
     try:
         result = do_backup(source, destination, overwrite=force)
-    except MaintenanceError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except StoreError as exc:  # missing folder, read-only or full disk, locked source: one line, exit 2
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from exc
     click.echo(
         f"backed up {result.source} to {result.destination} "
         f"({_human_bytes(result.bytes)}, {result.pages} pages, {result.seconds:.2f} s)"
@@ -52,15 +53,28 @@ def backup(cli: CliContext, destination: Path, force: bool) -> None:
 @click.option("--quick", is_flag=True, help="Skip checking that indexes match the rows (much faster on big files).")
 @pass_cli
 def check(cli: CliContext, fmt: str, quick: bool) -> None:
-    """Check the database's integrity. Exit 0 when sound, 1 when damaged, 2 when it cannot be read."""
+    """Check the database's integrity. Exit 0 when sound, 1 when damaged, 2 when it cannot be read.
+
+    Only damage (exit 1) comes with the advice to restore a backup: a full disk, a read-only folder or a
+    permission problem (exit 2) leaves the database sound, and restoring would lose every job since the backup.
+    """
+    from inolink_tui.store.base import StoreError
+    from inolink_tui.store.errors import StoreForeignError
     from inolink_tui.store.maintenance import MaintenanceError
     from inolink_tui.store.maintenance import check as do_check
 
     path = cli.db_path()
     try:
         result = do_check(path, quick=quick)
-    except MaintenanceError as exc:
+    except (MaintenanceError, StoreForeignError) as exc:
         click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from exc
+    except StoreError as exc:
+        click.echo(
+            f"Error: cannot check: {exc}; this is not damage to the database: fix the disk or access and run "
+            "db check again (do not restore a backup)",
+            err=True,
+        )
         raise SystemExit(2) from exc
     if fmt == "json":
         click.echo(

@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 import click
 
 from inolink_tui.domain.enums import EntityType, JobView, LinkStatus, Source
-from inolink_tui.domain.filters import SORTABLE_COLUMNS, FilterSyntaxError, JobFilter, JobSort, parse_filter
+from inolink_tui.domain.filters import (
+    MAX_JOB_ID,
+    SORTABLE_COLUMNS,
+    FilterSyntaxError,
+    JobFilter,
+    JobSort,
+    parse_filter,
+)
 
 E = TypeVar("E", bound=StrEnum)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,6 +61,25 @@ class SortColumn(click.ParamType[str]):
         if wanted in SORTABLE_COLUMNS:
             return wanted
         self.fail(f"{value!r} is not a sortable column; choose from: {', '.join(SORTABLE_COLUMNS)}", param, ctx)
+
+
+class JobIdType(click.ParamType[int]):
+    """A job id: a whole number from 1 to MAX_JOB_ID (SQLite's largest INTEGER), refused in one line otherwise."""
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_JOB_ID:
+            return value
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()):
+            self.fail(f"{value!r} is not a job id (a whole number such as 42)", param, ctx)
+        if len(text.lstrip("0")) > len(str(MAX_JOB_ID)) or not 0 < int(text) <= MAX_JOB_ID:
+            self.fail(f"{text} is not a job id (ids go from 1 to {MAX_JOB_ID})", param, ctx)
+        return int(text)
+
+
+JOB_ID = JobIdType()
 
 
 def filter_options(func: F) -> F:

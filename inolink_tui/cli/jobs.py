@@ -16,7 +16,7 @@ from typing import TextIO
 import click
 
 from inolink_tui.cli.context import CliContext, pass_cli
-from inolink_tui.cli.job_filters import build_filter, build_sort, filter_options, sort_options
+from inolink_tui.cli.job_filters import JOB_ID, build_filter, build_sort, filter_options, sort_options
 from inolink_tui.cli.job_render import (
     CsvWriter,
     JsonArrayWriter,
@@ -44,6 +44,8 @@ PAGE = 500
 """Rows fetched per keyset page while streaming a listing."""
 TABLE_DEFAULT_LIMIT = 100
 MAX_SKIP_LINES = 20
+MAX_LIMIT = 1_000_000_000
+"""--limit's ceiling: more jobs than any store holds, far below what would overflow a page size."""
 
 
 @click.group()
@@ -59,7 +61,7 @@ def jobs() -> None:
 @sort_options
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_LIMIT),
     default=None,
     help=f"At most N jobs; 0 = all. Default: {TABLE_DEFAULT_LIMIT} for the table, all for json and csv.",
 )
@@ -178,7 +180,7 @@ async def _write_table(
 
 
 @jobs.command()
-@click.argument("job_id", type=int, metavar="ID")
+@click.argument("job_id", type=JOB_ID, metavar="ID")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text", show_default=True
 )
@@ -205,7 +207,7 @@ async def _show(cli: CliContext, job_id: int, fmt: str) -> None:
 
 
 @jobs.command()
-@click.argument("job_ids", type=int, nargs=-1, metavar="[ID]...")
+@click.argument("job_ids", type=JOB_ID, nargs=-1, metavar="[ID]...")
 @click.option("--all-errors", is_flag=True, help="Requeue every Error job matching the filter options.")
 @filter_options
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation with --all-errors.")
@@ -291,7 +293,7 @@ async def _requeue_filter(cli: CliContext, actor: str, job_filter: JobFilter) ->
 
 
 @jobs.command("mark-error")
-@click.argument("job_ids", type=int, nargs=-1, required=True, metavar="ID...")
+@click.argument("job_ids", type=JOB_ID, nargs=-1, required=True, metavar="ID...")
 @click.option(
     "--reason",
     default="Marked as Error by operator",

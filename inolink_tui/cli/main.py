@@ -69,7 +69,12 @@ class LazyGroup(click.Group):
     show_default=True,
     help="With --no-ui: log format on stdout.",
 )
-@click.option("--metrics-port", type=int, default=None, help="With --no-ui: serve Prometheus metrics on this port.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="With --no-ui: serve Prometheus metrics on this port.",
+)
 @click.option(
     "--metrics-bind",
     default="127.0.0.1",

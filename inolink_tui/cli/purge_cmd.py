@@ -27,7 +27,8 @@ def purge(cli: CliContext, older_than: str, dry_run: bool, yes: bool) -> None:
     first (inolink-tui db backup) if you may want the history back.
     """
     from inolink_tui.domain.filters import FilterSyntaxError, parse_duration
-    from inolink_tui.store.maintenance import MaintenanceError, purge_success
+    from inolink_tui.store.base import StoreError
+    from inolink_tui.store.maintenance import purge_success
 
     try:
         age = parse_duration(older_than)
@@ -52,7 +53,7 @@ def purge(cli: CliContext, older_than: str, dry_run: bool, yes: bool) -> None:
         if not yes:
             click.confirm(f"Purge {preview.matched} Success job(s) {before} from {path}?", abort=True)
         result = purge_success(path, age, actor=actor)
-    except MaintenanceError as exc:
+    except StoreError as exc:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(2) from exc
     click.echo(

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from inolink_tui.cli.numbers import FiniteRange
+
 
 @click.group()
 def sandbox() -> None:
@@ -21,10 +23,16 @@ def sandbox() -> None:
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback only).")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed for ids, credentials and data.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=1,
+    show_default=True,
+    help="Seed for ids, credentials and data.",
+)
 @click.option("--records", type=click.IntRange(0, 100_000), default=40, show_default=True, help="CRM accounts.")
 @click.option(
-    "--time-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+    "--time-scale", type=FiniteRange(min=0, min_open=True, max=1e6), default=1.0, show_default=True,
     help="Service seconds per wall second (60 runs an hour of limits in a minute).",
 )  # fmt: skip
 @click.option(
@@ -34,7 +42,9 @@ def sandbox() -> None:
     show_default=True,
     help="Fault profile.",
 )
-@click.option("--activity", type=click.FloatRange(min=0), default=0.0, show_default=True, help="User events/minute.")
+@click.option(
+    "--activity", type=FiniteRange(min=0, max=1e6), default=0.0, show_default=True, help="User events/minute."
+)
 @click.option(
     "--write-config",
     "write_config_path",
@@ -49,7 +59,7 @@ def sandbox() -> None:
 )
 @click.option(
     "--refresh-grace",
-    type=click.FloatRange(min=0),
+    type=FiniteRange(min=0, max=1e8),
     default=0.0,
     show_default=True,
     help="Service seconds a rotated-out QuickBooks refresh token keeps working (0: it dies at once).",

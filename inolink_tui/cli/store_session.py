@@ -46,10 +46,13 @@ def cli_actor() -> str:
 
 @asynccontextmanager
 async def open_job_store(cli: CliContext) -> AsyncIterator[JobStore]:
-    """The store at --db (or [store] path), read-only when --read-only was given."""
+    """The store at --db (or [store] path), read-only when --read-only was given.
+
+    Never created here: the jobs commands read or change jobs that exist, so a path with no store (a typo in
+    --db, another user's config) is a one-line error rather than a new empty store and its folders."""
     path = cli.db_path()
     try:
-        store: JobStore = await open_store(path, read_only=cli.read_only)
+        store: JobStore = await open_store(path, read_only=cli.read_only, create=False)
     except StoreError as exc:
         fail(str(exc) or f"cannot open the job store {path}")
     except OSError as exc:

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from inolink_tui.config.checks import problem
 from inolink_tui.config.model import SECRET_ENV_VARS, Settings, default_config_path
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class LoadedConfig:
     secret_sources: dict[str, str] = field(default_factory=dict)
     """Dotted key -> "env NAME", "file" or "not set"."""
     sections_in_file: tuple[str, ...] = ()
+    text: str = ""
+    """The file's TOML, so `config check` can point at the line of each problem it finds."""
 
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> LoadedConfig:
@@ -80,6 +83,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         found=text is not None,
         secret_sources=sources,
         sections_in_file=in_file,
+        text=text or "",
     )
 
 
@@ -110,7 +114,7 @@ def _apply_secret_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str,
     sources: dict[str, str] = {}
     for (section, key), var in SECRET_ENV_VARS.items():
         dotted = f"{section}.{key}"
-        value = env.get(var, "")
+        value = env.get(var, "").strip()  # a blank export is no secret (and must not hide the file's value)
         table = data.get(section)
         if value:
             if table is None:
@@ -119,7 +123,8 @@ def _apply_secret_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str,
                 table[key] = value
                 sources[dotted] = f"env {var}"
                 continue
-        if isinstance(table, dict) and table.get(key):
+        in_file = table.get(key) if isinstance(table, dict) else None
+        if in_file and not (isinstance(in_file, str) and not in_file.strip()):
             sources[dotted] = "file"
         else:
             sources[dotted] = "not set"
@@ -168,15 +173,13 @@ def _describe(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
                 message += f" (known: {', '.join(known)})"
         return message
     secret = bool(loc) and (loc[0], loc[-1]) in SECRET_ENV_VARS
-    msg = error["msg"]
-    msg = re.sub(r"^Value error, ", "", msg)
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"expected a table (like [{_dotted(loc)}]), got {_type_name(error.get('input'))}"
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
-        return f"{msg[0].lower()}{msg[1:]}, got {_shown(error.get('input'), secret)}"
-    if kind.startswith(("greater", "less")):
-        return f"{msg[0].lower()}{msg[1:]}, got {_shown(error.get('input'), secret)}"
-    return msg[0].lower() + msg[1:] if msg else kind
+    ours = problem(error)
+    if ours is not None:  # pydantic's own wording ("Input should be ...") never reaches the operator
+        return ours if kind == "missing" else f"{ours}, got {_shown(error.get('input'), secret)}"
+    msg = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
+    return msg[0].lower() + msg[1:] if msg else "is not a valid value here"
 
 
 def _type_name(value: Any) -> str:

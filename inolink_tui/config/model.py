@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -35,6 +36,7 @@ from pydantic import (
     field_validator,
 )
 
+from inolink_tui.config.checks import blank_is_missing, not_a_directory, realm_id, realm_number, store_file
 from inolink_tui.config.crm_schema import CRM_SECTION_CONFIG, CrmSchemaSettings
 from inolink_tui.domain.enums import DeadlockWin, JobView, NameMatching
 
@@ -101,6 +103,8 @@ def _to_path(value: Any, info: ValidationInfo) -> Any:
 
 
 ConfigPath = Annotated[Path, BeforeValidator(_to_path)]
+StorePath = Annotated[Path, BeforeValidator(_to_path), BeforeValidator(store_file), AfterValidator(not_a_directory)]
+Secret = Annotated[SecretStr | None, BeforeValidator(blank_is_missing)]
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -240,7 +244,7 @@ class CrmSettings(_Section):
     url: str | None = None
     tenant: str | None = None
     client_id: str | None = None
-    client_secret: SecretStr | None = None
+    client_secret: Secret = None
     authority: str | None = Field(default=None, validate_default=True)
     api_version: str = "9.2"
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
@@ -280,20 +284,13 @@ class CrmSettings(_Section):
         return f"{self.url}/api/data/v{self.api_version}/" if self.url else None
 
 
-def _realm_id(value: Any) -> Any:
-    """Realm ids are digits; TOML users often write them as integers, which is harmless."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
 class QuickBooksSettings(_Section):
     """[quickbooks]: the Intuit app, the company (realm) and the API limits."""
 
     environment: str = "sandbox"
     client_id: str | None = None
-    client_secret: SecretStr | None = None
-    realm_id: Annotated[str | None, BeforeValidator(_realm_id)] = None
+    client_secret: Secret = None
+    realm_id: Annotated[str | None, BeforeValidator(realm_number)] = None
     redirect_uri: str | None = None
     api_base_url: str | None = Field(default=None, validate_default=True)
     minor_version: int = Field(default=75, ge=1)
@@ -338,9 +335,7 @@ class QuickBooksSettings(_Section):
     @field_validator("realm_id")
     @classmethod
     def _realm(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("must not be empty (leave it out instead)")
-        return value.strip() if value else value
+        return realm_id(value)
 
     @property
     def discovery_url(self) -> str:
@@ -477,7 +472,9 @@ class SyncSettings(_Section):
 class StoreSettings(_Section):
     """[store]: where the Link Jobs live."""
 
-    path: ConfigPath = Field(default_factory=default_store_path)
+    path: StorePath = Field(default_factory=default_store_path)
+    success_retention_days: int = Field(default=90, ge=0, le=36_500)
+    """Success jobs processed longer ago are purged by the daemon's hourly upkeep; 0 keeps them forever."""
 
 
 class UiSettings(_Section):
@@ -504,7 +501,7 @@ class AlertSettings(_Section):
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_user: str | None = None
-    smtp_password: SecretStr | None = None
+    smtp_password: Secret = None
     smtp_starttls: bool = True
     email_from: str | None = None
     email_to: list[str] = Field(default_factory=list, validate_default=True)

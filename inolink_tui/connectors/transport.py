@@ -7,18 +7,20 @@ gets one fresh token and one retry, and every other error is raised typed and cl
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol, Self
 
 import httpx
 
-from inolink_tui.connectors.errors import ConnectorError, TransportError
+from inolink_tui.connectors.errors import ConnectorError, ProtocolError, TransportError
 from inolink_tui.connectors.events import EventSink, Throttled, emit
 from inolink_tui.connectors.limits import ApiLimiter
 from inolink_tui.connectors.retry import RETRY_STATUSES, Backoff, parse_retry_after
-from inolink_tui.domain.errors import ErrorFacts, Service
+from inolink_tui.domain.errors import BAD_BODY_CODE, ErrorFacts, Service
 from inolink_tui.domain.jobs import utcnow
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,19 @@ class ApiTransport:
                         ErrorFacts(self.service, None, "connection", f"{method} {_path(url)} failed: {exc}")
                     )
                     response = None
+            unreadable = unreadable_body(response) if response is not None and response.status_code < 300 else None
+            if response is not None and unreadable is not None:
+                # A 200 whose body was cut short, garbled or replaced by a proxy's page says nothing about the
+                # request itself: a transient fault, retried with back-off like a 5xx or a dropped connection.
+                error = ProtocolError(
+                    ErrorFacts(
+                        self.service,
+                        response.status_code,
+                        BAD_BODY_CODE,
+                        f"{method} {_path(url)} answered {unreadable}",
+                    )
+                )
+                response = None
             if response is None:
                 if attempt >= max_attempts:
                     raise error
@@ -141,6 +156,30 @@ class ApiTransport:
         delay = self.backoff.cap_retry_after(retry_after) if retry_after is not None else self.backoff.delay(attempt)
         log.warning("%s answered %d; retry %d in %.2fs", self.service.value, response.status_code, attempt, delay)
         await self.limiter.clock.sleep(delay)
+
+
+JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
+
+
+def unreadable_body(response: httpx.Response) -> str | None:
+    """Why a successful answer's body cannot be the one the service sent, or None when it reads fine.
+
+    Both APIs answer in JSON (we ask with `Accept: application/json`), so a JSON body that does not parse was
+    truncated or garbled on the way, and an HTML page is a proxy's or gateway's (a login or error page), never the
+    service's. Other media (Dataverse $batch's multipart, QuickBooks' XML) are left to the clients' own parsers.
+    """
+    if not response.content:
+        return None
+    media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if JSON_MEDIA.match(media):
+        try:
+            json.loads(response.content)
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError
+            return f"a truncated or malformed JSON body ({len(response.content)} bytes)"
+        return None
+    if media in ("text/html", "application/xhtml+xml"):
+        return "an HTML page instead of JSON (a proxy or gateway answered, not the service)"
+    return None
 
 
 def _path(url: str) -> str:

@@ -203,6 +203,9 @@ _INDEX: dict[tuple[Service, int | None, str | None], _Rule] = {(r.service, r.sta
 
 TRANSPORT_CODES = frozenset({"timeout", "connection"})
 """Codes the connectors use for failures with no HTTP answer at all."""
+BAD_BODY_CODE = "bad_json"
+"""The code for an answer whose body cannot be read: JSON cut short or garbled, or a proxy's HTML page. The request
+may well succeed when sent again, so it is transient (a body that parses but lacks a field is not: code bad_body)."""
 
 _MISSING_PATTERNS = (
     re.compile(r"\b(?:Entity\s+)?'?(\w+)'?\s+With Id\s*=\s*([\w-]+)", re.IGNORECASE),
@@ -279,6 +282,10 @@ def classify(facts: ErrorFacts) -> Classification:
         return Classification(rule.error_class, rule.retryable, rule.hint.format_map(values))
     if code in TRANSPORT_CODES:
         return Classification(ErrorClass.TRANSIENT, True, f"No answer from {facts.service.value}: {_raw(facts)}")
+    if code == BAD_BODY_CODE:
+        return Classification(
+            ErrorClass.TRANSIENT, True, f"Unreadable answer from {facts.service.value}, will retry: {_raw(facts)}"
+        )
     status = facts.status
     if status is not None and (status >= 500 or status in (408, 429)):
         return Classification(ErrorClass.TRANSIENT, True, _raw(facts))

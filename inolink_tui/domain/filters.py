@@ -15,12 +15,22 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from inolink_tui.domain.enums import EntityType, ErrorClass, JobView, LinkStatus, Source
 
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$", re.IGNORECASE)
+_DURATION = re.compile(r"^([0-9]+)\s*([smhdw])$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+MAX_DURATION = timedelta(days=36_500)
+"""The longest age a filter or a purge takes (about 100 years): every job is younger, and any longer
+span would put "now minus the age" before the calendar's first year (Python's dates end at year 1)."""
+MAX_JOB_ID = 2**63 - 1
+"""Job ids are SQLite INTEGERs (signed 64-bit); a larger number cannot name a job."""
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+"""Dates a filter accepts: wide enough for any job, narrow enough that time-zone shifts and the store's
+microsecond arithmetic stay inside the calendar."""
 
 
 class FilterSyntaxError(ValueError):
@@ -106,17 +116,20 @@ class JobSort:
 
 
 def parse_duration(text: str) -> timedelta:
+    """A duration like 30m, 2h, 7d or 1w, at most MAX_DURATION (a larger one is a typo, not an age)."""
     match = _DURATION.match(text.strip())
     if not match:
         raise FilterSyntaxError(f"{text!r} is not a duration like 30m, 2h, 7d or 1w")
-    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+    digits, unit = match.group(1).lstrip("0") or "0", _UNITS[match.group(2).lower()]
+    limit = int(MAX_DURATION / timedelta(**{unit: 1}))
+    if len(digits) > len(str(limit)) or int(digits) > limit:
+        raise FilterSyntaxError(f"{text!r} is too long: at most {limit}{match.group(2).lower()} (100 years)")
+    return timedelta(**{unit: int(digits)})
 
 
 def _parse_time(key: str, value: str, now: datetime) -> datetime:
-    try:
+    if _DURATION.match(value.strip()):
         return now - parse_duration(value)
-    except FilterSyntaxError:
-        pass
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -125,6 +138,8 @@ def _parse_time(key: str, value: str, now: datetime) -> datetime:
         ) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=now.tzinfo)
+    if not EARLIEST <= (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)) <= LATEST:
+        raise FilterSyntaxError(f"{key}:{value} is outside the dates a job can have (1900-01-01 to 9999-12-30)")
     return parsed
 
 
@@ -195,8 +210,10 @@ def _parse_source(value: str) -> Source:
 
 
 def _parse_id(value: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ValueError(f"job id must be a whole number, got {value!r}")
+    if len(value.lstrip("0")) > len(str(MAX_JOB_ID)) or int(value) > MAX_JOB_ID:
+        raise ValueError(f"job id {value} is too large (ids go up to {MAX_JOB_ID})")
     return int(value)
 
 

@@ -116,6 +116,8 @@ async def serve(
             watcher = TokenFileSecrets(token_file, scrubber)
             watcher.poll()  # before the engine exists, so not even its start-up can log a token
             chores.append(watcher.poll)
+        if not options.read_only and not options.once:
+            chores.append(store_upkeep(store, settings))
         build = factory or load_factory()
         try:
             engine = await build(settings, store)
@@ -144,6 +146,17 @@ async def serve(
         return await daemon.run()
     finally:
         await store.close()
+
+
+def store_upkeep(store: object, settings: Any) -> Callable[[], object]:
+    """The hourly retention purge and feed pruning (store/retention.py) as a refresh chore of the daemon."""
+    from inolink_tui.store.retention import StoreUpkeep
+    from inolink_tui.store.sqlite import SqliteJobStore
+
+    days = int(getattr(getattr(settings, "store", None), "success_retention_days", 0))
+    if not isinstance(store, SqliteJobStore):
+        return lambda: None
+    return StoreUpkeep(store, days).poll
 
 
 def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None = None) -> int:

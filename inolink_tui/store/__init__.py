@@ -14,6 +14,7 @@ from inolink_tui.store.base import (
 from inolink_tui.store.errors import (
     StoreCorruptError,
     StoreFileReadOnlyError,
+    StoreForeignError,
     StoreFullError,
     StoreLockedError,
     StoreOpenError,
@@ -21,15 +22,17 @@ from inolink_tui.store.errors import (
 )
 
 
-async def open_store(path: Path, *, read_only: bool = False) -> JobStore:
-    """Open (creating it and its directories unless `read_only`) the job store at `path`.
+async def open_store(path: Path, *, read_only: bool = False, create: bool = True) -> JobStore:
+    """Open the job store at `path`, creating it (owner-only, mode 0600) and its folders when `create` allows.
 
     A read-only store never creates or migrates anything and refuses every mutation with
-    ReadOnlyError; it is what `--read-only` consoles and `jobs list` use.
+    ReadOnlyError; it is what `--read-only` consoles use. Read commands pass `create=False`: a path
+    with no store is an error there, not a new empty store. Another application's SQLite file is
+    refused (StoreForeignError) before anything is written to it.
     """
     from inolink_tui.store.sqlite import SqliteJobStore
 
-    return await SqliteJobStore.open(Path(path), read_only=read_only)
+    return await SqliteJobStore.open(Path(path), read_only=read_only, create=create)
 
 
 __all__ = [
@@ -40,6 +43,7 @@ __all__ = [
     "StoreCorruptError",
     "StoreError",
     "StoreFileReadOnlyError",
+    "StoreForeignError",
     "StoreFullError",
     "StoreLockedError",
     "StoreOpenError",

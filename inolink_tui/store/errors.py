@@ -7,6 +7,7 @@ each case to an exit code without parsing messages.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from pathlib import Path
 
@@ -45,6 +46,22 @@ class StoreOpenError(StoreError):
 
 class StoreSchemaError(StoreError):
     """The database was written by a newer inolink-tui than this one."""
+
+
+class StoreForeignError(StoreSchemaError):
+    """The file is an SQLite database, but another application's: it is refused, never converted."""
+
+
+def os_error(exc: OSError, path: Path, doing: str) -> StoreError:
+    """An OSError about `path` as the StoreError a person can act on, in one line (read-only, full, missing...)."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StoreFileReadOnlyError(f"{path}: {doing}: the file system or folder is read-only or not ours ({reason})")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreFullError(f"{path}: {doing}: the disk is full; free some space and retry ({reason})")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return StoreOpenError(f"{path}: {doing}: no such folder ({reason})")
+    return StoreError(f"{path}: {doing}: {reason}")
 
 
 def translate(exc: sqlite3.Error, path: Path, busy_timeout_ms: int) -> StoreError:

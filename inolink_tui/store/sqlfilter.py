@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inolink_tui.domain.enums import JobView, LinkStatus
-from inolink_tui.domain.filters import JobFilter, JobSort
+from inolink_tui.domain.filters import MAX_JOB_ID, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.store.codec import fold, to_us
 
@@ -100,7 +100,8 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
                 f" UNION ALL SELECT job_id FROM job_text_dirty) AND ({match})"
             )
             values.insert(0, fts_phrase(folded))
-        if text.isdigit() and text.isascii():
+        if text.isdigit() and text.isascii() and len(text) <= 19 and int(text) <= MAX_JOB_ID:
+            # A longer number cannot be a job id (SQLite would refuse it as a parameter); it is still text.
             match = f"{p}id = ? OR ({match})"
             values.insert(0, int(text))
         add(match, values)

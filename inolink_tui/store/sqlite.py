@@ -13,6 +13,7 @@ Each transaction body is a plain function over sqlite3 (ops_*.py) run on the con
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import random
@@ -26,7 +27,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import aiosqlite
 
 from inolink_tui.domain.enums import EntityType, Source
-from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
+from inolink_tui.domain.filters import MAX_JOB_ID, JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import Attempt, JobFailure, JobSuccess, LinkJob, NewJob, record_key, utcnow
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.store import ops_admin, ops_jobs, ops_misc, ops_read
@@ -36,13 +37,16 @@ from inolink_tui.store.base import (
     Change,
     ControlRequest,
     EnqueueResult,
+    JobNotFoundError,
     JobPage,
     ReadOnlyError,
     SchedulerLease,
     StoreError,
 )
 from inolink_tui.store.codec import to_us
-from inolink_tui.store.errors import StoreOpenError, StoreSchemaError, translate
+from inolink_tui.store.errors import StoreSchemaError, translate
+from inolink_tui.store.feed import FeedReaderMixin
+from inolink_tui.store.files import prepare_path, refuse_foreign, tighten
 from inolink_tui.store.groupcommit import GroupCommitter, run_batch
 from inolink_tui.store.schema import SCHEMA_VERSION, migrate, user_version
 
@@ -150,6 +154,8 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> str:
 
 
 def _prepare_writer(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) -> str:
+    refuse_foreign(conn, path)  # before WAL and the migrations change anything in another application's file
+    tighten(path)  # ours: no longer readable by every user (see store/files.py)
     _configure(conn, busy_timeout_ms, writer=True)
     conn.execute("PRAGMA busy_timeout = 0")  # _begin_immediate does the waiting (see there)
     migrate(conn, begin=functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms))
@@ -188,21 +194,7 @@ def _prepare_reader(conn: sqlite3.Connection, busy_timeout_ms: int, path: Path) 
     return _check_version(conn, path)
 
 
-def _prepare_path(path: Path, read_only: bool) -> Path:
-    """Absolute path of the store file, creating its directory for a writable store."""
-    path = path.expanduser().resolve()
-    if read_only:
-        if not path.exists():
-            raise StoreOpenError(f"{path}: no job store there (a read-only store is never created)")
-        return path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreOpenError(f"{path}: cannot create its directory ({exc.strerror})") from exc
-    return path
-
-
-class SqliteJobStore:
+class SqliteJobStore(FeedReaderMixin):
     """The JobStore Protocol on SQLite (see store/base.py for the semantics every method keeps)."""
 
     def __init__(
@@ -221,23 +213,35 @@ class SqliteJobStore:
         self._prefix = request_id_prefix
         self._busy_timeout_ms = busy_timeout_ms
         self._committer: GroupCommitter | None = None
+        self._init_feed_reader()
         if writer is not None:
             begin = functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms)
             self._committer = GroupCommitter(lambda calls: _on_thread(writer, run_batch, begin, calls))
 
     @classmethod
     async def open(
-        cls, path: Path, *, read_only: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+        cls,
+        path: Path,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
     ) -> SqliteJobStore:
-        path = await asyncio.to_thread(_prepare_path, Path(path), read_only)
+        """Open the store at `path`; `create` allows making it (and its folder) when there is none."""
+        path = await asyncio.to_thread(prepare_path, Path(path), read_only=read_only, create=create)
         writer: aiosqlite.Connection | None = None
         reader: aiosqlite.Connection | None = None
         timeout = busy_timeout_ms / 1000
         try:
             if not read_only:
-                writer = await aiosqlite.connect(str(path), isolation_level=None, timeout=timeout)
+                # mode=rw: the file exists (prepare_path made it, owner-only); never let SQLite create another
+                writer = await aiosqlite.connect(
+                    path.as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=timeout
+                )
                 prefix = await _on_thread(writer, _prepare_writer, busy_timeout_ms, path)
-                reader = await aiosqlite.connect(str(path), isolation_level=None, timeout=timeout)
+                reader = await aiosqlite.connect(
+                    path.as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=timeout
+                )
             else:
                 uri = path.as_uri() + "?mode=ro"
                 reader = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=timeout)
@@ -252,6 +256,8 @@ class SqliteJobStore:
 
     async def close(self) -> None:
         if self._committer is not None:
+            with contextlib.suppress(StoreError):
+                await self.forget_feed_reader()
             await self._committer.drain()
         await _close_quietly(self._writer, self._reader)
 
@@ -369,6 +375,8 @@ class SqliteJobStore:
 
     # --- jobs: reading ---------------------------------------------------------------------
     async def get(self, job_id: int) -> LinkJob:
+        if not 0 < job_id <= MAX_JOB_ID:  # no such job, and SQLite could not even bind a larger number
+            raise JobNotFoundError(f"no job {job_id}")
         return await self._read(ops_read.get, job_id)
 
     async def get_many(self, ids: Sequence[int]) -> list[LinkJob]:
@@ -421,7 +429,9 @@ class SqliteJobStore:
         return await self._read(ops_read.latest_seq)
 
     async def changes_since(self, seq: int, *, limit: int = 1000) -> list[Change]:
-        return await self._read(ops_read.changes_since, seq, limit)
+        changes = await self._read(ops_read.changes_since, seq, limit)
+        await self._note_feed_read(seq, _now_us(None))  # registers this reader (see store/feed.py)
+        return changes
 
     async def audit_log(self, *, limit: int = 100) -> list[AuditEntry]:
         return await self._read(ops_read.audit_log, limit)

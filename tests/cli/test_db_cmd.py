@@ -55,7 +55,7 @@ def test_backup_refuses_to_overwrite_without_force_and_keeps_the_old_file(tmp_pa
     dest = tmp_path / "old.db"
     dest.write_bytes(b"precious")
     code, _, err = _invoke("--db", str(db), "db", "backup", str(dest))
-    assert code == 1
+    assert code == 2
     assert "already exists" in err and "--force" in err
     assert dest.read_bytes() == b"precious"
     code, _, _ = _invoke("--db", str(db), "db", "backup", "--force", str(dest))
@@ -75,7 +75,7 @@ def test_backup_into_a_directory_gets_a_timestamped_name(tmp_path: Path) -> None
 
 def test_backup_errors_are_one_clear_line(tmp_path: Path) -> None:
     code, _, err = _invoke("--db", str(tmp_path / "missing.db"), "db", "backup", str(tmp_path / "b.db"))
-    assert code == 1 and "no such database file" in err
+    assert code == 2 and "no such database file" in err
     assert not (tmp_path / "missing.db").exists()  # a typo never creates an empty database
     db = tmp_path / "jobs.db"
     _make_db(db, rows=1)

@@ -125,6 +125,7 @@ def seeded(tmp_path: Path) -> Seeded:
 
 def test_list_json_on_a_new_db_is_an_empty_array(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
+    asyncio.run(_all_jobs(path))  # the engine's first run creates the store; `jobs list` never does
     result = invoke("--db", str(path), "jobs", "list", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "[]\n"
@@ -359,7 +360,7 @@ def test_requeue_all_errors_with_nothing_to_do(seeded: Seeded) -> None:
         ((), "--all-errors"),
         (("1", "--all-errors"), "not both"),
         (("1", "--status", "error"), "only with --all-errors"),
-        (("abc",), "not a valid integer"),
+        (("abc",), "not a job id"),
     ],
 )
 def test_requeue_usage_errors(tmp_path: Path, args: tuple[str, ...], fragment: str) -> None:
@@ -438,8 +439,11 @@ def test_store_path_comes_from_the_config(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('[store]\npath = "sub/jobs.db"\n', encoding="utf-8")
     result = invoke("--config", str(config), "jobs", "list", "--format", "json")
+    assert result.exit_code == 2 and str(tmp_path / "sub" / "jobs.db") in result.stderr
+    assert not (tmp_path / "sub").exists()  # a read command creates no store (issue 12 item 5)
+    asyncio.run(_all_jobs(tmp_path / "sub" / "jobs.db"))
+    result = invoke("--config", str(config), "jobs", "list", "--format", "json")
     assert result.exit_code == 0 and result.stdout == "[]\n"
-    assert (tmp_path / "sub" / "jobs.db").exists()
 
 
 @pytest.mark.timeout(90)

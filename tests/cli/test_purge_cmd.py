@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sqlite3
 from datetime import timedelta
@@ -156,7 +157,16 @@ def test_purge_is_listed_under_the_real_jobs_group(tmp_path: Path) -> None:
     db = str(tmp_path / "j.db")
     missing = CliRunner().invoke(cli, ["--db", db, "jobs", "purge", "--older-than", "90d", "--dry-run"])
     assert missing.exit_code == 2 and "no such database file" in missing.output
-    assert CliRunner().invoke(cli, ["--db", db, "jobs", "list", "--format", "json"]).output.strip() == "[]"
+    listed = CliRunner().invoke(cli, ["--db", db, "jobs", "list", "--format", "json"])
+    assert listed.exit_code == 2 and "no job store there" in listed.output  # a read command creates nothing
+    asyncio.run(_create(Path(db)))
     result = CliRunner().invoke(cli, ["--db", db, "jobs", "purge", "--older-than", "90d", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "0" in result.output
+
+
+async def _create(path: Path) -> None:
+    from inolink_tui.store import open_store
+
+    store = await open_store(path)
+    await store.close()
