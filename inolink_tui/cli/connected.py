@@ -43,11 +43,12 @@ def run_connected(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]], 
 
 
 def run_with_store(cli: CliContext, body: Callable[..., Coroutine[Any, Any, T]]) -> T:
-    """Open the job store, run `body(store)`, close it; every expected failure is one line and exit 2."""
+    """Open (or, like the engine's first run, create) the job store, run `body(store)`, close it; every
+    expected failure is one line and exit 2."""
     from inolink_tui.cli.store_session import open_job_store
 
     async def main() -> T:
-        async with open_job_store(cli) as store:
+        async with open_job_store(cli, create=True) as store:
             return await body(store)
 
     return run_guarded(cli, main)

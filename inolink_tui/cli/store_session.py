@@ -45,14 +45,16 @@ def cli_actor() -> str:
 
 
 @asynccontextmanager
-async def open_job_store(cli: CliContext) -> AsyncIterator[JobStore]:
+async def open_job_store(cli: CliContext, *, create: bool = False) -> AsyncIterator[JobStore]:
     """The store at --db (or [store] path), read-only when --read-only was given.
 
-    Never created here: the jobs commands read or change jobs that exist, so a path with no store (a typo in
-    --db, another user's config) is a one-line error rather than a new empty store and its folders."""
+    Not created by default: the jobs commands read or change jobs that exist, so a path with no store (a typo in
+    --db, another user's config) is a one-line error rather than a new empty store and its folders. Commands
+    that act on both systems (promote, link, import...) do the engine's work and may create it, as its first
+    run would."""
     path = cli.db_path()
     try:
-        store: JobStore = await open_store(path, read_only=cli.read_only, create=False)
+        store: JobStore = await open_store(path, read_only=cli.read_only, create=create and not cli.read_only)
     except StoreError as exc:
         fail(str(exc) or f"cannot open the job store {path}")
     except OSError as exc:
