@@ -20,6 +20,7 @@ import click
 
 from inolink_tui.cli.connected import parse_entity, run_connected
 from inolink_tui.cli.context import CliContext, pass_cli
+from inolink_tui.cli.job_filters import JOB_ID
 from inolink_tui.cli.store_session import EXIT_NOT_DONE, cli_actor, fail, refuse_if_read_only
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ def match(cli: CliContext, entity: str, preview: bool, output: Path | None, from
 
 
 @click.command("fix-dependencies")
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=JOB_ID, metavar="ID")
 @pass_cli
 def fix_dependencies(cli: CliContext, job_id: int) -> None:
     """Queue jobs for the customer and products an Error transaction job needs, and requeue it to wait for them."""
