@@ -228,13 +228,19 @@ def _inolink() -> list[Column]:
 
 
 def _address() -> list[Column]:
+    """Address 1 (bill to) and Address 2 (ship to) columns of accounts and contacts."""
     return [
-        _s("address1_line1", 250),
-        _s("address1_line2", 250),
-        _s("address1_city", 80),
-        _s("address1_stateorprovince", 50),
-        _s("address1_postalcode", 20),
-        _s("address1_country", 80),
+        column
+        for n in (1, 2)
+        for column in (
+            _s(f"address{n}_line1", 250),
+            _s(f"address{n}_line2", 250),
+            _s(f"address{n}_line3", 250),
+            _s(f"address{n}_city", 80),
+            _s(f"address{n}_stateorprovince", 50),
+            _s(f"address{n}_postalcode", 20),
+            _s(f"address{n}_country", 80),
+        )
     ]
 
 
@@ -384,6 +390,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _s("name", 160, required="ApplicationRequired"),
                 _s("accountnumber", 20),
                 _s("telephone1", 50, fmt="Phone"),
+                _s("telephone2", 50, fmt="Phone"),
                 _s("fax", 50),
                 _s("emailaddress1", 100, fmt="Email"),
                 _s("websiteurl", 200, fmt="Url"),
@@ -415,9 +422,11 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
             [
                 _s("fullname", 160),
                 _s("firstname", 50),
+                _s("middlename", 50),
                 _s("lastname", 50, required="ApplicationRequired"),
                 _s("emailaddress1", 100, fmt="Email"),
                 _s("telephone1", 50, fmt="Phone"),
+                _s("telephone2", 50, fmt="Phone"),
                 _s("mobilephone", 50, fmt="Phone"),
                 _s("jobtitle", 100),
                 *_address(),
