@@ -80,6 +80,14 @@ class Customizations:
             state.put_column(state.tables[op["entity_set"]], column_from_json(op["column"]))
         elif kind == "drop_column":
             state.drop_column(state.tables[op["entity_set"]], str(op["key"]))
+        elif kind == "drop_collection":
+            state.tables[op["entity_set"]].collections.pop(str(op["name"]), None)
+        elif kind == "drop_table":
+            state.unregister_table(state.tables[op["entity_set"]])
+        elif kind == "drop_key":
+            table = state.tables[op["entity_set"]]
+            table.alternate_keys = tuple(k for k in table.alternate_keys if k.name != op["name"])
+            self.key_status.pop(f"{table.entity_set}.{op['name']}", None)
         elif kind == "add_collection":
             table = state.tables[op["entity_set"]]
             nav = CollectionNav(str(op["name"]), str(op["target_set"]), str(op["lookup"]))

@@ -78,6 +78,9 @@ _ATTRIBUTE_TYPES = {
 }
 CUSTOMIZATION_PRIVILEGES = (
     "prvCreateEntity",
+    "prvDeleteEntity",
+    "prvDeleteEntityKey",
+    "prvDeleteRelationship",
     "prvWriteEntity",
     "prvCreateAttribute",
     "prvWriteAttribute",
@@ -385,3 +388,46 @@ def create_key(state: DataverseState, key_text: str, request: DvRequest) -> DvRe
         },
     )
     return _created(state, f"EntityDefinitions({key_text})/Keys({metadata_id(table.logical_name, 'key', name)})")
+
+
+# ----- deletes (custom components only) -----
+
+
+def delete_table(state: DataverseState, key_text: str, request: DvRequest) -> DvResponse:
+    """DELETE EntityDefinitions(<id>): a custom table that no other table's lookup points at.
+
+    Learn lists the delete without its refusal for dependencies; the sandbox refuses (as the service does for
+    a component others depend on) with 0x80040203 and names the lookups to delete first.
+    """
+    require(state, request, "prvDeleteEntity")
+    table = find_table(state, key_text)
+    if not table.custom:
+        raise errors.bad_request(f"The entity {table.logical_name} is not a custom entity and cannot be deleted.")
+    users = [
+        f"{other.logical_name}.{c.name}"
+        for other in state.tables.values()
+        if other is not table
+        for c in other.columns.values()
+        if table.entity_set in c.targets.values()
+    ]
+    if users:
+        raise errors.bad_request(
+            f"The entity {table.logical_name} cannot be deleted: lookups {', '.join(users)} use it."
+        )
+    state.customizations.apply(state, {"op": "drop_table", "entity_set": table.entity_set})
+    return DvResponse(204)
+
+
+def delete_key(state: DataverseState, key_text: str, item_key: str, request: DvRequest) -> DvResponse:
+    require(state, request, "prvDeleteEntityKey")
+    table = find_table(state, key_text)
+    kind, value = parse_named_key(item_key, "LogicalName")
+    keys = [*table.alternate_keys, *state.customizations.pending_keys(table.entity_set)]
+    found = next(
+        (k for k in keys if (metadata_id(table.logical_name, "key", k.name) if kind == "id" else k.name) == value),
+        None,
+    )
+    if found is None:
+        raise errors.DataverseError(404, errors.NOT_FOUND, f"Could not find key with key '{item_key}'.")
+    state.customizations.apply(state, {"op": "drop_key", "entity_set": table.entity_set, "name": found.name})
+    return DvResponse(204)
