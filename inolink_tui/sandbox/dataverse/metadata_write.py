@@ -53,6 +53,7 @@ DUPLICATE_NAME = "0x80047010"
 DUPLICATE_ENTITY_SET = "0x8006089B"
 DUPLICATE_RELATIONSHIP = "0x8004432B"
 DUPLICATE_OPTION_SET = "0x80044345"
+PICKLIST_NOT_UNIQUE = "0x80044310"
 _PREFIXED = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,7})_[A-Za-z0-9_]+$")
 _TYPES = {
     "StringAttributeMetadata": Kind.STRING,
@@ -159,8 +160,12 @@ def options_from(state: DataverseState, schema: str, option_set: Any) -> dict[in
         value = item.get("Value") if isinstance(item, dict) else None
         if value is None:
             value = base + len(options)
-        if not isinstance(value, int) or isinstance(value, bool) or value in options:
-            raise errors.bad_request(f"The option value {value} is not a unique whole number.")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise errors.bad_request(f"The option value {value} is not a whole number.")
+        if value in options:
+            raise errors.bad_request(
+                "The picklist value already exists.  Picklist values must be unique.", PICKLIST_NOT_UNIQUE
+            )
         options[value] = label_text(item.get("Label")) or str(value)
     return options
 

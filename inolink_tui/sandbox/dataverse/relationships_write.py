@@ -26,9 +26,9 @@ from inolink_tui.sandbox.dataverse.metadata_json import label_text, relationship
 from inolink_tui.sandbox.dataverse.metadata_write import (
     API,
     DUPLICATE_ATTRIBUTE,
-    DUPLICATE_NAME,
     DUPLICATE_OPTION_SET,
     DUPLICATE_RELATIONSHIP,
+    PICKLIST_NOT_UNIQUE,
     body_of,
     check_prefix,
     option_value_prefix,
@@ -257,8 +257,12 @@ def _new_value(state: DataverseState, value: Any, options: dict[int, str], owner
     if value is None:
         base = option_value_prefix(state, owner) * 10000
         value = max([base - 1, *[v for v in options if v >= base]]) + 1
-    if not isinstance(value, int) or isinstance(value, bool) or value in options:
-        raise errors.bad_request(f"The option value {value} already exists or is not a whole number.", DUPLICATE_NAME)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise errors.bad_request(f"The option value {value} is not a whole number.")
+    if value in options:  # PicklistValueNotUnique (Learn, "Web service error codes")
+        raise errors.bad_request(
+            "The picklist value already exists.  Picklist values must be unique.", PICKLIST_NOT_UNIQUE
+        )
     return value
 
 
