@@ -21,14 +21,15 @@ https://learn.microsoft.com/power-apps/developer/data-platform/webapi/):
 - `POST PublishXml` / `POST PublishAllXml`: 204. Definitions are live through the Web API as soon as they
   are created; publishing matters to apps, which the sandbox does not have.
 
-Errors: a duplicate column is `0x80047013` DuplicateAttributeSchemaName, a duplicate table, key or other
-named object `0x80047010` DuplicateName, a duplicate entity set name `0x8006089B` InvalidEntitySetName,
-a duplicate relationship `0x8004432B` EntityRelationshipSchemaNameNotUnique, a duplicate global choice
-`0x80044345` InvalidOptionSetSchemaName (codes and texts from Learn, "Web service error codes"; which of
-DuplicateName / DuplicateAttributeSchemaName the service picks per component is not documented). A schema
-name without a publisher's customization prefix is refused with the message clients quote ("... must start
-with a valid customization prefix"); its error code is not documented, so the sandbox uses `0x80040203`
-InvalidArgument. A caller missing a customization privilege gets 403 `0x80040220` naming it.
+Errors (codes and texts from Learn, "Web service error codes"): a duplicate column is `0x80047013`
+DuplicateAttributeSchemaName, a duplicate table `0x80047010` DuplicateName (whether the service uses that
+generic code for tables is not documented), a duplicate key name `0x80060893` EntityKeyNameExists (the same
+columns: `0x80060894`), a duplicate entity set name `0x8006089B` InvalidEntitySetName, a duplicate relationship
+`0x8004432B` EntityRelationshipSchemaNameNotUnique, a duplicate global choice `0x80044345`
+InvalidOptionSetSchemaName, a duplicate option value `0x80044310` PicklistValueNotUnique. A schema name without
+a publisher's customization prefix is refused with the message clients quote ("... must start with a valid
+customization prefix"); its error code is not documented, so the sandbox uses `0x80040203` InvalidArgument.
+A caller missing a customization privilege gets 403 `0x80040220` naming it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ DUPLICATE_ENTITY_SET = "0x8006089B"
 DUPLICATE_RELATIONSHIP = "0x8004432B"
 DUPLICATE_OPTION_SET = "0x80044345"
 PICKLIST_NOT_UNIQUE = "0x80044310"
+KEY_NAME_EXISTS = "0x80060893"
+KEY_ATTRIBUTES_EXIST = "0x80060894"
+NOT_CUSTOMIZABLE = "0x80047008"
 _PREFIXED = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,7})_[A-Za-z0-9_]+$")
 _TYPES = {
     "StringAttributeMetadata": Kind.STRING,
@@ -374,12 +378,24 @@ def create_key(state: DataverseState, key_text: str, request: DvRequest) -> DvRe
         column = table.columns.get(name) or table.columns.get(f"_{name}_value")
         if column is None:
             raise errors.bad_request(f"Attribute {name} does not exist on entity {table.logical_name}.")
+        if column.read_only:  # EntityKeyAttributeNotValidForCreateAndUpdate (Learn, "Web service error codes")
+            raise errors.bad_request(
+                f"Attribute of an entity key must be valid for create and update. Atribute Name = '{name}' "
+                f"Id = '{metadata_id(table.logical_name, column.name)}'",
+                "0x80090112",
+            )
         if column.memo or column.kind in (Kind.MONEY, Kind.BOOL, Kind.BIGINT):
             raise errors.bad_request(f"Attribute {name} of this type cannot be part of an alternate key.")
     name = schema.lower()
     existing = [*table.alternate_keys, *state.customizations.pending_keys(table.entity_set)]
-    if any(k.name == name for k in existing):
-        raise errors.bad_request("An object with the specified name already exists", DUPLICATE_NAME)
+    if any(k.name == name for k in existing):  # EntityKeyNameExists
+        raise errors.bad_request(
+            f"An entity key with the name {schema} already exists on entity {table.logical_name}.", KEY_NAME_EXISTS
+        )
+    if any(set(k.columns) == set(columns) for k in existing):  # EntityKeyWithSelectedAttributesExists
+        raise errors.bad_request(
+            "An entity key with the selected attributes already exists on entity.", KEY_ATTRIBUTES_EXIST
+        )
     state.customizations.apply(
         state,
         {
@@ -407,7 +423,9 @@ def delete_table(state: DataverseState, key_text: str, request: DvRequest) -> Dv
     require(state, request, "prvDeleteEntity")
     table = find_table(state, key_text)
     if not table.custom:
-        raise errors.bad_request(f"The entity {table.logical_name} is not a custom entity and cannot be deleted.")
+        raise errors.bad_request(
+            f"The entity {table.logical_name} is not a custom entity and cannot be deleted.", NOT_CUSTOMIZABLE
+        )
     users = [
         f"{other.logical_name}.{c.name}"
         for other in state.tables.values()

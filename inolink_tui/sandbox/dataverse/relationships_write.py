@@ -143,7 +143,7 @@ def delete_relationship(state: DataverseState, key_text: str, request: DvRequest
     if found is None:
         raise errors.DataverseError(404, errors.NOT_FOUND, f"Could not find relationship with key '{key_text}'.")
     if not found["IsCustomRelationship"]:
-        raise errors.bad_request(f"The relationship {found['SchemaName']} is not custom and cannot be deleted.")
+        raise errors.bad_request("The specified relationship is not a custom relationship", "0x8004700a")
     referencing = _table_by_logical(state, found["ReferencingEntity"], "ReferencingEntity")
     referenced = _table_by_logical(state, found["ReferencedEntity"], "ReferencedEntity")
     column = referencing.columns[f"_{found['ReferencingAttribute']}_value"]

@@ -419,7 +419,10 @@ async def test_alternate_key_index_is_built_asynchronously(bare: Org) -> None:
     bare.handle.clock.advance(5)
     assert (await bare.get(f"{jobs}/Keys(LogicalName='ino_jobnumberkey')")).json()["EntityKeyIndexStatus"] == "Active"
     assert (await bare.get("ino_linkjobs(ino_jobnumber='17')?$select=ino_name")).json()["ino_name"] == "a"
-    assert (await bare.post(f"{jobs}/Keys", key)).json()["error"]["code"] == "0x80047010"
+    # reference/web-service-error-codes: EntityKeyNameExists, EntityKeyWithSelectedAttributesExists
+    assert (await bare.post(f"{jobs}/Keys", key)).json()["error"]["code"] == "0x80060893"
+    same_columns = {**key, "SchemaName": "ino_otherkey"}
+    assert (await bare.post(f"{jobs}/Keys", same_columns)).json()["error"]["code"] == "0x80060894"
 
 
 async def test_alternate_key_over_duplicate_values_fails(bare: Org) -> None:
