@@ -350,11 +350,20 @@ def update_table(state: DataverseState, key_text: str, request: DvRequest) -> Dv
         if name in body and body[name] != entity_json(state, table)[name]:
             raise errors.bad_request(f"{name} of an existing table cannot be changed.")
     merge = (request.header("mscrm.mergelabels") or "false").strip().lower() == "true"
+    display, collection = table.display, table.collection_display
     if "DisplayName" in body or not merge:
-        table.display = label_text(body.get("DisplayName")) or (table.display if merge else "")
+        display = label_text(body.get("DisplayName")) or (display if merge else "")
     if "DisplayCollectionName" in body or not merge:
-        table.collection_display = label_text(body.get("DisplayCollectionName")) or (
-            table.collection_display if merge else ""
+        collection = label_text(body.get("DisplayCollectionName")) or (collection if merge else "")
+    if (display, collection) != (table.display, table.collection_display):
+        state.customizations.apply(
+            state,
+            {
+                "op": "table_labels",
+                "entity_set": table.entity_set,
+                "display": display,
+                "collection_display": collection,
+            },
         )
     if "ChangeTrackingEnabled" in body:
         if not isinstance(body["ChangeTrackingEnabled"], bool):

@@ -434,7 +434,7 @@ class DataverseState:
         saved = data.get("customizations", {})
         state.customizations.key_index_seconds = float(saved.get("key_index_seconds", 2.0))
         for op in saved.get("journal", []):
-            state.customizations.apply(state, op)
+            state.customizations.apply(state, op, replay=True)
         state.denied_privileges = set(data.get("denied_privileges", []))
         for name, rows in data.get("rows", {}).items():
             if name in state._rows:
