@@ -70,7 +70,8 @@ class Customizations:
 
     # ----- applying operations (live, and when replaying a saved journal) -----
 
-    def apply(self, state: DataverseState, op: dict[str, Any], *, record: bool = True) -> None:
+    def apply(self, state: DataverseState, op: dict[str, Any], *, replay: bool = False) -> None:
+        """Make one change and journal it; `replay` (loading --state) restarts an unfinished key index."""
         kind = op["op"]
         if kind == "add_table":
             table = table_from_json(op["table"])
@@ -80,6 +81,17 @@ class Customizations:
             state.put_column(state.tables[op["entity_set"]], column_from_json(op["column"]))
         elif kind == "drop_column":
             state.drop_column(state.tables[op["entity_set"]], str(op["key"]))
+        elif kind == "table_labels":
+            table = state.tables[op["entity_set"]]
+            table.display, table.collection_display = str(op["display"]), str(op["collection_display"])
+        elif kind == "drop_collection":
+            state.tables[op["entity_set"]].collections.pop(str(op["name"]), None)
+        elif kind == "drop_table":
+            state.unregister_table(state.tables[op["entity_set"]])
+        elif kind == "drop_key":
+            table = state.tables[op["entity_set"]]
+            table.alternate_keys = tuple(k for k in table.alternate_keys if k.name != op["name"])
+            self.key_status.pop(f"{table.entity_set}.{op['name']}", None)
         elif kind == "add_collection":
             table = state.tables[op["entity_set"]]
             nav = CollectionNav(str(op["name"]), str(op["target_set"]), str(op["lookup"]))
@@ -92,13 +104,14 @@ class Customizations:
         elif kind == "add_key":
             key = AlternateKey(str(op["name"]), tuple(op["columns"]), str(op["display"]))
             pending = PendingKey(str(op["entity_set"]), key, float(op["ready_at"]), str(op.get("status", "Pending")))
+            if replay and pending.status not in ("Active", "Failed"):  # the saved clock's readings mean nothing now
+                pending.ready_at = state.clock.monotonic() + self.key_index_seconds
             self.key_status[f"{pending.entity_set}.{key.name}"] = pending
             if pending.status == "Active":
                 _activate(state, pending)
         else:
             raise ValueError(f"unknown customization {kind!r}")
-        if record:
-            self.journal.append(op)
+        self.journal.append(op)
 
     def tick(self, state: DataverseState) -> None:
         """Advance index creation of new alternate keys to the service clock."""

@@ -17,6 +17,8 @@ from inolink_tui.sandbox.dataverse.metadata_write import (
     create_key,
     create_table,
     delete_attribute,
+    delete_key,
+    delete_table,
     update_table,
 )
 from inolink_tui.sandbox.dataverse.privileges import bound_function, is_function
@@ -24,6 +26,7 @@ from inolink_tui.sandbox.dataverse.relationships_write import (
     create_option_set,
     create_polymorphic_lookup,
     create_relationship,
+    delete_relationship,
     insert_option_value,
     publish,
 )
@@ -60,6 +63,8 @@ def route(
             if name == "RelationshipDefinitions":
                 return create_relationship(state, request)
             return create_option_set(state, request)
+        if method == "DELETE" and key_text is not None and name == "RelationshipDefinitions":
+            return delete_relationship(state, key_text, request)
         raise _not_allowed(method)
     if name in ("PublishXml", "PublishAllXml", "CreatePolymorphicLookupAttribute", "InsertOptionValue") and not rest:
         if method != "POST":
@@ -85,6 +90,8 @@ def _entity_definitions(state: DataverseState, key_text: str | None, rest: list[
     if key_text is not None and not rest:
         if method == "PUT":
             return update_table(state, key_text, request)
+        if method == "DELETE":
+            return delete_table(state, key_text, request)
         if method == "PATCH":
             raise errors.DataverseError(
                 405,
@@ -101,5 +108,7 @@ def _entity_definitions(state: DataverseState, key_text: str | None, rest: list[
             return delete_attribute(state, key_text, item, request)
         if head == "Keys" and not item and method == "POST":
             return create_key(state, key_text, request)
+        if head == "Keys" and item and method == "DELETE":
+            return delete_key(state, key_text, item, request)
         raise _not_allowed(method)
     raise errors.segment_not_found("/".join(rest))

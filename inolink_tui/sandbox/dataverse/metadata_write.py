@@ -21,14 +21,15 @@ https://learn.microsoft.com/power-apps/developer/data-platform/webapi/):
 - `POST PublishXml` / `POST PublishAllXml`: 204. Definitions are live through the Web API as soon as they
   are created; publishing matters to apps, which the sandbox does not have.
 
-Errors: a duplicate column is `0x80047013` DuplicateAttributeSchemaName, a duplicate table, key or other
-named object `0x80047010` DuplicateName, a duplicate entity set name `0x8006089B` InvalidEntitySetName,
-a duplicate relationship `0x8004432B` EntityRelationshipSchemaNameNotUnique, a duplicate global choice
-`0x80044345` InvalidOptionSetSchemaName (codes and texts from Learn, "Web service error codes"; which of
-DuplicateName / DuplicateAttributeSchemaName the service picks per component is not documented). A schema
-name without a publisher's customization prefix is refused with the message clients quote ("... must start
-with a valid customization prefix"); its error code is not documented, so the sandbox uses `0x80040203`
-InvalidArgument. A caller missing a customization privilege gets 403 `0x80040220` naming it.
+Errors (codes and texts from Learn, "Web service error codes"): a duplicate column is `0x80047013`
+DuplicateAttributeSchemaName, a duplicate table `0x80047010` DuplicateName (whether the service uses that
+generic code for tables is not documented), a duplicate key name `0x80060893` EntityKeyNameExists (the same
+columns: `0x80060894`), a duplicate entity set name `0x8006089B` InvalidEntitySetName, a duplicate relationship
+`0x8004432B` EntityRelationshipSchemaNameNotUnique, a duplicate global choice `0x80044345`
+InvalidOptionSetSchemaName, a duplicate option value `0x80044310` PicklistValueNotUnique. A schema name without
+a publisher's customization prefix is refused with the message clients quote ("... must start with a valid
+customization prefix"); its error code is not documented, so the sandbox uses `0x80040203` InvalidArgument.
+A caller missing a customization privilege gets 403 `0x80040220` naming it.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ DUPLICATE_NAME = "0x80047010"
 DUPLICATE_ENTITY_SET = "0x8006089B"
 DUPLICATE_RELATIONSHIP = "0x8004432B"
 DUPLICATE_OPTION_SET = "0x80044345"
+PICKLIST_NOT_UNIQUE = "0x80044310"
+KEY_NAME_EXISTS = "0x80060893"
+KEY_ATTRIBUTES_EXIST = "0x80060894"
+NOT_CUSTOMIZABLE = "0x80047008"
 _PREFIXED = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,7})_[A-Za-z0-9_]+$")
 _TYPES = {
     "StringAttributeMetadata": Kind.STRING,
@@ -78,6 +83,9 @@ _ATTRIBUTE_TYPES = {
 }
 CUSTOMIZATION_PRIVILEGES = (
     "prvCreateEntity",
+    "prvDeleteEntity",
+    "prvDeleteEntityKey",
+    "prvDeleteRelationship",
     "prvWriteEntity",
     "prvCreateAttribute",
     "prvWriteAttribute",
@@ -156,8 +164,12 @@ def options_from(state: DataverseState, schema: str, option_set: Any) -> dict[in
         value = item.get("Value") if isinstance(item, dict) else None
         if value is None:
             value = base + len(options)
-        if not isinstance(value, int) or isinstance(value, bool) or value in options:
-            raise errors.bad_request(f"The option value {value} is not a unique whole number.")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise errors.bad_request(f"The option value {value} is not a whole number.")
+        if value in options:
+            raise errors.bad_request(
+                "The picklist value already exists.  Picklist values must be unique.", PICKLIST_NOT_UNIQUE
+            )
         options[value] = label_text(item.get("Label")) or str(value)
     return options
 
@@ -338,11 +350,20 @@ def update_table(state: DataverseState, key_text: str, request: DvRequest) -> Dv
         if name in body and body[name] != entity_json(state, table)[name]:
             raise errors.bad_request(f"{name} of an existing table cannot be changed.")
     merge = (request.header("mscrm.mergelabels") or "false").strip().lower() == "true"
+    display, collection = table.display, table.collection_display
     if "DisplayName" in body or not merge:
-        table.display = label_text(body.get("DisplayName")) or (table.display if merge else "")
+        display = label_text(body.get("DisplayName")) or (display if merge else "")
     if "DisplayCollectionName" in body or not merge:
-        table.collection_display = label_text(body.get("DisplayCollectionName")) or (
-            table.collection_display if merge else ""
+        collection = label_text(body.get("DisplayCollectionName")) or (collection if merge else "")
+    if (display, collection) != (table.display, table.collection_display):
+        state.customizations.apply(
+            state,
+            {
+                "op": "table_labels",
+                "entity_set": table.entity_set,
+                "display": display,
+                "collection_display": collection,
+            },
         )
     if "ChangeTrackingEnabled" in body:
         if not isinstance(body["ChangeTrackingEnabled"], bool):
@@ -366,12 +387,24 @@ def create_key(state: DataverseState, key_text: str, request: DvRequest) -> DvRe
         column = table.columns.get(name) or table.columns.get(f"_{name}_value")
         if column is None:
             raise errors.bad_request(f"Attribute {name} does not exist on entity {table.logical_name}.")
+        if column.read_only:  # EntityKeyAttributeNotValidForCreateAndUpdate (Learn, "Web service error codes")
+            raise errors.bad_request(
+                f"Attribute of an entity key must be valid for create and update. Atribute Name = '{name}' "
+                f"Id = '{metadata_id(table.logical_name, column.name)}'",
+                "0x80090112",
+            )
         if column.memo or column.kind in (Kind.MONEY, Kind.BOOL, Kind.BIGINT):
             raise errors.bad_request(f"Attribute {name} of this type cannot be part of an alternate key.")
     name = schema.lower()
     existing = [*table.alternate_keys, *state.customizations.pending_keys(table.entity_set)]
-    if any(k.name == name for k in existing):
-        raise errors.bad_request("An object with the specified name already exists", DUPLICATE_NAME)
+    if any(k.name == name for k in existing):  # EntityKeyNameExists
+        raise errors.bad_request(
+            f"An entity key with the name {schema} already exists on entity {table.logical_name}.", KEY_NAME_EXISTS
+        )
+    if any(set(k.columns) == set(columns) for k in existing):  # EntityKeyWithSelectedAttributesExists
+        raise errors.bad_request(
+            "An entity key with the selected attributes already exists on entity.", KEY_ATTRIBUTES_EXIST
+        )
     state.customizations.apply(
         state,
         {
@@ -385,3 +418,48 @@ def create_key(state: DataverseState, key_text: str, request: DvRequest) -> DvRe
         },
     )
     return _created(state, f"EntityDefinitions({key_text})/Keys({metadata_id(table.logical_name, 'key', name)})")
+
+
+# ----- deletes (custom components only) -----
+
+
+def delete_table(state: DataverseState, key_text: str, request: DvRequest) -> DvResponse:
+    """DELETE EntityDefinitions(<id>): a custom table that no other table's lookup points at.
+
+    Learn lists the delete without its refusal for dependencies; the sandbox refuses (as the service does for
+    a component others depend on) with 0x80040203 and names the lookups to delete first.
+    """
+    require(state, request, "prvDeleteEntity")
+    table = find_table(state, key_text)
+    if not table.custom:
+        raise errors.bad_request(
+            f"The entity {table.logical_name} is not a custom entity and cannot be deleted.", NOT_CUSTOMIZABLE
+        )
+    users = [
+        f"{other.logical_name}.{c.name}"
+        for other in state.tables.values()
+        if other is not table
+        for c in other.columns.values()
+        if table.entity_set in c.targets.values()
+    ]
+    if users:
+        raise errors.bad_request(
+            f"The entity {table.logical_name} cannot be deleted: lookups {', '.join(users)} use it."
+        )
+    state.customizations.apply(state, {"op": "drop_table", "entity_set": table.entity_set})
+    return DvResponse(204)
+
+
+def delete_key(state: DataverseState, key_text: str, item_key: str, request: DvRequest) -> DvResponse:
+    require(state, request, "prvDeleteEntityKey")
+    table = find_table(state, key_text)
+    kind, value = parse_named_key(item_key, "LogicalName")
+    keys = [*table.alternate_keys, *state.customizations.pending_keys(table.entity_set)]
+    found = next(
+        (k for k in keys if (metadata_id(table.logical_name, "key", k.name) if kind == "id" else k.name) == value),
+        None,
+    )
+    if found is None:
+        raise errors.DataverseError(404, errors.NOT_FOUND, f"Could not find key with key '{item_key}'.")
+    state.customizations.apply(state, {"op": "drop_key", "entity_set": table.entity_set, "name": found.name})
+    return DvResponse(204)

@@ -36,7 +36,7 @@ from inolink_tui.sandbox.dataverse.query import (
 )
 from inolink_tui.sandbox.dataverse.schema import Kind, Table
 from inolink_tui.sandbox.dataverse.state import DataverseState, Row
-from inolink_tui.sandbox.dataverse.write_rules import check_required, fill_autonumber
+from inolink_tui.sandbox.dataverse.write_rules import check_product_number, check_required, fill_autonumber
 
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$", re.DOTALL)
 _DUPLICATE_RULES = {"accounts": "name", "contacts": "emailaddress1"}
@@ -324,6 +324,7 @@ def _create(state: DataverseState, table: Table, request: DvRequest) -> DvRespon
     _check_duplicates(state, table, request, values, None)
     _autonumber(state, table, values)
     check_required(table, values)
+    check_product_number(table, values, state.row_map(table.entity_set))
     row = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, row, options, request, created=True, entity_id=None)
 
@@ -375,6 +376,9 @@ def _patch(
         if not isinstance(key, str):  # key values in the body are ignored when the row exists
             values = {k: v for k, v in values.items() if k not in key}
         _check_duplicates(state, table, request, values, row[table.primary_key])
+        check_product_number(
+            table, {**values, table.primary_key: row[table.primary_key]}, state.row_map(table.entity_set)
+        )
         updated = state.update(table, row, values, user_id=request.user_id)
         return _write_response(state, table, updated, options, request, created=False, entity_id=entity_id)
     _require(state, request, table, "Create")
@@ -385,6 +389,7 @@ def _patch(
     _check_duplicates(state, table, request, values, None)
     _autonumber(state, table, values)
     check_required(table, values)
+    check_product_number(table, values, state.row_map(table.entity_set))
     created = state.insert(table, values, user_id=request.user_id)
     return _write_response(state, table, created, options, request, created=True, entity_id=entity_id)
 

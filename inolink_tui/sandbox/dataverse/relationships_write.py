@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.customize import column_to_json, metadata_id
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
+from inolink_tui.sandbox.dataverse.metadata import parse_named_key
 from inolink_tui.sandbox.dataverse.metadata_json import label_text, relationship_key, relationships
 from inolink_tui.sandbox.dataverse.metadata_write import (
     API,
     DUPLICATE_ATTRIBUTE,
-    DUPLICATE_NAME,
     DUPLICATE_OPTION_SET,
     DUPLICATE_RELATIONSHIP,
+    PICKLIST_NOT_UNIQUE,
     body_of,
     check_prefix,
     option_value_prefix,
@@ -133,6 +134,31 @@ def create_relationship(state: DataverseState, request: DvRequest) -> DvResponse
     return DvResponse(204, {"OData-EntityId": f"{state.org_url}{API}RelationshipDefinitions({relationship_id})"})
 
 
+def delete_relationship(state: DataverseState, key_text: str, request: DvRequest) -> DvResponse:
+    """DELETE RelationshipDefinitions(<id>) (create-update-entity-relationships-using-web-api, "Delete
+    relationships"): a custom relationship; its lookup goes with it, or loses that target if it has others."""
+    require(state, request, "prvDeleteRelationship")
+    kind, value = parse_named_key(key_text, "SchemaName")
+    found = next((r for r in relationships(state) if r["MetadataId" if kind == "id" else "SchemaName"] == value), None)
+    if found is None:
+        raise errors.DataverseError(404, errors.NOT_FOUND, f"Could not find relationship with key '{key_text}'.")
+    if not found["IsCustomRelationship"]:
+        raise errors.bad_request("The specified relationship is not a custom relationship", "0x8004700a")
+    referencing = _table_by_logical(state, found["ReferencingEntity"], "ReferencingEntity")
+    referenced = _table_by_logical(state, found["ReferencedEntity"], "ReferencedEntity")
+    column = referencing.columns[f"_{found['ReferencingAttribute']}_value"]
+    custom = state.customizations
+    targets = {n: s for n, s in column.targets.items() if n != found["ReferencingEntityNavigationPropertyName"]}
+    if targets:
+        updated = column_to_json(replace(column, targets=targets))
+        custom.apply(state, {"op": "put_column", "entity_set": referencing.entity_set, "column": updated})
+    else:
+        custom.apply(state, {"op": "drop_column", "entity_set": referencing.entity_set, "key": column.key})
+    nav = found["ReferencedEntityNavigationPropertyName"]
+    custom.apply(state, {"op": "drop_collection", "entity_set": referenced.entity_set, "name": nav})
+    return DvResponse(204)
+
+
 def create_polymorphic_lookup(state: DataverseState, request: DvRequest) -> DvResponse:
     require(state, request, "prvCreateRelationship")
     body = body_of(request)
@@ -231,8 +257,12 @@ def _new_value(state: DataverseState, value: Any, options: dict[int, str], owner
     if value is None:
         base = option_value_prefix(state, owner) * 10000
         value = max([base - 1, *[v for v in options if v >= base]]) + 1
-    if not isinstance(value, int) or isinstance(value, bool) or value in options:
-        raise errors.bad_request(f"The option value {value} already exists or is not a whole number.", DUPLICATE_NAME)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise errors.bad_request(f"The option value {value} is not a whole number.")
+    if value in options:  # PicklistValueNotUnique (Learn, "Web service error codes")
+        raise errors.bad_request(
+            "The picklist value already exists.  Picklist values must be unique.", PICKLIST_NOT_UNIQUE
+        )
     return value
 
 

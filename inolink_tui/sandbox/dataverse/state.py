@@ -67,49 +67,22 @@ class DataverseState:
 
         The prepared org also has InoLink's publisher and solution, as an org that installed it would.
         """
-        default = str(uuid.uuid5(_NAMESPACE, "publisher:default"))
-        self.create_row(
-            "publishers",
-            {
-                "publisherid": default,
-                "uniquename": "DefaultPublisher",
-                "friendlyname": "Default Publisher",
-                "customizationprefix": "new",
-                "customizationoptionvalueprefix": 10000,
-            },
-        )
-        self.create_row(
-            "solutions",
-            {
-                "solutionid": str(uuid.uuid5(_NAMESPACE, "solution:default")),
-                "uniquename": "Default",
-                "friendlyname": "Default Solution",
-                "version": "1.0",
-                "_publisherid_value": default,
-            },
-        )
+        publishers = [("DefaultPublisher", "Default Publisher", "new", "Default", "Default Solution")]
         if not self.bare:
-            inolink = str(uuid.uuid5(_NAMESPACE, "publisher:inolink"))
-            self.create_row(
-                "publishers",
-                {
-                    "publisherid": inolink,
-                    "uniquename": "inolink",
-                    "friendlyname": "InoLink",
-                    "customizationprefix": "ino",
-                    "customizationoptionvalueprefix": 10000,
-                },
-            )
-            self.create_row(
-                "solutions",
-                {
-                    "solutionid": str(uuid.uuid5(_NAMESPACE, "solution:inolink")),
-                    "uniquename": "InoLink",
-                    "friendlyname": "InoLink",
-                    "version": "1.0",
-                    "_publisherid_value": inolink,
-                },
-            )
+            publishers.append(("inolink", "InoLink", "ino", "InoLink", "InoLink"))
+        for unique, friendly, prefix, solution, solution_name in publishers:
+            publisher = str(uuid.uuid5(_NAMESPACE, f"publisher:{unique}"))
+            row = {"uniquename": unique, "friendlyname": friendly, "customizationprefix": prefix}
+            self.create_row("publishers", {"publisherid": publisher, **row, "customizationoptionvalueprefix": 10000})
+            solution_id = str(uuid.uuid5(_NAMESPACE, f"solution:{solution}"))
+            row = {"uniquename": solution, "friendlyname": solution_name, "version": "1.0"}
+            self.create_row("solutions", {"solutionid": solution_id, **row, "_publisherid_value": publisher})
+
+    def unregister_table(self, table: Table) -> None:
+        """Remove a table created through the metadata API, with its rows."""
+        self.tables.pop(table.entity_set, None)
+        self._rows.pop(table.entity_set, None)
+        self._tombstones.pop(table.entity_set, None)
 
     # ----- schema changes (the metadata API, through customize.Customizations) -----
 
@@ -461,7 +434,7 @@ class DataverseState:
         saved = data.get("customizations", {})
         state.customizations.key_index_seconds = float(saved.get("key_index_seconds", 2.0))
         for op in saved.get("journal", []):
-            state.customizations.apply(state, op)
+            state.customizations.apply(state, op, replay=True)
         state.denied_privileges = set(data.get("denied_privileges", []))
         for name, rows in data.get("rows", {}).items():
             if name in state._rows:

@@ -16,6 +16,8 @@ from typing import Any
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table, value_range
 
+PICKLIST_OUT_OF_RANGE = "0x8004431A"
+
 
 def format_datetime(value: datetime) -> str:
     """Dataverse answers UTC datetimes with whole seconds and a `Z`."""
@@ -69,9 +71,11 @@ def coerce(table: Table, column: Column, value: Any) -> Any:
         _check_range(table, column, value)
         if kind is Kind.CHOICE and value not in column.options:
             accepted = ",".join(str(v) for v in column.options)
-            raise errors.validation(
-                f"The value {value} of '{column.name}' on record of type '{table.logical_name}' is outside the valid "
-                f"range. Accepted Values: {accepted}"
+            raise errors.DataverseError(  # 0x8004431A PicklistValueOutOfRange (Learn, "Web service error codes")
+                400,
+                PICKLIST_OUT_OF_RANGE,
+                f"A validation error occurred.  The value {value} of '{column.name}' on record of type "
+                f"'{table.logical_name}' is outside the valid range. Accepted Values: {accepted}",
             )
         return value
     if kind in (Kind.DECIMAL, Kind.MONEY):

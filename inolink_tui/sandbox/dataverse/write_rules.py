@@ -4,8 +4,9 @@ All rules read the same `Column` objects `EntityDefinitions(..)/Attributes` desc
 MaxValue, RequiredLevel, the choice's OptionSet), so what a client reads in the metadata is what a write is
 checked against: `values.coerce` checks every written value, `check_required` checks creates.
 
-SystemRequired: Learn "AttributeRequiredLevel EnumType" says the platform requires a value; the error code and
-wording are not documented, so the sandbox answers 400 `0x80040203` (InvalidArgument) in the validation shape.
+SystemRequired: Learn "AttributeRequiredLevel EnumType" says the platform requires a value; the error is
+RequiredFieldMissing `0x80040200` ("Required field missing.", Learn "Web service error codes"); the rest of the
+message is the sandbox's, the service's full text is not documented.
 ApplicationRequired ("Business Required") is not checked: model-driven forms enforce it, the Web API does not.
 """
 
@@ -14,7 +15,10 @@ from __future__ import annotations
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.schema import Table
 
-REQUIRED_CODE = errors.INVALID_ARGUMENT
+REQUIRED_CODE = "0x80040200"
+"""RequiredFieldMissing, "Required field missing." (Learn, "Web service error codes")."""
+PRODUCT_NUMBER_EXISTS = "0x80043B06"
+"""ProductProductNumberExists (Learn, "Web service error codes")."""
 AUTONUMBERED = {
     "quote": ("quotenumber", "QUO"),
     "salesorder": ("ordernumber", "ORD"),
@@ -40,6 +44,24 @@ def check_required(table: Table, values: dict[str, object]) -> None:
             raise errors.DataverseError(
                 400,
                 REQUIRED_CODE,
-                f"A validation error occurred.  The attribute '{column.name}' of the '{table.logical_name}' entity "
-                "is required (RequiredLevel SystemRequired) and has no value.",
+                f"Required field missing. The attribute '{column.name}' of the '{table.logical_name}' entity is "
+                "SystemRequired and has no value.",
+            )
+
+
+def check_product_number(table: Table, values: dict[str, object], rows: dict[str, dict[str, object]]) -> None:
+    """Product IDs are unique across products (the platform's ProductProductNumberExists rule), with or without
+    an alternate key; compared case-insensitively as SQL Server compares them."""
+    number = values.get("productnumber")
+    if table.logical_name != "product" or not isinstance(number, str):
+        return
+    own = values.get(table.primary_key)
+    for row_id, row in rows.items():
+        other = row.get("productnumber")
+        if row_id != own and isinstance(other, str) and other.casefold() == number.casefold():
+            raise errors.DataverseError(
+                400,
+                PRODUCT_NUMBER_EXISTS,
+                "The specified product ID conflicts with the product ID of an existing record. Specify a different "
+                "product ID and try again.",
             )

@@ -115,11 +115,25 @@ async def test_business_required_is_not_enforced_by_the_api(org: Org) -> None:
 
 
 async def test_system_required_column_on_create(org: Org) -> None:
-    # ENTITY_REFERENCE product: ProductNumber RequiredLevel SystemRequired (the platform requires a value).
+    # ENTITY_REFERENCE product: ProductNumber RequiredLevel SystemRequired (the platform requires a value);
+    # reference/web-service-error-codes: 0x80040200 RequiredFieldMissing "Required field missing."
     refused = await org.post("products", {"name": "No number"})
-    assert refused.status_code == 400 and refused.json()["error"]["code"] == "0x80040203"
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "0x80040200"
+    assert refused.json()["error"]["message"].startswith("Required field missing.")
     assert "'productnumber'" in refused.json()["error"]["message"]
     assert (await org.post("products", {"name": "Numbered", "productnumber": "P-1"})).status_code == 204
+
+
+async def test_product_ids_are_unique_without_an_alternate_key(bare: Org) -> None:
+    # reference/web-service-error-codes: 0x80043B06 ProductProductNumberExists "The specified product ID conflicts
+    # with the product ID of an existing record." (a stock org has no alternate key on productnumber).
+    assert (await bare.post("products", {"name": "One", "productnumber": "SKU-9"})).status_code == 204
+    clash = await bare.post("products", {"name": "Two", "productnumber": "sku-9"})
+    assert clash.status_code == 400 and clash.json()["error"]["code"] == "0x80043B06"
+    other = Org.created_id(await bare.post("products", {"name": "Three", "productnumber": "SKU-10"}))
+    moved = await bare.patch(f"products({other})", {"productnumber": "SKU-9"})
+    assert moved.status_code == 400 and moved.json()["error"]["code"] == "0x80043B06"
+    assert (await bare.patch(f"products({other})", {"productnumber": "SKU-10", "name": "Three"})).status_code == 204
 
 
 async def test_system_numbered_columns_are_filled(org: Org) -> None:
@@ -138,7 +152,8 @@ async def test_choice_value_that_does_not_exist(org: Org) -> None:
     product = await org.first_id("products", "productid")
     assert (await org.patch(f"products({product})", {"producttypecode": 4})).status_code == 204
     refused = await org.patch(f"products({product})", {"producttypecode": 5})
-    assert refused.status_code == 400 and refused.json()["error"]["code"] == "0x80044331"
+    # reference/web-service-error-codes: 0x8004431A PicklistValueOutOfRange
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "0x8004431A"
     assert "is outside the valid range" in refused.json()["error"]["message"]
 
 
@@ -209,8 +224,11 @@ async def test_insert_option_value_extends_a_choice(bare: Org) -> None:
     }
     assert (await bare.post("EntityDefinitions(LogicalName='account')/Attributes", choice)).status_code == 204
     row = await bare.first_id("accounts", "accountid")
-    assert (await bare.patch(f"accounts({row})", {"ino_linkstatus": 100000001})).status_code == 400
+    refused = await bare.patch(f"accounts({row})", {"ino_linkstatus": 100000001})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "0x8004431A"
     body = {"EntityLogicalName": "account", "AttributeLogicalName": "ino_linkstatus", "Label": label("Linked")}
     answer = await bare.post("InsertOptionValue", body)
     assert answer.status_code == 200 and answer.json()["NewOptionValue"] == 100000001
     assert (await bare.patch(f"accounts({row})", {"ino_linkstatus": 100000001})).status_code == 204
+    again = await bare.post("InsertOptionValue", {**body, "Value": 100000001})
+    assert again.json()["error"]["code"] == "0x80044310"  # PicklistValueNotUnique

@@ -419,7 +419,10 @@ async def test_alternate_key_index_is_built_asynchronously(bare: Org) -> None:
     bare.handle.clock.advance(5)
     assert (await bare.get(f"{jobs}/Keys(LogicalName='ino_jobnumberkey')")).json()["EntityKeyIndexStatus"] == "Active"
     assert (await bare.get("ino_linkjobs(ino_jobnumber='17')?$select=ino_name")).json()["ino_name"] == "a"
-    assert (await bare.post(f"{jobs}/Keys", key)).json()["error"]["code"] == "0x80047010"
+    # reference/web-service-error-codes: EntityKeyNameExists, EntityKeyWithSelectedAttributesExists
+    assert (await bare.post(f"{jobs}/Keys", key)).json()["error"]["code"] == "0x80060893"
+    same_columns = {**key, "SchemaName": "ino_otherkey"}
+    assert (await bare.post(f"{jobs}/Keys", same_columns)).json()["error"]["code"] == "0x80060894"
 
 
 async def test_alternate_key_over_duplicate_values_fails(bare: Org) -> None:
@@ -553,3 +556,40 @@ async def test_control_api_removes_a_column(prepared: Org) -> None:
     assert removed.status_code == 200
     assert (await prepared.get(f"{ACCOUNT}/Attributes(LogicalName='ino_linkstatus')")).status_code == 404
     assert (await prepared.get("accounts?$select=ino_linkstatus")).status_code == 400
+
+
+# ----- deletes -----
+
+
+async def test_delete_relationship_key_column_and_table(bare: Org) -> None:
+    # create-update-entity-relationships-using-web-api, "Delete relationships": DELETE with the relationship's
+    # URI; create-update-entity-definitions-using-web-api / define-alternate-keys-entity: tables and keys are
+    # deleted with DELETE on their URIs; SDK for Python deletes columns with DELETE .../Attributes(<id>).
+    await _publisher(bare)
+    assert (await bare.post("EntityDefinitions", _table("ino_LinkJob"))).status_code == 204
+    jobs = "EntityDefinitions(LogicalName='ino_linkjob')"
+    assert (await bare.post(f"{jobs}/Attributes", _string("ino_JobNumber", 50))).status_code == 204
+    key = {"SchemaName": "ino_jobnumberkey", "KeyAttributes": ["ino_jobnumber"]}
+    key_uri = (await bare.post(f"{jobs}/Keys", key)).headers["OData-EntityId"]
+    relationship = {
+        "@odata.type": "Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata",
+        "SchemaName": "ino_account_linkjob",
+        "ReferencedEntity": "ino_linkjob",
+        "ReferencingEntity": "account",
+        "Lookup": {"@odata.type": "Microsoft.Dynamics.CRM.LookupAttributeMetadata", "SchemaName": "ino_LastJob"},
+    }
+    rel_id = Org.created_id(await bare.post("RelationshipDefinitions", relationship))
+    blocked = await bare.delete(jobs)
+    assert blocked.status_code == 400  # a lookup still points at the table
+    assert (await bare.delete(f"RelationshipDefinitions({rel_id})")).status_code == 204
+    assert (await bare.get(f"{ACCOUNT}/Attributes(LogicalName='ino_lastjob')")).status_code == 404
+    key_path = key_uri.split("/api/data/v9.2/", 1)[1]
+    assert (await bare.delete(key_path)).status_code == 204
+    assert (await bare.get(f"{jobs}/Keys")).json()["value"] == []
+    column = (await bare.get(f"{jobs}/Attributes(LogicalName='ino_jobnumber')?$select=MetadataId")).json()
+    assert (await bare.delete(f"{jobs}/Attributes({column['MetadataId']})")).status_code == 204
+    assert (await bare.delete(jobs)).status_code == 204
+    assert (await bare.get(jobs)).status_code == 404
+    assert (await bare.get("ino_linkjobs")).status_code == 400  # the entity set is gone
+    stock = await bare.delete(ACCOUNT)
+    assert stock.status_code == 400
