@@ -60,6 +60,9 @@ from inolink_tui.domain.mapping import (
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
+from inolink_tui.engine.claims import RecordClaims
+from inolink_tui.engine.deferral import Deferred
+from inolink_tui.engine.documents import earlier_document
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
@@ -79,14 +82,6 @@ class Outcome(Enum):
     RETRY = "retry"
     DEFERRED = "deferred"
     LOST = "lost"
-
-
-class Deferred(Exception):
-    """The job must wait (for another record's job, or for credentials); it stays Queued, uncounted."""
-
-    def __init__(self, reason: str, seconds: float) -> None:
-        super().__init__(reason)
-        self.seconds = seconds
 
 
 def request_id(company: str, job: LinkJob, step: str) -> str:
@@ -149,6 +144,8 @@ class Processor:
         self.cache = CycleCache()
         self.auth_failed: str | None = None
         """Set when a system refused our credentials this cycle: every other job would fail the same way."""
+        self.claims: RecordClaims | None = None
+        """With the guard: each CRM record is claimed before it is pushed (engine/claims.py)."""
 
     def new_cycle(self) -> None:
         self.cache = CycleCache()
@@ -246,7 +243,8 @@ class Processor:
     async def _mark_record_error(self, job: LinkJob) -> None:
         """Record Link Status -> Error, best effort: the job already carries the explanation."""
         try:
-            written = await self.crm.update(job.entity_type, job.crm_record_id, {"ino_linkstatus": RECORD_ERROR})
+            columns = {"ino_linkstatus": RECORD_ERROR, **(self.claims.unclaim() if self.claims else {})}
+            written = await self.crm.update(job.entity_type, job.crm_record_id, columns)
         except Exception as exc:
             log.warning("job %s: could not set the CRM record's Link Status to Error: %s", job.id, exc)
             return
@@ -277,6 +275,8 @@ class Processor:
             raise PortError(ErrorClass.REFERENCE, f"the {et.value} no longer exists in CRM (deleted?)")
         if row.get("ino_linkstatus") == UNLINKED:
             raise PortError(ErrorClass.VALIDATION, f"the {et.value} is Unlinked in CRM; promote it again to sync it")
+        if self.claims is not None:
+            row = await self.claims.claim(et, job.crm_record_id, row)
         link = await self.store.get_link(et, job.crm_record_id)
         if et.is_transaction:
             return await self._push_transaction(job, row, link)
@@ -481,6 +481,7 @@ class Processor:
         )
         await self.store.upsert_link(link)
         wanted = {"ino_linkstatus": LINKED, "ino_accountingid": qbo_id, "ino_accountingref": ref, **extra_columns}
+        wanted.update(self.claims.unclaim() if self.claims else {})
         columns = changed_fields(row, wanted)
         if columns:
             written = await self.crm.update(et, job.crm_record_id, columns)
@@ -530,24 +531,12 @@ class Processor:
             )
         except MappingError as exc:
             raise PortError(ErrorClass.REFERENCE if exc.missing else ErrorClass.VALIDATION, str(exc)) from exc
-        created = await self._earlier_document(job, entity, body) if job.processed_count else None
+        # Looked up on every attempt, not only retries: another engine (another database) may have created it.
+        created = await earlier_document(self.qbo, self.store, self.options.company, job, entity, body)
         if created is None:
             created = await self.qbo.create(entity, body, request_id=await self._create_id(job))
         what = "an Invoice (QuickBooks Online has no sales orders)" if et is EntityType.ORDER else entity
         return await self._link_back(job, row, entity, created, {}, f"created {what} {created['Id']}", None)
-
-    async def _earlier_document(self, job: LinkJob, entity: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
-        """On a retry: the document an earlier try may already have created (same number, same customer)."""
-        number = body.get("DocNumber")
-        if not number:
-            return None
-        customer = str(body["CustomerRef"]["value"])
-        for doc in await self.qbo.query(entity, [("DocNumber", "=", str(number))]):
-            if str((doc.get("CustomerRef") or {}).get("value")) == customer:
-                other = await self.store.find_link_by_qbo(entity, str(doc["Id"]), self.options.company)
-                if other is None or other.crm_id.lower() == job.crm_record_id.lower():
-                    return doc
-        return None
 
     async def _dependency_qbo_id(self, job: LinkJob, et: EntityType, crm_id: str, *, auto_create: bool) -> str:
         """The QuickBooks id of the transaction's customer; waits for or creates its job when needed."""

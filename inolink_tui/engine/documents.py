@@ -1,0 +1,32 @@
+"""The pre-create lookup of a transaction: the QuickBooks document that already stands for this CRM record.
+
+Run before every create, not only on retries: an engine with another database (or one killed between its
+create and its write-back) may have created the document already, and its `requestid` differs from ours.
+QuickBooks Online does not enforce unique DocNumbers by default, so without this lookup a second create
+succeeds and duplicates the invoice (issue 12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from inolink_tui.domain.jobs import LinkJob
+from inolink_tui.engine.ports import AccountingPort
+from inolink_tui.store.base import JobStore
+
+
+async def earlier_document(
+    qbo: AccountingPort, store: JobStore, company: str, job: LinkJob, entity: str, body: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A document with the same number for the same customer, not linked here to another CRM record."""
+    number = body.get("DocNumber")
+    if not number:
+        return None
+    customer = str(body["CustomerRef"]["value"])
+    for doc in await qbo.query(entity, [("DocNumber", "=", str(number))]):
+        if str((doc.get("CustomerRef") or {}).get("value")) == customer:
+            other = await store.find_link_by_qbo(entity, str(doc["Id"]), company)
+            if other is None or other.crm_id.lower() == job.crm_record_id.lower():
+                return doc
+    return None
