@@ -61,7 +61,7 @@ from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
 from inolink_tui.engine.claims import RecordClaims
-from inolink_tui.engine.deferral import Deferred
+from inolink_tui.engine.deferral import Deferred, overdue_wait
 from inolink_tui.engine.documents import earlier_document
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.options import EngineOptions
@@ -81,6 +81,8 @@ class Outcome(Enum):
     ERROR = "error"
     RETRY = "retry"
     DEFERRED = "deferred"
+    BLOCKED = "blocked"
+    """Deferred behind a job of the other direction, which this drain cannot run."""
     LOST = "lost"
 
 
@@ -163,7 +165,10 @@ class Processor:
         older = await self.store.open_job_for(job.entity_type, job.crm_record_id, other)
         if older is not None and older.id < job.id:
             raise Deferred(
-                f"waiting for the older job {older.id} of the same record", self.options.dependency_poll_seconds
+                f"waiting for the older job {older.id} of the same record ({older.source.value} source)",
+                self.options.dependency_poll_seconds,
+                dependency=True,
+                other_service=True,
             )
 
     def _still_authorised(self) -> None:
@@ -206,13 +211,16 @@ class Processor:
         return Outcome.SUCCESS
 
     async def _defer(self, job: LinkJob, worker: str, wait: Deferred) -> Outcome:
+        overdue = await overdue_wait(self.store, job, wait, now=self.clock(), limit=self.options.dependency_max_wait)
+        if overdue is not None:
+            return await self._fail(job, worker, overdue, time.monotonic())
         until = self.clock() + timedelta(seconds=wait.seconds)
         try:
             await self.store.defer(job.id, worker, until=until, reason=str(wait), now=self.clock())
         except LeaseLostError:
             return Outcome.LOST
         self.bus.publish(JobChanged(job_id=job.id, link_status=LinkStatus.QUEUED, change="deferred"))
-        return Outcome.DEFERRED
+        return Outcome.BLOCKED if wait.other_service else Outcome.DEFERRED
 
     async def _fail(self, job: LinkJob, worker: str, exc: BaseException, started: float) -> Outcome:
         failure = failure_from(
@@ -511,7 +519,9 @@ class Processor:
             else:
                 open_job = await self.store.open_job_for(EntityType.PRODUCT, pid, Source.CRM)
                 if open_job is not None:
-                    raise Deferred(f"waiting for Product job {open_job.id}", self.options.dependency_poll_seconds)
+                    raise Deferred(
+                        f"waiting for Product job {open_job.id}", self.options.dependency_poll_seconds, dependency=True
+                    )
                 missing.append(pid)
         names: dict[str, str] = {}
         if missing:
@@ -545,7 +555,9 @@ class Processor:
             return link.qbo_id
         open_job = await self.store.open_job_for(et, crm_id, Source.CRM)
         if open_job is not None:
-            raise Deferred(f"waiting for {et.value} job {open_job.id}", self.options.dependency_poll_seconds)
+            raise Deferred(
+                f"waiting for {et.value} job {open_job.id}", self.options.dependency_poll_seconds, dependency=True
+            )
         customer_row = await self.crm.get(et, crm_id)
         name = record_name(et, customer_row) if customer_row else crm_id
         if customer_row is None:
@@ -681,6 +693,8 @@ class Processor:
                         f"waiting for the older CRM job {other.id} of {other.record_name!r}: it may have created "
                         "this QuickBooks record",
                         self.options.dependency_poll_seconds,
+                        dependency=True,
+                        other_service=True,
                     )
 
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:

@@ -50,6 +50,7 @@ class Engine:
         self.processor = Processor(store, crm, qbo, options, self.bus, clock=clock)
         self.mirror = JobMirror(store, crm, self.bus, clock=clock)
         self.cycles = Cycles(store, crm, qbo, options, self.bus, self.processor, self.mirror, clock=clock)
+        self.cycles.crm_pool.peer, self.cycles.qbo_pool.peer = self.cycles.qbo_pool, self.cycles.crm_pool
         self.guard = guard
         self._shutting_down = False
         cycles: dict[str, Callable[[], Awaitable[CycleFinished]]] = {
@@ -95,6 +96,11 @@ class Engine:
             result = await self.scheduler.runners[name].run()
             if result is not None and result.error:
                 broken = True
+        # Jobs that waited for an older job of the other direction get one more pass now that every service ran.
+        if self.cycles.crm_pool.blocked and (window := self.options.services.get(CRM_TO_QUICKBOOKS)) and window.enabled:
+            log.info("running CRM to QuickBooks again for %d job(s) that waited", len(self.cycles.crm_pool.blocked))
+            result = await self.scheduler.runners[CRM_TO_QUICKBOOKS].run()
+            broken = broken or bool(result is not None and result.error)
         return broken or bool(self.cycles.error_jobs)
 
     # --- long running --------------------------------------------------------------------------
