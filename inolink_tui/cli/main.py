@@ -63,6 +63,11 @@ class LazyGroup(click.Group):
     help="With --no-ui: log format on stdout.",
 )
 @click.option("--metrics-port", type=int, default=None, help="With --no-ui: serve Prometheus metrics on this port.")
+@click.option(
+    "--new-db",
+    is_flag=True,
+    help="Console: run the engine even though the job database does not exist yet (it is created).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -74,6 +79,7 @@ def cli(
     once: bool,
     log_format: str,
     metrics_port: int | None,
+    new_db: bool,
 ) -> None:
     """Sync Dynamics 365 and QuickBooks Online, and watch the Link Jobs.
 
@@ -90,6 +96,7 @@ def cli(
         "once": once,
         "log_format": log_format,
         "metrics_port": metrics_port,
+        "new_db": new_db,
     }
     if no_ui or once:
         from inolink_tui.cli.run_cmd import run_headless
