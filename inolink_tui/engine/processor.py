@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -62,7 +61,7 @@ from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
 from inolink_tui.engine.claims import RecordClaims
 from inolink_tui.engine.deferral import Deferred, overdue_wait
-from inolink_tui.engine.documents import earlier_document
+from inolink_tui.engine.documents import earlier_document, request_id
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
@@ -73,7 +72,6 @@ log = logging.getLogger(__name__)
 LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
 UNLINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.UNLINKED]
 RECORD_ERROR = CRM_LINK_STATUS_OPTION[RecordLinkStatus.ERROR]
-_REQUEST_NS = uuid.UUID("5f0c1d4e-8a43-4c55-9a53-6b1f3e0c7a21")
 
 
 class Outcome(Enum):
@@ -84,16 +82,6 @@ class Outcome(Enum):
     BLOCKED = "blocked"
     """Deferred behind a job of the other direction, which this drain cannot run."""
     LOST = "lost"
-
-
-def request_id(company: str, job: LinkJob, step: str) -> str:
-    """A requestid (36 chars, QuickBooks allows 50) that is the same every time this job retries this write.
-
-    Built from the store's per-job request id when it has one (unique across databases), else from
-    the job's identity, plus the step, since one job may make more than one write.
-    """
-    base = job.request_id or f"{company}|{job.entity_type.value}|{job.crm_record_id}|{job.id}"
-    return str(uuid.uuid5(_REQUEST_NS, f"{base}|{step}"))
 
 
 def _version(row: Mapping[str, Any]) -> str | None:
