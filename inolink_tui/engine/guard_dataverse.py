@@ -17,6 +17,8 @@ from inolink_tui.engine.guard import SharedRow
 
 _PRECONDITION_FAILED = 412
 _NOT_FOUND = 404
+_ROW_DOES_NOT_EXIST = "0x80040217"
+"""404 for a missing row; a missing table (entity set) is another error, which must not read as "no lease yet"."""
 
 
 class DataverseRows:
@@ -29,7 +31,7 @@ class DataverseRows:
         try:
             row = await self.client.get(entity_set, row_id, select=columns)
         except ConnectorError as exc:
-            if exc.status == _NOT_FOUND:
+            if exc.status == _NOT_FOUND and exc.code in (None, _ROW_DOES_NOT_EXIST):
                 return None
             raise
         return SharedRow(values=dict(row), etag=str(row.get("@odata.etag") or "*"))

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.domain.pair import PairHeld
@@ -27,6 +28,7 @@ from inolink_tui.engine.ports import ConnectionInfo
 log = logging.getLogger(__name__)
 
 Cycle = Callable[[], Awaitable[CycleFinished]]
+SETUP_HINT = " (the org needs the ino_syncleases table and ino_syncclaim columns: see README, Never twice)"
 
 
 class EngineGuard:
@@ -73,12 +75,20 @@ class EngineGuard:
             except PairHeld as held:
                 log.warning("%s cycle skipped: %s", service, held)
                 self.skipped.add(service)
-                finished = CycleFinished(service=service, duration_seconds=0.0, error=str(held))
-                bus.publish(finished)
-                return finished
+                return self._skipped(service, str(held), bus)
+            except Exception as exc:  # Dataverse unreachable, or the org lacks the lease table
+                log.warning("%s cycle skipped: could not take the sync lease of %s: %s", service, self.pair, exc)
+                hint = SETUP_HINT if isinstance(exc, ConnectorError) and exc.status in (400, 404) else ""
+                return self._skipped(service, f"could not take the sync lease of {self.pair}: {exc}{hint}", bus)
             return await cycle()
 
         return run
+
+    @staticmethod
+    def _skipped(service: str, reason: str, bus: EventBus) -> CycleFinished:
+        finished = CycleFinished(service=service, duration_seconds=0.0, error=reason)
+        bus.publish(finished)
+        return finished
 
     async def _keep(self) -> None:
         """Renew every third of the time-to-live; report a loss and a regain once each."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import pytest
 
 from inolink_tui.domain.enums import AttemptOutcome, EntityType, ErrorClass, LinkStatus, Operation, Source
 from inolink_tui.domain.jobs import NewJob
+from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, ServiceWindow
 from tests.engine.conftest import World
 from tests.engine.memstore import MemStore
 
@@ -84,3 +86,48 @@ async def test_a_wait_for_a_job_that_never_runs_ends_in_error_with_a_hint(world:
     assert f"older job {older}" in (newer.error_description or "")
     assert "requeue" in (newer.error_description or "")
     assert (await world.store.get(older)).link_status is LinkStatus.QUEUED  # the older job is untouched
+
+
+@pytest.mark.timeout(30)
+async def test_once_ends_within_its_budget_when_the_older_jobs_service_is_off(world: World) -> None:
+    """High Priority disabled: the older job will not run in this pass; the run still ends, the job says why."""
+    older, rid = await _livelock_state(world)
+    services = dict(world.engine.options.services)
+    services[HIGH_PRIORITY] = ServiceWindow(enabled=False)
+    engine = world.rebuild(services=services)
+    started = time.monotonic()
+    assert await asyncio.wait_for(engine.run_once(), timeout=25) is False
+    assert time.monotonic() - started < 15
+    [newer] = await world.jobs(source=Source.CRM, crm_record_id=rid, operation=Operation.UPDATE)
+    assert newer.link_status is LinkStatus.QUEUED
+    if not isinstance(world.store, MemStore):
+        [wait] = [a for a in await world.store.attempts(newer.id) if a.outcome is AttemptOutcome.WAITING]
+        assert f"older job {older}" in str(wait.message)
+
+
+@pytest.mark.timeout(30)
+async def test_the_running_engine_keeps_running_its_crm_cycle_while_a_job_waits(world: World) -> None:
+    """The daemon's CRM -> QuickBooks cycle ends, so later runs are not skipped as 'already running'."""
+    _, rid = await _livelock_state(world)
+    windows = {
+        CRM_TO_QUICKBOOKS: ServiceWindow(interval=timedelta(hours=1)),
+        HIGH_PRIORITY: ServiceWindow(enabled=False),
+        LOW_PRIORITY: ServiceWindow(enabled=False),
+    }
+    engine = world.rebuild(services=windows)
+    runner = engine.scheduler.runners[CRM_TO_QUICKBOOKS]
+    await engine.start()
+    try:
+        for _ in range(500):
+            if runner.runs >= 1 and not runner.running:
+                break
+            await asyncio.sleep(0.02)
+        assert not runner.running, "the CRM -> QuickBooks cycle never ended"
+        later = world.account("Later Promotion")
+        await asyncio.wait_for(engine.run_now(CRM_TO_QUICKBOOKS), timeout=15)
+        assert [j.link_status for j in await world.jobs(crm_record_id=later)] == [LinkStatus.SUCCESS]
+    finally:
+        await engine.stop()
+    assert [
+        j.link_status for j in await world.jobs(source=Source.CRM, crm_record_id=rid, operation=Operation.UPDATE)
+    ] == [LinkStatus.QUEUED]
