@@ -4,9 +4,10 @@ The pair lease (engine/guard.py) keeps a second engine from syncing the pair at 
 second line, per record, for an engine that lost its lease mid-cycle or an operator tool running beside it.
 `ino_syncclaim` on each synced table holds "<engine id>|<expires ISO UTC>"; it is written with `If-Match` on
 the ETag of the row just read, so of two engines claiming at once exactly one write succeeds (the other gets
-412 and waits). A claim of another engine still running defers the job with that reason; an expired claim, or
-one whose engine we found dead when taking over the pair lease, is ours to take. The write-back that links the
-record clears the claim in the same request.
+412 and waits). A claim of another engine still running defers the job with that reason; an expired claim, one
+whose engine we found gone when taking over the pair lease, or one made before we took the lease (its engine no
+longer holds the pair, so it stopped claiming) is ours to take. The write-back that links the record clears the
+claim in the same request.
 """
 
 from __future__ import annotations
@@ -44,14 +45,15 @@ class RecordClaims:
         *,
         ttl_seconds: float,
         retry_seconds: float,
-        void_engines: Callable[[], set[str]] = set,
+        is_void: Callable[[str, datetime], bool] = lambda engine, claimed_at: False,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.rows = rows
         self.identity = identity
         self.ttl = timedelta(seconds=ttl_seconds)
         self.retry_seconds = retry_seconds
-        self.void_engines = void_engines
+        self.is_void = is_void
+        """(engine id, when it claimed) -> True when that claim no longer protects anything (see EngineGuard)."""
         self.clock = clock
 
     async def claim(self, entity_type: EntityType, record_id: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,7 +67,7 @@ class RecordClaims:
         if held is not None:
             engine, until = held
             mine = engine == self.identity.engine_id
-            if not mine and until is not None and until > now and engine not in self.void_engines():
+            if not mine and until is not None and until > now and not self.is_void(engine, until - self.ttl):
                 wait = max((until - now).total_seconds(), self.retry_seconds)
                 raise Deferred(
                     f"the CRM record is being pushed by engine {engine} (claimed until {iso(until)})",

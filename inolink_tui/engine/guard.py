@@ -136,6 +136,8 @@ class PairLease:
         self.clock = clock
         self.row_id = str(uuid.uuid5(_NAMESPACE, pair))
         self.held = False
+        self.acquired_at: datetime | None = None
+        """When this engine last came to hold the lease (not when it last renewed it)."""
         self.problem: str | None = None
         """Who holds the pair when we do not (shown as a problem), None while we hold it."""
         self.dead_engines: set[str] = set()
@@ -171,6 +173,7 @@ class PairLease:
 
     def _won(self) -> None:
         if not self.held:
+            self.acquired_at = self.clock()
             log.info("holding the sync lease of %s as %s", self.pair, self.identity.holder)
         self.held = True
         self.problem = None

@@ -48,7 +48,7 @@ class EngineGuard:
             identity,
             ttl_seconds=claim_seconds,
             retry_seconds=min(5.0, lease_seconds / 3),
-            void_engines=lambda: self.lease.dead_engines,
+            is_void=self._claim_void,
             clock=clock,
         )
         self.renew_every = max(lease_seconds / 3, 0.05)
@@ -57,6 +57,12 @@ class EngineGuard:
         self.on_regained: Callable[[], None] = lambda: None
         self.skipped: set[str] = set()
         """Services whose cycle was skipped while another engine held the pair: run when it comes free."""
+
+    def _claim_void(self, engine: str, claimed_at: datetime) -> bool:
+        """A claim protects nothing once its engine is known gone, or when it was made before we took the pair
+        (the engine that made it no longer holds the lease, so it claims nothing new)."""
+        acquired = self.lease.acquired_at if self.lease.held else None
+        return engine in self.lease.dead_engines or (acquired is not None and claimed_at < acquired)
 
     @property
     def pair(self) -> str:

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from inolink_tui.domain.enums import LinkStatus
+from inolink_tui.domain.enums import EntityType, LinkStatus
 from inolink_tui.domain.pair import PairHeld
+from inolink_tui.engine.claims import CLAIM_COLUMN
+from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.guard import EngineIdentity, PairLease, SharedRow
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, ServiceWindow
 from inolink_tui.engine.pair_guard import EngineGuard
@@ -110,3 +112,24 @@ async def test_the_running_engine_waits_names_the_holder_and_syncs_when_the_pair
     finally:
         await engine.stop()
     assert engine.guard is not None and not engine.guard.lease.held
+
+
+async def test_a_claim_blocks_other_engines_until_the_pair_changes_hands() -> None:
+    rows = MemoryRows()
+    rid = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    rows.rows[("accounts", rid)] = ({}, 'W/"0"')
+
+    def guard(host: str) -> EngineGuard:
+        return EngineGuard(rows, PAIR, EngineIdentity(host=host), lease_seconds=30, claim_seconds=60)
+
+    a, b, c = guard("host-a"), guard("host-b"), guard("host-c")
+    await a.lease.acquire()
+    await a.claims.claim(EntityType.ACCOUNT, rid, {})
+    with pytest.raises(Deferred, match=a.lease.identity.engine_id):  # B does not hold the pair: A's claim stands
+        await b.claims.claim(EntityType.ACCOUNT, rid, {})
+    await a.lease.release()
+    await c.lease.acquire()
+    await c.lease.release()
+    await b.lease.acquire()  # taken over from C; A's claim was made before, A claims nothing any more
+    claimed = await b.claims.claim(EntityType.ACCOUNT, rid, {})
+    assert claimed[CLAIM_COLUMN].startswith(b.lease.identity.engine_id)
