@@ -10,6 +10,7 @@ record per CRM record: one customer per name, one estimate or invoice per CRM do
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import random
@@ -54,6 +55,32 @@ def _duplicates(sandbox: StandaloneSandbox, entity: str, key: str, before: set[s
         str(r.get(key) or "").casefold() for r in _records(sandbox, entity) if str(r["Id"]) not in before and r.get(key)
     )
     return {k: n for k, n in counts.items() if n > 1}
+
+
+def _crm_links(sandbox: StandaloneSandbox) -> dict[str, list[str]]:
+    """QuickBooks id -> the CRM quotes, orders and invoices linked to it, read with the config's own credentials."""
+    from inolink_tui.connectors.dataverse import DataverseClient
+    from inolink_tui.connectors.settings import DataverseSettings
+
+    crm = sandbox.settings_doc()["crm"]
+    settings = DataverseSettings(
+        url=crm["url"],
+        tenant=crm["tenant"],
+        client_id=crm["client_id"],
+        client_secret=crm["client_secret"],
+        authority=crm["authority"],
+    )
+
+    async def read() -> dict[str, list[str]]:
+        links: dict[str, list[str]] = {}
+        async with DataverseClient(settings) as client:
+            for entity_set, key in (("quotes", "quoteid"), ("salesorders", "salesorderid"), ("invoices", "invoiceid")):
+                for row in await client.list_rows(entity_set, select=[key, "ino_accountingid"]):
+                    if row.get("ino_accountingid"):
+                        links.setdefault(str(row["ino_accountingid"]), []).append(f"{entity_set}/{row[key]}")
+        return links
+
+    return asyncio.run(read())
 
 
 def _cli(config: Path, db: Path, *args: str) -> tuple[str, ...]:
@@ -120,6 +147,13 @@ def test_engines_on_separate_databases_never_duplicate(tmp_path: Path) -> None:
         invoices = _duplicates(sandbox, "Invoice", "DocNumber", before["Invoice"])
         estimates = _duplicates(sandbox, "Estimate", "DocNumber", before["Estimate"])
         created = {e: len(_records(sandbox, e)) - len(before[e]) for e in before}
+        new_documents = {
+            str(r["Id"]): e
+            for e in ("Invoice", "Estimate")
+            for r in _records(sandbox, e)
+            if str(r["Id"]) not in before[e]
+        }
+        links = _crm_links(sandbox)
     print(
         f"first --once exits {first}; crash loop exits {dict(exits)}; created {created}; duplicates: "
         f"{sum(invoices.values()) - len(invoices)} invoices, {sum(estimates.values()) - len(estimates)} estimates, "
@@ -129,3 +163,8 @@ def test_engines_on_separate_databases_never_duplicate(tmp_path: Path) -> None:
     assert not invoices, f"duplicate invoices (DocNumber: copies): {invoices}"
     assert not estimates, f"duplicate estimates (DocNumber: copies): {estimates}"
     assert not customers, f"duplicate customers: {customers}"
+    # One record per CRM record, both ways: every document created is linked from exactly one CRM record.
+    unlinked = sorted(set(new_documents) - set(links))
+    assert not unlinked, f"QuickBooks documents no CRM record is linked to: {unlinked}"
+    shared = {qbo_id: crm for qbo_id, crm in links.items() if qbo_id in new_documents and len(crm) > 1}
+    assert not shared, f"QuickBooks documents linked from several CRM records: {shared}"
