@@ -1,13 +1,13 @@
 """Claim a CRM record before pushing it to QuickBooks, so two engines never push the same record at once.
 
-The pair lease (engine/guard.py) keeps a second engine from syncing the pair at all; the claim is the
-second line, per record, for an engine that lost its lease mid-cycle or an operator tool running beside it.
-`ino_syncclaim` on each synced table holds "<engine id>|<expires ISO UTC>"; it is written with `If-Match` on
-the ETag of the row just read, so of two engines claiming at once exactly one write succeeds (the other gets
-412 and waits). A claim of another engine still running defers the job with that reason; an expired claim, one
-whose engine we found gone when taking over the pair lease, or one made before we took the lease (its engine no
-longer holds the pair, so it stopped claiming) is ours to take. The write-back that links the record clears the
-claim in the same request.
+The pair lease (engine/guard.py) keeps a second engine from syncing the pair at all; the claim is the second line,
+per record, for an engine that lost its lease mid-cycle or an operator tool running beside it. `ino_syncclaim` on
+each synced table holds "<engine id>|<expires ISO UTC>"; it is written with `If-Match` on the ETag of the row the
+job just read (no extra read), so of two engines claiming at once exactly one write succeeds (the other gets 412 and
+waits). A claim of another engine still running defers the job with that reason; an expired claim, one whose engine
+we found gone when taking over the pair lease, or one made before we took the lease (its engine no longer holds the
+pair, so it stopped claiming) is ours to take. The write-back that links the record clears the claim in the same
+request.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from inolink_tui.domain.enums import CRM_ENTITY_SET_FOR, EntityType
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.domain.pair import iso
 from inolink_tui.engine.deferral import Deferred
-from inolink_tui.engine.guard import EngineIdentity, SharedRows, parse_time
+from inolink_tui.engine.guard import EngineIdentity, SharedRow, SharedRows, parse_time
 
 CLAIM_COLUMN = "ino_syncclaim"
 CLAIM_MAX = 100
@@ -59,7 +59,11 @@ class RecordClaims:
     async def claim(self, entity_type: EntityType, record_id: str, row: Mapping[str, Any]) -> dict[str, Any]:
         """Claim the record (or raise Deferred naming who holds it); returns `row` with the claim in it."""
         entity_set = CRM_ENTITY_SET_FOR[entity_type]
-        current = await self.rows.read(entity_set, record_id, [CLAIM_COLUMN])
+        current: SharedRow | None
+        if row.get("@odata.etag"):  # the row the job just read: its ETag and claim are current enough
+            current = SharedRow(values=dict(row), etag=str(row["@odata.etag"]))
+        else:
+            current = await self.rows.read(entity_set, record_id, [CLAIM_COLUMN])
         if current is None:
             return dict(row)  # deleted meanwhile: the push finds out and reports it
         now = self.clock()
