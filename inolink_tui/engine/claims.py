@@ -55,6 +55,8 @@ class RecordClaims:
         self.is_void = is_void
         """(engine id, when it claimed) -> True when that claim no longer protects anything (see EngineGuard)."""
         self.clock = clock
+        self.mine: set[tuple[EntityType, str]] = set()
+        """Records this engine claimed and has not yet written back: only those claims are ours to clear."""
 
     async def claim(self, entity_type: EntityType, record_id: str, row: Mapping[str, Any]) -> dict[str, Any]:
         """Claim the record (or raise Deferred naming who holds it); returns `row` with the claim in it."""
@@ -80,9 +82,13 @@ class RecordClaims:
         value = claim_value(self.identity.engine_id, now + self.ttl)
         if not await self.rows.update_if(entity_set, record_id, {CLAIM_COLUMN: value}, current.etag):
             raise Deferred("the CRM record changed while being claimed (another engine?); trying again", 1.0)
+        self.mine.add((entity_type, record_id.lower()))
         return {**row, CLAIM_COLUMN: value}
 
-    @staticmethod
-    def unclaim() -> dict[str, Any]:
-        """The column change that ends our claim, sent with the write-back."""
+    def unclaim(self, entity_type: EntityType, record_id: str) -> dict[str, Any]:
+        """The column change that ends our claim, sent with the write-back; nothing when the claim is not ours."""
+        key = (entity_type, record_id.lower())
+        if key not in self.mine:
+            return {}
+        self.mine.discard(key)
         return {CLAIM_COLUMN: None}

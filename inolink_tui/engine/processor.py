@@ -159,6 +159,9 @@ class Processor:
                 other_service=True,
             )
 
+    def _unclaim(self, job: LinkJob) -> dict[str, Any]:
+        return self.claims.unclaim(job.entity_type, job.crm_record_id) if self.claims else {}
+
     def _still_authorised(self) -> None:
         """After waiting for a lookup another worker was loading: stop if that load was refused."""
         if self.auth_failed is not None:
@@ -239,7 +242,7 @@ class Processor:
     async def _mark_record_error(self, job: LinkJob) -> None:
         """Record Link Status -> Error, best effort: the job already carries the explanation."""
         try:
-            columns = {"ino_linkstatus": RECORD_ERROR, **(self.claims.unclaim() if self.claims else {})}
+            columns = {"ino_linkstatus": RECORD_ERROR, **self._unclaim(job)}
             written = await self.crm.update(job.entity_type, job.crm_record_id, columns)
         except Exception as exc:
             log.warning("job %s: could not set the CRM record's Link Status to Error: %s", job.id, exc)
@@ -477,7 +480,7 @@ class Processor:
         )
         await self.store.upsert_link(link)
         wanted = {"ino_linkstatus": LINKED, "ino_accountingid": qbo_id, "ino_accountingref": ref, **extra_columns}
-        wanted.update(self.claims.unclaim() if self.claims else {})
+        wanted.update(self._unclaim(job))
         columns = changed_fields(row, wanted)
         if columns:
             written = await self.crm.update(et, job.crm_record_id, columns)

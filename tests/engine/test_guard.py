@@ -105,5 +105,7 @@ async def test_of_two_engines_claiming_one_record_one_pushes_and_the_other_waits
     # The winner's write-back clears the claim; the record is then free for anyone.
     row = await rows.read("accounts", record, [CLAIM_COLUMN])
     assert row is not None
-    assert await rows.update_if("accounts", record, RecordClaims.unclaim(), row.etag)
+    winning = claims[0] if winner is a else claims[1]
+    assert loser.unclaim(EntityType.ACCOUNT, record) == {}, "a claim that is not ours is never cleared"
+    assert await rows.update_if("accounts", record, winning.unclaim(EntityType.ACCOUNT, record), row.etag)
     assert (await loser.claim(EntityType.ACCOUNT, record, {"accountid": record}))[CLAIM_COLUMN]
