@@ -116,6 +116,11 @@ def test_engines_on_separate_databases_never_duplicate(tmp_path: Path) -> None:
             ]
             first = [server.reap(pid) for pid in pids]
             assert all(code in (0, 1, 3) for code in first), first
+            # Each refused run said so in one line naming the engine that holds the pair and until when.
+            for i in (i for i, code in enumerate(first) if code == 3):
+                refusal = [x for x in (tmp_path / f"once-{i}.log").read_text().splitlines() if "pair_lease_held" in x]
+                assert len(refusal) == 1 and "another engine syncs" in refusal[0] and "until" in refusal[0], refusal
+                assert any(f"db {db}" in refusal[0] for db in dbs), refusal
             # A crash loop of daemons on the same databases: all start at once, some are SIGKILLed.
             for cycle in range(rounds):
                 pids = [
