@@ -81,6 +81,11 @@ class LazyGroup(click.Group):
     show_default=True,
     help="With --metrics-port: the address /metrics listens on (0.0.0.0 for every interface).",
 )
+@click.option(
+    "--new-db",
+    is_flag=True,
+    help="Console: run the engine even though the job database does not exist yet (it is created).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -93,6 +98,7 @@ def cli(
     log_format: str,
     metrics_port: int | None,
     metrics_bind: str,
+    new_db: bool,
 ) -> None:
     """Sync Dynamics 365 and QuickBooks Online, and watch the Link Jobs.
 
@@ -110,6 +116,7 @@ def cli(
         "log_format": log_format,
         "metrics_port": metrics_port,
         "metrics_bind": metrics_bind,
+        "new_db": new_db,
     }
     if no_ui or once:
         from inolink_tui.cli.run_cmd import run_headless

@@ -54,7 +54,20 @@ def _log_to_file(path: Path) -> None:
 def run_console(ctx: CliContext, **options: Any) -> int:
     if options.get("demo"):
         return _run_demo(ctx)
-    return _start_console(ctx, engine=True)
+    return _start_console(ctx, engine=True, new_db=bool(options.get("new_db")))
+
+
+def new_database_refusal(db: Path) -> str:
+    """Why the console will not start an engine on a job database that does not exist yet.
+
+    A mistyped `--db`, or the console opened as another user (another XDG data folder), would otherwise start
+    a second engine silently beside the real one. The pair lease in Dataverse keeps that engine from syncing
+    while the first runs, but the operator would be watching an empty store and wondering why nothing moves.
+    """
+    return (
+        f"inolink-tui: no job database at {db}; the console starts its engine only on an existing one "
+        "(check --db / [store] path, or pass --new-db to create it here)"
+    )
 
 
 def _run_demo(ctx: CliContext) -> int:
@@ -71,7 +84,7 @@ def _run_demo(ctx: CliContext) -> int:
         return 2
 
 
-def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None) -> int:
+def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None, new_db: bool = True) -> int:
     from inolink_tui.cli.console_tools import register_console_tools
     from inolink_tui.engine.crm_setup import SchemaMismatch
     from inolink_tui.store.base import StoreError
@@ -81,6 +94,9 @@ def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None
     register_console_tools(ctx)
     factory = None
     if engine and not ctx.read_only and _engine_configured(settings):
+        if not new_db and not ctx.db_path().exists():
+            click.echo(new_database_refusal(ctx.db_path()), err=True)
+            return 2
         from inolink_tui.cli.console_engine import in_process_engine
 
         factory = in_process_engine(settings, pulse_seconds=pulse_seconds)

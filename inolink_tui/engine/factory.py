@@ -14,7 +14,10 @@ from inolink_tui.connectors.settings import dataverse_settings_from, quickbooks_
 from inolink_tui.domain.events import AuthProblem, EventBus, Throttled
 from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
 from inolink_tui.engine.crm_setup import check_crm_schema
+from inolink_tui.engine.guard import EngineIdentity, pair_key
+from inolink_tui.engine.guard_dataverse import DataverseRows
 from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.pair_guard import EngineGuard
 from inolink_tui.engine.runtime import Engine
 from inolink_tui.store.base import JobStore
 from inolink_tui.store.tokens import TokenStore
@@ -58,6 +61,14 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
         await crm_client.aclose()
         await qbo_client.aclose()
         raise
+    # The pair lease lives in Dataverse so engines with different databases (or machines) see each other.
+    guard = EngineGuard(
+        DataverseRows(crm_client),
+        pair_key(dv_settings.org_url, qbo_settings.realm_id),
+        EngineIdentity(database=str(getattr(store, "path", "") or "")),
+        lease_seconds=max(15.0, options.lease_seconds),
+        claim_seconds=max(30.0, 2 * options.lease_seconds),
+    )
     engine = Engine(
         store,
         DataverseCrm(crm_client, options.schema),
@@ -65,6 +76,7 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
         options,
         bus=bus,
         closers=(crm_client.aclose, qbo_client.aclose),
+        guard=guard,
     )
     log.info("engine built for %s and QuickBooks company %s", dv_settings.org_url, qbo_settings.realm_id)
     return engine

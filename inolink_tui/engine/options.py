@@ -69,6 +69,8 @@ class EngineOptions:
     backoff_base_seconds: float = 30.0
     dependency_poll_seconds: float = 1.0
     """How long a job waiting on another record's job is deferred before it looks again."""
+    dependency_max_wait: float = 900.0
+    """The longest a job waits for the same other job before it ends in Error (class reference) with a hint."""
     once_wait_seconds: float = 60.0
     """--once: the longest a drain waits for deferred jobs that are about to become due."""
     batch_size: int = 25

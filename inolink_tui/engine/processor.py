@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -60,6 +59,9 @@ from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
 from inolink_tui.engine import fit
+from inolink_tui.engine.claims import RecordClaims
+from inolink_tui.engine.deferral import Deferred, overdue_wait
+from inolink_tui.engine.documents import earlier_document, request_id
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
@@ -68,33 +70,15 @@ from inolink_tui.store.base import JobStore, LeaseLostError
 log = logging.getLogger(__name__)
 UNLINKED = RecordLinkStatus.UNLINKED
 
-_REQUEST_NS = uuid.UUID("5f0c1d4e-8a43-4c55-9a53-6b1f3e0c7a21")
-
 
 class Outcome(Enum):
     SUCCESS = "success"
     ERROR = "error"
     RETRY = "retry"
     DEFERRED = "deferred"
+    BLOCKED = "blocked"
+    """Deferred behind a job of the other direction, which this drain cannot run."""
     LOST = "lost"
-
-
-class Deferred(Exception):
-    """The job must wait (for another record's job, or for credentials); it stays Queued, uncounted."""
-
-    def __init__(self, reason: str, seconds: float) -> None:
-        super().__init__(reason)
-        self.seconds = seconds
-
-
-def request_id(company: str, job: LinkJob, step: str) -> str:
-    """A requestid (36 chars, QuickBooks allows 50) that is the same every time this job retries this write.
-
-    Built from the store's per-job request id when it has one (unique across databases), else from
-    the job's identity, plus the step, since one job may make more than one write.
-    """
-    base = job.request_id or f"{company}|{job.entity_type.value}|{job.crm_record_id}|{job.id}"
-    return str(uuid.uuid5(_REQUEST_NS, f"{base}|{step}"))
 
 
 def _version(row: Mapping[str, Any]) -> str | None:
@@ -147,6 +131,8 @@ class Processor:
         self.cache = CycleCache()
         self.auth_failed: str | None = None
         """Set when a system refused our credentials this cycle: every other job would fail the same way."""
+        self.claims: RecordClaims | None = None
+        """With the guard: each CRM record is claimed before it is pushed (engine/claims.py)."""
 
     def new_cycle(self) -> None:
         self.cache = CycleCache()
@@ -164,8 +150,14 @@ class Processor:
         older = await self.store.open_job_for(job.entity_type, job.crm_record_id, other)
         if older is not None and older.id < job.id:
             raise Deferred(
-                f"waiting for the older job {older.id} of the same record", self.options.dependency_poll_seconds
+                f"waiting for the older job {older.id} of the same record ({older.source.value} source)",
+                self.options.dependency_poll_seconds,
+                dependency=True,
+                other_service=True,
             )
+
+    def _unclaim(self, job: LinkJob) -> dict[str, Any]:
+        return self.claims.unclaim(job.entity_type, job.crm_record_id) if self.claims else {}
 
     def _still_authorised(self) -> None:
         """After waiting for a lookup another worker was loading: stop if that load was refused."""
@@ -209,13 +201,16 @@ class Processor:
         return Outcome.SUCCESS
 
     async def _defer(self, job: LinkJob, worker: str, wait: Deferred) -> Outcome:
+        overdue = await overdue_wait(self.store, job, wait, now=self.clock(), limit=self.options.dependency_max_wait)
+        if overdue is not None:
+            return await self._fail(job, worker, overdue, time.monotonic())
         until = self.clock() + timedelta(seconds=wait.seconds)
         try:
             await self.store.defer(job.id, worker, until=until, reason=str(wait), now=self.clock())
         except LeaseLostError:
             return Outcome.LOST
         self.bus.publish(JobChanged(job_id=job.id, link_status=LinkStatus.QUEUED, change="deferred"))
-        return Outcome.DEFERRED
+        return Outcome.BLOCKED if wait.other_service else Outcome.DEFERRED
 
     async def _fail(self, job: LinkJob, worker: str, exc: BaseException, started: float) -> Outcome:
         failure = failure_from(
@@ -246,8 +241,8 @@ class Processor:
     async def _mark_record_error(self, job: LinkJob) -> None:
         """Record Link Status -> Error, best effort: the job already carries the explanation."""
         try:
-            error = self.options.schema.status_columns(RecordLinkStatus.ERROR)
-            written = await self.crm.update(job.entity_type, job.crm_record_id, error)
+            columns = {**self.options.schema.status_columns(RecordLinkStatus.ERROR), **self._unclaim(job)}
+            written = await self.crm.update(job.entity_type, job.crm_record_id, columns)
         except Exception as exc:
             log.warning("job %s: could not set the CRM record's Link Status to Error: %s", job.id, exc)
             return
@@ -279,6 +274,8 @@ class Processor:
         if self.options.schema.row_is(row, UNLINKED):
             raise PortError(ErrorClass.VALIDATION, f"the {et.value} is Unlinked in CRM; promote it again to sync it")
         fit.preflight(et, row)  # a value QuickBooks would refuse fails the job before any request
+        if self.claims is not None:
+            row = await self.claims.claim(et, job.crm_record_id, row)
         link = await self.store.get_link(et, job.crm_record_id)
         if et.is_transaction:
             return await self._push_transaction(job, row, link)
@@ -483,6 +480,7 @@ class Processor:
         )
         await self.store.upsert_link(link)
         wanted = {**self.options.schema.linked_columns(qbo_id, ref), **extra_columns}
+        wanted.update(self._unclaim(job))
         columns = changed_fields(row, wanted)
         if columns:
             written = await self.crm.update(et, job.crm_record_id, columns)
@@ -512,7 +510,9 @@ class Processor:
             else:
                 open_job = await self.store.open_job_for(EntityType.PRODUCT, pid, Source.CRM)
                 if open_job is not None:
-                    raise Deferred(f"waiting for Product job {open_job.id}", self.options.dependency_poll_seconds)
+                    raise Deferred(
+                        f"waiting for Product job {open_job.id}", self.options.dependency_poll_seconds, dependency=True
+                    )
                 missing.append(pid)
         names: dict[str, str] = {}
         if missing:
@@ -532,24 +532,12 @@ class Processor:
             )
         except MappingError as exc:
             raise PortError(ErrorClass.REFERENCE if exc.missing else ErrorClass.VALIDATION, str(exc)) from exc
-        created = await self._earlier_document(job, entity, body) if job.processed_count else None
+        # Looked up on every attempt, not only retries: another engine (another database) may have created it.
+        created = await earlier_document(self.qbo, self.store, self.options.company, job, entity, body)
         if created is None:
             created = await self.qbo.create(entity, body, request_id=await self._create_id(job))
         what = "an Invoice (QuickBooks Online has no sales orders)" if et is EntityType.ORDER else entity
         return await self._link_back(job, row, entity, created, {}, f"created {what} {created['Id']}", None)
-
-    async def _earlier_document(self, job: LinkJob, entity: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
-        """On a retry: the document an earlier try may already have created (same number, same customer)."""
-        number = body.get("DocNumber")
-        if not number:
-            return None
-        customer = str(body["CustomerRef"]["value"])
-        for doc in await self.qbo.query(entity, [("DocNumber", "=", str(number))]):
-            if str((doc.get("CustomerRef") or {}).get("value")) == customer:
-                other = await self.store.find_link_by_qbo(entity, str(doc["Id"]), self.options.company)
-                if other is None or other.crm_id.lower() == job.crm_record_id.lower():
-                    return doc
-        return None
 
     async def _dependency_qbo_id(self, job: LinkJob, et: EntityType, crm_id: str, *, auto_create: bool) -> str:
         """The QuickBooks id of the transaction's customer; waits for or creates its job when needed."""
@@ -558,7 +546,9 @@ class Processor:
             return link.qbo_id
         open_job = await self.store.open_job_for(et, crm_id, Source.CRM)
         if open_job is not None:
-            raise Deferred(f"waiting for {et.value} job {open_job.id}", self.options.dependency_poll_seconds)
+            raise Deferred(
+                f"waiting for {et.value} job {open_job.id}", self.options.dependency_poll_seconds, dependency=True
+            )
         customer_row = await self.crm.get(et, crm_id)
         name = record_name(et, customer_row) if customer_row else crm_id
         if customer_row is None:
@@ -694,6 +684,8 @@ class Processor:
                         f"waiting for the older CRM job {other.id} of {other.record_name!r}: it may have created "
                         "this QuickBooks record",
                         self.options.dependency_poll_seconds,
+                        dependency=True,
+                        other_service=True,
                     )
 
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:

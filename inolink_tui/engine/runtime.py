@@ -18,6 +18,7 @@ from inolink_tui.domain.jobs import utcnow
 from inolink_tui.engine.cycles import Cycles, last_run_cursor, parse_time
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
+from inolink_tui.engine.pair_guard import EngineGuard
 from inolink_tui.engine.ports import AccountingPort, ConnectionInfo, CrmPort
 from inolink_tui.engine.processor import Processor
 from inolink_tui.engine.scheduler import CATCH_UP_AT_START, ServiceRunner, ServiceScheduler, ServiceStatus
@@ -38,6 +39,7 @@ class Engine:
         clock: Callable[[], datetime] = utcnow,
         closers: Sequence[Callable[[], Awaitable[None]]] = (),
         stop_grace_seconds: float = 10.0,
+        guard: EngineGuard | None = None,
     ) -> None:
         self.store = store
         self.crm = crm
@@ -48,11 +50,20 @@ class Engine:
         self.processor = Processor(store, crm, qbo, options, self.bus, clock=clock)
         self.mirror = JobMirror(store, crm, self.bus, clock=clock, schema=options.schema)
         self.cycles = Cycles(store, crm, qbo, options, self.bus, self.processor, self.mirror, clock=clock)
-        runners = {
-            CRM_TO_QUICKBOOKS: ServiceRunner(CRM_TO_QUICKBOOKS, self.cycles.crm_to_quickbooks, clock=clock),
-            HIGH_PRIORITY: ServiceRunner(HIGH_PRIORITY, self.cycles.high_priority, clock=clock),
-            LOW_PRIORITY: ServiceRunner(LOW_PRIORITY, self.cycles.low_priority, clock=clock),
+        self.cycles.crm_pool.peer, self.cycles.qbo_pool.peer = self.cycles.qbo_pool, self.cycles.crm_pool
+        self.guard = guard
+        self._shutting_down = False
+        cycles: dict[str, Callable[[], Awaitable[CycleFinished]]] = {
+            CRM_TO_QUICKBOOKS: self.cycles.crm_to_quickbooks,
+            HIGH_PRIORITY: self.cycles.high_priority,
+            LOW_PRIORITY: self.cycles.low_priority,
         }
+        if guard is not None:
+            self.processor.claims = guard.claims
+            cycles = {name: guard.guarded(name, cycle, self.bus) for name, cycle in cycles.items()}
+            guard.on_lost = self.cycles.stopping.set
+            guard.on_regained = self._regained
+        runners = {name: ServiceRunner(name, cycle, clock=clock) for name, cycle in cycles.items()}
         self.scheduler = ServiceScheduler(runners, options.services, self.bus, tz=options.timezone)
         self._stopped = asyncio.Event()
         self._closers = tuple(closers)
@@ -60,7 +71,21 @@ class Engine:
 
     # --- one pass ------------------------------------------------------------------------------
     async def run_once(self) -> bool:
-        """Run every enabled service once; True when any job ended in Error during this pass."""
+        """Run every enabled service once; True when any job ended in Error during this pass.
+
+        With a guard, the pair lease is taken first: `PairHeld` (another engine syncs the pair) ends the run
+        before anything is read or written.
+        """
+        if self.guard is None:
+            return await self._run_once()
+        await self.guard.lease.acquire()
+        self.guard.start()
+        try:
+            return await self._run_once()
+        finally:
+            await self.guard.stop()
+
+    async def _run_once(self) -> bool:
         self.cycles.error_jobs.clear()
         await self.cycles.prime_cursors()
         broken = False
@@ -71,6 +96,11 @@ class Engine:
             result = await self.scheduler.runners[name].run()
             if result is not None and result.error:
                 broken = True
+        # Jobs that waited for an older job of the other direction get one more pass now that every service ran.
+        if self.cycles.crm_pool.blocked and (window := self.options.services.get(CRM_TO_QUICKBOOKS)) and window.enabled:
+            log.info("running CRM to QuickBooks again for %d job(s) that waited", len(self.cycles.crm_pool.blocked))
+            result = await self.scheduler.runners[CRM_TO_QUICKBOOKS].run()
+            broken = broken or bool(result is not None and result.error)
         return broken or bool(self.cycles.error_jobs)
 
     # --- long running --------------------------------------------------------------------------
@@ -81,7 +111,10 @@ class Engine:
         balance, yet a fresh install does not wait for midnight either.
         """
         self._stopped.clear()
+        self._shutting_down = False
         self.cycles.stopping.clear()
+        if self.guard is not None:
+            self.guard.start()
         self.scheduler.start()
         for name in await self.overdue_services():
             if name not in CATCH_UP_AT_START:  # those the scheduler already starts at once
@@ -94,6 +127,7 @@ class Engine:
         A job cut off by the grace keeps its lease until it expires and then runs again; the
         requestid and the record link make that second run safe.
         """
+        self._shutting_down = True
         self.cycles.stopping.set()
         running = [r.wait_idle() for r in self.scheduler.runners.values() if r.running]
         if running:
@@ -104,6 +138,8 @@ class Engine:
                     "a cycle did not finish within %.0f s of stop; its jobs will run again", self.stop_grace_seconds
                 )
         await self.scheduler.shutdown()
+        if self.guard is not None:
+            await self.guard.stop()
         for close in self._closers:
             try:
                 await close()
@@ -111,6 +147,15 @@ class Engine:
                 log.warning("closing a connection failed: %s", exc)
         self._stopped.set()
         log.info("engine stopped")
+
+    def _regained(self) -> None:
+        """The pair came free: claim jobs again and run what was skipped while another engine held it."""
+        if self._shutting_down or self.guard is None:
+            return
+        self.cycles.stopping.clear()
+        for name in sorted(self.guard.skipped):
+            self.run_now(name)
+        self.guard.skipped.clear()
 
     async def wait_stopped(self) -> None:
         await self._stopped.wait()
@@ -154,4 +199,6 @@ class Engine:
                 out.append(info())
             else:
                 out.append(ConnectionInfo(system=system, url="", connected=True))
+        if self.guard is not None:
+            out.append(self.guard.connection())
         return out

@@ -35,11 +35,22 @@ class DrainCounts:
 
     outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
     error_jobs: set[int] = field(default_factory=set)
+    blocked_jobs: set[int] = field(default_factory=set)
+    """Jobs last seen waiting for a job of the other direction (which this drain does not run)."""
 
     def add(self, job_id: int, outcome: Outcome) -> None:
         self.outcomes[outcome] += 1
         if outcome is Outcome.ERROR:
             self.error_jobs.add(job_id)
+        if outcome is Outcome.BLOCKED:
+            self.blocked_jobs.add(job_id)
+        else:
+            self.blocked_jobs.discard(job_id)
+
+    @property
+    def progress(self) -> int:
+        """Jobs that ended or used an attempt: a wait is not progress, so waits alone cannot keep a drain alive."""
+        return sum(n for o, n in self.outcomes.items() if o not in (Outcome.DEFERRED, Outcome.BLOCKED))
 
     @property
     def processed(self) -> int:
@@ -47,7 +58,11 @@ class DrainCounts:
 
     def merged(self, other: DrainCounts) -> DrainCounts:
         outcomes = {o: n + other.outcomes[o] for o, n in self.outcomes.items()}
-        return DrainCounts(outcomes=outcomes, error_jobs=self.error_jobs | other.error_jobs)
+        return DrainCounts(
+            outcomes=outcomes,
+            error_jobs=self.error_jobs | other.error_jobs,
+            blocked_jobs=self.blocked_jobs | other.blocked_jobs,
+        )
 
 
 class WorkerPool:
@@ -73,6 +88,11 @@ class WorkerPool:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.active = 0
+        self.blocked: set[int] = set()
+        self.draining = False
+        self.peer: WorkerPool | None = None
+        """The other direction's pool: while it drains, a job waiting for one of its jobs will become due here."""
+        """After a drain: its jobs still waiting for a job of the other direction (`--once` runs them again)."""
 
     async def _worker(self, index: int, counts: DrainCounts, stop: asyncio.Event) -> None:
         wname = f"{worker_prefix()}:{self.name}-{index}"
@@ -107,28 +127,41 @@ class WorkerPool:
             except Exception as exc:  # a store hiccup must not kill the job in hand
                 log.warning("job %s: heartbeat failed: %s", job_id, exc)
 
-    async def next_due(self) -> datetime | None:
-        """The earliest next-attempt time among this pool's Queued jobs (None: nothing queued)."""
+    async def next_due(self, ignore: set[int] | None = None) -> datetime | None:
+        """The earliest next-attempt time among this pool's Queued jobs (None: nothing queued).
+
+        `ignore`: jobs waiting for the other direction's service; this drain cannot make them due.
+        """
         page = await self.store.page(JobFilter(statuses=(LinkStatus.QUEUED,), sources=self.sources), limit=1000)
-        times = [j.next_attempt_at or self.clock() for j in page.jobs if not j.inactive]
+        skip = ignore or set()
+        times = [j.next_attempt_at or self.clock() for j in page.jobs if not j.inactive and j.id not in skip]
         return min(times) if times else None
 
     async def drain(self, *, wait_seconds: float, stop: asyncio.Event | None = None) -> DrainCounts:
         """Process until nothing is due and nothing becomes due within `wait_seconds`.
 
         A job deferred behind another record's job comes back due within a second or so; a job
-        waiting out a long retry backoff is left for a later cycle.
+        waiting out a long retry backoff is left for a later cycle. Waits are not progress: a drain whose jobs
+        only wait ends `wait_seconds` after its last real outcome, and jobs waiting for a job of the other
+        direction do not hold it at all (that job's service may be paused or outside its window).
         """
+        self.draining = True
+        try:
+            return await self._drain(wait_seconds, stop or asyncio.Event())
+        finally:
+            self.draining = False
+
+    async def _drain(self, wait_seconds: float, stop: asyncio.Event) -> DrainCounts:
         counts = DrainCounts()
-        stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
         while not stop.is_set() and self.processor.auth_failed is None:
-            before = counts.processed
+            before = counts.progress
             await asyncio.gather(*(self._worker(i, counts, stop) for i in range(self.size)))
-            if counts.processed > before:
+            if counts.progress > before:
                 deadline = loop.time() + wait_seconds
-            due = await self.next_due()
+            peer_busy = self.peer is not None and self.peer.draining
+            due = await self.next_due(None if peer_busy else counts.blocked_jobs)
             if due is None:
                 break
             delay = (due - self.clock()).total_seconds()
@@ -136,4 +169,5 @@ class WorkerPool:
             if delay > remaining or remaining <= 0:
                 break
             await asyncio.sleep(min(max(delay, 0.05), 1.0))
+        self.blocked = set(counts.blocked_jobs)
         return counts

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inolink_tui.domain.pair import PairHeld
 from inolink_tui.headless.alerts import AlertManager, AlertSettings
-from inolink_tui.headless.daemon import EXIT_CONFIG, EXIT_JOB_ERRORS, Daemon, DaemonOptions
+from inolink_tui.headless.daemon import EXIT_CONFIG, EXIT_JOB_ERRORS, EXIT_LEASE_HELD, Daemon, DaemonOptions
 from inolink_tui.headless.engine_adapter import EngineAdapter
 from inolink_tui.headless.logging_json import SecretScrubber, configure_logging, log_event
 from inolink_tui.headless.metrics import Metrics
@@ -190,6 +191,9 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
     except StoreError as exc:
         log_event(log, "store_error", str(exc), logging.ERROR)
         return EXIT_CONFIG
+    except PairHeld as exc:  # --once while another engine (any database, any machine) syncs the pair
+        log_event(log, "pair_lease_held", str(exc), logging.ERROR, holder=exc.holder, until=exc.until)
+        return EXIT_LEASE_HELD
     except Exception as exc:
         if is_setup_problem(exc):
             message = str(exc) if isinstance(exc, SetupProblem) else f"{type(exc).__name__}: {exc}"

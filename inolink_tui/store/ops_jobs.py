@@ -344,7 +344,7 @@ def claim(
     return fetch_jobs(conn, chosen)
 
 
-def _held(conn: sqlite3.Connection, job_id: int, worker: str) -> tuple[LinkStatus, int]:
+def held(conn: sqlite3.Connection, job_id: int, worker: str) -> tuple[LinkStatus, int]:
     """(status, processed count) of a job `worker` still holds; LeaseLostError otherwise.
 
     A lease that ran out but was not taken by anyone else still belongs to its worker: finishing
@@ -360,7 +360,7 @@ def _held(conn: sqlite3.Connection, job_id: int, worker: str) -> tuple[LinkStatu
     return LinkStatus(status), int(count)
 
 
-def _attempt(
+def add_attempt(
     conn: sqlite3.Connection,
     job_id: int,
     *,
@@ -406,10 +406,10 @@ def complete(
         ),
     ).fetchall()
     if not rows:
-        status, _ = _held(conn, job_id, worker)  # raises JobNotFoundError or LeaseLostError
+        status, _ = held(conn, job_id, worker)  # raises JobNotFoundError or LeaseLostError
         check_transition(job_id, status, LinkStatus.SUCCESS)  # raises for a job that is not Queued
         raise StoreError(f"job {job_id}: completion matched no row")  # unreachable: leases live on Queued jobs
-    _attempt(
+    add_attempt(
         conn,
         job_id,
         started_us=now_us - duration_ms * 1000,
@@ -431,7 +431,7 @@ def fail(
     duration_ms: int,
     now_us: int,
 ) -> LinkJob:
-    status, count = _held(conn, job_id, worker)
+    status, count = held(conn, job_id, worker)
     attempts = count + 1
     retry = failure.error_class.retryable and attempts < max_attempts and failure.retry_at is not None
     wanted = LinkStatus.QUEUED if retry else LinkStatus.ERROR
@@ -454,7 +454,7 @@ def fail(
             job_id,
         ),
     ).fetchall()
-    _attempt(
+    add_attempt(
         conn,
         job_id,
         started_us=now_us - duration_ms * 1000,
@@ -470,11 +470,11 @@ def fail(
 
 
 def release(conn: sqlite3.Connection, job_id: int, worker: str, reason: str, now_us: int) -> None:
-    _held(conn, job_id, worker)
+    held(conn, job_id, worker)
     conn.execute(
         "UPDATE jobs SET lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?", (now_us, job_id)
     )
-    _attempt(
+    add_attempt(
         conn,
         job_id,
         started_us=now_us,
@@ -486,20 +486,7 @@ def release(conn: sqlite3.Connection, job_id: int, worker: str, reason: str, now
     add_changes(conn, [job_id], "released", now_us)
 
 
-def defer(conn: sqlite3.Connection, job_id: int, worker: str, until_us: int, reason: str, now_us: int) -> None:
-    status, _ = _held(conn, job_id, worker)
-    check_transition(job_id, status, LinkStatus.QUEUED)
-    conn.execute(
-        "UPDATE jobs SET next_attempt_at = ?, lease_worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
-        (until_us, now_us, job_id),
-    )
-    _attempt(
-        conn, job_id, started_us=now_us, duration_ms=0, outcome=AttemptOutcome.WAITING, worker=worker, message=reason
-    )
-    add_changes(conn, [job_id], "deferred", now_us)
-
-
 def heartbeat(conn: sqlite3.Connection, job_id: int, worker: str, lease_us: int, now_us: int) -> None:
     """Extend a lease. Not a change-feed event: nothing a viewer shows changes."""
-    _held(conn, job_id, worker)
+    held(conn, job_id, worker)
     conn.execute("UPDATE jobs SET lease_until = ? WHERE id = ?", (now_us + lease_us, job_id))

@@ -30,7 +30,7 @@ from inolink_tui.domain.enums import EntityType, Source
 from inolink_tui.domain.filters import MAX_JOB_ID, JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import Attempt, JobFailure, JobSuccess, LinkJob, NewJob, record_key, utcnow
 from inolink_tui.domain.links import RecordLink
-from inolink_tui.store import ops_admin, ops_jobs, ops_misc, ops_read
+from inolink_tui.store import ops_admin, ops_jobs, ops_misc, ops_read, ops_wait
 from inolink_tui.store.base import (
     AuditEntry,
     BulkResult,
@@ -346,7 +346,7 @@ class SqliteJobStore(FeedReaderMixin):
     async def defer(
         self, job_id: int, worker: str, *, until: datetime, reason: str, now: datetime | None = None
     ) -> None:
-        await self._write("defer", ops_jobs.defer, job_id, worker, to_us(until), reason, _now_us(now))
+        await self._write("defer", ops_wait.defer, job_id, worker, to_us(until), reason, _now_us(now))
 
     async def requeue(
         self, actor: str, *, ids: Sequence[int] = (), filter: JobFilter | None = None, now: datetime | None = None

@@ -251,7 +251,7 @@ async def test_an_unlinked_customer_waits_for_the_older_crm_job_that_may_have_cr
     )
     await world.store.enqueue([pulled], now=world.clock())
     [job] = await world.store.claim("w", limit=1, sources=(Source.ACCOUNTING,), now=world.clock())
-    assert await world.engine.processor.process(job, "w") is Outcome.DEFERRED
+    assert await world.engine.processor.process(job, "w") is Outcome.BLOCKED
     assert len(world.crm.tables["accounts"]) == 1 and await world.store.get_link(EntityType.ACCOUNT, rid) is None
     notes = [a.message for a in (await world.store.get(job.id)).attempts]  # the SQLite store keeps deferrals
     assert isinstance(world.store, MemStore) or f"older CRM job {queued.created[0]}" in str(notes[-1])

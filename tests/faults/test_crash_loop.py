@@ -114,7 +114,7 @@ def run_to_completion(server: Any, config: Path, db: Path, log: Path) -> None:
     for _ in range(6):
         pid = server.spawn(log, "tests.faults.forkserver:run_cli", "--config", str(config), "--db", str(db), "--once")
         status = server.reap(pid)
-        assert status in (0, 1), f"--once exited {status}: {log.read_text()[-3000:]}"
+        assert status in (0, 1, 4), f"--once exited {status}: {log.read_text()[-3000:]}"  # 4: jobs left Queued
         queued = rows(db, "SELECT count(*) FROM jobs WHERE link_status = 'Queued'")[0][0]
         if queued == 0:
             return

@@ -6,6 +6,7 @@ Every synced table (accounts, contacts, products, quotes, salesorders, invoices)
 - `ino_accountingid` - the QuickBooks Id; `ino_accountingref` - the QuickBooks DocNumber / reference
 - `_ino_promotedby_value` - lookup to systemusers, written as `"ino_promotedby@odata.bind": "/systemusers(<id>)"`
 - `ino_promotedon` - datetime
+- `ino_syncclaim` - "<engine id>|<expires ISO UTC>" while an engine pushes the record (engine/claims.py)
 
 Accounts also hold the low-priority balance columns (`ino_openbalance`, `ino_overdue1to30`, `ino_overdue31to60`,
 `ino_overdue61to90`, `ino_overdueover90`, `ino_balanceupdatedon`).
@@ -14,6 +15,9 @@ Accounts also hold the low-priority balance columns (`ino_openbalance`, `ino_ove
 `ino_entitytype` / `ino_linkstatus` / `ino_source` choices (CRM_ENTITY_TYPE_OPTION, CRM_JOB_STATUS_OPTION,
 CRM_JOB_SOURCE_OPTION), and the polymorphic lookup `_ino_regardingobjectid_value` with one navigation property per
 target: `ino_regardingobjectid_account`, `_contact`, `_product`, `_quote`, `_salesorder`, `_invoice`.
+
+`ino_syncleases` holds one lease row per (org, QuickBooks company) pair that engines take before a cycle
+(engine/guard.py): `ino_name` ("<org host>|<realm id>", alternate key `ino_name_key`), `ino_holder`, `ino_expireson`.
 
 Lookups are read as `_<name>_value` and written with `<Navigation>@odata.bind`; navigation property names are
 case-sensitive. Detail lines (quotedetails, salesorderdetails, invoicedetails) are deleted with their parent.
@@ -93,6 +97,7 @@ def _inolink() -> list[Column]:
         _s("ino_accountingref", 100, "Accounting Reference"),
         _lookup("ino_promotedby", {"ino_promotedby": "systemusers"}),
         _dt("ino_promotedon"),
+        _s("ino_syncclaim", 100, "Sync Claim"),
     ]
 
 
@@ -430,6 +435,15 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
             display="Link Job",
             schema="ino_LinkJob",
             keys=(AlternateKey("ino_jobnumberkey", ("ino_jobnumber",), "Job Number"),),
+        ),
+        _table(
+            "ino_synclease",
+            "ino_syncleases",
+            "ino_name",
+            10002,
+            [_s("ino_name", 100, "Name"), _s("ino_holder", 200, "Holder"), _dt("ino_expireson")],
+            display="Sync Lease",
+            keys=(AlternateKey("ino_name_key", ("ino_name",), "Pair"),),
         ),
     ]
     built = {t.entity_set: t for t in tables}

@@ -1,0 +1,133 @@
+"""The guard as the engine runs it: the pair lease held around every cycle, renewed while the engine runs.
+
+- `--once` takes the lease first and refuses (`PairHeld`, exit 3) when another engine holds it;
+- the daemon and the console keep trying in the background: while another engine holds the pair every cycle
+  ends at once with that engine named (logged, and shown as the "Sync pair" connection's problem), and when the
+  lease comes free the services that are due run;
+- a lease lost while running (another engine took it over after our renewals failed) stops claiming jobs
+  until it is held again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from inolink_tui.connectors.errors import ConnectorError
+from inolink_tui.domain.events import CycleFinished, EventBus
+from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.pair import PairHeld
+from inolink_tui.engine.claims import RecordClaims
+from inolink_tui.engine.guard import EngineIdentity, PairLease, SharedRows
+from inolink_tui.engine.ports import ConnectionInfo
+
+log = logging.getLogger(__name__)
+
+Cycle = Callable[[], Awaitable[CycleFinished]]
+SETUP_HINT = " (the org needs the ino_syncleases table and ino_syncclaim columns: see README, Never twice)"
+
+
+class EngineGuard:
+    def __init__(
+        self,
+        rows: SharedRows,
+        pair: str,
+        identity: EngineIdentity,
+        *,
+        lease_seconds: float,
+        claim_seconds: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.lease = PairLease(rows, pair, identity, ttl_seconds=lease_seconds, clock=clock)
+        self.claims = RecordClaims(
+            rows,
+            identity,
+            ttl_seconds=claim_seconds,
+            retry_seconds=min(5.0, lease_seconds / 3),
+            is_void=self._claim_void,
+            clock=clock,
+        )
+        self.renew_every = max(lease_seconds / 3, 0.05)
+        self._keeper: asyncio.Task[None] | None = None
+        self.on_lost: Callable[[], None] = lambda: None
+        self.on_regained: Callable[[], None] = lambda: None
+        self.skipped: set[str] = set()
+        """Services whose cycle was skipped while another engine held the pair: run when it comes free."""
+
+    def _claim_void(self, engine: str, claimed_at: datetime) -> bool:
+        """A claim protects nothing once its engine is known gone, or when it was made before we took the pair
+        (the engine that made it no longer holds the lease, so it claims nothing new)."""
+        acquired = self.lease.acquired_at if self.lease.held else None
+        return engine in self.lease.dead_engines or (acquired is not None and claimed_at < acquired)
+
+    @property
+    def pair(self) -> str:
+        return self.lease.pair
+
+    def connection(self) -> ConnectionInfo:
+        """The lease as the console's connection panel shows it: held, or who holds it instead."""
+        return ConnectionInfo(system="Sync pair", url=self.pair, connected=self.lease.held, problem=self.lease.problem)
+
+    def guarded(self, service: str, cycle: Cycle, bus: EventBus) -> Cycle:
+        """`cycle`, run only while this engine holds the pair; otherwise a finished cycle naming the holder."""
+
+        async def run() -> CycleFinished:
+            try:
+                await self.lease.acquire()
+            except PairHeld as held:
+                log.warning("%s cycle skipped: %s", service, held)
+                self.skipped.add(service)
+                return self._skipped(service, str(held), bus)
+            except Exception as exc:  # Dataverse unreachable, or the org lacks the lease table
+                log.warning("%s cycle skipped: could not take the sync lease of %s: %s", service, self.pair, exc)
+                hint = SETUP_HINT if isinstance(exc, ConnectorError) and exc.status in (400, 404) else ""
+                return self._skipped(service, f"could not take the sync lease of {self.pair}: {exc}{hint}", bus)
+            return await cycle()
+
+        return run
+
+    @staticmethod
+    def _skipped(service: str, reason: str, bus: EventBus) -> CycleFinished:
+        finished = CycleFinished(service=service, duration_seconds=0.0, error=reason)
+        bus.publish(finished)
+        return finished
+
+    async def _keep(self) -> None:
+        """Renew every third of the time-to-live; report a loss and a regain once each."""
+        last_ok = time.monotonic()
+        while True:
+            await asyncio.sleep(self.renew_every)
+            had = self.lease.held
+            try:
+                await self.lease.acquire()
+            except PairHeld as held:
+                if had:
+                    log.error("lost the sync lease: %s; claiming no more jobs", held)
+                    self.on_lost()
+                continue
+            except Exception as exc:  # Dataverse unreachable: keep the lease until its time is up
+                log.warning("could not renew the sync lease of %s: %s", self.pair, exc)
+                if had and time.monotonic() - last_ok > self.lease.ttl.total_seconds():
+                    self.lease.held = False
+                    self.lease.problem = f"could not renew the sync lease: {exc}"
+                    self.on_lost()
+                continue
+            last_ok = time.monotonic()
+            if not had:
+                self.on_regained()
+
+    def start(self) -> None:
+        if self._keeper is None:
+            self._keeper = asyncio.create_task(self._keep(), name="sync-pair-lease")
+
+    async def stop(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+            self._keeper = None
+        await self.lease.release()
