@@ -47,8 +47,11 @@ class RecordClaims:
         retry_seconds: float,
         is_void: Callable[[str, datetime], bool] = lambda engine, claimed_at: False,
         clock: Callable[[], datetime] = utcnow,
+        column: str = CLAIM_COLUMN,
     ) -> None:
         self.rows = rows
+        self.column = column
+        """The claim column in this org (`<prefix>_syncclaim`, from the CrmSchema)."""
         self.identity = identity
         self.ttl = timedelta(seconds=ttl_seconds)
         self.retry_seconds = retry_seconds
@@ -65,11 +68,11 @@ class RecordClaims:
         if row.get("@odata.etag"):  # the row the job just read: its ETag and claim are current enough
             current = SharedRow(values=dict(row), etag=str(row["@odata.etag"]))
         else:
-            current = await self.rows.read(entity_set, record_id, [CLAIM_COLUMN])
+            current = await self.rows.read(entity_set, record_id, [self.column])
         if current is None:
             return dict(row)  # deleted meanwhile: the push finds out and reports it
         now = self.clock()
-        held = parse_claim(current.values.get(CLAIM_COLUMN))
+        held = parse_claim(current.values.get(self.column))
         if held is not None:
             engine, until = held
             mine = engine == self.identity.engine_id
@@ -80,7 +83,7 @@ class RecordClaims:
                     min(wait, self.ttl.total_seconds()),
                 )
         value = claim_value(self.identity.engine_id, now + self.ttl)
-        if not await self.rows.update_if(entity_set, record_id, {CLAIM_COLUMN: value}, current.etag):
+        if not await self.rows.update_if(entity_set, record_id, {self.column: value}, current.etag):
             raise Deferred("the CRM record changed while being claimed (another engine?); trying again", 1.0)
         self.mine.add((entity_type, record_id.lower()))
         return {**row, CLAIM_COLUMN: value}
@@ -91,4 +94,4 @@ class RecordClaims:
         if key not in self.mine:
             return {}
         self.mine.discard(key)
-        return {CLAIM_COLUMN: None}
+        return {self.column: None}

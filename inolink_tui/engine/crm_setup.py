@@ -127,13 +127,13 @@ async def apply_plan(
 def engine_findings(plan: Plan, schema: CrmSchema) -> list[str]:
     """What stops the engine: missing columns, tables or keys it uses, choice values that differ.
 
-    Change tracking off and options the engine does not read are left to `doctor` and `crm setup`."""
+    Change tracking off and options the engine does not read are left to `doctor` and `crm setup`.
+    The sync-lease guard's table and claim columns are checked too: without them every cycle would be
+    skipped, so an org that lacks them stops the engine at start with the same one line.
+    """
     lines = [f.line() for f in plan.findings]
-    guard = {schema.sync_claim, schema.sync_lease_table}  # the sync-lease guard checks its own
     for step in plan.steps:
-        if step.kind in NOT_FOR_THE_ENGINE or step.table in guard:
-            continue
-        if step.column is not None and step.column.logical_name in guard:
+        if step.kind in NOT_FOR_THE_ENGINE:
             continue
         if (
             step.kind is StepKind.ADD_OPTION

@@ -14,7 +14,7 @@ from inolink_tui.connectors.settings import dataverse_settings_from, quickbooks_
 from inolink_tui.domain.events import AuthProblem, EventBus, Throttled
 from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
 from inolink_tui.engine.crm_setup import check_crm_schema
-from inolink_tui.engine.guard import EngineIdentity, pair_key
+from inolink_tui.engine.guard import EngineIdentity, LeaseNames, pair_key
 from inolink_tui.engine.guard_dataverse import DataverseRows
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard
@@ -68,6 +68,8 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
         EngineIdentity(database=str(getattr(store, "path", "") or "")),
         lease_seconds=max(15.0, options.lease_seconds),
         claim_seconds=max(30.0, 2 * options.lease_seconds),
+        names=LeaseNames(options.schema.prefix),
+        claim_column=options.schema.sync_claim,
     )
     engine = Engine(
         store,

@@ -37,10 +37,37 @@ log = logging.getLogger(__name__)
 
 LEASE_SET = "ino_syncleases"
 LEASE_KEY = "ino_syncleaseid"
+"""The default (prefix "ino") names; an org set up with another prefix passes its own `LeaseNames`."""
 LEASE_NAME_MAX = 100
 HOLDER_MAX = 200
 _NAMESPACE = uuid.UUID("0b6f1a52-3c1e-4d8e-9f57-2a4e6f0d1c93")
 _HOLDER = re.compile(r"^(?P<host>[^:\s]+):(?P<pid>\d+) engine (?P<engine>[0-9a-f]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseNames:
+    """The lease table's entity set and columns in one org: `<prefix>_syncleases`, `<prefix>_name`, ...
+
+    Built from the org's `CrmSchema` prefix so that `crm setup` with another publisher prefix and the guard agree.
+    """
+
+    prefix: str = "ino"
+
+    @property
+    def entity_set(self) -> str:
+        return f"{self.prefix}_syncleases"
+
+    @property
+    def name(self) -> str:
+        return f"{self.prefix}_name"
+
+    @property
+    def holder(self) -> str:
+        return f"{self.prefix}_holder"
+
+    @property
+    def expires_on(self) -> str:
+        return f"{self.prefix}_expireson"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +155,10 @@ class PairLease:
         *,
         ttl_seconds: float,
         clock: Callable[[], datetime] = utcnow,
+        names: LeaseNames | None = None,
     ) -> None:
         self.rows = rows
+        self.names = names or LeaseNames()
         self.pair = pair
         self.identity = identity
         self.ttl = timedelta(seconds=ttl_seconds)
@@ -145,31 +174,32 @@ class PairLease:
 
     async def acquire(self) -> None:
         """Hold the lease (take it, renew it, or take over an expired or dead one); raise PairHeld otherwise."""
+        n = self.names
         for _ in range(3):
             now = self.clock()
-            values = {"ino_name": self.pair, "ino_holder": self.identity.holder, "ino_expireson": iso(now + self.ttl)}
-            current = await self.rows.read(LEASE_SET, self.row_id, ["ino_name", "ino_holder", "ino_expireson"])
+            values = {n.name: self.pair, n.holder: self.identity.holder, n.expires_on: iso(now + self.ttl)}
+            current = await self.rows.read(n.entity_set, self.row_id, [n.name, n.holder, n.expires_on])
             if current is None:
-                if await self.rows.create_only(LEASE_SET, self.row_id, values):
+                if await self.rows.create_only(n.entity_set, self.row_id, values):
                     return self._won()
                 continue  # another engine created it between our read and our write: read again
-            holder = str(current.values.get("ino_holder") or "")
-            until = parse_time(current.values.get("ino_expireson"))
+            holder = str(current.values.get(n.holder) or "")
+            until = parse_time(current.values.get(n.expires_on))
             mine = holder == self.identity.holder
             expired = until is None or until <= now
             dead = not mine and not expired and holder_is_dead(holder, host=self.identity.host)
             if not (mine or expired or dead):
                 self._lost(PairHeld(self.pair, holder, until))
-            if await self.rows.update_if(LEASE_SET, self.row_id, values, current.etag):
+            if await self.rows.update_if(n.entity_set, self.row_id, values, current.etag):
                 if not mine and (engine := engine_of(holder)):
                     if dead or expired:
                         self.dead_engines.add(engine)
                     why = "its process is gone" if dead else "expired"
                     log.warning("took over the lease of %s from %s (%s)", self.pair, holder, why)
                 return self._won()
-        current = await self.rows.read(LEASE_SET, self.row_id, ["ino_holder", "ino_expireson"])
-        holder = str(current.values.get("ino_holder") or "") if current else ""
-        self._lost(PairHeld(self.pair, holder, parse_time(current.values.get("ino_expireson")) if current else None))
+        current = await self.rows.read(n.entity_set, self.row_id, [n.holder, n.expires_on])
+        holder = str(current.values.get(n.holder) or "") if current else ""
+        self._lost(PairHeld(self.pair, holder, parse_time(current.values.get(n.expires_on)) if current else None))
 
     def _won(self) -> None:
         if not self.held:
@@ -188,10 +218,11 @@ class PairLease:
         if not self.held:
             return
         self.held = False
+        n = self.names
         try:
-            current = await self.rows.read(LEASE_SET, self.row_id, ["ino_holder"])
-            if current is not None and current.values.get("ino_holder") == self.identity.holder:
-                await self.rows.update_if(LEASE_SET, self.row_id, {"ino_expireson": iso(self.clock())}, current.etag)
+            current = await self.rows.read(n.entity_set, self.row_id, [n.holder])
+            if current is not None and current.values.get(n.holder) == self.identity.holder:
+                await self.rows.update_if(n.entity_set, self.row_id, {n.expires_on: iso(self.clock())}, current.etag)
                 log.info("released the sync lease of %s", self.pair)
         except Exception as exc:  # the lease simply expires
             log.warning("could not release the sync lease of %s (%s); it expires on its own", self.pair, exc)

@@ -21,14 +21,16 @@ from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.domain.pair import PairHeld
-from inolink_tui.engine.claims import RecordClaims
-from inolink_tui.engine.guard import EngineIdentity, PairLease, SharedRows
+from inolink_tui.engine.claims import CLAIM_COLUMN, RecordClaims
+from inolink_tui.engine.guard import EngineIdentity, LeaseNames, PairLease, SharedRows
 from inolink_tui.engine.ports import ConnectionInfo
 
 log = logging.getLogger(__name__)
 
 Cycle = Callable[[], Awaitable[CycleFinished]]
-SETUP_HINT = " (the org needs the ino_syncleases table and ino_syncclaim columns: see README, Never twice)"
+SETUP_HINT = (
+    " (the org needs the sync lease table and sync claim columns that `crm setup` creates: see README, Never twice)"
+)
 
 
 class EngineGuard:
@@ -41,8 +43,10 @@ class EngineGuard:
         lease_seconds: float,
         claim_seconds: float,
         clock: Callable[[], datetime] = utcnow,
+        names: LeaseNames | None = None,
+        claim_column: str = CLAIM_COLUMN,
     ) -> None:
-        self.lease = PairLease(rows, pair, identity, ttl_seconds=lease_seconds, clock=clock)
+        self.lease = PairLease(rows, pair, identity, ttl_seconds=lease_seconds, clock=clock, names=names)
         self.claims = RecordClaims(
             rows,
             identity,
@@ -50,6 +54,7 @@ class EngineGuard:
             retry_seconds=min(5.0, lease_seconds / 3),
             is_void=self._claim_void,
             clock=clock,
+            column=claim_column,
         )
         self.renew_every = max(lease_seconds / 3, 0.05)
         self._keeper: asyncio.Task[None] | None = None

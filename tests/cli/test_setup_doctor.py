@@ -147,7 +147,7 @@ async def test_a_choice_with_other_values_stops_the_engine_until_configured(bare
 
 
 @pytest.mark.timeout(120)
-async def test_the_prepared_org_needs_only_the_sync_lease_guard(tmp_path: Path) -> None:
+async def test_the_prepared_org_needs_nothing(tmp_path: Path) -> None:
     from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
@@ -156,10 +156,10 @@ async def test_the_prepared_org_needs_only_the_sync_lease_guard(tmp_path: Path) 
         dry = await invoke(config, "crm", "setup", "--dry-run")
         assert dry.exit_code == 0, dry.output
         planned = [line.strip() for line in dry.output.splitlines() if line.startswith("  ")]
-        assert all("synclease" in line or "syncclaim" in line or line.startswith("publish") for line in planned), (
-            planned
-        )
-        assert "create table ino_linkjob" not in dry.output and "ino_linkstatus" not in dry.output
+        assert planned == [], planned  # the prepared org has every column, table, key and the guard's lease table
+        applied = await invoke(config, "crm", "setup")
+        assert applied.exit_code == 0, applied.output
+        assert "nothing to do" in applied.output.lower(), applied.output
 
 
 @pytest.mark.timeout(240)
