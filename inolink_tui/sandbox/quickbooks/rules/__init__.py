@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from inolink_tui.sandbox.quickbooks import errors
 from inolink_tui.sandbox.quickbooks.entities import EntitySpec
-from inolink_tui.sandbox.quickbooks.rules import fields, items, lists, names, transactions
+from inolink_tui.sandbox.quickbooks.rules import currency, fields, items, lists, names, payments, transactions
 from inolink_tui.sandbox.quickbooks.rules.common import DELETED_SUFFIX, same_content
 from inolink_tui.sandbox.quickbooks.rules.effects import after_write, before_remove, customer_balance, voided_copy
 
@@ -81,7 +81,9 @@ _HANDLERS: dict[str, Handler] = {
     "Invoice": transactions.sales_txn,
     "SalesReceipt": transactions.sales_txn,
     "CreditMemo": transactions.sales_txn,
-    "Payment": transactions.payment,
+    "Payment": payments.payment,
+    "CompanyCurrency": currency.company_currency,
+    "ExchangeRate": currency.exchange_rate,
 }
 
 

@@ -15,6 +15,7 @@ from inolink_tui.sandbox.quickbooks.rules.common import (
     invalid_enum,
     named_ref,
 )
+from inolink_tui.sandbox.quickbooks.rules.currency import customer_currency, ensure_company_currency
 from inolink_tui.sandbox.quickbooks.rules.effects import customer_balance
 
 if TYPE_CHECKING:
@@ -81,8 +82,8 @@ def person(
     display = out["DisplayName"]
     base_name = display[: -len(DELETED_SUFFIX)] if display.endswith(DELETED_SUFFIX) else display
     out.setdefault("PrintOnCheckName", base_name)
-    out.setdefault("CurrencyRef", dict(USD))
     if spec.name != "Customer":
+        out.setdefault("CurrencyRef", dict(USD))
         out["Balance"] = existing.get("Balance", zero()) if existing else zero()
         return out
     parent_name = None
@@ -107,9 +108,11 @@ def person(
         out["SalesTermRef"] = named_ref(state, "Term", out["SalesTermRef"], "SalesTermRef")
     if out.get("DefaultTaxCodeRef"):
         out["DefaultTaxCodeRef"] = named_ref(state, "TaxCode", out["DefaultTaxCodeRef"], "DefaultTaxCodeRef")
+    customer_currency(state, out, existing)
     balance = customer_balance(state, rid) if existing is not None else zero()
     out["Balance"] = balance
     out["BalanceWithJobs"] = balance
+    ensure_company_currency(state, out["CurrencyRef"]["value"])
     return out
 
 
