@@ -106,10 +106,8 @@ def enable_multicurrency(qbo: QboState) -> None:
         raise ValueError("the company has no Preferences")
     if (prefs.get("CurrencyPrefs") or {}).get("MultiCurrencyEnabled") is True:
         return
-    qbo.update(
-        "Preferences",
-        {"Id": "1", "SyncToken": prefs["SyncToken"], "CurrencyPrefs": {"MultiCurrencyEnabled": True}},
-    )
+    # not through qbo.update: the API refuses this change (rules/lists.py), only the UI makes it
+    qbo.touch("Preferences", "1", {"CurrencyPrefs": {**prefs["CurrencyPrefs"], "MultiCurrencyEnabled": True}})
     region = region_of(qbo)
     today = qbo.today()
     for code, rate in region.foreign:
