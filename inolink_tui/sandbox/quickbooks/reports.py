@@ -69,7 +69,7 @@ def bucket_index(days_past_due: int) -> int:
     return 4
 
 
-def _date(params: Mapping[str, str], name: str, default: date) -> date:
+def report_date_param(params: Mapping[str, str], name: str, default: date) -> date:
     text = params.get(name)
     if not text:
         return default
@@ -79,7 +79,7 @@ def _date(params: Mapping[str, str], name: str, default: date) -> date:
         raise QboFault("2070", "Invalid Date", f"Invalid Date : {text}", element=name) from None
 
 
-def _choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+def choice(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     value = params.get(name) or allowed[0]
     if value not in allowed:
         raise QboFault("2170", "Invalid Enumeration", f"Invalid Enumeration : {value}", element=name)
@@ -98,9 +98,21 @@ def _applied_by(state: QboState, txn_type: str, txn_id: str, on: date) -> Decima
     return total
 
 
-def open_items(state: QboState, on: date) -> list[tuple[str, Decimal, date]]:
-    """(customer id, open amount in the home currency, the date it ages from) of every open item on `on`."""
-    out: list[tuple[str, Decimal, date]] = []
+@dataclass(frozen=True)
+class OpenItem:
+    """An invoice, credit memo or unapplied payment open on the report date (credits negative, home currency)."""
+
+    entity: str
+    record: dict[str, Any]
+    customer_id: str
+    amount: Decimal
+    open_amount: Decimal
+    ages_from: date
+
+
+def open_items(state: QboState, on: date) -> list[OpenItem]:
+    """Every item open on `on`, with the date it ages from (an invoice's DueDate, a credit's TxnDate)."""
+    out: list[OpenItem] = []
     for entity, sign in (("Invoice", 1), ("CreditMemo", -1), ("Payment", -1)):
         for rid, record in state.records[entity].items():
             if (entity, rid) in state.voided or date.fromisoformat(str(record.get("TxnDate"))) > on:
@@ -115,8 +127,11 @@ def open_items(state: QboState, on: date) -> list[tuple[str, Decimal, date]]:
             rate = Decimal(str(record.get("ExchangeRate", 1)))
             ages_from = record.get("DueDate") if entity == "Invoice" else None
             out.append(
-                (
+                OpenItem(
+                    entity,
+                    record,
                     str(record["CustomerRef"]["value"]),
+                    sign * money(total * rate, "Amount"),
                     sign * money(left * rate, "Balance"),
                     date.fromisoformat(str(ages_from or record["TxnDate"])),
                 )
@@ -124,24 +139,19 @@ def open_items(state: QboState, on: date) -> list[tuple[str, Decimal, date]]:
     return out
 
 
-def _customer_filter(state: QboState, params: Mapping[str, str]) -> set[str] | None:
+def customer_filter(params: Mapping[str, str]) -> set[str] | None:
     text = params.get("customer")
     if not text:
         return None
     return {part.strip() for part in text.split(",") if part.strip()}
 
 
-def _text(amount: Decimal, *, blank_zero: bool) -> str:
+def amount_text(amount: Decimal, *, blank_zero: bool) -> str:
     return "" if blank_zero and amount == 0 else f"{amount:.2f}"
 
 
-def _report(
-    state: QboState,
-    name: str,
-    params: Mapping[str, str],
-    report_date: date,
-    titles: tuple[str, ...],
-    rows: list[tuple[str, str, list[Decimal]]],
+def report_header(
+    state: QboState, name: str, params: Mapping[str, str], report_date: date, *, has_data: bool
 ) -> dict[str, Any]:
     header: dict[str, Any] = {"Time": state.metadata_time(state.clock.now()), "ReportName": name}
     if params.get("customer"):
@@ -152,8 +162,20 @@ def _report(
     header["Currency"] = home_currency(state)
     header["Option"] = [
         {"Name": "report_date", "Value": report_date.isoformat()},
-        {"Name": "NoReportData", "Value": "false" if rows else "true"},
+        {"Name": "NoReportData", "Value": "false" if has_data else "true"},
     ]
+    return header
+
+
+def _report(
+    state: QboState,
+    name: str,
+    params: Mapping[str, str],
+    report_date: date,
+    titles: tuple[str, ...],
+    rows: list[tuple[str, str, list[Decimal]]],
+) -> dict[str, Any]:
+    header = report_header(state, name, params, report_date, has_data=bool(rows))
     columns = [{"ColType": "Customer", "ColTitle": ""}] + [{"ColType": "Money", "ColTitle": t} for t in titles]
     out_rows: list[dict[str, Any]] = []
     totals = [zero() for _ in titles]
@@ -161,7 +183,7 @@ def _report(
         out_rows.append(
             {
                 "ColData": [{"id": customer_id, "value": display}]
-                + [{"value": _text(a, blank_zero=True)} for a in amounts],
+                + [{"value": amount_text(a, blank_zero=True)} for a in amounts],
                 "type": "Data",
             }
         )
@@ -172,7 +194,9 @@ def _report(
             {
                 "group": "GrandTotal",
                 "type": "Section",
-                "Summary": {"ColData": [{"value": "TOTAL"}] + [{"value": _text(t, blank_zero=False)} for t in totals]},
+                "Summary": {
+                    "ColData": [{"value": "TOTAL"}] + [{"value": amount_text(t, blank_zero=False)} for t in totals]
+                },
             }
         )
         body["Rows"] = {"Row": out_rows}
@@ -182,7 +206,7 @@ def _report(
 def _sorted_rows(
     state: QboState, per_customer: dict[str, list[Decimal]], params: Mapping[str, str]
 ) -> list[tuple[str, str, list[Decimal]]]:
-    order = _choice(params, "sort_order", SORT_ORDERS)
+    order = choice(params, "sort_order", SORT_ORDERS)
     named = []
     for customer_id, amounts in per_customer.items():
         if all(a == 0 for a in amounts):
@@ -195,16 +219,16 @@ def _sorted_rows(
 
 def aged_receivables(state: QboState, params: Mapping[str, str]) -> dict[str, Any]:
     today = date.fromisoformat(state.today())
-    report_date = _date(params, "report_date", today)
-    method = _choice(params, "aging_method", AGING_METHODS)
+    report_date = report_date_param(params, "report_date", today)
+    method = choice(params, "aging_method", AGING_METHODS)
     aging_date = report_date if method == "Report_Date" else today
-    wanted = _customer_filter(state, params)
+    wanted = customer_filter(params)
     per_customer: dict[str, list[Decimal]] = {}
-    for customer_id, amount, ages_from in open_items(state, report_date):
-        if wanted is not None and customer_id not in wanted:
+    for item in open_items(state, report_date):
+        if wanted is not None and item.customer_id not in wanted:
             continue
-        buckets = per_customer.setdefault(customer_id, [zero() for _ in AGING_COLUMNS])
-        buckets[bucket_index((aging_date - ages_from).days)] += amount
+        buckets = per_customer.setdefault(item.customer_id, [zero() for _ in AGING_COLUMNS])
+        buckets[bucket_index((aging_date - item.ages_from).days)] += item.open_amount
     rows = [
         (cid, display, [*amounts, sum(amounts, zero())])
         for cid, display, amounts in _sorted_rows(state, per_customer, params)
@@ -213,21 +237,25 @@ def aged_receivables(state: QboState, params: Mapping[str, str]) -> dict[str, An
 
 
 def customer_balance(state: QboState, params: Mapping[str, str]) -> dict[str, Any]:
-    report_date = _date(params, "report_date", date.fromisoformat(state.today()))
-    wanted = _customer_filter(state, params)
+    report_date = report_date_param(params, "report_date", date.fromisoformat(state.today()))
+    wanted = customer_filter(params)
     per_customer: dict[str, list[Decimal]] = {}
-    for customer_id, amount, _ages_from in open_items(state, report_date):
-        if wanted is None or customer_id in wanted:
-            per_customer.setdefault(customer_id, [zero()])[0] += amount
+    for item in open_items(state, report_date):
+        if wanted is None or item.customer_id in wanted:
+            per_customer.setdefault(item.customer_id, [zero()])[0] += item.open_amount
     rows = _sorted_rows(state, per_customer, params)
     return _report(state, "CustomerBalance", params, report_date, ("Total",), rows)
 
 
-REPORTS = {"AgedReceivables": aged_receivables, "CustomerBalance": customer_balance}
-
-
 def run_report(state: QboState, name: str, params: Mapping[str, str]) -> dict[str, Any]:
-    report = REPORTS.get(name)
+    from inolink_tui.sandbox.quickbooks.reports_detail import aged_receivable_detail
+
+    reports = {
+        "AgedReceivables": aged_receivables,
+        "CustomerBalance": customer_balance,
+        "AgedReceivableDetail": aged_receivable_detail,
+    }
+    report = reports.get(name)
     if report is None:
         raise errors.unsupported(f"Operation reports/{name} is not supported.")
     return report(state, params)

@@ -163,3 +163,45 @@ async def test_unknown_report_is_unsupported(books: Qbo) -> None:
     # reference §11: an unknown resource answers 400 with Fault 500 "Unsupported Operation".
     response = await books.get("reports/NoSuchReport")
     assert response.status_code == 400 and response.json()["Fault"]["Error"][0]["code"] == "500"
+
+
+DETAIL = "https://developer.intuit.com/app/developer/qbo/docs/api/accounting/report-entities/aragingdetail"
+
+
+async def test_aged_receivable_detail_sections_per_period(books: Qbo) -> None:
+    # DETAIL: one Section per aging period, its Header naming it ("31 - 60 days past due"), Data rows per open
+    # transaction; default columns tx_date, txn_type, doc_num, (cust_name), due_date, subt_amount, subt_open_bal.
+    first, second = await _two_customers(books)
+    body = await report(books, "AgedReceivableDetail", customer=f"{first},{second}")
+    assert body["Header"]["ReportName"] == "AgedReceivableDetail"
+    types = [c["ColType"] for c in body["Columns"]["Column"]]
+    assert types == ["tx_date", "txn_type", "doc_num", "cust_name", "due_date", "subt_amount", "subt_open_bal"]
+    sections = body["Rows"]["Row"]
+    titles = [s["Header"]["ColData"][0]["value"] for s in sections]
+    assert titles == [
+        "91 or more days past due",
+        "61 - 90 days past due",
+        "31 - 60 days past due",
+        "1 - 30 days past due",
+        "Current",
+    ]
+    late = sections[3]["Rows"]["Row"]
+    assert [[c["value"] for c in row["ColData"]][4:] for row in late] == [[days(-15), "100.00", "80.00"]]
+    assert late[0]["ColData"][1]["value"] == "Invoice" and late[0]["ColData"][3]["id"] == first
+    assert sections[3]["Summary"]["ColData"][0]["value"] == "Total for 1 - 30 days past due"
+    assert sections[3]["Summary"]["ColData"][-1]["value"] == "80.00"
+
+
+async def test_aged_receivable_detail_filters(books: Qbo) -> None:
+    # DETAIL query parameters: past_due ("minimum days past due"), start_duedate / end_duedate ("the range of
+    # dates over which receivables are due"), columns (the column types to show).
+    first, second = await _two_customers(books)
+    body = await report(
+        books, "AgedReceivableDetail", customer=f"{first},{second}", past_due="31", columns="cust_name,subt_open_bal"
+    )
+    cells = [[c["value"] for c in row["ColData"]] for s in body["Rows"]["Row"] for row in s["Rows"]["Row"]]
+    assert cells == [["Aging First", "70.00"], ["Aging Second", "25.00"], ["Aging Second", "30.00"]]
+    body = await report(
+        books, "AgedReceivableDetail", customer=first, start_duedate=days(-20), end_duedate=days(0), columns="due_date"
+    )
+    assert [row["ColData"][0]["value"] for s in body["Rows"]["Row"] for row in s["Rows"]["Row"]] == [days(-15)]

@@ -68,7 +68,7 @@ sandbox's choice and each module's docstring says what it relies on):
 |   through the API (the UI only; the sandbox's control API)         |      |                              |
 | Invoice DueDate: TxnDate + the term's DueDays (or its day of month)|  --  | invoice (DueDate), term      |
 |   from SalesTermRef, else the customer's, else the company default |      |   (fallbacks undocumented)   |
-| Reports AgedReceivables / CustomerBalance                          |  --  | reports.py (report-entities) |
+| Reports AgedReceivables, AgedReceivableDetail, CustomerBalance    |  --  | reports.py, reports_detail.py |
 """
 
 from __future__ import annotations
