@@ -30,7 +30,8 @@ from inolink_tui.sandbox.quickbooks.entities import spec_for
 from inolink_tui.sandbox.quickbooks.errors import QboFault
 from inolink_tui.sandbox.quickbooks.query import run_query
 from inolink_tui.sandbox.quickbooks.reports import run_report
-from inolink_tui.sandbox.quickbooks.state import QboState
+from inolink_tui.sandbox.quickbooks.rules.currency import exchange_rate_for
+from inolink_tui.sandbox.quickbooks.state import QboState, render
 from inolink_tui.sandbox.quickbooks.throttle import RealmThrottle
 
 SUCCESS_TYPE = "application/json;charset=utf-8"
@@ -217,6 +218,9 @@ class QboApi:
                     self.state, params.get("entities"), params.get("changedSince"), self.cdc_lookback_days
                 )
             }
+        if head == "exchangerate" and len(parts) == 1 and method == "GET":
+            rate = exchange_rate_for(self.state, params.get("sourcecurrencycode"), params.get("asofdate"))
+            return {"ExchangeRate": render(rate)}
         if head == "reports" and len(parts) == 2 and method == "GET":
             return run_report(self.state, parts[1], params)
         if head == "batch" and len(parts) == 1 and method == "POST":

@@ -130,3 +130,14 @@ async def test_multicurrency_switch_through_the_control_api(books: Qbo) -> None:
     assert prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] is True
     back_off = {"SyncToken": prefs["SyncToken"], "CurrencyPrefs": {"MultiCurrencyEnabled": False}}
     assert fault(await books.post("preferences", back_off))["code"] == "6000"
+
+
+async def test_exchange_rate_read_by_currency_and_date(multi: Qbo) -> None:
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/exchangerate "Read":
+    # GET /exchangerate?sourcecurrencycode=<code>[&asofdate=<date>]; TargetCurrencyCode is the home currency.
+    response = await multi.get("exchangerate", sourcecurrencycode="EUR", asofdate="2025-06-30")
+    assert response.status_code == 200, response.text
+    rate = response.json()["ExchangeRate"]
+    assert rate["SourceCurrencyCode"] == "EUR" and rate["TargetCurrencyCode"] == "USD"
+    assert rate["Rate"] == 1.08 and rate["AsOfDate"] == "2024-01-01"
+    assert fault(await multi.get("exchangerate"))["code"] == "2020"

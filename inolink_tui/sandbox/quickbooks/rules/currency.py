@@ -180,3 +180,21 @@ def exchange_rate(
     out["Rate"] = number(out.get("Rate", 1), "Rate")
     out["AsOfDate"] = str(out.get("AsOfDate") or state.today())
     return out
+
+
+def exchange_rate_for(state: QboState, source: str | None, as_of: str | None) -> dict[str, Any]:
+    """all-entities/exchangerate "Read": `GET /exchangerate?sourcecurrencycode=<code>[&asofdate=<date>]`, the
+    rate in force on that date (today by default): the latest one recorded on or before it."""
+    if not source:
+        raise errors.required("sourcecurrencycode")
+    code = _code(source)
+    wanted = as_of or state.today()
+    best: dict[str, Any] | None = None
+    for record in state.records["ExchangeRate"].values():
+        if record.get("SourceCurrencyCode") != code or str(record.get("AsOfDate", "")) > wanted:
+            continue
+        if best is None or str(record["AsOfDate"]) > str(best["AsOfDate"]):
+            best = record
+    if best is None:
+        raise errors.object_not_found()
+    return dict(best)
