@@ -138,3 +138,21 @@ async def test_non_us_seeded_invoices_all_carry_tax_codes(abroad: Qbo) -> None:
         for line in invoice["Line"]:
             if "SalesItemLineDetail" in line:
                 assert line["SalesItemLineDetail"]["TaxCodeRef"]["value"]
+
+
+async def test_non_us_names_are_in_the_home_currency(abroad: Qbo) -> None:
+    # manage-multiple-currencies: "When multicurrency is enabled, all objects are, by default, in the home
+    # currency" (and without it there is no other); a Canadian company's customers are in CAD.
+    buyer = await customer(abroad, "Abroad Four")
+    home = (await abroad.get("preferences")).json()["Preferences"]["CurrencyPrefs"]["HomeCurrency"]["value"]
+    assert buyer["CurrencyRef"]["value"] == home != "USD"
+    vendor = await abroad.create("Vendor", {"DisplayName": "Abroad Vendor"})
+    assert vendor["CurrencyRef"]["value"] == home
+
+
+def test_region_option_is_checked() -> None:
+    # a sandbox option, not a QuickBooks behaviour: an unknown region is a clear error
+    from inolink_tui.sandbox.options import SandboxOptions
+
+    with pytest.raises(ValueError, match="qbo_region"):
+        SandboxOptions(qbo_region="FR")

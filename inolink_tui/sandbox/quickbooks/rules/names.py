@@ -11,11 +11,15 @@ from inolink_tui.sandbox.quickbooks.money import boolean, integer, zero
 from inolink_tui.sandbox.quickbooks.rules.common import (
     ACCOUNT_CLASSIFICATION,
     DELETED_SUFFIX,
-    USD,
     invalid_enum,
     named_ref,
 )
-from inolink_tui.sandbox.quickbooks.rules.currency import customer_currency, ensure_company_currency
+from inolink_tui.sandbox.quickbooks.rules.currency import (
+    currency_ref,
+    customer_currency,
+    ensure_company_currency,
+    home_currency,
+)
 from inolink_tui.sandbox.quickbooks.rules.effects import customer_balance
 
 if TYPE_CHECKING:
@@ -83,7 +87,7 @@ def person(
     base_name = display[: -len(DELETED_SUFFIX)] if display.endswith(DELETED_SUFFIX) else display
     out.setdefault("PrintOnCheckName", base_name)
     if spec.name != "Customer":
-        out.setdefault("CurrencyRef", dict(USD))
+        out.setdefault("CurrencyRef", currency_ref(home_currency(state)))
         out["Balance"] = existing.get("Balance", zero()) if existing else zero()
         return out
     parent_name = None
@@ -141,7 +145,7 @@ def account(
     out["SubAccount"] = boolean(out.get("SubAccount"), "SubAccount", False)
     out["CurrentBalance"] = existing.get("CurrentBalance", zero()) if existing else zero()
     out["CurrentBalanceWithSubAccounts"] = out["CurrentBalance"]
-    out.setdefault("CurrencyRef", dict(USD))
+    out.setdefault("CurrencyRef", currency_ref(home_currency(state)))
     return out
 
 
