@@ -268,3 +268,18 @@ async def test_payments_are_queryable_by_customer(books: Qbo) -> None:
     await books.create("Payment", {"CustomerRef": {"value": buyer["Id"]}, "TotalAmt": 5})
     response = await books.query(f"select * from Payment where CustomerRef = '{buyer['Id']}'")
     assert [p["TotalAmt"] for p in response.json()["QueryResponse"]["Payment"]] == [5]
+
+
+async def test_customer_with_an_open_balance_cannot_be_made_inactive(books: Qbo) -> None:
+    # A captured answer (github.com/ruckus/quickbooks-ruby/issues/390): "Delete List Has Balance Error: The entity
+    # you are trying to delete has an open balance. : This customer cannot be deleted because it has a non-zero
+    # balance" (Active false is how a name-list record is deleted). Once paid, it can be.
+    buyer = await customer(books, "Inactive One")
+    inv = await invoice(books, buyer["Id"], "10.00")
+    error = fault(await books.post("customer", {"Id": buyer["Id"], "SyncToken": "0", "sparse": True, "Active": False}))
+    assert error["Message"] == "Delete List Has Balance Error"
+    await books.create(
+        "Payment", {"CustomerRef": {"value": buyer["Id"]}, "TotalAmt": 10, "Line": [pay_line("10", inv["Id"])]}
+    )
+    response = await books.post("customer", {"Id": buyer["Id"], "SyncToken": "0", "sparse": True, "Active": False})
+    assert response.status_code == 200 and response.json()["Customer"]["Active"] is False

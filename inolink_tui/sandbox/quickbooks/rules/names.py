@@ -114,6 +114,15 @@ def person(
         out["DefaultTaxCodeRef"] = named_ref(state, "TaxCode", out["DefaultTaxCodeRef"], "DefaultTaxCodeRef")
     customer_currency(state, out, existing)
     balance = customer_balance(state, rid) if existing is not None else zero()
+    if existing is not None and existing.get("Active") is not False and out["Active"] is False and balance != 0:
+        # a captured answer (github.com/ruckus/quickbooks-ruby/issues/390): making a customer inactive ("delete"
+        # for a name list) with an open balance is refused; its code is not in the capture, 6000 is assumed
+        raise QboFault(
+            "6000",
+            "Delete List Has Balance Error",
+            "The entity you are trying to delete has an open balance. : "
+            "This customer cannot be deleted because it has a non-zero balance",
+        )
     out["Balance"] = balance
     out["BalanceWithJobs"] = balance
     ensure_company_currency(state, out["CurrencyRef"]["value"])
