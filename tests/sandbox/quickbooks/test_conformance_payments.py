@@ -283,3 +283,27 @@ async def test_customer_with_an_open_balance_cannot_be_made_inactive(books: Qbo)
     )
     response = await books.post("customer", {"Id": buyer["Id"], "SyncToken": "0", "sparse": True, "Active": False})
     assert response.status_code == 200 and response.json()["Customer"]["Active"] is False
+
+
+async def test_cdc_covers_every_sales_transaction_type(books: Qbo) -> None:
+    # all-entities/changedatacapture: Invoice, Payment, CreditMemo, Estimate and SalesReceipt are CDC entities,
+    # a deleted transaction comes back as {"status": "Deleted", "Id": ...}.
+    buyer = await customer(books, "Cdc Two")
+    books.sandbox.clock.advance(5)
+    since = books.sandbox.qbo.metadata_time(books.sandbox.clock.now())
+    books.sandbox.clock.advance(5)
+    memo = await credit_memo(books, buyer["Id"], "5.00")
+    payment = await books.create("Payment", {"CustomerRef": {"value": buyer["Id"]}, "TotalAmt": 3})
+    await books.post("payment", {"Id": payment["Id"], "SyncToken": "0"}, operation="delete")
+    response = await books.get("cdc", entities="Invoice,Payment,CreditMemo,Estimate,SalesReceipt", changedSince=since)
+    assert response.status_code == 200, response.text
+    groups = {
+        name: objs
+        for group in response.json()["CDCResponse"][0]["QueryResponse"]
+        for name, objs in group.items()
+        if isinstance(objs, list)
+    }
+    assert [o["Id"] for o in groups["CreditMemo"]] == [memo["Id"]]
+    assert groups["Payment"] == [
+        {"status": "Deleted", "domain": "QBO", "Id": payment["Id"], "MetaData": groups["Payment"][0]["MetaData"]}
+    ]
