@@ -109,7 +109,7 @@ class ActivityRunner:
     def step(self) -> dict[str, Any]:
         """One simulated user event; a business-rule refusal is an outcome too, not a crash."""
         events = [self._qbo_edit_customer, self._qbo_edit_item, self._qbo_invoice, self._qbo_payment]
-        events += [self._qbo_payment, self._qbo_credit_memo, self._qbo_deactivate_customer]
+        events += [self._qbo_invoice, self._qbo_payment, self._qbo_credit_memo, self._qbo_deactivate_customer]
         if self.sandbox.dataverse is not None:
             events += [self._crm_promote, self._crm_promote, self._crm_edit, self._crm_deactivate, self._crm_delete]
         event = self.rng.choice(events)
@@ -213,7 +213,9 @@ class ActivityRunner:
         return {"credit_memo": memo["Id"], "applied": True, "payment": payment["Id"]}
 
     def _qbo_deactivate_customer(self) -> dict[str, Any]:
-        """A customer with nothing open is made inactive (Active false), as people tidy their lists."""
+        """A customer with nothing open is made inactive (Active false), as people tidy their lists (rarely)."""
+        if self.rng.random() < 0.7:
+            raise LookupError("no customer made inactive this time")
         settled = [c for c in self._active("Customer") if Decimal(str(c.get("Balance", 0))) == 0]
         customer = self.rng.choice(settled)
         updated = self.sandbox.qbo.update(
@@ -241,8 +243,10 @@ class ActivityRunner:
         return {"account": row["accountid"], "telephone1": phone}
 
     def _crm_deactivate(self) -> dict[str, Any]:
-        """Deactivate an account or contact: statecode Inactive (1), statuscode Inactive (2)."""
+        """Deactivate an account or contact: statecode Inactive (1), statuscode Inactive (2) (now and then)."""
         assert self.sandbox.dataverse is not None
+        if self.rng.random() < 0.6:
+            raise LookupError("no deactivation this time")
         entity_set = self.rng.choice(("accounts", "contacts"))
         key = _PRIMARY_KEY[entity_set]
         rows = [r for r in self.sandbox.dataverse.rows(entity_set) if r.get("statecode") in (None, 0)]
@@ -254,9 +258,9 @@ class ActivityRunner:
         return {"deactivated": entity_set, "id": row[key]}
 
     def _crm_delete(self) -> dict[str, Any]:
-        """Delete a contact now and then (the rarest event: a third of the draws do nothing)."""
+        """Delete a contact now and then (the rarest event: four draws in five do nothing)."""
         assert self.sandbox.dataverse is not None
-        if self.rng.random() < 0.34:
+        if self.rng.random() < 0.8:
             raise LookupError("no deletion this time")
         row = self.rng.choice(self.sandbox.dataverse.rows("contacts"))
         self.sandbox.dataverse.delete_row("contacts", row["contactid"])
