@@ -1,5 +1,6 @@
-"""Simulated users: CRM users promote and edit records; QuickBooks users edit customers and items and
-enter invoices and payments. `--activity RATE` runs RATE events per (service) minute, from a seeded RNG.
+"""Simulated users: CRM users promote, edit, deactivate and delete records; QuickBooks users edit customers
+and items, enter invoices, payments (full and partial) and credit memos, and make customers inactive.
+`--activity RATE` runs RATE events per (service) minute, from a seeded RNG.
 
 Each event goes through the same state methods as the APIs, so it obeys the same rules and shows up
 in change tracking and CDC exactly like a person's edit would.
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
 from inolink_tui.sandbox.quickbooks.errors import QboFault
+from inolink_tui.sandbox.seed_region import line_tax_ref
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.app import Sandbox
@@ -109,8 +111,9 @@ class ActivityRunner:
     def step(self) -> dict[str, Any]:
         """One simulated user event; a business-rule refusal is an outcome too, not a crash."""
         events = [self._qbo_edit_customer, self._qbo_edit_item, self._qbo_invoice, self._qbo_payment]
+        events += [self._qbo_invoice, self._qbo_payment, self._qbo_credit_memo, self._qbo_deactivate_customer]
         if self.sandbox.dataverse is not None:
-            events += [self._crm_promote, self._crm_promote, self._crm_edit]
+            events += [self._crm_promote, self._crm_promote, self._crm_edit, self._crm_deactivate, self._crm_delete]
         event = self.rng.choice(events)
         name = event.__name__.lstrip("_")
         try:
@@ -153,13 +156,10 @@ class ActivityRunner:
             item = self.rng.choice(items)
             qty = self.rng.randint(1, 5)
             price = Decimal(str(item.get("UnitPrice") or "25.00"))
-            lines.append(
-                {
-                    "Amount": price * qty,
-                    "DetailType": "SalesItemLineDetail",
-                    "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "Qty": qty, "UnitPrice": price},
-                }
-            )
+            detail: dict[str, Any] = {"ItemRef": {"value": item["Id"]}, "Qty": qty, "UnitPrice": price}
+            if (tax := line_tax_ref(self.sandbox.qbo, item)) is not None:
+                detail["TaxCodeRef"] = tax  # a non-US company needs a tax code on every line
+            lines.append({"Amount": price * qty, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail})
         invoice = self.sandbox.qbo.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": lines})
         return {"invoice": invoice["Id"], "TotalAmt": str(invoice["TotalAmt"])}
 
@@ -177,6 +177,53 @@ class ActivityRunner:
             },
         )
         return {"payment": payment["Id"], "invoice": invoice["Id"], "amount": str(amount)}
+
+    def _qbo_credit_memo(self) -> dict[str, Any]:
+        """A credit for a customer with an open invoice; most are applied to it through a payment at once."""
+        qbo = self.sandbox.qbo
+        open_invoices = [i for i in qbo.records["Invoice"].values() if Decimal(str(i["Balance"])) > 0]
+        invoice = self.rng.choice(open_invoices)
+        items = [i for i in self._active("Item") if i["Name"] not in ("Discount",)]
+        item = self.rng.choice(items)
+        amount = (Decimal(str(invoice["Balance"])) * Decimal(self.rng.choice(("0.1", "0.25", "0.5")))).quantize(
+            Decimal("0.01")
+        )
+        detail: dict[str, Any] = {"ItemRef": {"value": item["Id"]}}
+        if (tax := line_tax_ref(qbo, item)) is not None:
+            detail["TaxCodeRef"] = tax
+        memo = qbo.create(
+            "CreditMemo",
+            {
+                "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+                "Line": [{"Amount": amount, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail}],
+            },
+        )
+        credit = Decimal(str(memo["RemainingCredit"]))
+        if self.rng.random() < 0.3 or credit > Decimal(str(invoice["Balance"])):
+            return {"credit_memo": memo["Id"], "applied": False}
+        payment = qbo.create(
+            "Payment",
+            {
+                "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+                "TotalAmt": 0,
+                "Line": [
+                    {"Amount": credit, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]},
+                    {"Amount": credit, "LinkedTxn": [{"TxnId": memo["Id"], "TxnType": "CreditMemo"}]},
+                ],
+            },
+        )
+        return {"credit_memo": memo["Id"], "applied": True, "payment": payment["Id"]}
+
+    def _qbo_deactivate_customer(self) -> dict[str, Any]:
+        """A customer with nothing open is made inactive (Active false), as people tidy their lists (rarely)."""
+        if self.rng.random() < 0.7:
+            raise LookupError("no customer made inactive this time")
+        settled = [c for c in self._active("Customer") if Decimal(str(c.get("Balance", 0))) == 0]
+        customer = self.rng.choice(settled)
+        updated = self.sandbox.qbo.update(
+            "Customer", {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "Active": False}
+        )
+        return {"customer": updated["Id"], "Active": False}
 
     # -- CRM users -------------------------------------------------------------------------------------------
     def _crm_promote(self) -> dict[str, Any]:
@@ -196,3 +243,27 @@ class ActivityRunner:
             "accounts", row["accountid"], {"telephone1": phone}, user_id=self.rng.choice(users) if users else None
         )
         return {"account": row["accountid"], "telephone1": phone}
+
+    def _crm_deactivate(self) -> dict[str, Any]:
+        """Deactivate an account or contact: statecode Inactive (1), statuscode Inactive (2) (now and then)."""
+        assert self.sandbox.dataverse is not None
+        if self.rng.random() < 0.6:
+            raise LookupError("no deactivation this time")
+        entity_set = self.rng.choice(("accounts", "contacts"))
+        key = _PRIMARY_KEY[entity_set]
+        rows = [r for r in self.sandbox.dataverse.rows(entity_set) if r.get("statecode") in (None, 0)]
+        row = self.rng.choice(rows)
+        users = _user_ids(self.sandbox)
+        self.sandbox.dataverse.update_row(
+            entity_set, row[key], {"statecode": 1, "statuscode": 2}, user_id=self.rng.choice(users) if users else None
+        )
+        return {"deactivated": entity_set, "id": row[key]}
+
+    def _crm_delete(self) -> dict[str, Any]:
+        """Delete a contact now and then (the rarest event: four draws in five do nothing)."""
+        assert self.sandbox.dataverse is not None
+        if self.rng.random() < 0.8:
+            raise LookupError("no deletion this time")
+        row = self.rng.choice(self.sandbox.dataverse.rows("contacts"))
+        self.sandbox.dataverse.delete_row("contacts", row["contactid"])
+        return {"deleted": "contacts", "id": row["contactid"]}

@@ -42,6 +42,7 @@ from inolink_tui.sandbox import jsonfmt
 from inolink_tui.sandbox.faults import FaultRule
 from inolink_tui.sandbox.options import QboLimits
 from inolink_tui.sandbox.quickbooks.errors import QboFault
+from inolink_tui.sandbox.seed_region import enable_multicurrency
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.app import Sandbox
@@ -178,6 +179,11 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         body = await _body(request)
         return sandbox.qbo.delete(str(body["entity"]), dict(body["body"]))
 
+    async def qbo_multicurrency(request: Request) -> Any:
+        """The company's multicurrency switch, which only the QuickBooks UI can turn on (and never off)."""
+        enable_multicurrency(sandbox.qbo)
+        return {"MultiCurrencyEnabled": True}
+
     async def intuit_revoke(request: Request) -> Any:
         for grant in sandbox.intuit.grants.values():
             grant.revoked = True
@@ -304,6 +310,7 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         ("/_sandbox/qbo/create", qbo_create, "POST"),
         ("/_sandbox/qbo/edit", qbo_edit, "POST"),
         ("/_sandbox/qbo/delete", qbo_delete, "POST"),
+        ("/_sandbox/qbo/multicurrency", qbo_multicurrency, "POST"),
         ("/_sandbox/intuit/revoke", intuit_revoke, "POST"),
         ("/_sandbox/intuit/expire-access", intuit_expire, "POST"),
         ("/_sandbox/intuit/consent", intuit_consent, "POST"),

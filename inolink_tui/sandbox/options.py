@@ -64,6 +64,10 @@ class SandboxOptions:
     duplicate_docnumber_check: bool = False
     """QBO rejects a repeated DocNumber (6140) only when the company turned that preference on."""
     cdc_lookback_days: int = 30
+    qbo_region: str = "US"
+    """The QuickBooks company's region (US, CA, UK, AU): its tax model, tax codes and home currency."""
+    qbo_multicurrency: bool = False
+    """Multicurrency switched on (the QuickBooks UI alone can do it), with foreign-currency customers."""
     dataverse_requests_per_window: int = 6000
     dataverse_window_seconds: int = 300
     dataverse_max_concurrency: int = 52
@@ -82,5 +86,7 @@ class SandboxOptions:
             raise ValueError("activity must not be negative")
         if self.dataverse_key_index_seconds < 0:
             raise ValueError("dataverse_key_index_seconds must not be negative")
+        if self.qbo_region not in ("US", "CA", "UK", "AU"):
+            raise ValueError("qbo_region must be one of US, CA, UK, AU")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be between 0 and 65535")

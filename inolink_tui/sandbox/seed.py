@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
 from inolink_tui.sandbox.identity import derived_uuid
+from inolink_tui.sandbox.seed_region import REGIONS, enable_multicurrency, foreign_customer, line_tax_ref
 from inolink_tui.sandbox.seed_settings import seed_qbo_settings
 
 if TYPE_CHECKING:
@@ -155,9 +156,10 @@ class QboCatalog:
     customers: dict[str, str] = field(default_factory=dict)
 
 
-def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
+def seed_qbo_company(qbo: QboState, rng: random.Random, region: str = "US") -> QboCatalog:
     """The company every engine needs: accounts, tax codes, terms and the service items InoLink uses."""
     catalog = QboCatalog()
+    country = REGIONS[region].country
     qbo.create(
         "CompanyInfo",
         {
@@ -168,9 +170,9 @@ def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
                 "City": "San Pablo",
                 "CountrySubDivisionCode": "CA",
                 "PostalCode": "87999",
-                "Country": "US",
+                "Country": country,
             },
-            "Country": "US",
+            "Country": country,
             "Email": {"Address": "noreply@quickbooks.example"},
             "FiscalYearStartMonth": "January",
             "SupportedLanguages": "en",
@@ -178,9 +180,10 @@ def seed_qbo_company(qbo: QboState, rng: random.Random) -> QboCatalog:
         },
         record_id="1",
     )
-    qbo.create("TaxCode", {"Name": "TAX", "Description": "TAX", "Taxable": True}, record_id="TAX")
-    qbo.create("TaxCode", {"Name": "NON", "Description": "NON", "Taxable": False}, record_id="NON")
-    seed_qbo_settings(qbo)
+    if region == "US":  # the US line codes (reference §12); other regions name their own codes on every line
+        qbo.create("TaxCode", {"Name": "TAX", "Description": "TAX", "Taxable": True}, record_id="TAX")
+        qbo.create("TaxCode", {"Name": "NON", "Description": "NON", "Taxable": False}, record_id="NON")
+    seed_qbo_settings(qbo, REGIONS[region])
     for name, account_type, sub_type in (
         ("Sales of Product Income", "Income", "SalesOfProductIncome"),
         ("Services", "Income", "ServiceFeeIncome"),
@@ -259,13 +262,10 @@ def _qbo_invoices(qbo: QboState, rng: random.Random, catalog: QboCatalog, count:
             assert item is not None
             qty = rng.randint(1, 5)
             price = Decimal(str(item.get("UnitPrice", "10.00")))
-            lines.append(
-                {
-                    "Amount": price * qty,
-                    "DetailType": "SalesItemLineDetail",
-                    "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "Qty": qty, "UnitPrice": price},
-                }
-            )
+            detail: dict[str, Any] = {"ItemRef": {"value": item["Id"]}, "Qty": qty, "UnitPrice": price}
+            if (tax := line_tax_ref(qbo, item)) is not None:
+                detail["TaxCodeRef"] = tax
+            lines.append({"Amount": price * qty, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail})
         invoice = qbo.create("Invoice", {"CustomerRef": {"value": rng.choice(customers)}, "Line": lines})
         if index == 0 or rng.random() < 0.4:
             total = Decimal(str(invoice["TotalAmt"]))
@@ -284,7 +284,9 @@ def _qbo_invoices(qbo: QboState, rng: random.Random, catalog: QboCatalog, count:
 def seed_sandbox(sandbox: Sandbox) -> SeedReport:
     rng = random.Random(sandbox.options.seed)
     qbo = sandbox.qbo
-    catalog = seed_qbo_company(qbo, rng)
+    catalog = seed_qbo_company(qbo, rng, sandbox.options.qbo_region)
+    if sandbox.options.qbo_multicurrency:
+        enable_multicurrency(qbo)
     records = sandbox.options.records
     names = company_names(rng, records + records // 4 + 4)
     products = [f"{p} {rng.choice(('S', 'M', 'L', 'XL'))}" for p in _PRODUCTS]
@@ -324,8 +326,8 @@ def seed_sandbox(sandbox: Sandbox) -> SeedReport:
         elif plan == "inactive_freed":
             old = _qbo_customer(qbo, rng, name, catalog)
             qbo.update("Customer", {"Id": old, "Active": False})
-    for name in names[records:]:
-        _qbo_customer(qbo, rng, name, catalog)  # QuickBooks-only customers
+    for index, name in enumerate(names[records:]):  # QuickBooks-only customers
+        _qbo_customer(qbo, rng, name, catalog, **foreign_customer(qbo, index))
     item_ids: dict[str, str] = {}
     product_plans: list[tuple[str, str]] = []
     for index, name in enumerate(products):

@@ -10,44 +10,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from inolink_tui.sandbox.seed_region import REGIONS, Region, seed_region_taxes
+
 if TYPE_CHECKING:
     from inolink_tui.sandbox.quickbooks.state import QboState
 
 
-def seed_qbo_settings(qbo: QboState) -> None:
+def seed_qbo_settings(qbo: QboState, region: Region = REGIONS["US"]) -> None:
     """Lists and settings client libraries read, with a US company's defaults (Intuit's reference examples)."""
-    rate = qbo.create(
-        "TaxRate",
-        {
-            "Name": "California",
-            "Description": "Sales Tax",
-            "RateValue": Decimal("8"),
-            "SpecialTaxType": "NONE",
-            "DisplayType": "ReadOnly",
-            "AgencyRef": {"value": "1"},
-        },
-        record_id="1",
-    )
-    qbo.create(
-        "TaxCode",
-        {
-            "Name": "California",
-            "Description": "California",
-            "Taxable": True,
-            "TaxGroup": True,
-            "SalesTaxRateList": {
-                "TaxRateDetail": [
-                    {
-                        "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
-                        "TaxTypeApplicable": "TaxOnAmount",
-                        "TaxOrder": 0,
-                    }
-                ]
-            },
-            "PurchaseTaxRateList": {"TaxRateDetail": []},
-        },
-        record_id="2",
-    )
+    if region.tax_codes:
+        seed_region_taxes(qbo, region)
+    else:
+        _seed_us_tax(qbo)
     for name, kind in (
         ("Cash", "NON_CREDIT_CARD"),
         ("Check", "NON_CREDIT_CARD"),
@@ -108,10 +82,46 @@ def seed_qbo_settings(qbo: QboState) -> None:
             },
             "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True},
             "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True, "MarkTimeEntriesBillable": True},
-            "TaxPrefs": {"UsingSalesTax": True, "TaxGroupCodeRef": {"value": "2"}},
-            "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
+            "TaxPrefs": {"UsingSalesTax": True, **({} if region.tax_codes else {"TaxGroupCodeRef": {"value": "2"}})},
+            "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": region.currency}},
             "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
             "OtherPrefs": {"NameValue": [{"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""}]},
         },
         record_id="1",
+    )
+
+
+def _seed_us_tax(qbo: QboState) -> None:
+    """The California rate and its tax code (taxrate / taxcode reference examples)."""
+    rate = qbo.create(
+        "TaxRate",
+        {
+            "Name": "California",
+            "Description": "Sales Tax",
+            "RateValue": Decimal("8"),
+            "SpecialTaxType": "NONE",
+            "DisplayType": "ReadOnly",
+            "AgencyRef": {"value": "1"},
+        },
+        record_id="1",
+    )
+    qbo.create(
+        "TaxCode",
+        {
+            "Name": "California",
+            "Description": "California",
+            "Taxable": True,
+            "TaxGroup": True,
+            "SalesTaxRateList": {
+                "TaxRateDetail": [
+                    {
+                        "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
+                        "TaxTypeApplicable": "TaxOnAmount",
+                        "TaxOrder": 0,
+                    }
+                ]
+            },
+            "PurchaseTaxRateList": {"TaxRateDetail": []},
+        },
+        record_id="2",
     )

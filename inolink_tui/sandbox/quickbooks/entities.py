@@ -322,6 +322,20 @@ SPECS: dict[str, EntitySpec] = {
             cdc=False,
         ),
         EntitySpec(
+            # all-entities/companycurrency: the company's currencies besides its home currency
+            "CompanyCurrency",
+            "name",
+            frozenset({"Code", "Name", "Active", "CustomField"}),
+            name_field="Name",
+        ),
+        EntitySpec(
+            # all-entities/exchangerate: read here; rates come from the seed (updates not modelled)
+            "ExchangeRate",
+            "readonly",
+            frozenset({"SourceCurrencyCode", "TargetCurrencyCode", "Rate", "AsOfDate", "CustomField"}),
+            cdc=False,
+        ),
+        EntitySpec(
             "Estimate",
             "transaction",
             _TXN | {"TxnStatus", "ExpirationDate", "AcceptedBy", "AcceptedDate", "DueDate"},

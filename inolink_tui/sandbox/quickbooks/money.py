@@ -62,7 +62,9 @@ def integer(value: Any, element: str) -> int:
 
 def boolean(value: Any, element: str, default: bool) -> bool:
     """JSON booleans (and the strings "true"/"false", which Jackson also accepts); anything else is a fault."""
-    if value is None:
+    if value is None or value == "":
+        # an empty string reads as absent: python-quickbooks sends CreditMemo.ApplyTaxAfterDiscount as ""
+        # and the real (Jackson-based) service accepts it, coercing "" to null for a Boolean
         return default
     if isinstance(value, bool):
         return value

@@ -29,7 +29,9 @@ from inolink_tui.sandbox.quickbooks.cdc import run_cdc
 from inolink_tui.sandbox.quickbooks.entities import spec_for
 from inolink_tui.sandbox.quickbooks.errors import QboFault
 from inolink_tui.sandbox.quickbooks.query import run_query
-from inolink_tui.sandbox.quickbooks.state import QboState
+from inolink_tui.sandbox.quickbooks.reports import run_report
+from inolink_tui.sandbox.quickbooks.rules.currency import exchange_rate_for
+from inolink_tui.sandbox.quickbooks.state import QboState, render
 from inolink_tui.sandbox.quickbooks.throttle import RealmThrottle
 
 SUCCESS_TYPE = "application/json;charset=utf-8"
@@ -81,7 +83,9 @@ class QboApi:
         }
 
     def _ok(self, payload: dict[str, Any], started: float) -> Response:
-        body = jsonfmt.dumps({**payload, "time": self.state.response_time()}).encode()
+        # a report carries its time in Header.Time, with no envelope (report-entities/aragingsummary)
+        stamped = payload if "Header" in payload else {**payload, "time": self.state.response_time()}
+        body = jsonfmt.dumps(stamped).encode()
         return Response(body, 200, headers=self._headers(started), media_type=SUCCESS_TYPE)
 
     def fault_response(self, fault: QboFault, started: float) -> Response:
@@ -214,6 +218,11 @@ class QboApi:
                     self.state, params.get("entities"), params.get("changedSince"), self.cdc_lookback_days
                 )
             }
+        if head == "exchangerate" and len(parts) == 1 and method == "GET":
+            rate = exchange_rate_for(self.state, params.get("sourcecurrencycode"), params.get("asofdate"))
+            return {"ExchangeRate": render(rate)}
+        if head == "reports" and len(parts) == 2 and method == "GET":
+            return run_report(self.state, parts[1], params)
         if head == "batch" and len(parts) == 1 and method == "POST":
             answers = run_batch(self.state, batch_items(parsed), with_requestid=with_requestid, write=self._batch_write)
             return {"BatchItemResponse": answers}

@@ -35,6 +35,45 @@ fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}
 | void: amounts and quantities zeroed, "Voided" prepended to the     |  --  | invoice / payment /          |
 |   PrivateNote (separator undocumented: "Voided - <note>")          |      |   salesreceipt, "Void"       |
 | read-only: TaxCode and TaxRate writes, updates of read-only fields | 500 / ignored | taxcode, taxrate     |
+
+Money (modules `payments`, `tax`, `currency`, `terms`; "undoc." = Intuit documents no code, 6000 is the
+sandbox's choice and each module's docstring says what it relies on):
+
+| rule                                                               | code | page                         |
+|--------------------------------------------------------------------|------|------------------------------|
+| Payment LinkedTxn: Invoice or CreditMemo (other documented types   | 2170 | all-entities/payment         |
+|   Expense, Check, CreditCardCredit, JournalEntry: not modelled)    |      |                              |
+| Payment line more than the invoice's open balance / the credit     | 6000 undoc. | all-entities/payment  |
+|   memo's RemainingCredit; another customer's invoice or memo       |      |                              |
+| Payment: applied (invoices - credits) more than TotalAmt; credit   | 6000 undoc. | all-entities/payment  |
+|   used more than invoices paid; UnappliedAmt = TotalAmt - applied  |      |                              |
+| Invoice Balance / CreditMemo RemainingCredit follow every payment  |  --  | manage-linked-transactions   |
+|   create, update, delete and void; both carry LinkedTxn Payment    |      |                              |
+| invoice or credit memo applied by a payment: no delete or void     | 6000 | manage-linked-transactions   |
+| Customer.Balance = open invoices - unused credit memos and payments|  --  | customer (Balance; netting   |
+|                                                                    |      |   of credits undocumented)   |
+| US line TaxCodeRef other than TAX / NON                            | 6100 | stackoverflow.com/q/30780062 |
+| US TxnTaxDetail.TxnTaxCodeRef: tax computed on TAX lines            |  --  | manage-sales-tax-for-us-     |
+|                                                                    |      |   locales                    |
+| non-US: every sales line needs a TaxCodeRef ("Make sure all your   | 6000 undoc. | manage-sales-tax-for- |
+|   transactions have a GST/HST rate before you save."); tax from    |      |   non-us-locales; autotask   |
+|   the code's rates                                                 |      |   KB360030193511             |
+| foreign CurrencyRef with multicurrency off                         | 6000 undoc. | manage-multiple-currencies |
+| Customer CurrencyRef: home currency by default, fixed once set;    | 6000 undoc. | customer (CurrencyRef) |
+|   a new currency joins CompanyCurrency                             |      |                              |
+| transaction CurrencyRef differs from its customer's                | 6000 undoc. | manage-multiple-currencies |
+| ExchangeRate / HomeTotalAmt on foreign transactions (rate from     |  --  | manage-multiple-currencies,  |
+|   ExchangeRate as of TxnDate, else 1)                              |      |   all-entities/exchangerate  |
+| Preferences: MultiCurrencyEnabled and HomeCurrency not changeable  | 6000 undoc. | manage-multiple-currencies |
+|   through the API (the UI only; the sandbox's control API)         |      |                              |
+| Invoice DueDate: TxnDate + the term's DueDays (or its day of month)|  --  | invoice (DueDate), term      |
+|   from SalesTermRef, else the customer's, else the company default |      |   (fallbacks undocumented)   |
+| Reports AgedReceivables, AgedReceivableDetail, CustomerBalance    |  --  | reports.py, reports_detail.py |
+| Customer Active false with a non-zero balance ("Delete List Has    | 6000 assumed | captured: github.com/ |
+|   Balance Error")                                                  |      |   ruckus/quickbooks-ruby#390 |
+| invoice status is derived, not stored: paid = Balance 0, partly    |  --  | invoice (Balance, DueDate);  |
+|   paid = 0 < Balance < TotalAmt, overdue = Balance > 0 and DueDate  |      |   no status field documented |
+|   before today (the docs define no such field: a client's reading) |      |                              |
 """
 
 from __future__ import annotations
@@ -44,7 +83,7 @@ from typing import TYPE_CHECKING, Any
 
 from inolink_tui.sandbox.quickbooks import errors
 from inolink_tui.sandbox.quickbooks.entities import EntitySpec
-from inolink_tui.sandbox.quickbooks.rules import fields, items, lists, names, transactions
+from inolink_tui.sandbox.quickbooks.rules import currency, fields, items, lists, names, payments, transactions
 from inolink_tui.sandbox.quickbooks.rules.common import DELETED_SUFFIX, same_content
 from inolink_tui.sandbox.quickbooks.rules.effects import after_write, before_remove, customer_balance, voided_copy
 
@@ -81,7 +120,9 @@ _HANDLERS: dict[str, Handler] = {
     "Invoice": transactions.sales_txn,
     "SalesReceipt": transactions.sales_txn,
     "CreditMemo": transactions.sales_txn,
-    "Payment": transactions.payment,
+    "Payment": payments.payment,
+    "CompanyCurrency": currency.company_currency,
+    "ExchangeRate": currency.exchange_rate,
 }
 
 

@@ -14,30 +14,45 @@ if TYPE_CHECKING:
     from inolink_tui.sandbox.quickbooks.state import QboState
 
 
-def payments_applied(state: QboState, invoice_id: str, *, excluding: str | None = None) -> Decimal:
+def applied_to(state: QboState, txn_type: str, txn_id: str, *, excluding: str | None = None) -> Decimal:
+    """The amount payments apply to an invoice (money paid) or a credit memo (credit used)."""
     total = zero()
     for pid, payment in state.records["Payment"].items():
         if pid == excluding:
             continue
         for line in payment.get("Line", []):
             for link in line.get("LinkedTxn", []):
-                if link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == invoice_id:
+                if link.get("TxnType") == txn_type and str(link.get("TxnId")) == txn_id:
                     total += money(line.get("Amount", 0), "Amount")
     return total
 
 
+def payments_applied(state: QboState, invoice_id: str, *, excluding: str | None = None) -> Decimal:
+    return applied_to(state, "Invoice", invoice_id, excluding=excluding)
+
+
 # -- side effects -------------------------------------------------------------------------------------
-def _invoice_ids(payment: dict[str, Any] | None) -> set[str]:
+def _linked(payment: dict[str, Any] | None) -> set[tuple[str, str]]:
     if payment is None:
         return set()
-    return {str(k["TxnId"]) for line in payment.get("Line", []) for k in line.get("LinkedTxn", [])}
+    return {(str(k["TxnType"]), str(k["TxnId"])) for line in payment.get("Line", []) for k in line.get("LinkedTxn", [])}
 
 
 def customer_balance(state: QboState, customer_id: str) -> Decimal:
+    """Open invoices less unused credit (credit memos' RemainingCredit, payments' UnappliedAmt).
+
+    The customer reference says only "the open balance amount or the amount unpaid by the customer"
+    (most-commonly-used/customer, Balance); counting unused credits against it is how the A/R reports
+    net a customer's position, which the sandbox follows (not documented field by field).
+    """
     total = zero()
-    for invoice in state.records["Invoice"].values():
-        if invoice.get("CustomerRef", {}).get("value") == customer_id:
-            total += money(invoice.get("Balance", 0), "Balance")
+    for entity, field, sign in (("Invoice", "Balance", 1), ("CreditMemo", "RemainingCredit", -1)):
+        for record in state.records[entity].values():
+            if record.get("CustomerRef", {}).get("value") == customer_id:
+                total += sign * money(record.get(field, 0), field)
+    for record in state.records["Payment"].values():
+        if record.get("CustomerRef", {}).get("value") == customer_id:
+            total -= money(record.get("UnappliedAmt", 0), "UnappliedAmt")
     return total
 
 
@@ -55,24 +70,29 @@ def _refresh_customer_balance(state: QboState, customer_id: str | None) -> None:
 def after_write(state: QboState, spec: EntitySpec, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
     if spec.name == "Payment":
         payment_id = (after or before or {})["Id"]
-        for invoice_id in _invoice_ids(before) | _invoice_ids(after):
-            invoice = state.raw("Invoice", invoice_id)
-            if invoice is None:
+        now_linked = _linked(after)
+        for txn_type, txn_id in sorted(_linked(before) | now_linked):
+            target = state.raw(txn_type, txn_id)
+            if target is None:
                 continue
-            paid = payments_applied(state, invoice_id)
             links = [
                 k
-                for k in invoice.get("LinkedTxn", [])
+                for k in target.get("LinkedTxn", [])
                 if not (k.get("TxnType") == "Payment" and k.get("TxnId") == payment_id)
             ]
-            if invoice_id in _invoice_ids(after):
+            if (txn_type, txn_id) in now_linked:
                 links.append({"TxnId": payment_id, "TxnType": "Payment"})
-            balance = (
-                zero() if ("Invoice", invoice_id) in state.voided else money(invoice["TotalAmt"], "TotalAmt") - paid
-            )
-            state.touch("Invoice", invoice_id, {"Balance": balance, "LinkedTxn": links})
-            _refresh_customer_balance(state, invoice["CustomerRef"]["value"])
-    if spec.name == "Invoice":
+            left = zero()
+            if (txn_type, txn_id) not in state.voided:
+                left = money(target["TotalAmt"], "TotalAmt") - applied_to(state, txn_type, txn_id)
+            changes: dict[str, Any] = {"Balance": left, "LinkedTxn": links}
+            if txn_type == "CreditMemo":
+                changes["RemainingCredit"] = left
+            state.touch(txn_type, txn_id, changes)
+        for record in (before, after):
+            if record is not None:
+                _refresh_customer_balance(state, record.get("CustomerRef", {}).get("value"))
+    if spec.name in ("Invoice", "CreditMemo"):
         for record in (before, after):
             if record is not None:
                 _refresh_customer_balance(state, record.get("CustomerRef", {}).get("value"))
@@ -86,8 +106,8 @@ def after_write(state: QboState, spec: EntitySpec, before: dict[str, Any] | None
 
 
 def before_remove(state: QboState, spec: EntitySpec, existing: dict[str, Any]) -> None:
-    """An invoice with payments applied must have them unlinked before it is deleted or voided."""
-    if spec.name == "Invoice" and payments_applied(state, existing["Id"]) > 0:
+    """An invoice or credit memo applied by payments must have them unlinked before it is deleted or voided."""
+    if spec.name in ("Invoice", "CreditMemo") and applied_to(state, spec.name, existing["Id"]) > 0:
         raise errors.business(
             "This transaction is linked to a payment. Unlink or delete the payment before you change it.", code="6000"
         )

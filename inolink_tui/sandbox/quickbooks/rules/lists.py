@@ -94,12 +94,26 @@ def preferences(
     state: QboState, spec: EntitySpec, body: dict[str, Any], existing: dict[str, Any] | None, rid: str
 ) -> dict[str, Any]:
     out = dict(body)
+    currency = body.get("CurrencyPrefs")
+    if existing is not None and isinstance(currency, dict) and isinstance(existing.get("CurrencyPrefs"), dict):
+        # manage-multiple-currencies: multicurrency "is enabled from the QuickBooks Online UI, only. It cannot
+        # be enabled via the API", "cannot be disabled once it's been enabled", and "Once set, the company's
+        # home currency cannot be changed" (no fault code documented: 6000)
+        before = existing["CurrencyPrefs"]
+        for key in ("MultiCurrencyEnabled", "HomeCurrency"):
+            if key in currency and _setting(currency[key]) != _setting(before.get(key)):
+                raise errors.business(f"CurrencyPrefs.{key} cannot be changed through the API.", element=key)
     for section, value in body.items():
         if not isinstance(value, dict):
             raise errors.malformed_body(spec.name, f"{section} must be an object")
         if existing is not None and isinstance(existing.get(section), dict):
             out[section] = _merged(existing[section], value)
     return out
+
+
+def _setting(value: Any) -> Any:
+    """A currency reference compares by its code (clients echo it back with or without a name)."""
+    return value.get("value") if isinstance(value, dict) else value
 
 
 def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

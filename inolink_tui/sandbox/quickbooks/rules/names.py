@@ -11,9 +11,14 @@ from inolink_tui.sandbox.quickbooks.money import boolean, integer, zero
 from inolink_tui.sandbox.quickbooks.rules.common import (
     ACCOUNT_CLASSIFICATION,
     DELETED_SUFFIX,
-    USD,
     invalid_enum,
     named_ref,
+)
+from inolink_tui.sandbox.quickbooks.rules.currency import (
+    currency_ref,
+    customer_currency,
+    ensure_company_currency,
+    home_currency,
 )
 from inolink_tui.sandbox.quickbooks.rules.effects import customer_balance
 
@@ -81,8 +86,8 @@ def person(
     display = out["DisplayName"]
     base_name = display[: -len(DELETED_SUFFIX)] if display.endswith(DELETED_SUFFIX) else display
     out.setdefault("PrintOnCheckName", base_name)
-    out.setdefault("CurrencyRef", dict(USD))
     if spec.name != "Customer":
+        out.setdefault("CurrencyRef", currency_ref(home_currency(state)))
         out["Balance"] = existing.get("Balance", zero()) if existing else zero()
         return out
     parent_name = None
@@ -107,9 +112,20 @@ def person(
         out["SalesTermRef"] = named_ref(state, "Term", out["SalesTermRef"], "SalesTermRef")
     if out.get("DefaultTaxCodeRef"):
         out["DefaultTaxCodeRef"] = named_ref(state, "TaxCode", out["DefaultTaxCodeRef"], "DefaultTaxCodeRef")
+    customer_currency(state, out, existing)
     balance = customer_balance(state, rid) if existing is not None else zero()
+    if existing is not None and existing.get("Active") is not False and out["Active"] is False and balance != 0:
+        # a captured answer (github.com/ruckus/quickbooks-ruby/issues/390): making a customer inactive ("delete"
+        # for a name list) with an open balance is refused; its code is not in the capture, 6000 is assumed
+        raise QboFault(
+            "6000",
+            "Delete List Has Balance Error",
+            "The entity you are trying to delete has an open balance. : "
+            "This customer cannot be deleted because it has a non-zero balance",
+        )
     out["Balance"] = balance
     out["BalanceWithJobs"] = balance
+    ensure_company_currency(state, out["CurrencyRef"]["value"])
     return out
 
 
@@ -138,7 +154,7 @@ def account(
     out["SubAccount"] = boolean(out.get("SubAccount"), "SubAccount", False)
     out["CurrentBalance"] = existing.get("CurrentBalance", zero()) if existing else zero()
     out["CurrentBalanceWithSubAccounts"] = out["CurrentBalance"]
-    out.setdefault("CurrencyRef", dict(USD))
+    out.setdefault("CurrencyRef", currency_ref(home_currency(state)))
     return out
 
 

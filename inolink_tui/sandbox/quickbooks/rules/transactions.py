@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +11,11 @@ from inolink_tui.sandbox.quickbooks import errors
 from inolink_tui.sandbox.quickbooks.entities import EntitySpec
 from inolink_tui.sandbox.quickbooks.errors import QboFault
 from inolink_tui.sandbox.quickbooks.money import boolean, money, number, unit_price, zero
-from inolink_tui.sandbox.quickbooks.rules.common import USD, invalid_enum, named_ref, ref_id, without_line_ids
-from inolink_tui.sandbox.quickbooks.rules.effects import payments_applied
+from inolink_tui.sandbox.quickbooks.rules.common import invalid_enum, named_ref, without_line_ids
+from inolink_tui.sandbox.quickbooks.rules.currency import txn_currency
+from inolink_tui.sandbox.quickbooks.rules.effects import applied_to, payments_applied
+from inolink_tui.sandbox.quickbooks.rules.tax import line_tax_code, txn_tax
+from inolink_tui.sandbox.quickbooks.rules.terms import due_date
 
 if TYPE_CHECKING:
     from inolink_tui.sandbox.quickbooks.state import QboState
@@ -162,11 +165,7 @@ def _sales_line(state: QboState, line: dict[str, Any]) -> Decimal:
         detail["Qty"] = qty
     if price is not None:
         detail["UnitPrice"] = price
-    tax = detail.get("TaxCodeRef") or {"value": "TAX" if item.get("Taxable") else "NON"}
-    if state.raw("TaxCode", ref_id(tax, "TaxCodeRef")) is not None:
-        detail["TaxCodeRef"] = {"value": ref_id(tax, "TaxCodeRef")}
-    else:
-        raise errors.invalid_reference("TaxCode", "TaxCodeRef", ref_id(tax, "TaxCodeRef"))
+    detail["TaxCodeRef"] = line_tax_code(state, item, detail)
     line["Amount"] = amount
     return amount
 
@@ -184,17 +183,14 @@ def sales_txn(
     lines, subtotal, discount = _lines(state, spec, out.get("Line"), existing, rid)
     _doc_number(state, spec, out, rid)
     out["TxnDate"] = iso_date(out["TxnDate"], "TxnDate") if out.get("TxnDate") else state.today()
-    tax_detail = out.get("TxnTaxDetail") if isinstance(out.get("TxnTaxDetail"), dict) else {}
-    assert isinstance(tax_detail, dict)
-    total_tax = money(tax_detail.get("TotalTax", 0), "TotalTax")
-    out["TxnTaxDetail"] = {**tax_detail, "TotalTax": total_tax}
+    total_tax = txn_tax(state, out, lines)
     total = subtotal - discount + total_tax
     if total < 0:
         raise errors.business("Transaction total cannot be negative.")
     out["Line"] = [*lines, {"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}]
     out["TotalAmt"] = total
     out.pop("HomeTotalAmt", None)
-    out.setdefault("CurrencyRef", dict(USD))
+    txn_currency(state, out, customer)
     if out.get("SalesTermRef"):
         out["SalesTermRef"] = named_ref(state, "Term", out["SalesTermRef"], "SalesTermRef")
     if customer is not None:
@@ -218,7 +214,7 @@ def sales_txn(
         out["Balance"] = total - paid
         if (spec.name, rid) in state.voided:
             out["Balance"] = zero()
-        out["DueDate"] = iso_date(out["DueDate"], "DueDate") if out.get("DueDate") else _due_date(state, out, customer)
+        out["DueDate"] = iso_date(out["DueDate"], "DueDate") if out.get("DueDate") else due_date(state, out, customer)
         for flag in ("AllowIPNPayment", "AllowOnlinePayment", "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"):
             out[flag] = boolean(out.get(flag), flag, False)
         for link in links:
@@ -232,81 +228,25 @@ def sales_txn(
         if out.get("ExpirationDate"):
             out["ExpirationDate"] = iso_date(out["ExpirationDate"], "ExpirationDate")
     elif spec.name == "CreditMemo":
-        # all-entities/creditmemo: CustomerRef and Line required; Balance and RemainingCredit are read-only,
-        # the whole credit until it is applied (applying credits to invoices is not modelled)
-        out["Balance"] = total
-        out["RemainingCredit"] = total
-    else:  # SalesReceipt
+        # all-entities/creditmemo: CustomerRef and Line required; Balance and RemainingCredit are read-only:
+        # the credit not yet applied to invoices through payments (rules/payments.py)
+        used = applied_to(state, "CreditMemo", rid) if existing is not None else zero()
+        if used > total:
+            raise errors.business("The credit memo total cannot be less than the credit already applied from it.")
+        out["Balance"] = total - used
+        out["RemainingCredit"] = total - used
+    else:  # SalesReceipt: paid at once (all-entities/salesreceipt), so nothing is ever open on it
         out["Balance"] = zero()
-        out["DepositToAccountRef"] = _deposit_account(state, out.get("DepositToAccountRef"))
+        out["DepositToAccountRef"] = deposit_account(state, out.get("DepositToAccountRef"))
     if spec.name != "Estimate" or links:
         out["LinkedTxn"] = links
     return out
 
 
-def _due_date(state: QboState, out: dict[str, Any], customer: dict[str, Any] | None) -> str:
-    term_ref = out.get("SalesTermRef") or (customer or {}).get("SalesTermRef")
-    days = 30
-    if term_ref:
-        term = state.raw("Term", ref_id(term_ref, "SalesTermRef"))
-        if term is not None and term.get("DueDays") is not None:
-            days = int(term["DueDays"])
-    return (date.fromisoformat(out["TxnDate"]) + timedelta(days=days)).isoformat()
-
-
-def _deposit_account(state: QboState, ref: Any) -> dict[str, Any] | None:
+def deposit_account(state: QboState, ref: Any) -> dict[str, Any] | None:
     if ref:
         return named_ref(state, "Account", ref, "DepositToAccountRef")
     for aid, account in state.records["Account"].items():
         if account.get("Name") == "Undeposited Funds":
             return {"value": aid, "name": "Undeposited Funds"}
     return None
-
-
-def payment(
-    state: QboState, spec: EntitySpec, body: dict[str, Any], existing: dict[str, Any] | None, rid: str
-) -> dict[str, Any]:
-    out = dict(body)
-    if not out.get("CustomerRef"):
-        raise errors.required("CustomerRef")
-    if out.get("TotalAmt") is None:
-        raise errors.required("TotalAmt")
-    out["CustomerRef"] = named_ref(state, "Customer", out["CustomerRef"], "CustomerRef")
-    total = money(out["TotalAmt"], "TotalAmt")
-    if total < 0:
-        raise errors.business("Payment amount cannot be negative.")
-    applied = zero()
-    lines: list[dict[str, Any]] = []
-    for raw in out.get("Line") or []:
-        if not isinstance(raw, dict):
-            raise errors.malformed_body("Payment", "each Line must be an object")
-        amount = money(raw.get("Amount", 0), "Amount")
-        links = raw.get("LinkedTxn") or []
-        if not isinstance(links, list) or not links:
-            raise errors.required("LinkedTxn")
-        if not all(isinstance(link, dict) for link in links):
-            raise errors.malformed_body("Payment", "LinkedTxn must be a list of objects")
-        for link in links:
-            if link.get("TxnType") != "Invoice":
-                raise invalid_enum("TxnType", link.get("TxnType"))
-            invoice_id = str(link.get("TxnId", ""))
-            invoice = state.lookup("Invoice", invoice_id, element="LinkedTxn", must_be_active=False)
-            if invoice["CustomerRef"]["value"] != out["CustomerRef"]["value"]:
-                raise errors.business("The payment and the invoice it pays must be for the same customer.")
-            open_balance = money(invoice.get("TotalAmt", 0), "TotalAmt") - payments_applied(
-                state, invoice_id, excluding=rid
-            )
-            if ("Invoice", invoice_id) in state.voided or amount > open_balance:
-                raise errors.business(f"The payment amount exceeds the open balance of invoice {invoice_id}.")
-        applied += amount
-        lines.append({"Amount": amount, "LinkedTxn": [{"TxnId": str(k["TxnId"]), "TxnType": "Invoice"} for k in links]})
-    if applied > total:
-        raise errors.business("The amount applied to invoices is more than the payment amount.")
-    out["Line"] = lines
-    out["TotalAmt"] = total
-    out["UnappliedAmt"] = total - applied
-    out["ProcessPayment"] = boolean(out.get("ProcessPayment"), "ProcessPayment", False)
-    out["TxnDate"] = iso_date(out["TxnDate"], "TxnDate") if out.get("TxnDate") else state.today()
-    out["DepositToAccountRef"] = _deposit_account(state, out.get("DepositToAccountRef"))
-    out.setdefault("CurrencyRef", dict(USD))
-    return out
