@@ -1,6 +1,6 @@
 """SqliteJobStore: the JobStore on one SQLite file, shared safely by several processes.
 
-Two aiosqlite connections per store:
+Two SQLite connections per store, each on its own thread (store/executor.py):
 - a writer whose every transaction starts with `BEGIN IMMEDIATE` (a deferred BEGIN that later
   upgrades to a write lock fails at once with "database is locked" when another process got there
   first; IMMEDIATE takes the lock up front), retried in short jittered steps up to the busy
@@ -23,8 +23,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import aiosqlite
-
 from inolink_tui.domain.enums import EntityType, Source
 from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import Attempt, JobFailure, JobSuccess, LinkJob, NewJob, record_key, utcnow
@@ -43,6 +41,7 @@ from inolink_tui.store.base import (
 )
 from inolink_tui.store.codec import to_us
 from inolink_tui.store.errors import StoreOpenError, StoreSchemaError, translate
+from inolink_tui.store.executor import SqliteThread
 from inolink_tui.store.groupcommit import GroupCommitter, run_batch
 from inolink_tui.store.schema import SCHEMA_VERSION, migrate, user_version
 
@@ -66,18 +65,6 @@ def _seconds_us(seconds: float) -> int:
     return int(timedelta(seconds=seconds) / timedelta(microseconds=1))
 
 
-async def _on_thread(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run `fn(sqlite3_connection, *args)` on the connection's worker thread in one hop.
-
-    aiosqlite's public API sends one statement per hop; a transaction of five statements would
-    then take five thread round-trips and could interleave with another coroutine's statements on
-    the same connection. `_execute` is the queue aiosqlite itself uses for every call.
-    """
-    conn: sqlite3.Connection = db._conn
-    result: T = await db._execute(fn, conn, *args, **kwargs)  # type: ignore[no-untyped-call]
-    return result
-
-
 def _begin_immediate(conn: sqlite3.Connection, timeout_ms: int) -> None:
     """Take the write lock, retrying every millisecond or two until `timeout_ms` has passed.
 
@@ -98,7 +85,7 @@ def _begin_immediate(conn: sqlite3.Connection, timeout_ms: int) -> None:
         time.sleep(random.uniform(0.0002, 0.002))
 
 
-def _read_tx(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+def _read_tx(conn: sqlite3.Connection, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """A deferred transaction: every statement of `fn` sees the same snapshot (page + total agree)."""
     conn.execute("BEGIN")
     try:
@@ -209,8 +196,8 @@ class SqliteJobStore:
         self,
         path: Path,
         *,
-        reader: aiosqlite.Connection,
-        writer: aiosqlite.Connection | None,
+        reader: SqliteThread,
+        writer: SqliteThread | None,
         request_id_prefix: str,
         busy_timeout_ms: int,
     ) -> None:
@@ -223,25 +210,25 @@ class SqliteJobStore:
         self._committer: GroupCommitter | None = None
         if writer is not None:
             begin = functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms)
-            self._committer = GroupCommitter(lambda calls: _on_thread(writer, run_batch, begin, calls))
+            self._committer = GroupCommitter(lambda calls: writer.run(run_batch, begin, calls))
 
     @classmethod
     async def open(
         cls, path: Path, *, read_only: bool = False, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
     ) -> SqliteJobStore:
         path = await asyncio.to_thread(_prepare_path, Path(path), read_only)
-        writer: aiosqlite.Connection | None = None
-        reader: aiosqlite.Connection | None = None
+        writer: SqliteThread | None = None
+        reader: SqliteThread | None = None
         timeout = busy_timeout_ms / 1000
         try:
             if not read_only:
-                writer = await aiosqlite.connect(str(path), isolation_level=None, timeout=timeout)
-                prefix = await _on_thread(writer, _prepare_writer, busy_timeout_ms, path)
-                reader = await aiosqlite.connect(str(path), isolation_level=None, timeout=timeout)
+                writer = await SqliteThread.connect(str(path), isolation_level=None, timeout=timeout)
+                prefix = await writer.run(_prepare_writer, busy_timeout_ms, path)
+                reader = await SqliteThread.connect(str(path), isolation_level=None, timeout=timeout)
             else:
                 uri = path.as_uri() + "?mode=ro"
-                reader = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=timeout)
-            prefix = await _on_thread(reader, _prepare_reader, busy_timeout_ms, path)
+                reader = await SqliteThread.connect(uri, uri=True, isolation_level=None, timeout=timeout)
+            prefix = await reader.run(_prepare_reader, busy_timeout_ms, path)
         except sqlite3.Error as exc:
             await _close_quietly(writer, reader)
             raise translate(exc, path, busy_timeout_ms) from exc
@@ -275,7 +262,7 @@ class SqliteJobStore:
 
     async def _read(self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kw: P.kwargs) -> T:
         try:
-            return await _on_thread(self._reader, _read_tx, fn, *args, **kw)
+            return await self._reader.run(_read_tx, fn, *args, **kw)
         except sqlite3.Error as exc:
             raise translate(exc, self.path, self._busy_timeout_ms) from exc
 
@@ -468,7 +455,7 @@ class SqliteJobStore:
         return await self._write("taking requests", ops_misc.take_requests, taker, _now_us(now))
 
 
-async def _close_quietly(*connections: aiosqlite.Connection | None) -> None:
+async def _close_quietly(*connections: SqliteThread | None) -> None:
     for db in connections:
         if db is None:
             continue
