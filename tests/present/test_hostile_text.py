@@ -18,8 +18,8 @@ from inolink_tui.domain.enums import AttemptOutcome, LinkStatus
 from inolink_tui.domain.jobs import Attempt, Lease, LinkJob
 from inolink_tui.present.text import cell_width
 from inolink_tui.ui.inspector import InspectorScreen
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import NOW, make_app, make_job, settle
-from tests.ui.memory_store import MemoryStore
 
 HOSTILE = [
     "\u202eevil\u202c override",
