@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 from inolink_tui.domain.enums import ErrorClass, LinkStatus
 from inolink_tui.domain.jobs import Attempt, LinkJob
 from inolink_tui.present.text import clean
+from inolink_tui.present.times import detail_time
 
 STATUS_STYLE = {LinkStatus.QUEUED: "yellow", LinkStatus.SUCCESS: "green", LinkStatus.ERROR: "bold red"}
 
@@ -95,10 +96,6 @@ def payload_sent(payload: Mapping[str, Any] | None) -> Any:
     return dict(payload)
 
 
-def iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
-
-
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
     return text if len(text) <= 60 else text[:59] + "…"
@@ -110,15 +107,15 @@ def field_table(job: LinkJob, now: datetime) -> Table:
     table.add_column()
     status = Text(job.link_status.value, style=STATUS_STYLE[job.link_status])
     if job.in_flight(now) and job.lease is not None:
-        status.append(f"  (processing by {clean(job.lease.worker)} until {iso(job.lease.until)})", style="cyan")
+        status.append(f"  (processing by {clean(job.lease.worker)} until {detail_time(job.lease.until)})", style="cyan")
     rows: list[tuple[str, RenderableType]] = [
         ("Entity Type", job.entity_type.value),
         ("Record", Text(clean(job.record_name))),
         ("Link Status", status),
         ("Source", f"{job.source.value} ({job.source.direction})"),
         ("Submitted By", Text(clean(job.submitted_by) or "—")),
-        ("Submitted At", iso(job.submitted_at)),
-        ("Processed At", iso(job.processed_at)),
+        ("Submitted At", detail_time(job.submitted_at)),
+        ("Processed At", detail_time(job.processed_at)),
         ("Accounting ID", Text(clean(job.accounting_id or "") or "—")),
         ("Processed Count", str(job.processed_count)),
         ("Operation", job.operation.value),
@@ -126,7 +123,7 @@ def field_table(job: LinkJob, now: datetime) -> Table:
         ("CRM record id", Text(clean(job.crm_record_id) or "—")),
         ("QuickBooks entity", Text(clean(job.qbo_entity or "") or "—")),
         ("Request id", Text(clean(job.request_id or "") or "—")),
-        ("Next attempt", iso(job.next_attempt_at)),
+        ("Next attempt", detail_time(job.next_attempt_at)),
         ("Depends on job", str(job.depends_on) if job.depends_on else "—"),
         ("Inactive", "yes" if job.inactive else "no"),
     ]
@@ -144,7 +141,7 @@ def attempts_table(attempts: tuple[Attempt, ...] | list[Attempt]) -> RenderableT
     for attempt in attempts:
         table.add_row(
             str(attempt.number),
-            iso(attempt.started_at),
+            detail_time(attempt.started_at),
             f"{attempt.duration_ms} ms",
             attempt.outcome.value,
             str(attempt.http_status) if attempt.http_status is not None else "—",
