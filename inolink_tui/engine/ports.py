@@ -164,7 +164,3 @@ class ConnectionInfo:
     token_expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
     problem: str | None = None
-
-
-class HasConnectionInfo(Protocol):
-    def connection_info(self) -> ConnectionInfo: ...

@@ -1,6 +1,6 @@
 """SqliteJobStore: the JobStore on one SQLite file, shared safely by several processes.
 
-Two aiosqlite connections per store:
+Two SQLite connections per store, each on its own thread (store/executor.py):
 - a writer whose every transaction starts with `BEGIN IMMEDIATE` (a deferred BEGIN that later
   upgrades to a write lock fails at once with "database is locked" when another process got there
   first; IMMEDIATE takes the lock up front), retried in short jittered steps up to the busy
@@ -24,8 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import aiosqlite
-
 from inolink_tui.domain.enums import EntityType, Source
 from inolink_tui.domain.filters import MAX_JOB_ID, JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import Attempt, JobFailure, JobSuccess, LinkJob, NewJob, record_key, utcnow
@@ -45,6 +43,7 @@ from inolink_tui.store.base import (
 )
 from inolink_tui.store.codec import to_us
 from inolink_tui.store.errors import StoreSchemaError, translate
+from inolink_tui.store.executor import SqliteThread
 from inolink_tui.store.feed import FeedReaderMixin
 from inolink_tui.store.files import prepare_path, refuse_foreign, tighten
 from inolink_tui.store.groupcommit import GroupCommitter, run_batch
@@ -70,18 +69,6 @@ def _seconds_us(seconds: float) -> int:
     return int(timedelta(seconds=seconds) / timedelta(microseconds=1))
 
 
-async def _on_thread(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run `fn(sqlite3_connection, *args)` on the connection's worker thread in one hop.
-
-    aiosqlite's public API sends one statement per hop; a transaction of five statements would
-    then take five thread round-trips and could interleave with another coroutine's statements on
-    the same connection. `_execute` is the queue aiosqlite itself uses for every call.
-    """
-    conn: sqlite3.Connection = db._conn
-    result: T = await db._execute(fn, conn, *args, **kwargs)  # type: ignore[no-untyped-call]
-    return result
-
-
 def _begin_immediate(conn: sqlite3.Connection, timeout_ms: int) -> None:
     """Take the write lock, retrying every millisecond or two until `timeout_ms` has passed.
 
@@ -102,7 +89,7 @@ def _begin_immediate(conn: sqlite3.Connection, timeout_ms: int) -> None:
         time.sleep(random.uniform(0.0002, 0.002))
 
 
-def _read_tx(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+def _read_tx(conn: sqlite3.Connection, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """A deferred transaction: every statement of `fn` sees the same snapshot (page + total agree)."""
     conn.execute("BEGIN")
     try:
@@ -201,8 +188,8 @@ class SqliteJobStore(FeedReaderMixin):
         self,
         path: Path,
         *,
-        reader: aiosqlite.Connection,
-        writer: aiosqlite.Connection | None,
+        reader: SqliteThread,
+        writer: SqliteThread | None,
         request_id_prefix: str,
         busy_timeout_ms: int,
     ) -> None:
@@ -216,7 +203,7 @@ class SqliteJobStore(FeedReaderMixin):
         self._init_feed_reader()
         if writer is not None:
             begin = functools.partial(_begin_immediate, timeout_ms=busy_timeout_ms)
-            self._committer = GroupCommitter(lambda calls: _on_thread(writer, run_batch, begin, calls))
+            self._committer = GroupCommitter(lambda calls: writer.run(run_batch, begin, calls))
 
     @classmethod
     async def open(
@@ -229,23 +216,20 @@ class SqliteJobStore(FeedReaderMixin):
     ) -> SqliteJobStore:
         """Open the store at `path`; `create` allows making it (and its folder) when there is none."""
         path = await asyncio.to_thread(prepare_path, Path(path), read_only=read_only, create=create)
-        writer: aiosqlite.Connection | None = None
-        reader: aiosqlite.Connection | None = None
+        writer: SqliteThread | None = None
+        reader: SqliteThread | None = None
         timeout = busy_timeout_ms / 1000
         try:
             if not read_only:
                 # mode=rw: the file exists (prepare_path made it, owner-only); never let SQLite create another
-                writer = await aiosqlite.connect(
-                    path.as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=timeout
-                )
-                prefix = await _on_thread(writer, _prepare_writer, busy_timeout_ms, path)
-                reader = await aiosqlite.connect(
-                    path.as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=timeout
-                )
+                rw = path.as_uri() + "?mode=rw"
+                writer = await SqliteThread.connect(rw, uri=True, isolation_level=None, timeout=timeout)
+                prefix = await writer.run(_prepare_writer, busy_timeout_ms, path)
+                reader = await SqliteThread.connect(rw, uri=True, isolation_level=None, timeout=timeout)
             else:
                 uri = path.as_uri() + "?mode=ro"
-                reader = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=timeout)
-            prefix = await _on_thread(reader, _prepare_reader, busy_timeout_ms, path)
+                reader = await SqliteThread.connect(uri, uri=True, isolation_level=None, timeout=timeout)
+            prefix = await reader.run(_prepare_reader, busy_timeout_ms, path)
         except sqlite3.Error as exc:
             await _close_quietly(writer, reader)
             raise translate(exc, path, busy_timeout_ms) from exc
@@ -281,7 +265,7 @@ class SqliteJobStore(FeedReaderMixin):
 
     async def _read(self, fn: Callable[Concatenate[sqlite3.Connection, P], T], *args: P.args, **kw: P.kwargs) -> T:
         try:
-            return await _on_thread(self._reader, _read_tx, fn, *args, **kw)
+            return await self._reader.run(_read_tx, fn, *args, **kw)
         except sqlite3.Error as exc:
             raise translate(exc, self.path, self._busy_timeout_ms) from exc
 
@@ -478,7 +462,7 @@ class SqliteJobStore(FeedReaderMixin):
         return await self._write("taking requests", ops_misc.take_requests, taker, _now_us(now))
 
 
-async def _close_quietly(*connections: aiosqlite.Connection | None) -> None:
+async def _close_quietly(*connections: SqliteThread | None) -> None:
     for db in connections:
         if db is None:
             continue

@@ -28,8 +28,8 @@ from textual.widgets import Footer, Static
 from inolink_tui.domain.enums import JobView, LinkStatus
 from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
+from inolink_tui.present.columns import COLUMNS
 from inolink_tui.store.base import JobStore, StoreError
-from inolink_tui.ui.columns import COLUMNS
 from inolink_tui.ui.commands import ConsoleCommands, ToolCommands
 from inolink_tui.ui.confirm import ChoiceScreen, ConfirmScreen
 from inolink_tui.ui.engine_port import ConnectionStatus, EnginePort, ServiceStatus, StoreOnlyEngine, bar_mode

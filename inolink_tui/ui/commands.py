@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from inolink_tui.domain.enums import JobView
-from inolink_tui.ui.columns import COLUMNS
+from inolink_tui.present.columns import COLUMNS
 from inolink_tui.ui.tools import ToolCommands
 
 if TYPE_CHECKING:

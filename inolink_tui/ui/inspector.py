@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
@@ -20,6 +20,8 @@ from textual.widgets import Footer, Static
 
 from inolink_tui.domain.enums import ErrorClass, LinkStatus
 from inolink_tui.domain.jobs import Attempt, LinkJob
+from inolink_tui.present.text import clean
+from inolink_tui.present.times import detail_time
 
 STATUS_STYLE = {LinkStatus.QUEUED: "yellow", LinkStatus.SUCCESS: "green", LinkStatus.ERROR: "bold red"}
 
@@ -94,10 +96,6 @@ def payload_sent(payload: Mapping[str, Any] | None) -> Any:
     return dict(payload)
 
 
-def iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
-
-
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value
     return text if len(text) <= 60 else text[:59] + "…"
@@ -109,23 +107,23 @@ def field_table(job: LinkJob, now: datetime) -> Table:
     table.add_column()
     status = Text(job.link_status.value, style=STATUS_STYLE[job.link_status])
     if job.in_flight(now) and job.lease is not None:
-        status.append(f"  (processing by {job.lease.worker} until {iso(job.lease.until)})", style="cyan")
+        status.append(f"  (processing by {clean(job.lease.worker)} until {detail_time(job.lease.until)})", style="cyan")
     rows: list[tuple[str, RenderableType]] = [
         ("Entity Type", job.entity_type.value),
-        ("Record", Text(job.record_name)),
+        ("Record", Text(clean(job.record_name))),
         ("Link Status", status),
         ("Source", f"{job.source.value} ({job.source.direction})"),
-        ("Submitted By", Text(job.submitted_by or "—")),
-        ("Submitted At", iso(job.submitted_at)),
-        ("Processed At", iso(job.processed_at)),
-        ("Accounting ID", Text(job.accounting_id or "—")),
+        ("Submitted By", Text(clean(job.submitted_by) or "—")),
+        ("Submitted At", detail_time(job.submitted_at)),
+        ("Processed At", detail_time(job.processed_at)),
+        ("Accounting ID", Text(clean(job.accounting_id or "") or "—")),
         ("Processed Count", str(job.processed_count)),
         ("Operation", job.operation.value),
-        ("Company (realm)", Text(job.company or "—")),
-        ("CRM record id", Text(job.crm_record_id or "—")),
-        ("QuickBooks entity", job.qbo_entity or "—"),
-        ("Request id", Text(job.request_id or "—")),
-        ("Next attempt", iso(job.next_attempt_at)),
+        ("Company (realm)", Text(clean(job.company) or "—")),
+        ("CRM record id", Text(clean(job.crm_record_id) or "—")),
+        ("QuickBooks entity", Text(clean(job.qbo_entity or "") or "—")),
+        ("Request id", Text(clean(job.request_id or "") or "—")),
+        ("Next attempt", detail_time(job.next_attempt_at)),
         ("Depends on job", str(job.depends_on) if job.depends_on else "—"),
         ("Inactive", "yes" if job.inactive else "no"),
     ]
@@ -143,12 +141,12 @@ def attempts_table(attempts: tuple[Attempt, ...] | list[Attempt]) -> RenderableT
     for attempt in attempts:
         table.add_row(
             str(attempt.number),
-            iso(attempt.started_at),
+            detail_time(attempt.started_at),
             f"{attempt.duration_ms} ms",
             attempt.outcome.value,
             str(attempt.http_status) if attempt.http_status is not None else "—",
-            attempt.error_code or "—",
-            Text(attempt.message or ""),
+            clean(attempt.error_code or "") or "—",
+            Text(clean(attempt.message or "")),
         )
     return table
 
@@ -156,12 +154,13 @@ def attempts_table(attempts: tuple[Attempt, ...] | list[Attempt]) -> RenderableT
 def error_section(job: LinkJob) -> RenderableType:
     if job.link_status is not LinkStatus.ERROR and not job.error_description:
         return Text("No error.", style="dim")
-    parts: list[RenderableType] = [Text(job.error_description or "(no description)", style="red")]
+    description = clean(job.error_description or "", keep_newlines=True) or "(no description)"
+    parts: list[RenderableType] = [Text(description, style="red")]
     error_class = job.error_class or ErrorClass.UNKNOWN
     line = Text()
     line.append(f"Error class: {error_class.value}", style="bold")
     if job.error_code:
-        line.append(f"   code {job.error_code}")
+        line.append(f"   code {clean(job.error_code)}")
     parts.append(line)
     parts.append(Text(f"What to do: {HINTS[error_class]}", style="italic"))
     return Group(*parts)
@@ -177,14 +176,16 @@ def diff_section(job: LinkJob) -> RenderableType:
         table.add_column("Before", style="red")
         table.add_column("After", style="green")
         for change in changes:
-            table.add_row(change.field, Text(_short(change.before)), Text(_short(change.after)))
+            table.add_row(clean(change.field), Text(clean(_short(change.before))), Text(clean(_short(change.after))))
         parts.append(table)
     else:
         parts.append(Text("No field-level changes recorded.", style="dim"))
     if sent is None:
         parts.append(Text("No payload recorded.", style="dim"))
     else:
-        parts.append(Text(json.dumps(sent, indent=2, ensure_ascii=False, default=str, sort_keys=True)))
+        parts.append(
+            Text(clean(json.dumps(sent, indent=2, ensure_ascii=False, default=str, sort_keys=True), keep_newlines=True))
+        )
     return Group(*parts)
 
 
@@ -241,7 +242,7 @@ class InspectorScreen(Screen[None]):
         return Text.assemble(
             (f"Job {job.id}", "bold"),
             f" · {job.entity_type.value} · ",
-            Text(job.record_name),
+            Text(clean(job.record_name)),
             " · ",
             (job.link_status.value, STATUS_STYLE[job.link_status]),
         )

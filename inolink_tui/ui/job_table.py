@@ -29,8 +29,9 @@ from textual.strip import Strip
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob
+from inolink_tui.present.columns import COLUMNS, SEPARATOR, ColumnSpec, FittedColumn, fit_columns
+from inolink_tui.present.text import fit
 from inolink_tui.store.base import JobStore
-from inolink_tui.ui.columns import COLUMNS, SEPARATOR, ColumnSpec, FittedColumn, fit_cell, fit_columns
 
 log = logging.getLogger(__name__)
 
@@ -438,7 +439,7 @@ class JobTable(ScrollView, can_focus=True):
 
     def _message_line(self, text: str, width: int) -> Strip:
         style = self.get_component_rich_style("job-table--placeholder")
-        return Strip([Segment(fit_cell(text, width), style)], width)
+        return Strip([Segment(fit(text, width), style)], width)
 
     def _header(self, width: int) -> Strip:
         key = ("header", width, self.sort.column, self.sort.descending)
@@ -457,7 +458,7 @@ class JobTable(ScrollView, can_focus=True):
             style = plain
             if arrow:
                 style = sorted_style
-            segments.append(Segment(fit_cell(label, column.width, column.spec.align), style))
+            segments.append(Segment(fit(label, column.width, column.spec.align), style))
             used += column.width + (SEPARATOR if index else 0)
         if used < width:
             segments.append(Segment(" " * (width - used), plain))
@@ -501,7 +502,7 @@ class JobTable(ScrollView, can_focus=True):
                 segments.append(Segment(" " * SEPARATOR, plain))
             text, components = self._cell(job, column.spec.key, column.spec, marked, in_flight)
             style = self._style(components, job.inactive, selected) if components else plain
-            segments.append(Segment(fit_cell(text, column.width, column.spec.align), style))
+            segments.append(Segment(fit(text, column.width, column.spec.align), style))
         used = sum(c.width for c in self._fitted) + SEPARATOR * max(0, len(self._fitted) - 1)
         if used < width:
             segments.append(Segment(" " * (width - used), plain))

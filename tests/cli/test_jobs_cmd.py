@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from inolink_tui.cli.job_render import cell_width, csv_value
+from inolink_tui.cli.job_render import csv_value
 from inolink_tui.cli.main import cli
 from inolink_tui.cli.store_session import cli_actor
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.domain.jobs import EXPORT_COLUMNS, JobFailure, JobSuccess, LinkJob, NewJob
+from inolink_tui.present.text import cell_width
 from inolink_tui.store import open_store
 
 pytestmark = pytest.mark.timeout(60)
@@ -157,12 +158,12 @@ def test_list_csv_round_trips_hostile_strings(seeded: Seeded) -> None:
 
 
 def test_list_table_fits_the_terminal_and_neutralises_control_characters(seeded: Seeded) -> None:
-    for width in (200, 100, 60):
+    for width in (200, 100, 61):
         result = invoke("--db", str(seeded.path), "jobs", "list", env={"COLUMNS": str(width)})
         assert result.exit_code == 0, result.stderr
         lines = result.stdout.splitlines()
-        assert lines[0].startswith("     ID  ") and "Record" in lines[0] and "Error Description" in lines[0]
-        assert ("Entity Type" in lines[0]) is (width >= 80)
+        assert lines[0].startswith("    Job  ") and "Record" in lines[0] and "Error" in lines[0]
+        assert ("Submitted By" in lines[0]) is (width >= 200), "optional columns go first"
         assert len(lines) == 1 + len(PLAN), "one line per job, even for multi-line names"
         assert all(cell_width(line) <= width for line in lines), width
         assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\u202e" not in result.stdout

@@ -16,7 +16,7 @@ from inolink_tui.engine.runtime import Engine
 from inolink_tui.store import open_store
 from inolink_tui.store.base import JobStore
 from tests.engine.fakes import FakeClock, FakeCrm, FakeQbo
-from tests.engine.memstore import MemStore
+from tests.fakes.memstore import MemoryStore
 
 OPTIONS = EngineOptions(
     company="9130",
@@ -64,7 +64,7 @@ async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     """The same scenarios against the in-memory store and the real SQLite store."""
     clock = FakeClock()
     crm, qbo = FakeCrm(clock), FakeQbo(clock)
-    store: JobStore = MemStore() if request.param == "memory" else await open_store(tmp_path / "jobs.db")
+    store: JobStore = MemoryStore() if request.param == "memory" else await open_store(tmp_path / "jobs.db")
     events: list[Event] = []
     engine = Engine(store, crm, qbo, OPTIONS, clock=clock)
     engine.bus.on(events.append)

@@ -19,7 +19,7 @@ from inolink_tui.domain.enums import (
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.engine.processor import Outcome
 from tests.engine.conftest import World
-from tests.engine.memstore import MemStore
+from tests.fakes.memstore import MemoryStore
 
 LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
 UNLINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.UNLINKED]
@@ -254,7 +254,7 @@ async def test_an_unlinked_customer_waits_for_the_older_crm_job_that_may_have_cr
     assert await world.engine.processor.process(job, "w") is Outcome.BLOCKED
     assert len(world.crm.tables["accounts"]) == 1 and await world.store.get_link(EntityType.ACCOUNT, rid) is None
     notes = [a.message for a in (await world.store.get(job.id)).attempts]  # the SQLite store keeps deferrals
-    assert isinstance(world.store, MemStore) or f"older CRM job {queued.created[0]}" in str(notes[-1])
+    assert isinstance(world.store, MemoryStore) or f"older CRM job {queued.created[0]}" in str(notes[-1])
 
     world.clock.advance(5)
     assert await world.engine.run_once() is False

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType, LinkStatus, Operation, Source
-from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
 from inolink_tui.headless.ports import ConnectionHealth, HeadlessEvent, ServiceInfo
-from inolink_tui.store.base import ControlRequest, JobPage, SchedulerLease
+from inolink_tui.store.base import SchedulerLease
+from tests.fakes.memstore import MemoryStore
 
 _END = object()
 
@@ -39,77 +38,33 @@ def make_job(job_id: int, status: LinkStatus = LinkStatus.QUEUED, **kw: Any) -> 
     return LinkJob(**values)
 
 
-@dataclass
-class FakeStore:
-    jobs: list[LinkJob] = field(default_factory=list)
-    lease: SchedulerLease | None = None
-    requests: list[ControlRequest] = field(default_factory=list)
-    cursors: dict[str, str] = field(default_factory=dict)
-    released: list[str] = field(default_factory=list)
-    acquire_calls: int = 0
+class FakeStore(MemoryStore):
+    """The shared in-memory store, built from keyword arguments and counting the daemon's lease calls."""
+
+    def __init__(
+        self,
+        *,
+        jobs: Sequence[LinkJob] = (),
+        lease: SchedulerLease | None = None,
+        cursors: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        for job in jobs:
+            self.put(job)
+        self.lease = lease
+        self.cursors.update(cursors or {})
+        self.released: list[str] = []
+        self.acquire_calls = 0
 
     async def acquire_scheduler_lease(
         self, holder: str, pid: int, *, ttl_seconds: float, now: datetime | None = None
     ) -> SchedulerLease | None:
         self.acquire_calls += 1
-        now = now or utcnow()
-        if self.lease is None or self.lease.holder == holder or self.lease.until <= now:
-            self.lease = SchedulerLease(holder, pid, now + timedelta(seconds=ttl_seconds))
-        return self.lease
+        return await super().acquire_scheduler_lease(holder, pid, ttl_seconds=ttl_seconds, now=now)
 
     async def release_scheduler_lease(self, holder: str) -> None:
         self.released.append(holder)
-        if self.lease is not None and self.lease.holder == holder:
-            self.lease = None
-
-    async def scheduler_lease(self, *, now: datetime | None = None) -> SchedulerLease | None:
-        return self.lease
-
-    async def take_requests(self, taker: str, *, now: datetime | None = None) -> list[ControlRequest]:
-        out = [replace(r, taken_by=taker) for r in self.requests]
-        self.requests.clear()
-        return out
-
-    async def release(self, job_id: int, worker: str, *, reason: str = "", now: datetime | None = None) -> None:
-        self.jobs = [replace(j, lease=None) if j.id == job_id else j for j in self.jobs]
-
-    def _match(self, job: LinkJob, f: JobFilter | None) -> bool:
-        if f is None:
-            return True
-        return (
-            (not f.statuses or job.link_status in f.statuses)
-            and (not f.sources or job.source in f.sources)
-            and (not f.entity_types or job.entity_type in f.entity_types)
-            and (f.processing is None or job.in_flight() == f.processing)
-        )
-
-    async def counts(self, filter: JobFilter | None = None, *, now: datetime | None = None) -> JobCounts:
-        jobs = [j for j in self.jobs if self._match(j, filter)]
-        by_entity: dict[EntityType, int] = {}
-        for j in jobs:
-            by_entity[j.entity_type] = by_entity.get(j.entity_type, 0) + 1
-        return JobCounts(total=len(jobs), by_entity=by_entity, processing=sum(j.in_flight(now) for j in jobs))
-
-    async def page(
-        self,
-        filter: JobFilter | None = None,
-        sort: JobSort | None = None,
-        *,
-        offset: int = 0,
-        limit: int = 100,
-        with_total: bool = False,
-        now: datetime | None = None,
-    ) -> JobPage:
-        jobs = [j for j in self.jobs if self._match(j, filter)]
-        if sort is not None:
-            jobs.sort(key=lambda j: getattr(j, sort.column), reverse=sort.descending)
-        return JobPage(tuple(jobs[offset : offset + limit]), offset)
-
-    async def get_cursor(self, name: str) -> str | None:
-        return self.cursors.get(name)
-
-    async def set_cursor(self, name: str, value: str) -> None:
-        self.cursors[name] = value
+        await super().release_scheduler_lease(holder)
 
 
 class FakeEngine:

@@ -160,8 +160,8 @@ async def test_full_disk_is_reported(db_path: Path) -> None:
     store = await SqliteJobStore.open(db_path)
     try:
         assert store._writer is not None
-        pages = (await (await store._writer.execute("PRAGMA page_count")).fetchone())[0]
-        await store._writer.execute(f"PRAGMA max_page_count = {pages + 2}")
+        pages = (await store._writer.run(lambda c: c.execute("PRAGMA page_count").fetchone()))[0]
+        await store._writer.run(lambda c: c.execute(f"PRAGMA max_page_count = {pages + 2}"))
         big = [new_job(f"r{i}", name="n" * 2000) for i in range(200)]
         with pytest.raises(StoreFullError, match="disk is full"):
             await store.enqueue(big)

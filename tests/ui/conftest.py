@@ -10,7 +10,7 @@ import pytest
 
 from inolink_tui.domain.enums import AttemptOutcome, EntityType, ErrorClass, LinkStatus, Operation, Source
 from inolink_tui.domain.jobs import Attempt, Lease, LinkJob
-from tests.ui.memory_store import MemoryStore
+from tests.fakes.memstore import MemoryStore
 
 if TYPE_CHECKING:
     from inolink_tui.ui.app import InolinkApp

@@ -10,8 +10,8 @@ from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.ui.confirm import ChoiceScreen, ConfirmScreen
 from inolink_tui.ui.export import ExportScreen
 from inolink_tui.ui.help import HelpScreen
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import make_app, settle
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_text
 from tests.ui.test_filter import apply_filter
 

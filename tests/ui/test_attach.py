@@ -29,8 +29,8 @@ from inolink_tui.ui.engine_port import (
     this_process,
 )
 from inolink_tui.ui.run import _engine_for, foreign_lease
+from tests.fakes.memstore import MemoryStore, lease_for
 from tests.ui.conftest import NOW, fill, settle
-from tests.ui.memory_store import MemoryStore, lease_for
 from tests.ui.screen_text import screen_text
 
 

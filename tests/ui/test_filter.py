@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from inolink_tui.domain.enums import EntityType, JobView, LinkStatus
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import make_app, settle
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_text
 
 

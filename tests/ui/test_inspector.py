@@ -6,8 +6,8 @@ import pytest
 
 from inolink_tui.domain.enums import ErrorClass, LinkStatus
 from inolink_tui.ui.inspector import HINTS, InspectorScreen, payload_diff
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import NOW, make_app, settle
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_text
 from tests.ui.test_actions import notices, select_job
 

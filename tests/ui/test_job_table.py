@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from inolink_tui.domain.enums import LinkStatus
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import NOW, make_app, make_job, settle
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_lines, screen_text
 
 

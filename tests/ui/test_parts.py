@@ -16,9 +16,9 @@ from inolink_tui.ui.export import ExportError, export_jobs, format_for
 from inolink_tui.ui.status_bar import BarState, connection_text, service_text, until
 from inolink_tui.ui.theme import DEFAULT_THEME, pick_theme
 from inolink_tui.ui.tiles import FeedRates, first_seq_since, per_minute
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import NOW, fill, make_app, make_job, settle
 from tests.ui.fakes import FakeEngine
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_text
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.ui.confirm import ChoiceScreen, ConfirmScreen
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import make_app, settle
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_text
 from tests.ui.test_actions import notices, select_job
 

@@ -12,9 +12,9 @@ from textual.pilot import Pilot
 
 from inolink_tui.store.base import Change
 from inolink_tui.ui.app import InolinkApp
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import NOW, fill, make_app, settle
 from tests.ui.fakes import FakeEngine
-from tests.ui.memory_store import MemoryStore
 
 
 def snapshot_app(**kwargs: Any) -> InolinkApp:
@@ -50,7 +50,7 @@ def test_main_screen_160x50(snap_compare: Any) -> None:
 
 def test_main_screen_read_only_attached_80x24(snap_compare: Any) -> None:
     from inolink_tui.ui.engine_port import StoreOnlyEngine
-    from tests.ui.memory_store import lease_for
+    from tests.fakes.memstore import lease_for
 
     app = snapshot_app(read_only=True, engine=None, in_process=False)
     app.store.lease = lease_for("ops-vm-3:4242", NOW)  # type: ignore[attr-defined]

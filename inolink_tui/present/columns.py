@@ -1,4 +1,5 @@
-"""The job table's columns: what each shows, how wide it wants to be, and which go first when space is short.
+"""The job table's column catalogue: what each column shows, how wide it wants to be, and which go first
+when space is short. One catalogue for the console's table and the CLI's `jobs list`.
 
 Width fitting is pure so it can be tested without a terminal: at 80 columns the lowest-priority columns
 are dropped whole (a truncated date is worse than no date), and spare width goes to the text columns.
@@ -6,30 +7,12 @@ are dropped whole (a truncated date is worse than no date), and spare width goes
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
-
-from rich.cells import cell_len, set_cell_size
 
 from inolink_tui.domain.jobs import LinkJob
-
-Align = Literal["left", "right"]
-
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Control characters and bidi overrides: a record name must never move the cursor or flip a row."""
-
-
-def clean(text: str) -> str:
-    """One line of text safe to paint in a terminal cell."""
-    return _UNSAFE.sub(" ", text)
-
-
-def short_time(value: datetime | None) -> str:
-    """Table form of a time: month-day hour:minute in UTC (the inspector shows the full ISO form)."""
-    return value.astimezone(UTC).strftime("%m-%d %H:%M") if value else ""
+from inolink_tui.present.text import Align, clean
+from inolink_tui.present.times import short_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +111,10 @@ COLUMNS: tuple[ColumnSpec, ...] = (
 SEPARATOR = 1
 
 
-def fit_columns(width: int, columns: Sequence[ColumnSpec] = COLUMNS) -> list[FittedColumn]:
-    """Choose and size the columns for `width` cells (one separator cell between columns).
+def fit_columns(
+    width: int, columns: Sequence[ColumnSpec] = COLUMNS, *, separator: int = SEPARATOR
+) -> list[FittedColumn]:
+    """Choose and size the columns for `width` cells, `separator` cells between columns.
 
     Columns are admitted by priority until the first that does not fit; the spare cells then go to the
     text columns up to their preferred width, then to the fixed ones, then to the text columns by `flex`.
@@ -137,7 +122,7 @@ def fit_columns(width: int, columns: Sequence[ColumnSpec] = COLUMNS) -> list[Fit
     chosen: list[ColumnSpec] = []
     used = 0
     for spec in sorted(columns, key=lambda c: c.priority):
-        cost = spec.minimum + (SEPARATOR if chosen else 0)
+        cost = spec.minimum + (separator if chosen else 0)
         if used + cost > width:
             break  # never let a less important narrow column jump ahead of a dropped one
         chosen.append(spec)
@@ -162,12 +147,3 @@ def fit_columns(width: int, columns: Sequence[ColumnSpec] = COLUMNS) -> list[Fit
             given += share
     order = {spec.key: index for index, spec in enumerate(columns)}
     return [FittedColumn(spec, widths[spec.key]) for spec in sorted(chosen, key=lambda c: order[c.key])]
-
-
-def fit_cell(text: str, width: int, align: Align = "left") -> str:
-    """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
-    if width <= 0:
-        return ""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width) if align == "left" else " " * (width - cell_len(text)) + text
