@@ -252,7 +252,7 @@ async def test_attached_console_follows_another_process_and_its_requests_reach_t
             wanted = {claimed[0].id: LinkStatus.SUCCESS, claimed[1].id: LinkStatus.ERROR}
             for _ in range(200):
                 await pilot.pause(0.01)
-                statuses = {j.id: j.link_status for j in app.table._window}  # the window around the viewport
+                statuses = {j.id: j.link_status for j in app.table.window.jobs}  # the window around the viewport
                 if all(statuses.get(i) is status for i, status in wanted.items()):
                     break
             assert all(statuses.get(i) is status for i, status in wanted.items())

@@ -24,7 +24,7 @@ async def test_table_reads_only_a_window_around_the_viewport() -> None:
         await settle(pilot, app)
         table = app.table
         assert table.total == 2000
-        assert len(table._window) <= table.visible_rows + 2 * table.margin < 2000  # a window, not the listing
+        assert len(table.window.jobs) <= table.visible_rows + 2 * table.margin < 2000  # a window, not the listing
         assert table.job_at(0) is not None and table.job_at(0).id == 2000  # newest first
         assert "showing 2,000 of 2,000" in screen_text(app)
 

@@ -49,7 +49,7 @@ async def test_first_paint_and_navigation_over_a_large_store(big_db: Path) -> No
             assert app.first_paint is not None
             await settle(pilot, app)
             assert app.table.total == ROWS
-            assert len(app.table._window) <= app.table.visible_rows + 2 * app.table.margin
+            assert len(app.table.window.jobs) <= app.table.visible_rows + 2 * app.table.margin
             figures = {"mount_to_first_window_s": app.first_paint, "start_to_first_window_s": to_paint}
 
             t0 = time.perf_counter()
