@@ -19,7 +19,7 @@ async def _mark(app, pilot, *ids: int) -> None:  # type: ignore[no-untyped-def]
     for job_id in ids:
         await select_job(app, pilot, job_id)
         await pilot.press("space")
-    assert app.table.marked == set(ids)
+    assert app.jobs.table.marked == set(ids)
 
 
 async def test_R_names_the_marked_jobs_outside_the_view_before_requeueing_them(store: MemoryStore) -> None:

@@ -82,8 +82,8 @@ async def test_no_color_is_readable_everywhere_on_the_main_screen(
     app = make_app(fill(MemoryStore(now=NOW)), engine=FakeEngine(NOW), in_process=True, refresh_ms=100_000)
     async with app.run_test(size=size) as pilot:
         await settle(pilot, app)
-        app._flush_slow()
-        await app._refresh_engine_state()
+        app.jobs._flush_slow()
+        await app.jobs._refresh_engine_state()
         await pilot.press("down", "space")  # a cursor row and a marked row
         await settle(pilot, app)
         assert app.no_color
