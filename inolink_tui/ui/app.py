@@ -15,6 +15,7 @@ from textual.screen import Screen
 from inolink_tui.store.base import JobStore
 from inolink_tui.ui.commands import ToolCommands
 from inolink_tui.ui.engine_port import EnginePort, StoreOnlyEngine
+from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.jobs_screen import JobsScreen
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.styles import APP_CSS
@@ -62,6 +63,11 @@ class InolinkApp(App[int]):
         if self._jobs is None:
             raise RuntimeError("the console has not started")
         return self._jobs
+
+    @property
+    def table(self) -> JobTable:
+        """The main screen's job table (the palette's tools act on its selected job)."""
+        return self.jobs.table
 
     def get_default_screen(self) -> Screen[None]:
         self._jobs = JobsScreen(self.store, self.options, engine=self.engine, in_process=self.in_process)

@@ -75,7 +75,7 @@ async def run_tool(app: InolinkApp, name: str) -> None:
     if tool.mutating and app.read_only:
         app.notify(f"Read-only: {tool.title} is disabled (started with --read-only).", severity="warning")
         return
-    job = app.jobs.table.selected_job if tool.needs_job else None
+    job = app.table.selected_job if tool.needs_job else None
     if tool.needs_job and job is None:
         app.notify("No job selected.", severity="warning")
         return
