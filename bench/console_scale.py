@@ -65,12 +65,13 @@ async def measure_ours(db: Path) -> dict[str, Any]:
 
     from inolink_tui.store import open_store
     from inolink_tui.ui.app import InolinkApp
+    from inolink_tui.ui.options import ConsoleOptions
 
     started = time.perf_counter()
     store = await open_store(db)
     figures: dict[str, Any] = {}
     try:
-        app = InolinkApp(store, actor="console:bench", refresh_ms=250)
+        app = InolinkApp(store, ConsoleOptions(actor="console:bench", refresh_ms=250))
         try:
             await drive(app, figures, started)
         except NoMatches as exc:
@@ -88,7 +89,7 @@ async def measure_ours(db: Path) -> dict[str, Any]:
 async def window_loaded(pilot: Any, app: Any, loads: int) -> None:
     """Wait in 2 ms steps (the tests' settle() polls every 20 ms) until the table applied a new window."""
     for _ in range(10_000):
-        table = app.table
+        table = app.jobs.table
         if table.loads > loads and not table._loading and table._pending is None:
             await pilot.pause()  # let the refresh it scheduled run
             return
@@ -101,24 +102,24 @@ async def drive(app: Any, figures: dict[str, Any], started: float) -> None:
 
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(3000):
-            if app.first_paint is not None:
+            if app.jobs.first_paint is not None:
                 break
             await pilot.pause(0.005)
-        if app.first_paint is None:
+        if app.jobs.first_paint is None:
             raise RuntimeError("no first paint within 15 s")
         figures["first_paint_s"] = time.perf_counter() - started
-        figures["mount_to_first_window_s"] = app.first_paint
+        figures["mount_to_first_window_s"] = app.jobs.first_paint
         await settle(pilot, app)
-        total = app.table.total
+        total = app.jobs.table.total
 
         t0 = time.perf_counter()
-        loads = app.table.loads
+        loads = app.jobs.table.loads
         await pilot.press("2")  # the Failed view: a new filter for the table
         await window_loaded(pilot, app, loads)
         figures["filter_s"] = time.perf_counter() - t0  # until the Failed rows are the table's window
         await settle(pilot, app)
         figures["filter_settled_s"] = time.perf_counter() - t0  # and tiles, sparkline and workers are idle
-        figures["failed_rows"] = app.table.total
+        figures["failed_rows"] = app.jobs.table.total
 
         t0 = time.perf_counter()
         await pilot.press("4")  # back to All

@@ -88,6 +88,7 @@ def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None
     from inolink_tui.cli.console_tools import register_console_tools
     from inolink_tui.engine.crm_setup import SchemaMismatch
     from inolink_tui.store.base import StoreError
+    from inolink_tui.ui.options import ConsoleOptions
     from inolink_tui.ui.run import run_console as start_console
 
     settings = ctx.settings()
@@ -103,16 +104,15 @@ def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None
     if pulse_seconds is None:
         _log_to_file(console_log_path())
     ui = settings.ui
+    options = ConsoleOptions(
+        read_only=ctx.read_only,
+        theme=ui.theme,
+        refresh_ms=ui.refresh_ms,
+        default_view=ui.default_view,
+        confirm_bulk=ui.confirm_bulk,
+    )
     try:
-        return start_console(
-            ctx.db_path(),
-            read_only=ctx.read_only,
-            engine_factory=factory,
-            theme=ui.theme,
-            refresh_ms=ui.refresh_ms,
-            default_view=ui.default_view,
-            confirm_bulk=ui.confirm_bulk,
-        )
+        return start_console(ctx.db_path(), options, engine_factory=factory)
     except (StoreError, SchemaMismatch) as exc:
         click.echo(f"inolink-tui: {exc}", err=True)
         return 2

@@ -47,7 +47,7 @@ def console_commands(read_only: bool) -> list[PaletteCommand]:
         PaletteCommand("Toggle tiles by Entity Type", "toggle_tiles", "Status tiles or counts per entity (t)"),
         PaletteCommand("Reverse sort order", "sort_reverse", "Ascending / descending (o)"),
         PaletteCommand("Help", "help", "Keys and filter grammar (?)"),
-        PaletteCommand("Quit", "quit", "Leave the console (q)"),
+        PaletteCommand("Quit", "app.quit", "Leave the console (q)"),
     ]
     commands += [
         PaletteCommand(f"View: {view.value}", f"view('{view.name.lower()}')", f"InoLink's {view.value} Link Jobs")
@@ -62,7 +62,11 @@ def console_commands(read_only: bool) -> list[PaletteCommand]:
 
 
 class ConsoleCommands(Provider):
-    """Every action of the console, searchable by name."""
+    """Every action of the jobs screen, searchable by name.
+
+    A provider of that screen (`JobsScreen.COMMANDS`): the palette lists these only when opened from it, and
+    runs each action on it (`self.screen` is the screen the palette was opened from).
+    """
 
     def _commands(self) -> Iterable[PaletteCommand]:
         app: InolinkApp = self.app  # type: ignore[assignment]
@@ -70,7 +74,7 @@ class ConsoleCommands(Provider):
 
     async def discover(self) -> Hits:
         for command in self._commands():
-            yield DiscoveryHit(command.title, partial(self.app.run_action, command.action), help=command.help)
+            yield DiscoveryHit(command.title, partial(self.screen.run_action, command.action), help=command.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -80,6 +84,6 @@ class ConsoleCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(command.title),
-                    partial(self.app.run_action, command.action),
+                    partial(self.screen.run_action, command.action),
                     help=command.help,
                 )

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -207,17 +208,20 @@ class InspectorScreen(Screen[None]):
     ]
 
     class Action(Message):
-        """Requeue or mark-error from the inspector; the app performs it like from the table."""
+        """Requeue or mark-error from the inspector; the jobs screen performs it like from the table."""
 
         def __init__(self, action: str, job: LinkJob) -> None:
             super().__init__()
             self.action = action
             self.job = job
 
-    def __init__(self, job: LinkJob, *, now: Callable[[], datetime]) -> None:
+    def __init__(self, job: LinkJob, *, now: Callable[[], datetime], reply_to: MessagePump | None = None) -> None:
+        """`reply_to` receives the `Action` messages (the jobs screen below: a screen's messages bubble to the
+        app, never to another screen); by default they go to this screen and bubble to the app."""
         super().__init__()
         self.job = job
         self._now = now
+        self._reply_to = reply_to
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), classes="inspector-title", id="inspector-title")
@@ -273,7 +277,7 @@ class InspectorScreen(Screen[None]):
         self.notify(f"Copied the Error Description of job {self.job.id} ({len(text)} characters).")
 
     def action_requeue(self) -> None:
-        self.post_message(self.Action("requeue", self.job))
+        (self._reply_to or self).post_message(self.Action("requeue", self.job))
 
     def action_mark_error(self) -> None:
-        self.post_message(self.Action("mark_error", self.job))
+        (self._reply_to or self).post_message(self.Action("mark_error", self.job))

@@ -2,8 +2,8 @@
 
 Why not DataTable: it measures and indexes every row (13 s to first paint at 100k rows, ~250 ms per
 live event, see the console-expectations reference). Here the store counts and sorts; the widget keeps
-one window of rows around the viewport, read with keyset paging while scrolling and by offset on a jump,
-and paints each row once into an LRU of strips keyed by everything that changes its look.
+one window of rows around the viewport (which rows, read how, and where the cursor lands: ui/window.py,
+Textual-free) and paints each row once into an LRU of strips keyed by everything that changes its look.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -32,36 +31,16 @@ from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.present.columns import COLUMNS, SEPARATOR, ColumnSpec, FittedColumn, fit_columns
 from inolink_tui.present.text import fit
 from inolink_tui.store.base import JobStore
+from inolink_tui.ui.window import Load, Window, place, read_window, window_span
+from inolink_tui.ui.window import margin as window_margin
 
 log = logging.getLogger(__name__)
-
-MARGIN_SCREENS = 3
-"""Screens of rows read above and below the viewport, so paging paints from memory."""
-PREFETCH_SCREENS = 1
-"""Read the next window when the viewport comes this close to the edge of the current one."""
 
 _STATUS_CLASS = {
     LinkStatus.QUEUED: "job-table--queued",
     LinkStatus.SUCCESS: "job-table--success",
     LinkStatus.ERROR: "job-table--error",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class _Load:
-    """What the next window read must do; merged when requests pile up while one read runs."""
-
-    recount: bool = False
-    reset: bool = False
-    anchor: bool = False
-    """Keep the cursor on the same job (live refresh) rather than on the same row index."""
-
-    def merge(self, other: _Load) -> _Load:
-        return _Load(
-            recount=self.recount or other.recount,
-            reset=self.reset or other.reset,
-            anchor=(self.anchor or other.anchor) and not (self.reset or other.reset),
-        )
 
 
 def _version(job: LinkJob, now: datetime) -> tuple[Any, ...]:
@@ -177,13 +156,13 @@ class JobTable(ScrollView, can_focus=True):
         self.first_seq: int | None = None
         """The change feed's position read just before the first load: the console's live feed starts there,
         so a write landing between the first paint and the first poll is not lost."""
-        self._window_offset = 0
-        self._window: list[LinkJob] = []
+        self.window = Window()
+        """The rows held (see ui/window.py)."""
         self.marked: set[int] = set()
         self._strips: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._style_cache: dict[tuple[Any, ...], Style] = {}
         self._view = Size(0, 0)
-        self._pending: _Load | None = None
+        self._pending: Load | None = None
         self._loading = False
         self.loads = 0
         """How many windows were read: tests use it to prove idle means no reads."""
@@ -202,8 +181,7 @@ class JobTable(ScrollView, can_focus=True):
         return self._columns_for(self.size.width)
 
     def job_at(self, row: int) -> LinkJob | None:
-        index = row - self._window_offset
-        return self._window[index] if 0 <= index < len(self._window) else None
+        return self.window.job_at(row)
 
     def visible_jobs(self) -> list[LinkJob]:
         top = int(self.scroll_y)
@@ -214,11 +192,11 @@ class JobTable(ScrollView, can_focus=True):
         """A new filter or sort: back to the top, recount, reread."""
         self.job_filter = job_filter
         self.sort = sort
-        self.request_load(_Load(recount=True, reset=True))
+        self.request_load(Load(recount=True, reset=True))
 
     def reload(self, *, recount: bool = True) -> None:
         """Live refresh: reread the window (and the count), keeping the cursor on its job."""
-        self.request_load(_Load(recount=recount, anchor=True))
+        self.request_load(Load(recount=recount, anchor=True))
 
     def toggle_mark(self) -> LinkJob | None:
         job = self.selected_job
@@ -235,9 +213,9 @@ class JobTable(ScrollView, can_focus=True):
     # --- loading ---------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._view = self.size
-        self.request_load(_Load(recount=True, reset=True))
+        self.request_load(Load(recount=True, reset=True))
 
-    def request_load(self, load: _Load) -> None:
+    def request_load(self, load: Load) -> None:
         """Coalesce: while a read runs, later requests merge into one follow-up read."""
         self._pending = load if self._pending is None else self._pending.merge(load)
         if not self._loading:
@@ -256,7 +234,7 @@ class JobTable(ScrollView, can_focus=True):
         finally:
             self._loading = False
 
-    async def _load(self, load: _Load) -> None:
+    async def _load(self, load: Load) -> None:
         started = time.perf_counter()
         now = self._now()
         if load.reset:
@@ -267,19 +245,18 @@ class JobTable(ScrollView, can_focus=True):
         if load.recount or not self.loaded_once:
             self.total = await self._store.count(self.job_filter, now=now)
         viewport = int(self.scroll_y)
-        margin = self.margin
-        start = max(0, viewport - margin)
-        limit = self.visible_rows + 2 * margin
+        start, limit = window_span(viewport, self.visible_rows)
         before = self.job_at(start - 1) if not (load.reset or load.anchor) else None
-        if start == 0:
-            jobs = await self._store.page_after(self.job_filter, self.sort, None, limit=limit, now=now)
-        elif before is not None:
-            jobs = await self._store.page_after(self.job_filter, self.sort, before, limit=limit, now=now)
-        elif start > self.total // 2:
-            jobs = await self._read_from_the_end(start, limit, now)
-        else:
-            page = await self._store.page(self.job_filter, self.sort, offset=start, limit=limit, now=now)
-            jobs = list(page.jobs)
+        jobs = await read_window(
+            self._store,
+            self.job_filter,
+            self.sort,
+            start=start,
+            limit=limit,
+            total=self.total,
+            before=before,
+            now=now,
+        )
         # The cursor keeps its job through live changes, except on the first row of an unscrolled table: there the
         # operator is watching the head of the list, and new jobs must arrive in view instead of pushing the
         # cursor's job (and with it the view) down, the way `tail -f` follows a log.
@@ -289,54 +266,25 @@ class JobTable(ScrollView, can_focus=True):
         self._apply_window(start, jobs, anchor=selected, viewport=viewport)
         self.post_message(self.Loaded(self, self.total, time.perf_counter() - started))
 
-    async def _read_from_the_end(self, start: int, limit: int, now: datetime) -> list[LinkJob]:
-        """A window in the second half, read in the reversed order: an OFFSET costs what it skips,
-        so End on a million rows reads 150 rows instead of skipping 999,850 (ties break on id in the
-        sort's direction, so the reversed listing is exactly the mirror)."""
-        mirror = JobSort(self.sort.column, not self.sort.descending)
-        end = min(self.total, start + limit)
-        if end == self.total:
-            jobs = await self._store.page_after(self.job_filter, mirror, None, limit=end - start, now=now)
-        else:
-            page = await self._store.page(self.job_filter, mirror, offset=self.total - end, limit=end - start, now=now)
-            jobs = list(page.jobs)
-        jobs.reverse()
-        return jobs
-
     def _apply_window(self, start: int, jobs: list[LinkJob], *, anchor: LinkJob | None, viewport: int) -> None:
-        self._window_offset = start
-        self._window = jobs
-        if start + len(jobs) > self.total:  # rows arrived between the count and the read
-            self.total = start + len(jobs)
+        self.window = Window(start, tuple(jobs))
+        placed = place(self.window, total=self.total, cursor=self.cursor_row, anchor=anchor, viewport=viewport)
+        self.total = placed.total
         self.virtual_size = Size(self._view.width, self.total + 1)
-        cursor = min(self.cursor_row, max(0, self.total - 1))
-        if anchor is not None:
-            index = next((i for i, job in enumerate(jobs) if job.id == anchor.id), None)
-            if index is not None:
-                moved = start + index - self.cursor_row
-                cursor = start + index
-                if moved and viewport > 0:
-                    self.scroll_to(y=viewport + moved, animate=False, immediate=True)
-        self.cursor_row = cursor
+        if placed.scroll_to is not None:
+            self.scroll_to(y=placed.scroll_to, animate=False, immediate=True)
+        self.cursor_row = placed.cursor
         self._scroll_cursor_into_view()
         self.loaded_once = True
         self.refresh()
 
     @property
     def margin(self) -> int:
-        return max(50, MARGIN_SCREENS * self.visible_rows)
-
-    def _covers_viewport(self) -> bool:
-        """True while the window holds the viewport plus a screen of slack on each side that has rows."""
-        slack = PREFETCH_SCREENS * self.visible_rows
-        top = max(0, int(self.scroll_y) - slack)
-        bottom = min(self.total, int(self.scroll_y) + self.visible_rows + slack)
-        end = self._window_offset + len(self._window)
-        return self._window_offset <= top and (bottom <= end or end >= self.total)
+        return window_margin(self.visible_rows)
 
     def _ensure_window(self) -> None:
-        if self.loaded_once and not self._covers_viewport():
-            self.request_load(_Load())
+        if self.loaded_once and not self.window.covers(int(self.scroll_y), self.visible_rows, self.total):
+            self.request_load(Load())
 
     # --- cursor ----------------------------------------------------------------------------
     def watch_cursor_row(self, old: int, new: int) -> None:
@@ -531,11 +479,3 @@ class JobTable(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
-
-    def replace_job(self, job: LinkJob) -> None:
-        """Show a job the app just changed (requeue) before the next live read arrives."""
-        for index, current in enumerate(self._window):
-            if current.id == job.id:
-                self._window[index] = replace(job)
-                self._refresh_row(self._window_offset + index)
-                return

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
 import logging
 import os
 import signal
@@ -17,21 +16,12 @@ import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from inolink_tui.domain.enums import JobView
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.store.base import JobStore, SchedulerLease
 from inolink_tui.ui.engine_port import EngineFactory, EnginePort, StoreOnlyEngine, this_process
+from inolink_tui.ui.options import ConsoleOptions
 
 log = logging.getLogger(__name__)
-
-
-def console_actor() -> str:
-    """Who the audit log names for actions taken here."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"console:{user}"
 
 
 async def foreign_lease(store: JobStore) -> SchedulerLease | None:
@@ -60,30 +50,13 @@ async def _engine_for(
 
 
 async def run_console_async(
-    store: JobStore,
-    *,
-    read_only: bool = False,
-    engine_factory: EngineFactory | None = None,
-    theme: str | None = None,
-    refresh_ms: int = 250,
-    default_view: JobView = JobView.ALL,
-    confirm_bulk: bool = True,
+    store: JobStore, options: ConsoleOptions, *, engine_factory: EngineFactory | None = None
 ) -> int:
     """Run the console on an open store (the caller closes it)."""
     from inolink_tui.ui.app import InolinkApp
 
-    async with _engine_for(store, engine_factory, read_only) as (engine, in_process):
-        app = InolinkApp(
-            store,
-            engine=engine,
-            in_process=in_process,
-            read_only=read_only,
-            actor=console_actor(),
-            theme=theme,
-            refresh_ms=refresh_ms,
-            default_view=default_view,
-            confirm_bulk=confirm_bulk,
-        )
+    async with _engine_for(store, engine_factory, options.read_only) as (engine, in_process):
+        app = InolinkApp(store, options, engine=engine, in_process=in_process)
         loop = asyncio.get_running_loop()
         hangups = (signal.SIGHUP, signal.SIGTERM)
 
@@ -113,31 +86,14 @@ def _exit_if_stuck() -> None:
     timer.start()
 
 
-def run_console(
-    store_path: Path,
-    *,
-    read_only: bool,
-    engine_factory: EngineFactory | None = None,
-    theme: str | None = None,
-    refresh_ms: int = 250,
-    default_view: JobView = JobView.ALL,
-    confirm_bulk: bool = True,
-) -> int:
+def run_console(store_path: Path, options: ConsoleOptions, *, engine_factory: EngineFactory | None = None) -> int:
     """What the CLI calls. Returns the process exit status."""
     from inolink_tui.store import open_store
 
     async def main() -> int:
-        store: JobStore = await open_store(store_path, read_only=read_only)
+        store: JobStore = await open_store(store_path, read_only=options.read_only)
         try:
-            return await run_console_async(
-                store,
-                read_only=read_only,
-                engine_factory=engine_factory,
-                theme=theme,
-                refresh_ms=refresh_ms,
-                default_view=default_view,
-                confirm_bulk=confirm_bulk,
-            )
+            return await run_console_async(store, options, engine_factory=engine_factory)
         finally:
             await store.close()
 

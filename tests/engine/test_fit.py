@@ -23,7 +23,7 @@ from inolink_tui.sandbox.quickbooks.rules import fields
 from inolink_tui.sandbox.quickbooks.rules.names import check_name
 from tests.engine.conftest import OPTIONS
 from tests.engine.fakes import FakeClock, FakeCrm, FakeQbo
-from tests.engine.memstore import MemStore
+from tests.fakes.memstore import MemoryStore as MemStore
 
 TABLES = build_tables()
 SETS = {EntityType.ACCOUNT: "accounts", EntityType.CONTACT: "contacts", EntityType.PRODUCT: "products"}

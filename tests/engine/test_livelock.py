@@ -18,7 +18,7 @@ from inolink_tui.domain.enums import AttemptOutcome, EntityType, ErrorClass, Lin
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, ServiceWindow
 from tests.engine.conftest import World
-from tests.engine.memstore import MemStore
+from tests.fakes.memstore import MemoryStore as MemStore
 
 
 async def _livelock_state(world: World) -> tuple[int, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -119,12 +119,12 @@ async def settle(pilot: object, app: object, *, rounds: int = 150) -> None:
     assert isinstance(pilot, Pilot) and isinstance(app, InolinkApp)
     for _ in range(rounds):
         await pilot.pause(0.02)
-        table = app.table
+        table = app.jobs.table
         busy = [
             w
             for w in app.workers
             if w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            and not (w.group == "action" and app.screen is not app._main)
+            and not (w.group == "action" and app.screen is not app.jobs)
         ]
         if table.loaded_once and not table._loading and table._pending is None and not busy:
             await pilot.pause()
@@ -132,10 +132,13 @@ async def settle(pilot: object, app: object, *, rounds: int = 150) -> None:
     raise AssertionError(f"the console never settled: {[w.name for w in app.workers]}")
 
 
-def make_app(store: MemoryStore, **kwargs: object) -> InolinkApp:
+def make_app(store: MemoryStore, **kwargs: Any) -> InolinkApp:
+    """The console on `store`: `engine` and `in_process` go to the app, every other keyword to ConsoleOptions."""
     from inolink_tui.ui.app import InolinkApp
+    from inolink_tui.ui.options import ConsoleOptions
 
+    engine, in_process = kwargs.pop("engine", None), kwargs.pop("in_process", False)
     kwargs.setdefault("now", frozen)
     kwargs.setdefault("actor", "console:tester")
     kwargs.setdefault("refresh_ms", 50)
-    return InolinkApp(store, **kwargs)  # type: ignore[arg-type]
+    return InolinkApp(store, ConsoleOptions(**kwargs), engine=engine, in_process=in_process)

@@ -18,11 +18,11 @@ from tests.ui.test_filter import apply_filter
 
 async def select_job(app, pilot, job_id: int) -> None:  # type: ignore[no-untyped-def]
     """Move the cursor to a job with the keyboard: Home, then Down as many times as its row."""
-    listing = app.store._listing(app.effective_filter, app.sort, None)
+    listing = app.store._listing(app.jobs.effective_filter, app.jobs.sort, None)
     row = [job.id for job in listing].index(job_id)
     await pilot.press("home", *(["down"] * row))
     await settle(pilot, app)
-    assert app.table.selected_job is not None and app.table.selected_job.id == job_id
+    assert app.jobs.table.selected_job is not None and app.jobs.table.selected_job.id == job_id
 
 
 def notices(app) -> str:  # type: ignore[no-untyped-def]
@@ -38,7 +38,7 @@ async def test_r_requeues_the_selected_error_job_and_audits(store: MemoryStore) 
         await pilot.press("r")
         await settle(pilot, app)
         assert store.jobs[119].link_status is LinkStatus.QUEUED
-        assert app.table.selected_job is not None and app.table.selected_job.link_status is LinkStatus.QUEUED
+        assert app.jobs.table.selected_job is not None and app.jobs.table.selected_job.link_status is LinkStatus.QUEUED
         assert [(a.actor, a.action, a.job_count) for a in store.audit] == [("console:tester", "requeue", 1)]
         assert "Job 119 requeued" in notices(app)
 
@@ -67,7 +67,7 @@ async def test_space_marks_and_R_requeues_the_marked_after_confirming_the_count(
         await pilot.press("space")  # marks 118 (Success)
         await select_job(app, pilot, 112)
         await pilot.press("space")
-        assert app.table.marked == {119, 118, 112}
+        assert app.jobs.table.marked == {119, 118, 112}
         assert "3 marked" in screen_text(app)
         await pilot.press("R")
         await settle(pilot, app)
@@ -79,7 +79,7 @@ async def test_space_marks_and_R_requeues_the_marked_after_confirming_the_count(
         assert store.jobs[119].link_status is LinkStatus.QUEUED
         assert store.jobs[112].link_status is LinkStatus.QUEUED
         assert store.jobs[118].link_status is LinkStatus.SUCCESS
-        assert app.table.marked == set()
+        assert app.jobs.table.marked == set()
         assert store.audit[-1].job_count == 2
 
 
@@ -170,24 +170,24 @@ async def test_f_freezes_the_view_and_holds_updates(store: MemoryStore) -> None:
         await settle(pilot, app)
         await pilot.press("f")
         await settle(pilot, app)
-        loads = app.table.loads
+        loads = app.jobs.table.loads
         store.put(make_job(121))
         store.put(make_job(122))
         for _ in range(100):  # bounded wait for the feed poll to notice
             await pilot.pause(0.02)
-            if app.held == 2:
+            if app.jobs.held == 2:
                 break
         await pilot.pause(0.1)
-        assert app.table.loads == loads
-        assert app.table.total == 120
+        assert app.jobs.table.loads == loads
+        assert app.jobs.table.total == 120
         assert "FROZEN · 2 changes held" in screen_text(app)
         await pilot.press("f")
         for _ in range(100):
             await pilot.pause(0.02)
-            if app.table.total == 122:
+            if app.jobs.table.total == 122:
                 break
         await settle(pilot, app)
-        assert app.table.total == 122
+        assert app.jobs.table.total == 122
         assert "FROZEN" not in screen_text(app)
 
 
@@ -252,14 +252,15 @@ async def test_command_palette_offers_every_action(store: MemoryStore) -> None:
         await settle(pilot, app)
         for command in console_commands(False):
             name = command.action.split("(")[0]
-            assert hasattr(app, f"action_{name}"), command
+            target, name = (app, name.removeprefix("app.")) if name.startswith("app.") else (app.jobs, name)
+            assert hasattr(target, f"action_{name}"), command
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"freeze")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert app.frozen
+        assert app.jobs.frozen
 
 
 async def test_q_quits(store: MemoryStore) -> None:

@@ -28,6 +28,7 @@ from inolink_tui.ui.engine_port import (
     StoreOnlyEngine,
     this_process,
 )
+from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.run import _engine_for, foreign_lease
 from tests.fakes.memstore import MemoryStore, lease_for
 from tests.ui.conftest import NOW, fill, settle
@@ -100,7 +101,9 @@ async def test_an_attached_console_says_daemon_stopped_within_seconds_of_a_kill(
         store = fill(MemoryStore(now=NOW))
         store.lease = SchedulerLease(holder, daemon.pid, NOW + timedelta(seconds=60))
         store.cursors[SERVICES_CURSOR] = json.dumps([ServiceStatus("crm_to_quickbooks", running=True).as_json()])
-        app = InolinkApp(store, engine=StoreOnlyEngine(store, lease=store.lease, now=lambda: NOW), now=lambda: NOW)
+        app = InolinkApp(
+            store, ConsoleOptions(now=lambda: NOW), engine=StoreOnlyEngine(store, lease=store.lease, now=lambda: NOW)
+        )
         async with app.run_test(size=(120, 30)) as pilot:
             await settle(pilot, app)
             for _ in range(100):
@@ -209,11 +212,13 @@ async def test_attached_console_follows_another_process_and_its_requests_reach_t
         await daemon.acquire_scheduler_lease("daemon-host:999", 999, ttl_seconds=600)
         await daemon.enqueue([new_job(i) for i in range(30)])
         lease = await foreign_lease(console_store)
-        app = InolinkApp(console_store, engine=StoreOnlyEngine(console_store, lease=lease), actor="console:ops")
+        app = InolinkApp(
+            console_store, ConsoleOptions(actor="console:ops"), engine=StoreOnlyEngine(console_store, lease=lease)
+        )
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot, app)
             assert "ATTACHED daemon-host:999" in screen_text(app)
-            assert app.table.total == 30
+            assert app.jobs.table.total == 30
 
             # another OS process writes; the console shows it within the feed interval
             writer = subprocess.Popen(  # noqa: ASYNC220 - a line-by-line handshake, each step is instant
@@ -230,11 +235,11 @@ async def test_attached_console_follows_another_process_and_its_requests_reach_t
                     writer.stdin.flush()
                     committed = float(writer.stdout.readline())
                     for _ in range(300):
-                        if app.table.total == expected and app.table.job_at(0) is not None:
+                        if app.jobs.table.total == expected and app.jobs.table.job_at(0) is not None:
                             break
                         await pilot.pause(0.01)
                     delays.append(time.time() - committed)
-                    assert app.table.total == expected
+                    assert app.jobs.table.total == expected
             finally:
                 writer.communicate(timeout=30)
             print(f"\nattach: change visible after {', '.join(f'{d * 1000:.0f} ms' for d in delays)}")
@@ -252,7 +257,7 @@ async def test_attached_console_follows_another_process_and_its_requests_reach_t
             wanted = {claimed[0].id: LinkStatus.SUCCESS, claimed[1].id: LinkStatus.ERROR}
             for _ in range(200):
                 await pilot.pause(0.01)
-                statuses = {j.id: j.link_status for j in app.table._window}  # the window around the viewport
+                statuses = {j.id: j.link_status for j in app.jobs.table.window.jobs}  # the window around the viewport
                 if all(statuses.get(i) is status for i, status in wanted.items()):
                     break
             assert all(statuses.get(i) is status for i, status in wanted.items())

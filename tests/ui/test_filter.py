@@ -28,9 +28,9 @@ async def test_filter_grammar_narrows_the_table(store: MemoryStore) -> None:
         await pilot.press(*"status:error")
         await pilot.press("enter")
         await settle(pilot, app)
-        jobs = app.table.visible_jobs()
+        jobs = app.jobs.table.visible_jobs()
         assert jobs and all(j.link_status is LinkStatus.ERROR for j in jobs)
-        assert app.table.total == sum(1 for j in store.jobs.values() if j.link_status is LinkStatus.ERROR)
+        assert app.jobs.table.total == sum(1 for j in store.jobs.values() if j.link_status is LinkStatus.ERROR)
         text = screen_text(app)
         assert "filter status:error" in text
         assert "status:error" in app.query_one("#filter-input").value  # shown while active
@@ -41,10 +41,10 @@ async def test_combined_keys_and_free_text(store: MemoryStore) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await apply_filter(app, pilot, "entity:invoice source:crm Contoso")
-        jobs = app.table.visible_jobs()
+        jobs = app.jobs.table.visible_jobs()
         assert jobs and all(j.entity_type is EntityType.INVOICE for j in jobs)
         await apply_filter(app, pilot, "119")
-        assert [j.id for j in app.table.visible_jobs()] == [119]
+        assert [j.id for j in app.jobs.table.visible_jobs()] == [119]
 
 
 async def test_syntax_error_is_shown_inline_and_nothing_crashes(store: MemoryStore) -> None:
@@ -54,7 +54,7 @@ async def test_syntax_error_is_shown_inline_and_nothing_crashes(store: MemorySto
         await apply_filter(app, pilot, "status:bogus")
         text = screen_text(app)
         assert "'status:bogus'" in text and "is not a valid LinkStatus" in text
-        assert app.table.total == len(store.jobs)  # the old listing stays
+        assert app.jobs.table.total == len(store.jobs)  # the old listing stays
         await apply_filter(app, pilot, 'by:"unbalanced')
         assert "unbalanced quotes" in screen_text(app)
         await apply_filter(app, pilot, "since:yesterday")
@@ -66,10 +66,10 @@ async def test_escape_clears_the_filter(store: MemoryStore) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await apply_filter(app, pilot, "status:queued")
-        assert app.table.total < len(store.jobs)
+        assert app.jobs.table.total < len(store.jobs)
         await pilot.press("escape")
         await settle(pilot, app)
-        assert app.table.total == len(store.jobs)
+        assert app.jobs.table.total == len(store.jobs)
         assert "filter " not in screen_text(app).split("showing")[1]
 
 
@@ -87,8 +87,8 @@ async def test_number_keys_switch_inolink_views(store: MemoryStore) -> None:
         for key, (view, rule) in expected.items():
             await pilot.press(key)
             await settle(pilot, app)
-            assert app.view is view
-            assert app.table.total == sum(1 for j in store.jobs.values() if rule(j))
+            assert app.jobs.view is view
+            assert app.jobs.table.total == sum(1 for j in store.jobs.values() if rule(j))
             assert f"view {view.value}" in screen_text(app)
 
 
@@ -97,4 +97,4 @@ async def test_view_typed_in_the_filter_sets_the_view(store: MemoryStore) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         await apply_filter(app, pilot, "view:failed")
-        assert app.view is JobView.FAILED
+        assert app.jobs.view is JobView.FAILED

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import NOW, fill, make_app, settle
 from tests.ui.fakes import FakeEngine
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_lines
 
 

@@ -87,7 +87,7 @@ async def test_requeue_from_the_inspector_and_watch_it_succeed(store: MemoryStor
         assert "4711" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot, app)
-        assert app.table.selected_job is not None and app.table.selected_job.id == 119
+        assert app.jobs.table.selected_job is not None and app.jobs.table.selected_job.id == 119
 
 
 async def test_table_keys_do_not_leak_into_the_inspector(store: MemoryStore) -> None:
@@ -98,7 +98,7 @@ async def test_table_keys_do_not_leak_into_the_inspector(store: MemoryStore) -> 
         await pilot.press("slash", "f", "2")
         await pilot.pause()
         assert isinstance(app.screen, InspectorScreen)
-        assert not app.frozen
+        assert not app.jobs.frozen
 
 
 def test_every_error_class_has_a_plain_language_hint() -> None:

@@ -22,9 +22,9 @@ async def test_table_reads_only_a_window_around_the_viewport() -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        table = app.table
+        table = app.jobs.table
         assert table.total == 2000
-        assert len(table._window) <= table.visible_rows + 2 * table.margin < 2000  # a window, not the listing
+        assert len(table.window.jobs) <= table.visible_rows + 2 * table.margin < 2000  # a window, not the listing
         assert table.job_at(0) is not None and table.job_at(0).id == 2000  # newest first
         assert "showing 2,000 of 2,000" in screen_text(app)
 
@@ -34,7 +34,7 @@ async def test_cursor_moves_scroll_and_page_with_keyset_reads() -> None:
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        table = app.table
+        table = app.jobs.table
         await pilot.press("down", "down", "down")
         assert table.selected_job is not None and table.selected_job.id == 1997
         for _ in range(12):
@@ -57,7 +57,7 @@ async def test_rendered_rows_come_from_the_strip_cache() -> None:
     app = make_app(store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
-        table = app.table
+        table = app.jobs.table
         cached = len(table._strips)
         assert cached > 0
         table.refresh()
@@ -72,9 +72,9 @@ async def test_idle_console_reads_nothing() -> None:
         await settle(pilot, app)
         await pilot.pause(1.3)  # the first tiles and sparkline reads happen in the first second
         await settle(pilot, app)
-        reads, loads = store.reads, app.table.loads
+        reads, loads = store.reads, app.jobs.table.loads
         await pilot.pause(0.8)  # ~40 feed polls
-        assert app.table.loads == loads
+        assert app.jobs.table.loads == loads
         assert store.reads == reads
 
 
@@ -83,7 +83,7 @@ async def test_live_updates_keep_the_cursor_on_its_job_and_the_view_still() -> N
     app = make_app(store, refresh_ms=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        table = app.table
+        table = app.jobs.table
         for _ in range(5):
             await pilot.press("pagedown")
         await settle(pilot, app)
@@ -106,7 +106,7 @@ async def test_at_the_top_new_jobs_appear_and_cursor_keeps_its_job() -> None:
     app = make_app(store, refresh_ms=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        table = app.table
+        table = app.jobs.table
         await pilot.press("down")
         chosen = table.selected_job
         store.put(make_job(31))
@@ -136,15 +136,15 @@ async def test_sort_keys_change_order_and_header() -> None:
         await settle(pilot, app)
         await pilot.press("o")
         await settle(pilot, app)
-        assert app.table.job_at(0) is not None and app.table.job_at(0).id == 1
+        assert app.jobs.table.job_at(0) is not None and app.jobs.table.job_at(0).id == 1
         assert "Job↑" in screen_text(app)
         await pilot.press("greater_than_sign")
         await settle(pilot, app)
-        assert app.sort.column == "entity_type"
+        assert app.jobs.sort.column == "entity_type"
         assert "Entity Type↑" in screen_text(app)
-        app.action_sort_by("record_name")
+        app.jobs.action_sort_by("record_name")
         await settle(pilot, app)
-        names = [j.record_name for j in app.table.visible_jobs()]
+        names = [j.record_name for j in app.jobs.table.visible_jobs()]
         assert names == sorted(names, reverse=True)
 
 
@@ -155,7 +155,7 @@ async def test_header_click_sorts() -> None:
         await settle(pilot, app)
         await pilot.click("#jobs", offset=(3, 0))
         await settle(pilot, app)
-        assert app.sort.column == "id" and not app.sort.descending
+        assert app.jobs.sort.column == "id" and not app.jobs.sort.descending
 
 
 async def test_empty_store_says_so() -> None:
@@ -174,12 +174,12 @@ async def test_a_job_written_before_the_first_feed_poll_still_appears() -> None:
     app = make_app(store, refresh_ms=60_000)  # the timer never ticks during the test: polls are driven by hand
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        assert app.table.total == 30
+        assert app.jobs.table.total == 30
         store.put(make_job(31))
-        await app._poll_feed()
+        await app.jobs._poll_feed()
         await settle(pilot, app)
-        assert app.table.total == 31
-        assert app.table.job_at(0) is not None and app.table.job_at(0).id == 31
+        assert app.jobs.table.total == 31
+        assert app.jobs.table.job_at(0) is not None and app.jobs.table.job_at(0).id == 31
 
 
 async def test_on_the_first_row_new_jobs_arrive_in_view() -> None:
@@ -189,7 +189,7 @@ async def test_on_the_first_row_new_jobs_arrive_in_view() -> None:
     app = make_app(store, refresh_ms=20)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        table = app.table
+        table = app.jobs.table
         assert table.cursor_row == 0 and table.selected_job is not None and table.selected_job.id == 30
         for index in range(31, 81):
             store.put(make_job(index))

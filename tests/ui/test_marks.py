@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.ui.confirm import ConfirmScreen
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import make_app, settle
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_text
 from tests.ui.test_actions import notices, select_job
 from tests.ui.test_filter import apply_filter
@@ -19,7 +19,7 @@ async def _mark(app, pilot, *ids: int) -> None:  # type: ignore[no-untyped-def]
     for job_id in ids:
         await select_job(app, pilot, job_id)
         await pilot.press("space")
-    assert app.table.marked == set(ids)
+    assert app.jobs.table.marked == set(ids)
 
 
 async def test_R_names_the_marked_jobs_outside_the_view_before_requeueing_them(store: MemoryStore) -> None:

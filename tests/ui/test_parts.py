@@ -107,7 +107,7 @@ async def test_app_uses_the_ansi_theme_and_toggles_tiles_by_entity(store: Memory
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         assert app.theme == "ansi-dark"
-        app._flush_slow()
+        app.jobs._flush_slow()
         await settle(pilot, app)
         assert "Queued 21" in screen_text(app)
         await pilot.press("t")

@@ -36,7 +36,7 @@ async def test_read_only_store_makes_the_console_read_only() -> None:
         await settle(pilot, app)
         assert app.read_only
         await pilot.press("space", "f", "f")  # reading habits still work: marks and freeze
-        assert app.table.marked
+        assert app.jobs.table.marked
 
 
 async def test_read_only_palette_entries_say_disabled() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from inolink_tui.store import open_store
 from inolink_tui.ui.app import InolinkApp
+from inolink_tui.ui.options import ConsoleOptions
 from tests.ui.bench_data import fill_store
 from tests.ui.conftest import settle
 
@@ -38,25 +39,25 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def test_first_paint_and_navigation_over_a_large_store(big_db: Path) -> None:
     store = await open_store(big_db)
     try:
-        app = InolinkApp(store, actor="console:bench", refresh_ms=250)
+        app = InolinkApp(store, ConsoleOptions(actor="console:bench", refresh_ms=250))
         started = time.perf_counter()
         async with app.run_test(size=(160, 50)) as pilot:
             for _ in range(500):
-                if app.first_paint is not None:
+                if app.jobs.first_paint is not None:
                     break
                 await pilot.pause(0.01)
             to_paint = time.perf_counter() - started
-            assert app.first_paint is not None
+            assert app.jobs.first_paint is not None
             await settle(pilot, app)
-            assert app.table.total == ROWS
-            assert len(app.table._window) <= app.table.visible_rows + 2 * app.table.margin
-            figures = {"mount_to_first_window_s": app.first_paint, "start_to_first_window_s": to_paint}
+            assert app.jobs.table.total == ROWS
+            assert len(app.jobs.table.window.jobs) <= app.jobs.table.visible_rows + 2 * app.jobs.table.margin
+            figures = {"mount_to_first_window_s": app.jobs.first_paint, "start_to_first_window_s": to_paint}
 
             t0 = time.perf_counter()
             await pilot.press("end")
             await settle(pilot, app)
             figures["jump_to_last_s"] = time.perf_counter() - t0
-            assert app.table.selected_job is not None and app.table.selected_job.id == 1
+            assert app.jobs.table.selected_job is not None and app.jobs.table.selected_job.id == 1
 
             t0 = time.perf_counter()
             await pilot.press("home", *(["pagedown"] * 20))
@@ -67,8 +68,8 @@ async def test_first_paint_and_navigation_over_a_large_store(big_db: Path) -> No
             await pilot.press("2")  # Failed view
             await settle(pilot, app)
             figures["failed_view_s"] = time.perf_counter() - t0
-            assert app.table.total == ROWS // 7
+            assert app.jobs.table.total == ROWS // 7
             print(f"\nconsole scale ({ROWS:,} jobs): " + " ".join(f"{k}={v:.3f}" for k, v in figures.items()))
-            assert app.first_paint < 5.0
+            assert app.jobs.first_paint < 5.0
     finally:
         await store.close()

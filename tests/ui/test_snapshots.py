@@ -35,8 +35,8 @@ async def ready(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, InolinkApp)
     await settle(pilot, app)
-    app._flush_slow()
-    await app._refresh_engine_state()
+    app.jobs._flush_slow()
+    await app.jobs._refresh_engine_state()
     await settle(pilot, app)
 
 

@@ -7,8 +7,8 @@ import pytest
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.ui import tools
 from inolink_tui.ui.tools import Tool, ToolOutputScreen, register_tool
+from tests.fakes.memstore import MemoryStore
 from tests.ui.conftest import make_app, settle
-from tests.ui.memory_store import MemoryStore
 from tests.ui.screen_text import screen_text
 from tests.ui.test_actions import select_job
 
