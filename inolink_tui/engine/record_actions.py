@@ -31,7 +31,7 @@ from inolink_tui.domain.enums import (
 from inolink_tui.domain.jobs import NewJob, utcnow
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping.records import NAME_COLUMN, PRIMARY_KEY, customer_of, record_name
-from inolink_tui.domain.mapping.transactions import accounting_ref
+from inolink_tui.domain.mapping.transactions import accounting_ref, line_products
 from inolink_tui.domain.matching import Candidate, MatchResult, Pair, pair_records
 from inolink_tui.engine.adapters import DataverseCrm
 from inolink_tui.engine.options import EngineOptions
@@ -58,10 +58,6 @@ class ActionReport:
 
 def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
-
-
-def line_products(lines: Sequence[dict[str, Any]]) -> list[str]:
-    return list(dict.fromkeys(str(r["_productid_value"]) for r in lines if r.get("_productid_value")))
 
 
 class RecordActions:
