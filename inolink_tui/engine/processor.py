@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
 
+from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.domain.enums import ErrorClass, LinkStatus, RecordLinkStatus, Source
 from inolink_tui.domain.events import AuthProblem, EventBus, JobChanged
 from inolink_tui.domain.jobs import LinkJob, utcnow
@@ -114,12 +115,12 @@ class Processor(UsesContext[SyncContext]):
             log.warning("job %s: lease lost while processing; another worker owns it now", job.id)
             return Outcome.LOST
         except Exception as exc:
-            if getattr(exc, "error_class", None) is ErrorClass.AUTH:
+            if isinstance(exc, PortError | ConnectorError) and exc.error_class is ErrorClass.AUTH:
                 if self.auth_failed is None:
                     self.bus.publish(AuthProblem(system=_system_of(exc), message=str(exc)))
                 self.ctx.auth_failed = str(exc)
                 return await self._defer(job, worker, Deferred(f"waiting for credentials: {exc}", 60.0))
-            if not isinstance(exc, PortError | MappingError) and getattr(exc, "error_class", None) is None:
+            if not isinstance(exc, PortError | ConnectorError | MappingError):
                 log.exception("job %s: unexpected failure", job.id)
             return await self._fail(job, worker, exc, started)
         ms = int((time.monotonic() - started) * 1000)
@@ -185,6 +186,6 @@ class Processor(UsesContext[SyncContext]):
             )
 
 
-def _system_of(exc: BaseException) -> str:
-    service = getattr(exc, "service", None)
-    return str(getattr(service, "value", service) or "unknown")
+def _system_of(exc: PortError | ConnectorError) -> str:
+    """Which system refused our credentials: a connector's error names it, an engine PortError does not."""
+    return exc.service.value if isinstance(exc, ConnectorError) else "unknown"

@@ -6,16 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from inolink_tui.domain.enums import (
-    CRM_JOB_STATUS_OPTION,
-    CRM_LINK_STATUS_OPTION,
-    DeadlockWin,
-    EntityType,
-    LinkStatus,
-    Operation,
-    RecordLinkStatus,
-    Source,
-)
+from inolink_tui.domain.crm_schema import DEFAULT_JOB_STATUS_OPTIONS as CRM_JOB_STATUS_OPTION
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
+from inolink_tui.domain.enums import DeadlockWin, EntityType, LinkStatus, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.engine.processor import Outcome
 from tests.engine.conftest import World
