@@ -56,7 +56,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import load_average, machine, peak_rss_mib, rss_mib, stamp, write_results  # noqa: E402
 
-from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, EntityType, LinkStatus, RecordLinkStatus  # noqa: E402
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS  # noqa: E402
+from inolink_tui.domain.enums import EntityType, LinkStatus, RecordLinkStatus  # noqa: E402
 from inolink_tui.domain.mapping import (  # noqa: E402
     ItemAccounts,
     ServiceItems,
@@ -71,8 +72,8 @@ from inolink_tui.domain.mapping.transactions import accounting_ref  # noqa: E402
 
 QBO_PER_MINUTE = 500
 """The QuickBooks ceiling: 500 requests per minute per realm (10 a second would allow 600)."""
-TO_BE_LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
-LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
+TO_BE_LINKED = DEFAULT_LINK_STATUS_OPTIONS[RecordLinkStatus.TO_BE_LINKED]
+LINKED = DEFAULT_LINK_STATUS_OPTIONS[RecordLinkStatus.LINKED]
 SETS = {"accounts": "accountid", "contacts": "contactid", "products": "productid", "invoices": "invoiceid"}
 STARTUP_SECONDS = 30.0
 log = logging.getLogger("bench.sync")

@@ -31,7 +31,8 @@ DEFAULT_LINK_STATUS_OPTIONS: Mapping[RecordLinkStatus, int] = {
     RecordLinkStatus.UNLINKED: 100000003,
 }
 """Choice values Dataverse gives a new choice column's options: the publisher's option value prefix
-(10000 for the default publisher) times 10,000, counting up."""
+(10000 for the default publisher) times 10,000, counting up. The one definition of these defaults: the
+prepared sandbox, `crm setup` and DEFAULT_SCHEMA all read them from here (so do the DEFAULT_* maps below)."""
 
 LINK_STATUS_CHOICES: tuple[RecordLinkStatus, ...] = tuple(DEFAULT_LINK_STATUS_OPTIONS)
 """The record Link Status options a column must have (Not Linked is an empty value, not an option)."""
@@ -41,8 +42,11 @@ DEFAULT_JOB_STATUS_OPTIONS: Mapping[LinkStatus, int] = {
     LinkStatus.SUCCESS: 100000001,
     LinkStatus.ERROR: 100000002,
 }
+"""Option values of the Link Job mirror table's Link Status choice."""
 DEFAULT_JOB_SOURCE_OPTIONS: Mapping[Source, int] = {Source.CRM: 100000000, Source.ACCOUNTING: 100000001}
+"""Option values of the Link Job mirror table's Source choice."""
 DEFAULT_ENTITY_TYPE_OPTIONS: Mapping[EntityType, int] = {e: 100000000 + i for i, e in enumerate(EntityType)}
+"""Option values of the Link Job mirror table's Entity Type choice."""
 
 
 def check_prefix(prefix: str) -> str:

@@ -159,21 +159,3 @@ CRM_LOGICAL_NAME_FOR: dict[EntityType, str] = {
     EntityType.ORDER: "salesorder",
     EntityType.INVOICE: "invoice",
 }
-
-# Option values of the ino_linkstatus choice column in the prepared sandbox (custom choices start at a publisher
-# prefix). The engine does not read these: it asks the CrmSchema of [crm.schema] (domain/crm_schema.py).
-CRM_LINK_STATUS_OPTION: dict[RecordLinkStatus, int] = {
-    RecordLinkStatus.TO_BE_LINKED: 100000000,
-    RecordLinkStatus.LINKED: 100000001,
-    RecordLinkStatus.ERROR: 100000002,
-    RecordLinkStatus.UNLINKED: 100000003,
-}
-
-# Option values of the ino_linkjobs table's choice columns (the CRM mirror of our jobs).
-CRM_JOB_STATUS_OPTION: dict[LinkStatus, int] = {
-    LinkStatus.QUEUED: 100000000,
-    LinkStatus.SUCCESS: 100000001,
-    LinkStatus.ERROR: 100000002,
-}
-CRM_JOB_SOURCE_OPTION: dict[Source, int] = {Source.CRM: 100000000, Source.ACCOUNTING: 100000001}
-CRM_ENTITY_TYPE_OPTION: dict[EntityType, int] = {e: 100000000 + i for i, e in enumerate(EntityType)}

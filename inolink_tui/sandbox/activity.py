@@ -15,7 +15,8 @@ from collections import Counter
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS
+from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.sandbox.quickbooks.errors import QboFault
 from inolink_tui.sandbox.seed_region import line_tax_ref
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TO_BE_LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
+TO_BE_LINKED = DEFAULT_LINK_STATUS_OPTIONS[RecordLinkStatus.TO_BE_LINKED]
 SYNCED_SETS = ("accounts", "contacts", "products", "quotes", "salesorders", "invoices")
 _PRIMARY_KEY = {
     "accounts": "accountid",

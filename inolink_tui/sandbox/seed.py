@@ -17,7 +17,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS
+from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.sandbox.identity import derived_uuid
 from inolink_tui.sandbox.seed_region import REGIONS, enable_multicurrency, foreign_customer, line_tax_ref
 from inolink_tui.sandbox.seed_settings import seed_qbo_settings
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TO_BE_LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.TO_BE_LINKED]
-LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
+TO_BE_LINKED = DEFAULT_LINK_STATUS_OPTIONS[RecordLinkStatus.TO_BE_LINKED]
+LINKED = DEFAULT_LINK_STATUS_OPTIONS[RecordLinkStatus.LINKED]
 
 _PREFIXES = (
     "Amy's",

@@ -14,15 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from inolink_tui.domain.enums import (
-    CRM_ENTITY_SET_FOR,
-    CRM_JOB_STATUS_OPTION,
-    CRM_LINK_STATUS_OPTION,
-    EntityType,
-    ErrorClass,
-    LinkStatus,
-    RecordLinkStatus,
-)
+from inolink_tui.domain.crm_schema import DEFAULT_JOB_STATUS_OPTIONS as CRM_JOB_STATUS_OPTION
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
+from inolink_tui.domain.enums import CRM_ENTITY_SET_FOR, EntityType, ErrorClass, LinkStatus, RecordLinkStatus
 from inolink_tui.domain.mapping.records import NAME_COLUMN, PRIMARY_KEY, record_name
 from inolink_tui.engine.ports import CdcResult, CrmChanges, PortError, Written
 

@@ -6,8 +6,8 @@ import asyncio
 import random
 from typing import Any
 
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
 from inolink_tui.domain.enums import (
-    CRM_LINK_STATUS_OPTION,
     EntityType,
     ErrorClass,
     LinkStatus,

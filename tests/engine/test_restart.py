@@ -8,7 +8,8 @@ from contextlib import suppress
 
 import pytest
 
-from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, EntityType, LinkStatus, RecordLinkStatus
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
+from inolink_tui.domain.enums import EntityType, LinkStatus, RecordLinkStatus
 from tests.engine.conftest import OPTIONS, World
 from tests.engine.test_crm_to_qbo import seed_mixed
 

@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
+from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.store import open_store
 from tests.faults.processes import StandaloneSandbox, fork_server, standalone_sandbox, wait_for
 from tests.faults.support import scaled

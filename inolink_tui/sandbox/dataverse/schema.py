@@ -2,7 +2,8 @@
 
 Every synced table (accounts, contacts, products, quotes, salesorders, invoices) carries InoLink's columns:
 
-- `ino_linkstatus` - choice, values from `CRM_LINK_STATUS_OPTION` (To be Linked 100000000, Linked, Error, Unlinked)
+- `ino_linkstatus` - choice, values from `domain.crm_schema.DEFAULT_LINK_STATUS_OPTIONS` (To be Linked 100000000,
+  Linked, Error, Unlinked)
 - `ino_accountingid` - the QuickBooks Id; `ino_accountingref` - the QuickBooks DocNumber / reference
 - `_ino_promotedby_value` - lookup to systemusers, written as `"ino_promotedby@odata.bind": "/systemusers(<id>)"`
 - `ino_promotedon` - datetime
@@ -12,8 +13,8 @@ Accounts also hold the low-priority balance columns (`ino_openbalance`, `ino_ove
 `ino_overdue61to90`, `ino_overdueover90`, `ino_balanceupdatedon`).
 
 `ino_linkjobs` mirrors our Link Jobs in CRM: `ino_jobnumber` (our job id, an alternate key),
-`ino_entitytype` / `ino_linkstatus` / `ino_source` choices (CRM_ENTITY_TYPE_OPTION, CRM_JOB_STATUS_OPTION,
-CRM_JOB_SOURCE_OPTION), and the polymorphic lookup `_ino_regardingobjectid_value` with one navigation property per
+`ino_entitytype` / `ino_linkstatus` / `ino_source` choices (DEFAULT_ENTITY_TYPE_OPTIONS, DEFAULT_JOB_STATUS_OPTIONS,
+DEFAULT_JOB_SOURCE_OPTIONS), and the polymorphic lookup `_ino_regardingobjectid_value` with one navigation property per
 target: `ino_regardingobjectid_account`, `_contact`, `_product`, `_quote`, `_salesorder`, `_invoice`.
 
 `ino_syncleases` holds one lease row per (org, QuickBooks company) pair that engines take before a cycle
@@ -29,11 +30,11 @@ modifiedon, `_createdby_value`, `_modifiedby_value`, `_ownerid_value` (systemuse
 
 from __future__ import annotations
 
-from inolink_tui.domain.enums import (
-    CRM_ENTITY_TYPE_OPTION,
-    CRM_JOB_SOURCE_OPTION,
-    CRM_JOB_STATUS_OPTION,
-    CRM_LINK_STATUS_OPTION,
+from inolink_tui.domain.crm_schema import (
+    DEFAULT_ENTITY_TYPE_OPTIONS,
+    DEFAULT_JOB_SOURCE_OPTIONS,
+    DEFAULT_JOB_STATUS_OPTIONS,
+    DEFAULT_LINK_STATUS_OPTIONS,
 )
 from inolink_tui.sandbox.dataverse.schema_types import (
     DEFAULT_RANGES,
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 
-RECORD_LINK_STATUS_LABELS = {value: str(status) for status, value in CRM_LINK_STATUS_OPTION.items()}
+RECORD_LINK_STATUS_LABELS = {value: str(status) for status, value in DEFAULT_LINK_STATUS_OPTIONS.items()}
 STATE_ACTIVE = {0: "Active", 1: "Inactive"}
 STATUS_ACTIVE = {1: "Active", 2: "Inactive"}
 
@@ -192,7 +193,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
 
     `bare` gives the stock environment `sandbox serve --bare-org` starts with (see `stock_org`).
     """
-    entity_type_labels = {v: str(k) for k, v in CRM_ENTITY_TYPE_OPTION.items()}
+    entity_type_labels = {v: str(k) for k, v in DEFAULT_ENTITY_TYPE_OPTIONS.items()}
     tables = [
         _table(
             "businessunit",
@@ -412,8 +413,8 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _s("ino_name", 200, "Name"),
                 _s("ino_jobnumber", 50, "Job Number"),
                 _choice("ino_entitytype", entity_type_labels, "Entity Type"),
-                _choice("ino_linkstatus", {v: str(k) for k, v in CRM_JOB_STATUS_OPTION.items()}, "Link Status"),
-                _choice("ino_source", {v: str(k) for k, v in CRM_JOB_SOURCE_OPTION.items()}, "Source"),
+                _choice("ino_linkstatus", {v: str(k) for k, v in DEFAULT_JOB_STATUS_OPTIONS.items()}, "Link Status"),
+                _choice("ino_source", {v: str(k) for k, v in DEFAULT_JOB_SOURCE_OPTIONS.items()}, "Source"),
                 _s("ino_submittedby", 200, "Submitted By"),
                 _dt("ino_submittedon"),
                 _dt("ino_processedon"),

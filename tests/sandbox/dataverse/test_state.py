@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from inolink_tui.domain.enums import CRM_ENTITY_TYPE_OPTION, CRM_LINK_STATUS_OPTION, EntityType, RecordLinkStatus
+from inolink_tui.domain.crm_schema import DEFAULT_ENTITY_TYPE_OPTIONS as CRM_ENTITY_TYPE_OPTION
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
+from inolink_tui.domain.enums import EntityType, RecordLinkStatus
 from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.dataverse import DataverseState
 from inolink_tui.sandbox.dataverse.errors import DataverseError
