@@ -54,6 +54,7 @@ class JobsScreen(JobActions):
         Binding("2", "view('failed')", "View Failed", show=False),
         Binding("3", "view('inactive')", "View Inactive", show=False),
         Binding("4", "view('all')", "View All", show=False),
+        Binding("5", "view('conflicts')", "View Conflicts", show=False),
         Binding("t", "toggle_tiles", "Tiles by entity", show=False),
         Binding("less_than_sign", "sort_column(-1)", "Sort column left", show=False),
         Binding("greater_than_sign", "sort_column(1)", "Sort column right", show=False),
