@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from inolink_tui.domain.conflicts import reapply_of
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
     CRM_LOGICAL_NAME_FOR,
@@ -65,6 +66,7 @@ from inolink_tui.engine.documents import earlier_document, request_id
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
+from inolink_tui.engine.reapply import run_reapply
 from inolink_tui.store.base import JobStore, LeaseLostError
 
 log = logging.getLogger(__name__)
@@ -172,7 +174,12 @@ class Processor:
             return await self._defer(job, worker, Deferred(f"waiting for credentials: {self.auth_failed}", 60.0))
         try:
             await self._wait_for_older_job(job)
-            if job.source is Source.CRM:
+            reapply = reapply_of(job)
+            if reapply is not None:  # a Deadlock Win loser's values, re-applied from the console
+                success = await run_reapply(
+                    reapply, job, crm=self.crm, qbo=self.qbo, store=self.store, company=self.options.company
+                )
+            elif job.source is Source.CRM:
                 success = await self._crm_to_qbo(job)
             else:
                 success = await self._qbo_to_crm(job)
