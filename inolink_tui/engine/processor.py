@@ -92,6 +92,11 @@ def _qbo_name(entity: str, body: Mapping[str, Any]) -> str:
     return str(body.get("DisplayName") if entity == "Customer" else body.get("Name") or "")
 
 
+def _sent(body: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fields a sparse update wrote (Deadlock Win's kept values), without the update's own keys."""
+    return {k: v for k, v in (body or {}).items() if k not in ("Id", "SyncToken", "sparse")}
+
+
 def _bind(entity_type: EntityType, crm_id: str) -> str:
     return f"/{CRM_ENTITY_SET_FOR[entity_type]}({crm_id})"
 
@@ -431,6 +436,7 @@ class Processor:
                         "winner": DeadlockWin.QUICKBOOKS.value,
                         "losing_side": "CRM",
                         "losing_values": {k: row.get(k) for k in crm_columns},
+                        "winning_values": dict(crm_columns),
                     }
                 }
                 result = current
@@ -451,6 +457,7 @@ class Processor:
                             "winner": DeadlockWin.CRM.value,
                             "losing_side": "QuickBooks",
                             "losing_values": losing,
+                            "winning_values": _sent(body),
                         }
                     }
                     message = "conflict: both sides changed; CRM won (Deadlock Win), " + message
@@ -641,7 +648,14 @@ class Processor:
                     entity, body, request_id=request_id(self.options.company, job, f"update-{token}")
                 )
                 token = str(current.get("SyncToken"))
-            payload = {"conflict": {"winner": "CRM", "losing_side": "QuickBooks", "losing_values": losing}}
+            payload = {
+                "conflict": {
+                    "winner": "CRM",
+                    "losing_side": "QuickBooks",
+                    "losing_values": losing,
+                    "winning_values": _sent(body),
+                }
+            }
             message = "conflict: both sides changed; CRM won (Deadlock Win), QuickBooks values replaced"
             version = _version(row)
         else:
@@ -652,6 +666,7 @@ class Processor:
                         "winner": "QuickBooks",
                         "losing_side": "CRM",
                         "losing_values": {k: row.get(k) for k in columns},
+                        "winning_values": dict(columns),
                     }
                 }
             version = _version(row)

@@ -19,6 +19,11 @@ async def test_reapplied_losing_values_end_on_both_sides(world: World, winner: D
     assert await engine.run_once() is False
     (settled,) = [j for j in await world.all_jobs() if conflict_of(j.payload) is not None]
     loser = "222-QBO" if winner is DeadlockWin.CRM else "111-CRM"
+    kept = "111-CRM" if winner is DeadlockWin.CRM else "222-QBO"
+    conflict = conflict_of(settled.payload)
+    assert conflict is not None and conflict.winning_values is not None, "the kept values are recorded"
+    assert kept in str(conflict.winning_values) and loser in str(conflict.losing_values)
+    assert all(f.winning_known for f in conflict.fields if f.field in conflict.winning_values)
     new = reapply_job(settled, "console:tester")
     assert new.source is (Source.CRM if winner is DeadlockWin.CRM else Source.ACCOUNTING)
     created = (await world.store.enqueue([new])).created
