@@ -22,6 +22,9 @@ from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort
 from inolink_tui.store.base import EnqueueResult, JobStore
 
+CRM_INACTIVE = 1
+"""Dataverse statecode of an inactive account, contact or product (0 is active)."""
+
 NAMED: tuple[EntityType, ...] = (EntityType.ACCOUNT, EntityType.CONTACT, EntityType.PRODUCT)
 """The entities reconcile compares (customers and products; transactions are not compared yet)."""
 
@@ -73,12 +76,18 @@ async def _entity(
     for row in rows:
         crm_id, name = str(row.get(key) or ""), record_name(et, row)
         qbo_id = str(row.get(schema.accounting_id) or "")
+        if row.get("statecode") == CRM_INACTIVE:
+            found.append(
+                Drift(DriftKind.INACTIVE, et, name, crm_id, qbo_id, side="CRM", detail="the CRM record is inactive")
+            )
         current = qbo_data.active.get(qbo_id)
         if current is None:
             single = await qbo.read(entity, qbo_id) if qbo_id else None
             kind = DriftKind.GONE if single is None else DriftKind.INACTIVE
             what = "no longer exists" if single is None else "is inactive"
-            found.append(Drift(kind, et, name, crm_id, qbo_id, detail=f"the QuickBooks {entity} {what}"))
+            found.append(
+                Drift(kind, et, name, crm_id, qbo_id, side="QuickBooks", detail=f"the QuickBooks {entity} {what}")
+            )
             continue
         mapped = fit.crm_columns(et, entity, current)
         found += field_drift(et, name, crm_id, qbo_id, row, mapped)

@@ -42,9 +42,13 @@ async def test_clean_after_once_then_drift_after_a_direct_edit_and_fix_repairs_i
 
     # Accounts and contacts: the seed's pre-linked products disagree with their QuickBooks items (the mapping
     # gives NonInventory items producttypecode 2, the seed says 3), so the clean check names its entities.
+    since = (await control(handle, "/_sandbox/stats"))["last_seq"]
     clean = await invoke(config, "reconcile", "account", "contact")
     assert clean.exit_code == 0, clean.output
     assert "No drift" in clean.output
+    # Bulk reads only: QuickBooks' customers in one query for both entities, no read per linked record.
+    log = (await control(handle, f"/_sandbox/stats?since={since}&api=qbo"))["log"]
+    assert [entry["path"].rsplit("/", 1)[-1] for entry in log] == ["query"]
 
     qbo_id = str(crm_row(handle, "accounts", first)["ino_accountingid"])
     customer = await _qbo_customer(handle, qbo_id)
@@ -94,10 +98,12 @@ async def test_promoted_without_a_job_inactive_and_duplicates_are_reported(handl
         "/_sandbox/qbo/edit",
         {"entity": "Customer", "body": {"Id": gone_qbo, "SyncToken": customer["SyncToken"], "Active": False}},
     )
+    await control(handle, "/_sandbox/crm/update", {"entity_set": "accounts", "id": ids[0], "changes": {"statecode": 1}})
     result = await invoke(config, "reconcile", "account", "--format", "json")
     assert result.exit_code == 1, result.output
     kinds = {(d["kind"], d["name"]) for d in json.loads(result.output)["drift"]}
     assert ("inactive", "Gone Soon") in kinds
+    assert ("inactive", "Dup Co") in kinds  # deactivated in CRM
     assert ("promoted-no-job", "Waiting Ltd") in kinds
     assert ("duplicate", "Dup Co") in kinds
     fixed = await invoke(config, "reconcile", "account", "--fix")
