@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from inolink_tui.domain.enums import QBO_ENTITY_FOR, EntityType, Operation, Source
+from inolink_tui.domain.enums import QBO_ENTITY_FOR, EntityType, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.domain.mapping import customer_entity_type, record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
@@ -35,6 +35,8 @@ class ReconcileCrm(Protocol):
     async def linked_rows(self, entity_type: EntityType) -> list[dict[str, Any]]: ...
 
     async def promoted(self, entity_type: EntityType, *, limit: int = 5000) -> list[dict[str, Any]]: ...
+
+    async def get_many(self, entity_type: EntityType, ids: Sequence[str]) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,25 @@ async def _entity(
             drift = balance_drift(name, crm_id, qbo_id, row.get(schema.open_balance), current.get("Balance"))
             if drift is not None:
                 found.append(drift)
+    linked_ids = {str(row.get(key) or "").lower() for row in rows}
+    lost = [k for k in await store.links(et, options.company) if k.link_status is RecordLinkStatus.LINKED]
+    lost = [k for k in lost if k.crm_id.lower() not in linked_ids]
+    if lost:
+        # One bulk read of the links CRM no longer lists as Linked: those it does not return are deleted.
+        there = {str(r.get(key) or "").lower() for r in await crm.get_many(et, [k.crm_id for k in lost])}
+        for k in lost:
+            if k.crm_id.lower() not in there:
+                found.append(
+                    Drift(
+                        DriftKind.GONE,
+                        et,
+                        k.record_name,
+                        k.crm_id,
+                        k.qbo_id or "",
+                        side="CRM",
+                        detail="the CRM record no longer exists (QuickBooks keeps its record)",
+                    )
+                )
     for row in await crm.promoted(et):
         crm_id = str(row.get(key) or "")
         if await store.open_job_for(et, crm_id, Source.CRM) is None:

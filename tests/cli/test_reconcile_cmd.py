@@ -83,13 +83,17 @@ async def test_clean_after_once_then_drift_after_a_direct_edit_and_fix_repairs_i
 @pytest.mark.timeout(240)
 async def test_promoted_without_a_job_inactive_and_duplicates_are_reported(handle: object, tmp_path: Path) -> None:
     config = sandbox_config(handle, tmp_path)
-    ids = [await crm_create(handle, "accounts", {"name": name}) for name in ("Dup Co", "Dup Co West", "Gone Soon")]
+    ids = [
+        await crm_create(handle, "accounts", {"name": name})
+        for name in ("Dup Co", "Dup Co West", "Gone Soon", "Deleted Co")
+    ]
     assert (await invoke(config, "promote", "account", "--ids", ",".join(ids))).exit_code == 0
     await _once(config)
     # Renamed in CRM alone: two linked accounts now share a name (and the renamed one's name drifts).
     await control(
         handle, "/_sandbox/crm/update", {"entity_set": "accounts", "id": ids[1], "changes": {"name": "Dup Co"}}
     )
+    handle.sandbox.dataverse.delete_row("accounts", ids[3])  # type: ignore[attr-defined]
     waiting = await crm_create(handle, "accounts", {"name": "Waiting Ltd", "ino_linkstatus": 100000000})
     gone_qbo = str(crm_row(handle, "accounts", ids[2])["ino_accountingid"])
     customer = await _qbo_customer(handle, gone_qbo)
@@ -106,6 +110,8 @@ async def test_promoted_without_a_job_inactive_and_duplicates_are_reported(handl
     assert ("inactive", "Dup Co") in kinds  # deactivated in CRM
     assert ("promoted-no-job", "Waiting Ltd") in kinds
     assert ("duplicate", "Dup Co") in kinds
+    (deleted,) = [d for d in json.loads(result.output)["drift"] if d["name"] == "Deleted Co"]
+    assert (deleted["kind"], deleted["side"], deleted["crm_id"]) == ("gone", "CRM", ids[3])
     fixed = await invoke(config, "reconcile", "account", "--fix")
     # One job per fixable record: the renamed account's pull and the waiting account's link; never the inactive
     # link or the duplicate (a person decides those).
