@@ -1,7 +1,7 @@
 """`inolink-tui reconcile [ENTITY...] [--format table|json] [--fix]`: drift between CRM and QuickBooks.
 
 Compares the linked customers (accounts, contacts) and products of both systems (engine/reconcile.py) and reports
-links whose QuickBooks record is gone or inactive, mapped fields that differ, account balances that differ from
+links whose other side is gone or inactive, mapped fields that differ, account balances that differ from
 QuickBooks' Customer.Balance, records To be Linked with no Queued job, and duplicate names on either side.
 `--fix` queues the ordinary Link Jobs that repair the fixable ones (audited; refused with --read-only).
 
