@@ -2,6 +2,7 @@
 
     uv run python bench/conflicts.py                 # 100,000 jobs, 1% settled by Deadlock Win
     uv run python bench/conflicts.py --rows 1000000
+    uv run python bench/conflicts.py --drop-indexes   # the same reads without schema v7's partial indexes
 
 Builds the store as bench/store.py does, completes every job (one in a hundred with a Deadlock Win payload,
 one in fifty failed with a conflict error), then times a 100-row page and a count of each filter.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -28,7 +30,7 @@ from inolink_tui.store.sqlite import SqliteJobStore  # noqa: E402
 CONFLICT = {"conflict": {"winner": "QuickBooks", "losing_side": "CRM", "losing_values": {"name": "Before"}}}
 
 
-async def run(rows: int, path: Path) -> dict[str, float]:
+async def run(rows: int, path: Path, *, drop_indexes: bool = False) -> dict[str, float]:
     base = datetime(2026, 1, 1, tzinfo=UTC)
     now = base + timedelta(days=400)
     store = await SqliteJobStore.open(path)
@@ -50,6 +52,12 @@ async def run(rows: int, path: Path) -> dict[str, float]:
                 else:
                     await store.complete(job.id, "bench", JobSuccess(accounting_id="1"), now=now)
             done += len(claimed)
+        if drop_indexes:
+            await store.close()
+            with sqlite3.connect(path) as conn:
+                conn.execute("DROP INDEX jobs_conflict")
+                conn.execute("DROP INDEX jobs_error_class")
+            store = await SqliteJobStore.open(path)
         view = JobFilter(view=JobView.CONFLICTS)
         cls = parse_filter("class:conflict", now)
         figures: dict[str, float] = {}
@@ -69,9 +77,10 @@ async def run(rows: int, path: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--drop-indexes", action="store_true", help="time the reads without the partial indexes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="inolink-conflicts-") as tmp:
-        figures = asyncio.run(run(args.rows, Path(tmp) / "jobs.db"))
+        figures = asyncio.run(run(args.rows, Path(tmp) / "jobs.db", drop_indexes=args.drop_indexes))
     for key, value in figures.items():
         sys.stdout.write(f"{key}: {value:.2f}\n" if isinstance(value, float) else f"{key}: {value}\n")
 
