@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "import": "inolink_tui.cli.import_cmd:import_group",
     "crm": "inolink_tui.cli.setup_cmd:crm",
     "doctor": "inolink_tui.cli.doctor_cmd:doctor",
+    "reconcile": "inolink_tui.cli.reconcile_cmd:reconcile",
 }
 
 

@@ -109,12 +109,14 @@ class AttemptOutcome(_Labelled):
 
 
 class JobView(_Labelled):
-    """InoLink's Link Job views: Active, Failed, Inactive, plus All."""
+    """InoLink's Link Job views: Active, Failed, Inactive, plus All; and Conflicts, the jobs where Deadlock Win
+    discarded one side's change (InoLink leaves those in a log; here they can be read and re-applied)."""
 
     ACTIVE = "Active"
     FAILED = "Failed"
     INACTIVE = "Inactive"
     ALL = "All"
+    CONFLICTS = "Conflicts"
 
 
 class NameMatching(_Labelled):

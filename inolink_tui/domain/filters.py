@@ -7,6 +7,9 @@ Grammar (tokens separated by spaces; quote a value with "..." to keep spaces):
     anything else  -> free text matched (case-insensitively, as a substring) against
                       record name, Error Description, Accounting ID and job id
 
+`view:conflicts` lists the jobs where Deadlock Win discarded a change (the payload records the losing values);
+`class:conflict` matches those and the jobs that failed on a conflict (error class `conflict`).
+
 Repeating a key ORs its values (`status:error status:queued`); different keys AND together.
 """
 

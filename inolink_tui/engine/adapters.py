@@ -233,6 +233,12 @@ class DataverseCrm:
         linked = eq(s.link_status, s.option(RecordLinkStatus.LINKED))
         return await self.client.list_rows(self._set(entity_type), filter=linked, select=select)
 
+    async def linked_rows(self, entity_type: EntityType) -> list[dict[str, Any]]:
+        """Every column of the Linked rows (for reconcile): one paged listing, not a read per record."""
+        s = self.schema
+        linked = eq(s.link_status, s.option(RecordLinkStatus.LINKED))
+        return await self.client.list_rows(self._set(entity_type), filter=linked)
+
     async def user_names(self, user_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._by_ids("systemusers", "systemuserid", user_ids, select=["systemuserid", "fullname"])
         return {str(r["systemuserid"]).lower(): str(r.get("fullname") or "") for r in rows} | {

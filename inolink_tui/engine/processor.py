@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from inolink_tui.connectors.errors import ConnectorError
+from inolink_tui.domain.conflicts import reapply_of
 from inolink_tui.domain.enums import ErrorClass, LinkStatus, RecordLinkStatus, Source
 from inolink_tui.domain.events import AuthProblem, EventBus, JobChanged
 from inolink_tui.domain.jobs import LinkJob, utcnow
@@ -33,6 +34,7 @@ from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
 from inolink_tui.engine.pull import Pull
 from inolink_tui.engine.push import Push
+from inolink_tui.engine.reapply import run_reapply
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
 from inolink_tui.store.base import JobStore, LeaseLostError
 
@@ -105,7 +107,12 @@ class Processor(UsesContext[SyncContext]):
             return await self._defer(job, worker, Deferred(f"waiting for credentials: {self.auth_failed}", 60.0))
         try:
             await self._wait_for_older_job(job)
-            if job.source is Source.CRM:
+            reapply = reapply_of(job)
+            if reapply is not None:  # a Deadlock Win loser's values, re-applied from the console
+                success = await run_reapply(
+                    reapply, job, crm=self.crm, qbo=self.qbo, store=self.store, company=self.options.company
+                )
+            elif job.source is Source.CRM:
                 success = await self.push.crm_to_qbo(job)
             else:
                 success = await self.pull.qbo_to_crm(job)

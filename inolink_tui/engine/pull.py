@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from inolink_tui.domain.conflicts import sent_fields
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
     CRM_LOGICAL_NAME_FOR,
@@ -98,7 +99,14 @@ class Pull(UsesContext[SyncContext]):
                     entity, body, request_id=request_id(self.options.company, job, f"update-{token}")
                 )
                 token = str(current.get("SyncToken"))
-            payload = {"conflict": {"winner": "CRM", "losing_side": "QuickBooks", "losing_values": losing}}
+            payload = {
+                "conflict": {
+                    "winner": "CRM",
+                    "losing_side": "QuickBooks",
+                    "losing_values": losing,
+                    "winning_values": sent_fields(body),
+                }
+            }
             message = "conflict: both sides changed; CRM won (Deadlock Win), QuickBooks values replaced"
             version = row_version(row)
         else:
@@ -109,6 +117,7 @@ class Pull(UsesContext[SyncContext]):
                         "winner": "QuickBooks",
                         "losing_side": "CRM",
                         "losing_values": {k: row.get(k) for k in columns},
+                        "winning_values": dict(columns),
                     }
                 }
             version = row_version(row)

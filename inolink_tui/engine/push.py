@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from inolink_tui.domain.conflicts import sent_fields
 from inolink_tui.domain.enums import (
     QBO_ENTITY_FOR,
     AttemptOutcome,
@@ -159,6 +160,7 @@ class Push(UsesContext[SyncContext]):
                         "winner": DeadlockWin.QUICKBOOKS.value,
                         "losing_side": "CRM",
                         "losing_values": {k: row.get(k) for k in crm_columns},
+                        "winning_values": dict(crm_columns),
                     }
                 }
                 result = current
@@ -179,6 +181,7 @@ class Push(UsesContext[SyncContext]):
                             "winner": DeadlockWin.CRM.value,
                             "losing_side": "QuickBooks",
                             "losing_values": losing,
+                            "winning_values": sent_fields(body),
                         }
                     }
                     message = "conflict: both sides changed; CRM won (Deadlock Win), " + message

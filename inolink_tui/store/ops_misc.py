@@ -49,6 +49,14 @@ def get_link(conn: sqlite3.Connection, entity_type: EntityType, crm_id: str) -> 
     return None if row is None else _link(row)
 
 
+def links(conn: sqlite3.Connection, entity_type: EntityType, company: str) -> list[RecordLink]:
+    rows = conn.execute(
+        f"SELECT {_LINK_COLUMNS} FROM record_links WHERE entity_type = ? AND company = ? ORDER BY crm_key",
+        (entity_type.value, company),
+    ).fetchall()
+    return [_link(row) for row in rows]
+
+
 def find_link_by_qbo(conn: sqlite3.Connection, qbo_entity: str, qbo_id: str, company: str) -> RecordLink | None:
     row = conn.execute(
         f"SELECT {_LINK_COLUMNS} FROM record_links WHERE qbo_entity = ? AND qbo_id = ? AND company = ?"

@@ -299,6 +299,20 @@ def _v6(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V7: tuple[str, ...] = (
+    "CREATE INDEX jobs_conflict ON jobs(id) WHERE json_extract(payload, '$.conflict') IS NOT NULL",
+    "CREATE INDEX jobs_error_class ON jobs(error_class, id) WHERE error_class IS NOT NULL",
+)
+
+
+def _v7(conn: sqlite3.Connection) -> None:
+    """The Conflicts view and `class:...` without a scan of every job: a partial index of the jobs whose payload
+    holds a Deadlock Win conflict (a few among many), and one of the jobs with an error class (failed jobs only).
+    Both are partial, so the common case (a successful job with no conflict) costs no index write."""
+    for statement in _V7:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
@@ -306,6 +320,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "trigram full-text index for the free-text filter", _v4),
     Migration(5, "status changes append tally deltas instead of updating job_tally per job", _v5),
     Migration(6, "feed_readers: change-feed positions, so the feed can be pruned", _v6),
+    Migration(7, "partial indexes for the Conflicts view and the error-class filter", _v7),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from inolink_tui.domain.enums import JobView, LinkStatus
+from inolink_tui.domain.enums import ErrorClass, JobView, LinkStatus
 from inolink_tui.domain.filters import MAX_JOB_ID, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.store.codec import fold, to_us
@@ -41,6 +41,12 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def conflict_sql(p: str = "") -> str:
+    """Jobs where Deadlock Win discarded a change (the job's payload holds `conflict`). Written exactly as the
+    partial index `jobs_conflict` (schema v7) is, so SQLite answers it from that index, not a scan."""
+    return f"json_extract({p}payload, '$.conflict') IS NOT NULL"
+
+
 def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Where:
     """The WHERE clause selecting the jobs `filter` describes (`now_us` decides what "processing" is)."""
     p = f"{alias}." if alias else ""
@@ -59,6 +65,8 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
         add(f"{p}inactive = 0 AND {p}link_status = 'Error'")
     elif filter.view is JobView.INACTIVE:
         add(f"{p}inactive = 1")
+    elif filter.view is JobView.CONFLICTS:
+        add(conflict_sql(p))
     if filter.statuses:
         add(*_in(f"{p}link_status", [s.value for s in filter.statuses]))
     if filter.entity_types:
@@ -66,7 +74,16 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
     if filter.sources:
         add(*_in(f"{p}source", [s.value for s in filter.sources]))
     if filter.error_classes:
-        add(*_in(f"{p}error_class", [c.value for c in filter.error_classes]))
+        sql, classes = _in("error_class", [c.value for c in filter.error_classes])
+        if ErrorClass.CONFLICT in filter.error_classes:
+            # class:conflict: jobs that failed on a conflict and jobs where Deadlock Win settled one. A UNION of
+            # two index searches (jobs_error_class, jobs_conflict): SQLite plans `a OR b` here as a full scan.
+            add(
+                f"{p}id IN (SELECT id FROM jobs WHERE {sql} UNION ALL SELECT id FROM jobs WHERE {conflict_sql()})",
+                classes,
+            )
+        else:
+            add(*_in(f"{p}error_class", [c.value for c in filter.error_classes]))
     if filter.submitted_by:
         add(*_in(f"{p}submitted_by_fold", [fold(b) for b in filter.submitted_by]))
     if filter.companies:
@@ -166,7 +183,8 @@ def tally_answers(filter: JobFilter | None) -> bool:
     if filter is None:
         return True
     return (
-        not filter.error_classes
+        filter.view is not JobView.CONFLICTS
+        and not filter.error_classes
         and not filter.submitted_by
         and not filter.companies
         and not filter.ids

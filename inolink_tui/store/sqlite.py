@@ -432,6 +432,9 @@ class SqliteJobStore(FeedReaderMixin):
     async def find_link_by_qbo(self, qbo_entity: str, qbo_id: str, company: str) -> RecordLink | None:
         return await self._read(ops_misc.find_link_by_qbo, qbo_entity, qbo_id, company)
 
+    async def links(self, entity_type: EntityType, company: str) -> list[RecordLink]:
+        return await self._read(ops_misc.links, entity_type, company)
+
     async def upsert_link(self, link: RecordLink) -> None:
         await self._write("record-link update", ops_misc.upsert_link, link, _now_us(None))
 

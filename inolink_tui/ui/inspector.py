@@ -23,6 +23,7 @@ from inolink_tui.domain.enums import ErrorClass, LinkStatus
 from inolink_tui.domain.jobs import Attempt, LinkJob
 from inolink_tui.present.text import clean
 from inolink_tui.present.times import detail_time
+from inolink_tui.ui.conflict_section import conflict_section
 
 STATUS_STYLE = {LinkStatus.QUEUED: "yellow", LinkStatus.SUCCESS: "green", LinkStatus.ERROR: "bold red"}
 
@@ -205,6 +206,7 @@ class InspectorScreen(Screen[None]):
         Binding("c", "copy_error", "Copy error"),
         Binding("r", "requeue", "Requeue"),
         Binding("x", "mark_error", "Mark as Error"),
+        Binding("a", "reapply", "Re-apply loser"),
     ]
 
     class Action(Message):
@@ -231,6 +233,8 @@ class InspectorScreen(Screen[None]):
             yield Static(id="inspector-error")
             yield Static("Fields", classes="section")
             yield Static(id="inspector-fields")
+            yield Static("Conflict", classes="section")
+            yield Static(id="inspector-conflict")
             yield Static("Attempts", classes="section")
             yield Static(id="inspector-attempts")
             yield Static("Changes and payload sent", classes="section")
@@ -256,6 +260,7 @@ class InspectorScreen(Screen[None]):
         self.query_one("#inspector-title", Static).update(self._title())
         self.query_one("#inspector-fields", Static).update(field_table(self.job, now))
         self.query_one("#inspector-error", Static).update(error_section(self.job))
+        self.query_one("#inspector-conflict", Static).update(conflict_section(self.job))
         self.query_one("#inspector-attempts", Static).update(attempts_table(self.job.attempts))
         self.query_one("#inspector-payload", Static).update(diff_section(self.job))
 
@@ -281,3 +286,6 @@ class InspectorScreen(Screen[None]):
 
     def action_mark_error(self) -> None:
         (self._reply_to or self).post_message(self.Action("mark_error", self.job))
+
+    def action_reapply(self) -> None:
+        (self._reply_to or self).post_message(self.Action("reapply", self.job))

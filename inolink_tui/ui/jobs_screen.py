@@ -3,7 +3,7 @@
 The screen owns its layout, bindings, actions and timers (as Posting's main screen does): while the inspector,
 a dialog or the help is on top, Textual leaves this screen's bindings inactive and its palette commands unlisted,
 so no action needs to ask which screen is showing. The state and timers live in `LiveFeed` (ui/live_feed.py),
-the actions that change jobs in `JobActions` (ui/job_actions.py).
+the actions that change jobs in `JobActions` (ui/job_actions.py) and `ConflictActions` (ui/conflicts.py).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from inolink_tui.domain.enums import JobView
 from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobFilter, JobSort
 from inolink_tui.store.base import StoreError
 from inolink_tui.ui.commands import ConsoleCommands
+from inolink_tui.ui.conflicts import ConflictActions
 from inolink_tui.ui.filter_bar import FilterBar
 from inolink_tui.ui.help import HelpScreen, collect_bindings
 from inolink_tui.ui.inspector import InspectorScreen
-from inolink_tui.ui.job_actions import JobActions
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.status_bar import StatusBar
 from inolink_tui.ui.tiles import Throughput, Tiles
@@ -34,7 +34,7 @@ from inolink_tui.ui.tiles import Throughput, Tiles
 log = logging.getLogger(__name__)
 
 
-class JobsScreen(JobActions):
+class JobsScreen(ConflictActions):
     """The Link Jobs of one store, live, with every action of the console."""
 
     COMMANDS: ClassVar = {ConsoleCommands}
@@ -54,6 +54,7 @@ class JobsScreen(JobActions):
         Binding("2", "view('failed')", "View Failed", show=False),
         Binding("3", "view('inactive')", "View Inactive", show=False),
         Binding("4", "view('all')", "View All", show=False),
+        Binding("5", "view('conflicts')", "View Conflicts", show=False),
         Binding("t", "toggle_tiles", "Tiles by entity", show=False),
         Binding("less_than_sign", "sort_column(-1)", "Sort column left", show=False),
         Binding("greater_than_sign", "sort_column(1)", "Sort column right", show=False),
@@ -185,6 +186,8 @@ class JobsScreen(JobActions):
         if event.action == "requeue":
             if not self._refuse("requeue"):
                 self._requeue_one(event.job)
+        elif event.action == "reapply":
+            self.reapply(event.job)
         elif not self._refuse("mark as Error"):
             self._mark_error(event.job)
 

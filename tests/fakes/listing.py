@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from inolink_tui.domain.enums import JobView, LinkStatus
+from inolink_tui.domain.conflicts import conflict_of
+from inolink_tui.domain.enums import ErrorClass, JobView, LinkStatus
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob
 
@@ -17,7 +18,9 @@ def matches(job: LinkJob, f: JobFilter, now: datetime) -> bool:
         return False
     if f.sources and job.source not in f.sources:
         return False
-    if f.error_classes and job.error_class not in f.error_classes:
+    settled = conflict_of(job.payload) is not None  # Deadlock Win discarded a change (the Conflicts view)
+    class_ok = job.error_class in f.error_classes or (ErrorClass.CONFLICT in f.error_classes and settled)
+    if f.error_classes and not class_ok:
         return False
     if f.submitted_by and job.submitted_by.casefold() not in {b.casefold() for b in f.submitted_by}:
         return False
@@ -36,6 +39,7 @@ def matches(job: LinkJob, f: JobFilter, now: datetime) -> bool:
         JobView.ACTIVE: not job.inactive and job.link_status in (LinkStatus.QUEUED, LinkStatus.ERROR),
         JobView.FAILED: not job.inactive and job.link_status is LinkStatus.ERROR,
         JobView.INACTIVE: job.inactive,
+        JobView.CONFLICTS: settled,
     }[f.view]
     if not view_ok:
         return False

@@ -61,6 +61,10 @@ class SideTables:
                 return link
         return None
 
+    async def links(self, entity_type: EntityType, company: str) -> list[RecordLink]:
+        found = [k for k in self.links.values() if k.entity_type is entity_type and k.company == company]
+        return sorted(found, key=lambda k: k.crm_id.lower())
+
     async def upsert_link(self, link: RecordLink) -> None:
         await io_pause()
         self.links[(link.entity_type, link.crm_id.lower())] = link
