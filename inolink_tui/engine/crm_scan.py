@@ -65,7 +65,7 @@ class CrmScan(UsesContext[CycleContext]):
             for et in NAMES_FIRST:
                 tally.enqueued += await self._enqueue_promoted(et)
                 if early is None and tally.enqueued:
-                    early = asyncio.create_task(self._drain_crm(), name="crm-to-quickbooks-early-drain")
+                    early = asyncio.create_task(self._drain(), name="crm-to-quickbooks-early-drain")
             for et in NAMES_FIRST:
                 enqueued, echoes = await self._enqueue_crm_changes(et)
                 tally.enqueued += enqueued
@@ -76,9 +76,9 @@ class CrmScan(UsesContext[CycleContext]):
             raise
         counts = await early if early is not None else DrainCounts()
         # What was queued after the early drain ran dry.
-        return counts.merged(await self._drain_crm())
+        return counts.merged(await self._drain())
 
-    async def _drain_crm(self) -> DrainCounts:
+    async def _drain(self) -> DrainCounts:
         return await self.pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.ctx.stopping)
 
     async def _submitters(self, rows: list[dict[str, Any]], column: str) -> dict[str, str]:

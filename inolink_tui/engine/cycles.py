@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 
 class Cycles(UsesContext[CycleContext]):
+    """The three services and the two worker pools (CRM -> QuickBooks and QuickBooks -> CRM) they drain."""
+
     def __init__(
         self,
         store: JobStore,

@@ -43,9 +43,11 @@ class Lookups(UsesContext[SyncContext]):
         self.cache = CycleCache()
 
     def new_cycle(self) -> None:
+        """Forget the last cycle's reads, so QuickBooks edits made since are seen."""
         self.cache = CycleCache()
 
     async def index(self, entity: str) -> NameIndex:
+        """Every QuickBooks name of `entity`, for Name Matching before a create (kept up to date by creates)."""
         cache = self.cache
         async with cache.lock:
             self.ctx.still_authorised()
@@ -89,6 +91,7 @@ class Lookups(UsesContext[SyncContext]):
         return self.cache.accounts
 
     async def service_items(self) -> ServiceItems:
+        """The configured write-in, discount and shipping items, found by name once per cycle."""
         async with self.cache.lock:
             self.ctx.still_authorised()
             return await self._load_service_items()
@@ -106,6 +109,10 @@ class Lookups(UsesContext[SyncContext]):
         return self.cache.service_items
 
     async def desired(self, job: LinkJob, row: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+        """The QuickBooks values a CRM customer or product should have, fitted to QuickBooks' limits.
+
+        A new item gets the cycle's accounts; a sub-account, its parent's QuickBooks id when linked.
+        """
         et = job.entity_type
         if et is EntityType.PRODUCT:
             accounts = await self.accounts() if create else ItemAccounts()

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 
 class Outcome(Enum):
+    """How one processing ended, as the worker pools count it."""
+
     SUCCESS = "success"
     ERROR = "error"
     RETRY = "retry"
@@ -78,6 +80,7 @@ class Processor(UsesContext[SyncContext]):
         return self.ctx.auth_failed
 
     def new_cycle(self) -> None:
+        """A cycle starts afresh: QuickBooks lookups reloaded, credentials tried again."""
         self.lookups.new_cycle()
         self.ctx.auth_failed = None
 
@@ -101,6 +104,7 @@ class Processor(UsesContext[SyncContext]):
 
     # --- entry point -----------------------------------------------------------------------
     async def process(self, job: LinkJob, worker: str) -> Outcome:
+        """Run the job in its direction, then record what became of it in the store and on the bus."""
         started = time.monotonic()
         fit.start_collecting()
         if self.auth_failed is not None:

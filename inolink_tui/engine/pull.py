@@ -7,7 +7,6 @@ the SyncToken we produced never gets here: the High Priority scan drops it as an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -52,6 +51,7 @@ class Pull(UsesContext[SyncContext]):
         self.lookups = lookups
 
     async def qbo_to_crm(self, job: LinkJob) -> JobSuccess:
+        """Apply the QuickBooks record's current state (read again, not the feed's copy) to CRM."""
         entity = job.qbo_entity or QBO_ENTITY_FOR[job.entity_type]
         qbo_id = job.accounting_id
         if not qbo_id:
@@ -66,11 +66,6 @@ class Pull(UsesContext[SyncContext]):
             return await self._pull_update(job, entity, current, link)
         return await self._pull_create(job, entity, current)
 
-    def _crm_columns(
-        self, et: EntityType, entity: str, current: Mapping[str, Any], *, for_create: bool = False
-    ) -> dict[str, Any]:
-        return fit.crm_columns(et, entity, current, for_create=for_create)
-
     async def _pull_update(self, job: LinkJob, entity: str, current: dict[str, Any], link: RecordLink) -> JobSuccess:
         et = link.entity_type
         row = await self.crm.get(et, link.crm_id)
@@ -84,7 +79,7 @@ class Pull(UsesContext[SyncContext]):
                 message="the CRM record is Unlinked; the QuickBooks change was not applied",
             )
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
-        mapped = self._crm_columns(et, entity, current)
+        mapped = fit.crm_columns(et, entity, current)
         payload: dict[str, Any] | None = None
         token = str(current.get("SyncToken")) if current.get("SyncToken") is not None else None
         if crm_changed and self.options.deadlock_win is DeadlockWin.CRM:
@@ -163,7 +158,7 @@ class Pull(UsesContext[SyncContext]):
 
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
-        columns = self._crm_columns(et, entity, current, for_create=True)
+        columns = fit.crm_columns(et, entity, current, for_create=True)
         name = qbo_display_name(entity, current)
         notes: list[str] = []
         if et is EntityType.ACCOUNT and (parent := current.get("ParentRef")):

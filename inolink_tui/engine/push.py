@@ -61,6 +61,7 @@ class Push(UsesContext[SyncContext]):
         self.lookups = lookups
 
     async def crm_to_qbo(self, job: LinkJob) -> JobSuccess:
+        """Send the CRM record's current state to QuickBooks; values QuickBooks would refuse fail it first."""
         et = job.entity_type
         row = await self.crm.get(et, job.crm_record_id)
         if row is None:
