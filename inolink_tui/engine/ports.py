@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.enums import EntityType, ErrorClass
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies
 
 
 class PortError(Exception):
@@ -154,13 +155,9 @@ class AccountingPort(Protocol):
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionInfo:
-    """What the console's connection panel shows for one system."""
+class ConnectionMonitor(Protocol):
+    """A connection the engine reports on (the real ports; the factory hands them to the Engine)."""
 
-    system: str
-    url: str
-    connected: bool
-    token_expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    problem: str | None = None
+    def connection_state(self) -> ConnectionState: ...
+
+    def request_tallies(self) -> RequestTallies: ...

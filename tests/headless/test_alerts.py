@@ -9,6 +9,7 @@ import pytest
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.vocabulary import ServiceState
 from inolink_tui.headless.alerts import (
     Alert,
     AlertManager,
@@ -144,7 +145,10 @@ async def test_a_low_error_rate_does_not_alert() -> None:
 
 async def test_stale_queue_compares_the_oldest_queued_job_with_n_intervals() -> None:
     manager, _, clock = _manager(webhook_url="http://x", stale_queue_intervals=3)
-    services = [ServiceInfo("high_priority", True, timedelta(minutes=30)), ServiceInfo("x", False, timedelta(days=9))]
+    services = [
+        ServiceInfo(ServiceState("high_priority"), timedelta(minutes=30)),
+        ServiceInfo(ServiceState("x", enabled=False), timedelta(days=9)),
+    ]
     store = FakeStore(
         jobs=[
             make_job(1, LinkStatus.QUEUED, submitted_at=clock.now - timedelta(minutes=80)),

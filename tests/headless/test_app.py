@@ -10,14 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inolink_tui.headless.app import (
-    FACTORY_ENV,
-    HeadlessOptions,
-    HeadlessSetupError,
-    is_setup_problem,
-    load_factory,
-    main,
-)
+from inolink_tui.headless.app import HeadlessOptions, HeadlessSetupError, is_setup_problem, main
 from tests.headless.store_engine import SECRET, build_engine, settings_for
 
 pytestmark = pytest.mark.timeout(30)
@@ -52,23 +45,6 @@ def test_a_busy_metrics_port_is_a_setup_problem(tmp_path: Path, capsys: pytest.C
     events = [line["event"] for line in lines]
     assert events.index("scheduler_lease_released") < events.index("setup_error")  # the lease went back first
     assert SECRET not in json.dumps(lines)
-
-
-def test_a_missing_engine_factory_is_a_setup_problem(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(FACTORY_ENV, "no_such_module_here:build")
-    status = main(settings_for(None), HeadlessOptions(tmp_path / "jobs.db", once=True))
-    assert status == 2
-    (error,) = [line for line in _json_lines(capsys.readouterr().out) if line["event"] == "setup_error"]
-    assert "engine factory 'no_such_module_here:build' is not available" in str(error["message"])
-
-
-def test_the_factory_can_be_chosen_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(FACTORY_ENV, "tests.headless.store_engine:build_engine")
-    assert load_factory() is build_engine
-    with pytest.raises(HeadlessSetupError, match="names no callable"):
-        load_factory("tests.headless.store_engine:SECRET")
 
 
 def test_bad_alert_settings_are_refused_with_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

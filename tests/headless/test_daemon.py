@@ -14,15 +14,20 @@ import pytest
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.vocabulary import (
+    CONNECTIONS_CURSOR,
+    SERVICES_CURSOR,
+    ConnectionState,
+    RequestTallies,
+    System,
+)
 from inolink_tui.headless.alerts import Alert, AlertManager, AlertSettings
 from inolink_tui.headless.daemon import (
-    CONNECTIONS_CURSOR,
     EXIT_CONFIG,
     EXIT_JOB_ERRORS,
     EXIT_LEASE_HELD,
     EXIT_OK,
     KNOWN_ERRORS_CURSOR,
-    SERVICES_CURSOR,
     Daemon,
     DaemonOptions,
     describe,
@@ -286,9 +291,9 @@ async def test_token_health_is_published_for_attached_consoles() -> None:
     engine, store = FakeEngine(), FakeStore()
     expiry = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     engine.health = [
-        ConnectionHealth("crm", access_expires_at=expiry, requests=10, system="Dynamics 365"),
+        ConnectionHealth(ConnectionState(System.CRM, access_expires=expiry), RequestTallies(requests=10)),
         ConnectionHealth(
-            "quickbooks", refresh_expires_at=expiry, system="QuickBooks Online", problem="invalid_grant: reconnect"
+            ConnectionState(System.QUICKBOOKS, refresh_expires=expiry, problem="invalid_grant: reconnect")
         ),
     ]
     daemon = Daemon(engine, store, _options())
