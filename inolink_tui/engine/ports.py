@@ -18,11 +18,12 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.enums import EntityType, ErrorClass
+from inolink_tui.domain.errors import ClassifiedError
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies
 
 
-class PortError(Exception):
-    """A classified failure from one of the systems."""
+class PortError(ClassifiedError):
+    """A classified failure from one of the systems, raised by the engine's own port code."""
 
     def __init__(
         self,
@@ -33,16 +34,8 @@ class PortError(Exception):
         code: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.error_class = error_class
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
+        super().__init__(message, error_class=error_class, status=status, code=code, retry_after=retry_after)
         self.hint = message
-
-    @property
-    def retryable(self) -> bool:
-        return self.error_class.retryable
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
+from inolink_tui.domain.errors import ClassifiedError, SetupProblem
 from inolink_tui.domain.pair import PairHeld
-from inolink_tui.headless.alerts import AlertManager, AlertSettings
+from inolink_tui.headless.alerts import AlertManager, AlertPolicy
 from inolink_tui.headless.daemon import EXIT_CONFIG, EXIT_JOB_ERRORS, EXIT_LEASE_HELD, Daemon, DaemonOptions
 from inolink_tui.headless.logging_json import SecretScrubber, configure_logging, log_event
 from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.once import run_once
-from inolink_tui.headless.ports import DaemonEngine, SetupProblem
+from inolink_tui.headless.ports import DaemonEngine
 from inolink_tui.headless.token_secrets import TokenFileSecrets
 from inolink_tui.store.base import JobStore, StoreError
 
@@ -47,7 +50,7 @@ class HeadlessOptions:
     read_only: bool = False
 
 
-def collect_secrets(settings: Any, alerts: AlertSettings | None) -> list[str]:
+def collect_secrets(settings: Any, alerts: AlertPolicy | None) -> list[str]:
     secrets: list[str] = []
     secret_values = getattr(settings, "secret_values", None)
     if callable(secret_values):
@@ -58,13 +61,10 @@ def collect_secrets(settings: Any, alerts: AlertSettings | None) -> list[str]:
 
 
 def is_setup_problem(exc: BaseException) -> bool:
-    """Configuration and authorisation failures: rerunning will not help, a person must act."""
-    if isinstance(exc, SetupProblem):
-        return True
-    # The connectors' and the config's exception classes, recognised by name so that this module
-    # does not pin their import paths: AuthError, ReauthorizationRequired, ConfigError, ValidationError.
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return "ValidationError" in names or any("auth" in n.lower() or "Config" in n for n in names)
+    """Configuration and authorisation failures: rerunning will not help, a person must act. The config's
+    ConfigError and the connectors' AuthError (ReauthorizationRequired among them) are domain SetupProblems;
+    a settings object that fails validation is pydantic's ValidationError."""
+    return isinstance(exc, SetupProblem | pydantic.ValidationError)
 
 
 def token_file_of(settings: Any) -> Path | None:
@@ -81,7 +81,7 @@ async def serve(
     """Open the store, build the engine and run the daemon (or one pass); returns the exit status."""
     from inolink_tui.store import open_store  # the SQLite backend, chosen here and nowhere else
 
-    alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+    alerts_settings = AlertPolicy.from_config(settings.alerts) if hasattr(settings, "alerts") else None
     store = await open_store(options.db_path, read_only=options.read_only)
     try:
         chores: list[Callable[[], object]] = []
@@ -134,7 +134,7 @@ def store_upkeep(store: object, settings: Any) -> Callable[[], object]:
 def main(settings: Any, options: HeadlessOptions, factory: EngineFactory) -> int:
     """The synchronous entry `run_headless` calls: logging, the event loop, one-line errors."""
     try:
-        alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+        alerts_settings = AlertPolicy.from_config(settings.alerts) if hasattr(settings, "alerts") else None
     except ValueError as exc:
         configure_logging(options.log_format, collect_secrets(settings, None))
         log_event(log, "config_error", f"[alerts]: {exc}", logging.ERROR)
@@ -170,7 +170,7 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory) -> int
             message = str(exc) if isinstance(exc, SetupProblem) else f"{type(exc).__name__}: {exc}"
             log_event(log, "setup_error", message, logging.ERROR)
             return EXIT_CONFIG
-        if "ConnectorError" in {cls.__name__ for cls in type(exc).__mro__}:
+        if isinstance(exc, ClassifiedError):
             # A service that cannot be reached (or answers nonsense) before any job ran: already a
             # classified one-line message; a traceback would read as a crash of inolink-tui itself.
             log_event(log, "connection_error", str(exc), logging.ERROR)

@@ -20,8 +20,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from inolink_tui.domain.enums import EntityType, LinkStatus, Source
+from inolink_tui.domain.errors import SetupProblem
 from inolink_tui.domain.filters import JobFilter
-from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, HeadlessEvent, SetupProblem
+from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, HeadlessEvent
 
 log = logging.getLogger(__name__)
 

@@ -31,10 +31,6 @@ from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, Servi
 from inolink_tui.store.base import ControlRequest, JobPage, SchedulerLease
 
 
-class SetupProblem(Exception):
-    """Something a person must fix before the engine can run (exit status 2): rerunning will not help."""
-
-
 @dataclass(frozen=True, slots=True)
 class HeadlessEvent:
     """One engine event as the headless side sees it: a name and flat, JSON-friendly fields."""

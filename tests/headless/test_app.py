@@ -55,15 +55,22 @@ def test_bad_alert_settings_are_refused_with_status_2(tmp_path: Path, capsys: py
 
 
 def test_setup_problems_are_recognised_by_class() -> None:
-    class ReauthorizationRequired(Exception):
+    """By type, not by name: a class that merely sounds like one (the old name test took it) is not a setup problem."""
+    from inolink_tui.config.load import ConfigError
+    from inolink_tui.connectors.errors import ReauthorizationRequired
+    from inolink_tui.domain.errors import ErrorFacts, Service
+
+    class AuthorStoreDown(Exception):
         pass
 
-    class ConfigError(ValueError):
+    class ConfigurableThing(RuntimeError):
         pass
 
     assert is_setup_problem(HeadlessSetupError("x"))
-    assert is_setup_problem(ReauthorizationRequired())
-    assert is_setup_problem(ConfigError())
+    assert is_setup_problem(ReauthorizationRequired(ErrorFacts(Service.QUICKBOOKS, 400, "invalid_grant")))
+    assert is_setup_problem(ConfigError("config.toml: not TOML"))
+    assert not is_setup_problem(AuthorStoreDown())
+    assert not is_setup_problem(ConfigurableThing())
     assert not is_setup_problem(RuntimeError("boom"))
     assert not is_setup_problem(KeyError("job"))
 

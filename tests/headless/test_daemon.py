@@ -21,7 +21,7 @@ from inolink_tui.domain.vocabulary import (
     RequestTallies,
     System,
 )
-from inolink_tui.headless.alerts import Alert, AlertManager, AlertSettings
+from inolink_tui.headless.alerts import Alert, AlertManager, AlertPolicy
 from inolink_tui.headless.daemon import (
     EXIT_CONFIG,
     EXIT_JOB_ERRORS,
@@ -177,7 +177,7 @@ async def test_events_are_logged_and_alerted(caplog: pytest.LogCaptureFixture) -
     caplog.set_level(logging.INFO)
     engine, store = FakeEngine(), FakeStore()
     sender = RecordingSender()
-    alerts = AlertManager(AlertSettings(webhook_url="http://127.0.0.1:9/x"), [sender])
+    alerts = AlertManager(AlertPolicy(webhook_url="http://127.0.0.1:9/x"), [sender])
     daemon = Daemon(engine, store, _options(), alerts=alerts)
     task = asyncio.create_task(daemon.run())
     await asyncio.wait_for(engine.started.wait(), 5)
@@ -196,7 +196,7 @@ async def test_error_types_already_known_before_a_restart_do_not_alert_again() -
     engine = FakeEngine()
     store = FakeStore(cursors={KNOWN_ERRORS_CURSOR: '[["duplicate", "6240"]]'})
     sender = RecordingSender()
-    alerts = AlertManager(AlertSettings(webhook_url="http://127.0.0.1:9/x"), [sender])
+    alerts = AlertManager(AlertPolicy(webhook_url="http://127.0.0.1:9/x"), [sender])
     daemon = Daemon(engine, store, _options(), alerts=alerts)
     task = asyncio.create_task(daemon.run())
     await asyncio.wait_for(engine.started.wait(), 5)
