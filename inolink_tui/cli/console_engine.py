@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
+from inolink_tui.config.model import Settings
 from inolink_tui.engine.runtime import Engine
 from inolink_tui.store.base import JobStore
 from inolink_tui.ui.engine_port import ConnectionStatus, EngineFactory, EnginePort, ServiceStatus
@@ -37,31 +37,10 @@ class EngineBridge:
         return None
 
     async def services(self) -> Sequence[ServiceStatus]:
-        return [
-            ServiceStatus(
-                name=s.name,
-                enabled=s.enabled,
-                paused=s.paused,
-                running=s.running,
-                last_run=s.last_started,
-                next_run=s.next_run,
-            )
-            for s in self._engine.services()
-        ]
+        return [ServiceStatus.of(state) for state in self._engine.services()]
 
     async def connections(self) -> Sequence[ConnectionStatus]:
-        out = []
-        for info in self._engine.connections():
-            out.append(
-                ConnectionStatus.of(
-                    info.system,
-                    connected=info.connected,
-                    problem=info.problem,
-                    access_expires=info.token_expires_at,
-                    refresh_expires=info.refresh_expires_at,
-                )
-            )
-        return out
+        return [ConnectionStatus.of(state) for state in self._engine.connections()]
 
     def _names(self, service: str | None) -> list[str]:
         known = [s.name for s in self._engine.services()]
@@ -89,7 +68,7 @@ class EngineBridge:
         return f"resumed: {', '.join(resumed) or 'nothing to resume'}"
 
 
-def in_process_engine(settings: Any, *, pulse_seconds: float | None = None) -> EngineFactory:
+def in_process_engine(settings: Settings, *, pulse_seconds: float | None = None) -> EngineFactory:
     """A factory `run_console` enters after opening the store and leaves before closing it.
 
     `pulse_seconds` (the demo) asks every enabled service to run again at that period, so a
@@ -99,15 +78,14 @@ def in_process_engine(settings: Any, *, pulse_seconds: float | None = None) -> E
     @contextlib.asynccontextmanager
     async def factory(store: JobStore) -> AsyncIterator[EnginePort]:
         from inolink_tui.engine.factory import build_engine
-        from inolink_tui.headless.app import as_port
         from inolink_tui.headless.daemon import EXIT_LEASE_HELD, Daemon, DaemonOptions
+        from inolink_tui.headless.engine_adapter import EngineAdapter
 
         engine = await build_engine(settings, store)
-        lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
         daemon = Daemon(
-            as_port(engine, store),
+            EngineAdapter(engine, store),
             store,
-            DaemonOptions(lease_ttl=max(10.0, lease_seconds / 2), install_signal_handlers=False),
+            DaemonOptions(lease_ttl=max(10.0, settings.sync.lease_seconds / 2), install_signal_handlers=False),
         )
         runner = asyncio.create_task(daemon.run(), name="console-engine")
         bridge = EngineBridge(engine)

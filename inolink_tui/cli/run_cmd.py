@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 def run_headless(ctx: CliContext, **options: Any) -> int:
     """`--no-ui` / `--once`: the engine as a service with JSON logs; never imports Textual."""
+    from inolink_tui.cli.engine_factories import headless_factory
     from inolink_tui.headless.app import HeadlessOptions, main
 
     if options.get("demo"):
@@ -35,6 +36,7 @@ def run_headless(ctx: CliContext, **options: Any) -> int:
             metrics_bind=str(options.get("metrics_bind") or "127.0.0.1"),
             read_only=ctx.read_only,
         ),
+        headless_factory(),
     )
 
 

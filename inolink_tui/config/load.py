@@ -23,11 +23,12 @@ from pydantic_core import ErrorDetails
 
 from inolink_tui.config.checks import problem
 from inolink_tui.config.model import SECRET_ENV_VARS, Settings, default_config_path
+from inolink_tui.domain.errors import SetupProblem
 
 log = logging.getLogger(__name__)
 
 
-class ConfigError(Exception):
+class ConfigError(SetupProblem):
     """A config problem, already phrased as the one line to show."""
 
 

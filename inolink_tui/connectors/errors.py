@@ -6,32 +6,26 @@ as the Error Description, so an operator reads advice rather than a stack trace.
 
 from __future__ import annotations
 
-from inolink_tui.domain.enums import ErrorClass
-from inolink_tui.domain.errors import Classification, ErrorFacts, Service, classify
+from inolink_tui.domain.errors import Classification, ClassifiedError, ErrorFacts, Service, SetupProblem, classify
 
 
-class ConnectorError(Exception):
+class ConnectorError(ClassifiedError):
     """Base of everything the connectors raise on purpose."""
 
     def __init__(self, facts: ErrorFacts, *, trace_id: str | None = None) -> None:
         self.facts = facts
         self.trace_id = trace_id
-        self.retry_after: float | None = None
-        """Seconds the service asked us to wait (a 429's Retry-After or the backoff used), when it said so."""
         self.classification: Classification = classify(facts)
-        super().__init__(self.describe())
+        super().__init__(
+            _describe(facts, self.classification),
+            error_class=self.classification.error_class,
+            status=facts.status,
+            code=facts.code,
+        )
 
     @property
     def service(self) -> Service:
         return self.facts.service
-
-    @property
-    def status(self) -> int | None:
-        return self.facts.status
-
-    @property
-    def code(self) -> str | None:
-        return self.facts.code
 
     @property
     def message(self) -> str:
@@ -46,10 +40,6 @@ class ConnectorError(Exception):
         return self.facts.element
 
     @property
-    def error_class(self) -> ErrorClass:
-        return self.classification.error_class
-
-    @property
     def retryable(self) -> bool:
         return self.classification.retryable
 
@@ -58,13 +48,7 @@ class ConnectorError(Exception):
         return self.classification.hint
 
     def describe(self) -> str:
-        status = f"HTTP {self.status}" if self.status is not None else "no response"
-        code = f" code {self.code}" if self.code else ""
-        raw = self.facts.detail or self.facts.message
-        text = f"{self.facts.service.value} {status}{code}: {self.hint}"
-        if raw and raw not in self.hint:
-            text += f" ({raw})"
-        return text
+        return _describe(self.facts, self.classification)
 
     def with_subject(self, subject: str) -> ConnectorError:
         """The same error re-classified knowing the record's name (for hints such as 6240's)."""
@@ -96,7 +80,7 @@ class TransportError(ConnectorError):
     """No usable answer: timeout or connection failure, after the retries ran out."""
 
 
-class AuthError(ConnectorError):
+class AuthError(ConnectorError, SetupProblem):
     """A token could not be obtained (wrong secret, unknown tenant, refused refresh)."""
 
 
@@ -110,3 +94,13 @@ class ReauthorizationRequired(AuthError):
 
 class ProtocolError(ConnectorError):
     """The API answered with something we cannot read (e.g. a 200 with a body that is not the expected JSON)."""
+
+
+def _describe(facts: ErrorFacts, classification: Classification) -> str:
+    status = f"HTTP {facts.status}" if facts.status is not None else "no response"
+    code = f" code {facts.code}" if facts.code else ""
+    raw = facts.detail or facts.message
+    text = f"{facts.service.value} {status}{code}: {classification.hint}"
+    if raw and raw not in classification.hint:
+        text += f" ({raw})"
+    return text

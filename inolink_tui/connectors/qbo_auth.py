@@ -33,7 +33,7 @@ from intuitlib.exceptions import AuthClientError
 
 from inolink_tui.connectors.errors import AuthError, ReauthorizationRequired, TransportError
 from inolink_tui.connectors.events import AuthProblem, AuthRestored, EventSink, emit
-from inolink_tui.connectors.settings import QuickBooksSettings
+from inolink_tui.connectors.settings import QuickBooksClientSettings
 from inolink_tui.connectors.status import TokenStatus
 from inolink_tui.domain.errors import REAUTHORIZE_QUICKBOOKS, ErrorFacts, Service
 from inolink_tui.domain.jobs import require_aware, utcnow
@@ -181,7 +181,7 @@ class QuickBooksTokenProvider:
 
     def __init__(
         self,
-        settings: QuickBooksSettings,
+        settings: QuickBooksClientSettings,
         store: TokenStorage,
         *,
         events: EventSink | None = None,

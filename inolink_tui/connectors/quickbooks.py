@@ -24,7 +24,7 @@ from inolink_tui.connectors.limits import ApiLimiter, Clock
 from inolink_tui.connectors.qbo_auth import QuickBooksTokenProvider, TokenStorage
 from inolink_tui.connectors.qbo_query import IN_CHUNK, MAX_RESULTS, QboQuery, entity_name
 from inolink_tui.connectors.retry import Backoff
-from inolink_tui.connectors.settings import QuickBooksSettings
+from inolink_tui.connectors.settings import QuickBooksClientSettings
 from inolink_tui.connectors.transport import ApiTransport, OwnedClientLifecycle, TokenSource
 from inolink_tui.domain.errors import ErrorFacts, Service
 
@@ -120,7 +120,7 @@ class CdcResult:
 class QuickBooksClient(OwnedClientLifecycle):
     def __init__(
         self,
-        settings: QuickBooksSettings,
+        settings: QuickBooksClientSettings,
         *,
         tokens: TokenSource | None = None,
         store: TokenStorage | None = None,

@@ -76,7 +76,7 @@ class DataverseSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class QuickBooksSettings:
+class QuickBooksClientSettings:
     environment: str
     """"sandbox", "production", or a discovery-document URL (how the local sandbox is reached)."""
     client_id: str
@@ -230,10 +230,10 @@ def dataverse_settings_from(crm: CrmConfig) -> DataverseSettings:
     )
 
 
-def quickbooks_settings_from(qbo: QuickBooksConfig) -> QuickBooksSettings:
+def quickbooks_settings_from(qbo: QuickBooksConfig) -> QuickBooksClientSettings:
     _require("quickbooks", client_id=qbo.client_id, client_secret=qbo.client_secret, realm_id=qbo.realm_id)
     assert qbo.client_id and qbo.client_secret and qbo.realm_id
-    return QuickBooksSettings(
+    return QuickBooksClientSettings(
         environment=qbo.environment,
         client_id=qbo.client_id,
         client_secret=qbo.client_secret.get_secret_value(),

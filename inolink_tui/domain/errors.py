@@ -15,6 +15,45 @@ from enum import StrEnum
 from inolink_tui.domain.enums import ErrorClass
 
 
+class SetupProblem(Exception):
+    """Something a person must fix before the engine can run (a config error, refused credentials): rerunning
+    will not help. The daemon ends with exit status 2 and one line on any of these."""
+
+
+class ClassifiedError(Exception):
+    """Base of every failure that knows what kind it is: the connectors' and the engine's errors.
+
+    What the job store records of a failure (its class, the HTTP status, the service's own error code and how long
+    the service asked us to wait), read by `isinstance` everywhere instead of by attribute probing.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_class: ErrorClass,
+        status: int | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error_class = error_class
+        self.status = status
+        """The HTTP status the service answered with; None when there was no answer."""
+        self.code = code
+        """The service's own error code (a Dataverse HRESULT, a QuickBooks Fault code, an OAuth error)."""
+        self.retry_after = retry_after
+        """Seconds the service asked us to wait (a 429's Retry-After or the backoff used), when it said so."""
+
+    @property
+    def retryable(self) -> bool:
+        return self.error_class.retryable
+
+    def describe(self) -> str:
+        """The one line an operator reads as the Error Description."""
+        return str(self)
+
+
 class Service(StrEnum):
     """Which remote side an error came from (token endpoints count as their API's service)."""
 

@@ -36,7 +36,8 @@ from inolink_tui.domain.mapping.records import (
     NAME_COLUMN,
     PRIMARY_KEY,
 )
-from inolink_tui.engine.ports import CdcResult, ConnectionInfo, CrmChanges, Written
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, System
+from inolink_tui.engine.ports import CdcResult, CrmChanges, Written
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,19 @@ class DataverseCrm:
             self._me = str((await self.client.who_am_i())["UserId"])
         return self._me
 
-    def connection_info(self) -> ConnectionInfo:
+    def connection_state(self) -> ConnectionState:
         provider: Any = self.client.token_provider
         status = provider.status()
-        return ConnectionInfo(
-            system="Dynamics 365",
-            url=self.client.settings.org_url,
+        return ConnectionState(
+            System.CRM,
             connected=status.problem is None,
-            token_expires_at=status.access_expires_at,
             problem=status.problem,
+            access_expires=status.access_expires_at,
         )
+
+    def request_tallies(self) -> RequestTallies:
+        transport = self.client.transport
+        return RequestTallies(transport.requests_sent, transport.throttled, transport.retries)
 
     @staticmethod
     def _set(entity_type: EntityType) -> str:
@@ -279,17 +283,20 @@ class QuickBooksAccounting:
     def __init__(self, client: QuickBooksClient) -> None:
         self.client = client
 
-    def connection_info(self) -> ConnectionInfo:
+    def connection_state(self) -> ConnectionState:
         provider: Any = self.client.token_provider
         status = provider.status()
-        return ConnectionInfo(
-            system="QuickBooks Online",
-            url=self.client.settings.company_url,
+        return ConnectionState(
+            System.QUICKBOOKS,
             connected=not status.needs_reauthorization and status.problem is None,
-            token_expires_at=status.access_expires_at,
-            refresh_expires_at=status.refresh_expires_at,
             problem=status.problem,
+            access_expires=status.access_expires_at,
+            refresh_expires=status.refresh_expires_at,
         )
+
+    def request_tallies(self) -> RequestTallies:
+        transport = self.client.transport
+        return RequestTallies(transport.requests_sent, transport.throttled, transport.retries)
 
     @staticmethod
     def _name_field(entity: str) -> str:

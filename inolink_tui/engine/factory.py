@@ -8,10 +8,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from inolink_tui.connectors import events as connector_events
 from inolink_tui.connectors.dataverse import DataverseClient
+from inolink_tui.connectors.events import EventSink
 from inolink_tui.connectors.quickbooks import QuickBooksClient
 from inolink_tui.connectors.settings import dataverse_settings_from, quickbooks_settings_from
 from inolink_tui.domain.events import AuthProblem, EventBus, Throttled
+from inolink_tui.domain.vocabulary import System
 from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
 from inolink_tui.engine.crm_setup import check_crm_schema
 from inolink_tui.engine.guard import EngineIdentity, LeaseNames, pair_key
@@ -24,23 +27,16 @@ from inolink_tui.store.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
-_SYSTEM_NAMES = {"dataverse": "Dynamics 365", "quickbooks": "QuickBooks Online"}
 
-
-def forward_connector_events(bus: EventBus) -> Any:
+def forward_connector_events(bus: EventBus) -> EventSink:
     """A connector EventSink that republishes auth problems and throttling as engine events."""
 
     def sink(event: object) -> None:
-        name = type(event).__name__
-        service = getattr(event, "service", None)
-        raw = str(getattr(service, "value", service) or "unknown")
-        system = _SYSTEM_NAMES.get(raw.lower(), raw)
-        if name == "AuthProblem":
-            message = str(getattr(event, "message", ""))
-            action = getattr(event, "action", None)
-            bus.publish(AuthProblem(system=system, message=f"{message} {action}".strip() if action else message))
-        elif name == "Throttled":
-            bus.publish(Throttled(system=system, retry_after_seconds=float(getattr(event, "seconds", 0.0))))
+        if isinstance(event, connector_events.AuthProblem):
+            message = f"{event.message} {event.action}".strip() if event.action else event.message
+            bus.publish(AuthProblem(system=System.of(event.service), message=message))
+        elif isinstance(event, connector_events.Throttled):
+            bus.publish(Throttled(system=System.of(event.service), retry_after_seconds=event.seconds))
 
     return sink
 
@@ -71,14 +67,17 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
         names=LeaseNames(options.schema.prefix),
         claim_column=options.schema.sync_claim,
     )
+    crm = DataverseCrm(crm_client, options.schema)
+    qbo = QuickBooksAccounting(qbo_client)
     engine = Engine(
         store,
-        DataverseCrm(crm_client, options.schema),
-        QuickBooksAccounting(qbo_client),
+        crm,
+        qbo,
         options,
         bus=bus,
         closers=(crm_client.aclose, qbo_client.aclose),
         guard=guard,
+        monitors={System.CRM: crm, System.QUICKBOOKS: qbo},
     )
     log.info("engine built for %s and QuickBooks company %s", dv_settings.org_url, qbo_settings.realm_id)
     return engine

@@ -1,7 +1,8 @@
 """Turning whatever a port raised into a classified JobFailure.
 
-Works by attributes, not by type, so the connectors' ConnectorError and the engine's PortError are
-read the same way; anything unexpected is an UNKNOWN failure that keeps its message.
+The connectors' ConnectorError, the engine's PortError and the mapping's MappingError are all a
+`ClassifiedError`; anything else is an UNKNOWN failure (or transient, for timeouts and dropped
+connections) that keeps its message.
 """
 
 from __future__ import annotations
@@ -10,16 +11,13 @@ import random
 from datetime import datetime, timedelta
 
 from inolink_tui.domain.enums import ErrorClass
+from inolink_tui.domain.errors import ClassifiedError
 from inolink_tui.domain.jobs import JobFailure
-from inolink_tui.domain.mapping import MappingError
 
 
 def error_class_of(exc: BaseException) -> ErrorClass:
-    value = getattr(exc, "error_class", None)
-    if isinstance(value, ErrorClass):
-        return value
-    if isinstance(exc, MappingError):
-        return ErrorClass.VALIDATION
+    if isinstance(exc, ClassifiedError):
+        return exc.error_class
     if isinstance(exc, TimeoutError | ConnectionError):
         return ErrorClass.TRANSIENT
     return ErrorClass.UNKNOWN
@@ -36,14 +34,14 @@ def failure_from(
 ) -> JobFailure:
     """A JobFailure with the hint as description; transient ones carry when to retry."""
     error_class = error_class_of(exc)
-    describe = getattr(exc, "describe", None)
-    text = describe() if callable(describe) else (getattr(exc, "hint", None) or str(exc) or type(exc).__name__)
-    status = getattr(exc, "status", None)
-    code = getattr(exc, "code", None)
+    classified = exc if isinstance(exc, ClassifiedError) else None
+    text = (classified.describe() if classified else str(exc)) or type(exc).__name__
+    status = classified.status if classified else None
+    code = classified.code if classified else None
     retry_at = None
     if error_class.retryable:
-        wait = getattr(exc, "retry_after", None)
-        seconds = float(wait) if isinstance(wait, int | float) else backoff_seconds(attempt, base=backoff_base)
+        wait = classified.retry_after if classified else None
+        seconds = wait if wait is not None else backoff_seconds(attempt, base=backoff_base)
         retry_at = now + timedelta(seconds=seconds)
     return JobFailure(
         error_class=error_class,

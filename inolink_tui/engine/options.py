@@ -12,16 +12,13 @@ from typing import Any
 
 from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import DeadlockWin, NameMatching
+from inolink_tui.domain.vocabulary import SyncService
 
-HIGH_PRIORITY = "high_priority"
-LOW_PRIORITY = "low_priority"
-CRM_TO_QUICKBOOKS = "crm_to_quickbooks"
-SERVICE_NAMES: tuple[str, ...] = (CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY)
-SERVICE_TITLES: dict[str, str] = {
-    CRM_TO_QUICKBOOKS: "InoLink CRM to QuickBooks Service",
-    HIGH_PRIORITY: "InoLink High Priority Service",
-    LOW_PRIORITY: "InoLink Low Priority Service",
-}
+HIGH_PRIORITY = SyncService.HIGH_PRIORITY
+LOW_PRIORITY = SyncService.LOW_PRIORITY
+CRM_TO_QUICKBOOKS = SyncService.CRM_TO_QUICKBOOKS
+SERVICE_NAMES: tuple[str, ...] = tuple(SyncService)
+"""In the order `run_once` runs them (see engine/runtime.py)."""
 
 
 @dataclass(frozen=True, slots=True)

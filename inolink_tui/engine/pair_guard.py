@@ -21,9 +21,9 @@ from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.domain.pair import PairHeld
+from inolink_tui.domain.vocabulary import ConnectionState, System
 from inolink_tui.engine.claims import CLAIM_COLUMN, RecordClaims
 from inolink_tui.engine.guard import EngineIdentity, LeaseNames, PairLease, SharedRows
-from inolink_tui.engine.ports import ConnectionInfo
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,9 @@ class EngineGuard:
     def pair(self) -> str:
         return self.lease.pair
 
-    def connection(self) -> ConnectionInfo:
+    def connection(self) -> ConnectionState:
         """The lease as the console's connection panel shows it: held, or who holds it instead."""
-        return ConnectionInfo(system="Sync pair", url=self.pair, connected=self.lease.held, problem=self.lease.problem)
+        return ConnectionState(System.PAIR, connected=self.lease.held, problem=self.lease.problem)
 
     def guarded(self, service: str, cycle: Cycle, bus: EventBus) -> Cycle:
         """`cycle`, run only while this engine holds the pair; otherwise a finished cycle naming the holder."""

@@ -18,10 +18,12 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.enums import EntityType, ErrorClass
+from inolink_tui.domain.errors import ClassifiedError
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies
 
 
-class PortError(Exception):
-    """A classified failure from one of the systems."""
+class PortError(ClassifiedError):
+    """A classified failure from one of the systems, raised by the engine's own port code."""
 
     def __init__(
         self,
@@ -32,16 +34,8 @@ class PortError(Exception):
         code: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.error_class = error_class
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
+        super().__init__(message, error_class=error_class, status=status, code=code, retry_after=retry_after)
         self.hint = message
-
-    @property
-    def retryable(self) -> bool:
-        return self.error_class.retryable
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +148,9 @@ class AccountingPort(Protocol):
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionInfo:
-    """What the console's connection panel shows for one system."""
+class ConnectionMonitor(Protocol):
+    """A connection the engine reports on (the real ports; the factory hands them to the Engine)."""
 
-    system: str
-    url: str
-    connected: bool
-    token_expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    problem: str | None = None
+    def connection_state(self) -> ConnectionState: ...
+
+    def request_tallies(self) -> RequestTallies: ...

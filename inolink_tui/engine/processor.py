@@ -22,16 +22,17 @@ from enum import Enum
 from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.domain.conflicts import reapply_of
 from inolink_tui.domain.enums import ErrorClass, LinkStatus, RecordLinkStatus, Source
+from inolink_tui.domain.errors import ClassifiedError
 from inolink_tui.domain.events import AuthProblem, EventBus, JobChanged
 from inolink_tui.domain.jobs import LinkJob, utcnow
-from inolink_tui.domain.mapping import MappingError
+from inolink_tui.domain.vocabulary import System
 from inolink_tui.engine import fit
 from inolink_tui.engine.claims import RecordClaims
 from inolink_tui.engine.deferral import Deferred, overdue_wait
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.options import EngineOptions
-from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
+from inolink_tui.engine.ports import AccountingPort, CrmPort
 from inolink_tui.engine.pull import Pull
 from inolink_tui.engine.push import Push
 from inolink_tui.engine.reapply import run_reapply
@@ -126,12 +127,12 @@ class Processor(UsesContext[SyncContext]):
             log.warning("job %s: lease lost while processing; another worker owns it now", job.id)
             return Outcome.LOST
         except Exception as exc:
-            if isinstance(exc, PortError | ConnectorError) and exc.error_class is ErrorClass.AUTH:
+            if isinstance(exc, ClassifiedError) and exc.error_class is ErrorClass.AUTH:
                 if self.auth_failed is None:
                     self.bus.publish(AuthProblem(system=_system_of(exc), message=str(exc)))
                 self.ctx.auth_failed = str(exc)
                 return await self._defer(job, worker, Deferred(f"waiting for credentials: {exc}", 60.0))
-            if not isinstance(exc, PortError | ConnectorError | MappingError):
+            if not isinstance(exc, ClassifiedError):
                 log.exception("job %s: unexpected failure", job.id)
             return await self._fail(job, worker, exc, started)
         ms = int((time.monotonic() - started) * 1000)
@@ -197,6 +198,7 @@ class Processor(UsesContext[SyncContext]):
             )
 
 
-def _system_of(exc: PortError | ConnectorError) -> str:
-    """Which system refused our credentials: a connector's error names it, an engine PortError does not."""
-    return exc.service.value if isinstance(exc, ConnectorError) else "unknown"
+def _system_of(exc: ClassifiedError) -> str:
+    """Which system refused our credentials, by its display name: a connector's error names its service, an
+    engine PortError does not."""
+    return System.of(exc.service).value if isinstance(exc, ConnectorError) else "unknown"

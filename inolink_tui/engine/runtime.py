@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.engine.cursors import last_run_cursor, parse_time
 from inolink_tui.engine.cycles import Cycles
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard
-from inolink_tui.engine.ports import AccountingPort, ConnectionInfo, CrmPort
+from inolink_tui.engine.ports import AccountingPort, ConnectionMonitor, CrmPort
 from inolink_tui.engine.processor import Processor
-from inolink_tui.engine.scheduler import CATCH_UP_AT_START, ServiceRunner, ServiceScheduler, ServiceStatus
+from inolink_tui.engine.scheduler import CATCH_UP_AT_START, ServiceRunner, ServiceScheduler
 from inolink_tui.store.base import JobStore
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,10 @@ class Engine:
         closers: Sequence[Callable[[], Awaitable[None]]] = (),
         stop_grace_seconds: float = 10.0,
         guard: EngineGuard | None = None,
+        monitors: Mapping[System, ConnectionMonitor] | None = None,
     ) -> None:
+        """`monitors`: where the connections' state comes from (the factory passes the real ports); without
+        them each system is reported connected, with nothing known about its tokens."""
         self.store = store
         self.crm = crm
         self.qbo = qbo
@@ -55,6 +59,7 @@ class Engine:
         self.cycles = Cycles(store, crm, qbo, options, self.bus, self.processor, self.mirror, clock=clock)
         self.cycles.crm_pool.peer, self.cycles.qbo_pool.peer = self.cycles.qbo_pool, self.cycles.crm_pool
         self.guard = guard
+        self.monitors = dict(monitors or {})
         self._shutting_down = False
         cycles: dict[str, Callable[[], Awaitable[CycleFinished]]] = {
             CRM_TO_QUICKBOOKS: self.cycles.crm_to_quickbooks,
@@ -179,8 +184,12 @@ class Engine:
         return due
 
     # --- control ------------------------------------------------------------------------------
-    def services(self) -> list[ServiceStatus]:
+    def services(self) -> list[ServiceState]:
         return self.scheduler.status()
+
+    def intervals(self) -> dict[str, timedelta]:
+        """Each configured service's polling interval (the daemon's stale-queue rule reads the enabled ones)."""
+        return {name: window.interval for name, window in self.options.services.items()}
 
     def run_now(self, name: str) -> asyncio.Task[CycleFinished | None]:
         """Run a service now; a request during its cycle makes it run once more right after."""
@@ -192,15 +201,16 @@ class Engine:
     def resume(self, name: str | None = None) -> list[str]:
         return self.scheduler.resume(name)
 
-    def connections(self) -> list[ConnectionInfo]:
-        """Each system's connection state and token expiry, as far as its port can tell."""
+    def connections(self) -> list[ConnectionState]:
+        """Each system's connection state and token expiry, as far as its monitor can tell."""
         out = []
-        for system, port in (("Dynamics 365", self.crm), ("QuickBooks Online", self.qbo)):
-            info = getattr(port, "connection_info", None)
-            if callable(info):
-                out.append(info())
-            else:
-                out.append(ConnectionInfo(system=system, url="", connected=True))
+        for system in (System.CRM, System.QUICKBOOKS):
+            monitor = self.monitors.get(system)
+            out.append(monitor.connection_state() if monitor is not None else ConnectionState(system))
         if self.guard is not None:
             out.append(self.guard.connection())
         return out
+
+    def request_tallies(self) -> dict[System, RequestTallies]:
+        """Each monitored API connection's request counts since start (the daemon's metrics)."""
+        return {system: monitor.request_tallies() for system, monitor in self.monitors.items()}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -21,7 +20,8 @@ from apscheduler.triggers.base import BaseTrigger
 
 from inolink_tui.domain.events import CycleFinished, EventBus, ServicePaused, ServiceResumed
 from inolink_tui.domain.jobs import utcnow
-from inolink_tui.engine.options import SERVICE_TITLES, ServiceWindow
+from inolink_tui.domain.vocabulary import ServiceState, SyncService
+from inolink_tui.engine.options import ServiceWindow
 
 log = logging.getLogger(__name__)
 
@@ -123,21 +123,6 @@ class ServiceRunner:
                     return result
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceStatus:
-    """A service as the console and `jobs` CLI show it."""
-
-    name: str
-    title: str
-    enabled: bool
-    paused: bool
-    running: bool
-    last_started: datetime | None
-    last_finished: datetime | None
-    next_run: datetime | None
-    last_result: CycleFinished | None
-
-
 class ServiceScheduler:
     def __init__(
         self,
@@ -173,7 +158,7 @@ class ServiceScheduler:
                 runner.run,
                 trigger=WindowTrigger(window, self.tz),
                 id=name,
-                name=SERVICE_TITLES.get(name, name),
+                name=_title(name),
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
@@ -245,21 +230,23 @@ class ServiceScheduler:
             return when.astimezone(UTC) if when else None
         return next_fire(window, utcnow(), self.tz)
 
-    def status(self) -> list[ServiceStatus]:
+    def status(self) -> list[ServiceState]:
         out = []
         for name, runner in self.runners.items():
             window = self.windows.get(name)
             out.append(
-                ServiceStatus(
+                ServiceState(
                     name=name,
-                    title=SERVICE_TITLES.get(name, name),
                     enabled=bool(window and window.enabled),
                     paused=runner.paused,
                     running=runner.running,
-                    last_started=runner.last_started,
-                    last_finished=runner.last_finished,
+                    last_run=runner.last_started,
                     next_run=self.next_run(name),
-                    last_result=runner.last_result,
                 )
             )
         return out
+
+
+def _title(name: str) -> str:
+    service = SyncService.named(name)
+    return service.service_title if service else name

@@ -41,7 +41,7 @@ class AlertType(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class AlertSettings:
+class AlertPolicy:
     """The `[alerts]` section, as the headless side needs it (mapped from the config model)."""
 
     webhook_url: str | None = None
@@ -85,7 +85,7 @@ class AlertSettings:
         return tuple(s for s in (self.smtp_password, self.webhook_url) if s)
 
     @classmethod
-    def from_config(cls, section: Any) -> AlertSettings:
+    def from_config(cls, section: Any) -> AlertPolicy:
         """Map the config model's `[alerts]` section (pydantic, SecretStr password) onto this dataclass."""
         password = getattr(section, "smtp_password", None)
         if password is not None and hasattr(password, "get_secret_value"):
@@ -175,7 +175,7 @@ class WebhookSender:
 class SmtpSender:
     """Plain SMTP with optional STARTTLS and login; smtplib blocks, so it runs in a thread."""
 
-    def __init__(self, settings: AlertSettings) -> None:
+    def __init__(self, settings: AlertPolicy) -> None:
         if not (settings.smtp_host and settings.email_from and settings.email_to):
             raise ValueError("SMTP alerts need smtp_host, email_from and email_to")
         self.settings = settings
@@ -206,7 +206,7 @@ class AlertDeliveryError(Exception):
     """A channel refused or could not take an alert."""
 
 
-def senders_for(settings: AlertSettings) -> list[Sender]:
+def senders_for(settings: AlertPolicy) -> list[Sender]:
     out: list[Sender] = []
     if settings.webhook_url:
         out.append(WebhookSender(settings.webhook_url, settings.webhook_format, timeout=settings.timeout_seconds))
@@ -220,7 +220,7 @@ class AlertManager:
 
     def __init__(
         self,
-        settings: AlertSettings,
+        settings: AlertPolicy,
         senders: Sequence[Sender] | None = None,
         *,
         clock: Any = utcnow,

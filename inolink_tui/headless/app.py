@@ -1,15 +1,14 @@
 """Putting the headless process together: logging first, then store, engine, metrics, alerts, daemon.
 
 Logging is configured before anything else so that even a startup failure is one JSON line with
-the secrets already redacted. The engine is built by a factory (`async (settings, store) -> engine`)
-so the same daemon runs the real engine, the engine on the built-in sandbox (`--demo`), or a test
-double; `INOLINK_ENGINE_FACTORY=module:function` selects one without code changes.
+the secrets already redacted. The engine is built by a factory (`async (settings, store) -> DaemonEngine`)
+that cli, the composition root, passes in (`cli/engine_factories.py`), so the same daemon runs the real
+engine or a test double, and headless never imports the engine.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -17,24 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
+from inolink_tui.domain.errors import ClassifiedError, SetupProblem
 from inolink_tui.domain.pair import PairHeld
-from inolink_tui.headless.alerts import AlertManager, AlertSettings
+from inolink_tui.headless.alerts import AlertManager, AlertPolicy
 from inolink_tui.headless.daemon import EXIT_CONFIG, EXIT_JOB_ERRORS, EXIT_LEASE_HELD, Daemon, DaemonOptions
-from inolink_tui.headless.engine_adapter import EngineAdapter
 from inolink_tui.headless.logging_json import SecretScrubber, configure_logging, log_event
 from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.once import run_once
-from inolink_tui.headless.ports import EnginePort, SetupProblem
+from inolink_tui.headless.ports import DaemonEngine
 from inolink_tui.headless.token_secrets import TokenFileSecrets
 from inolink_tui.store.base import JobStore, StoreError
 
 log = logging.getLogger("inolink_tui.headless")
 
-EngineFactory = Callable[[Any, JobStore], Awaitable[Any]]
-"""Builds the engine for the settings and store; returns an EnginePort or the engine's `Engine`."""
-
-FACTORY_ENV = "INOLINK_ENGINE_FACTORY"
-DEFAULT_FACTORY = "inolink_tui.engine.factory:build_engine"
+EngineFactory = Callable[[Any, JobStore], Awaitable[DaemonEngine]]
+"""Builds the engine for the settings and store, as the daemon drives it."""
 
 
 class HeadlessSetupError(SetupProblem):
@@ -52,7 +50,7 @@ class HeadlessOptions:
     read_only: bool = False
 
 
-def collect_secrets(settings: Any, alerts: AlertSettings | None) -> list[str]:
+def collect_secrets(settings: Any, alerts: AlertPolicy | None) -> list[str]:
     secrets: list[str] = []
     secret_values = getattr(settings, "secret_values", None)
     if callable(secret_values):
@@ -62,36 +60,11 @@ def collect_secrets(settings: Any, alerts: AlertSettings | None) -> list[str]:
     return secrets
 
 
-def load_factory(spec: str | None = None) -> EngineFactory:
-    spec = spec or os.environ.get(FACTORY_ENV) or DEFAULT_FACTORY
-    module_name, _, attr = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise HeadlessSetupError(f"engine factory {spec!r} is not available ({exc})") from exc
-    factory = getattr(module, attr or "build_engine", None)
-    if not callable(factory):
-        raise HeadlessSetupError(f"engine factory {spec!r} names no callable")
-    return factory  # type: ignore[no-any-return]
-
-
 def is_setup_problem(exc: BaseException) -> bool:
-    """Configuration and authorisation failures: rerunning will not help, a person must act."""
-    if isinstance(exc, SetupProblem):
-        return True
-    # The connectors' and the config's exception classes, recognised by name so that this module
-    # does not pin their import paths: AuthError, ReauthorizationRequired, ConfigError, ValidationError.
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return "ValidationError" in names or any("auth" in n.lower() or "Config" in n for n in names)
-
-
-def as_port(engine: Any, store: JobStore) -> EnginePort:
-    if all(hasattr(engine, m) for m in ("events", "services", "connections", "run_once")) and not hasattr(
-        engine, "bus"
-    ):
-        port: EnginePort = engine
-        return port
-    return EngineAdapter(engine, store)
+    """Configuration and authorisation failures: rerunning will not help, a person must act. The config's
+    ConfigError and the connectors' AuthError (ReauthorizationRequired among them) are domain SetupProblems;
+    a settings object that fails validation is pydantic's ValidationError."""
+    return isinstance(exc, SetupProblem | pydantic.ValidationError)
 
 
 def token_file_of(settings: Any) -> Path | None:
@@ -102,13 +75,13 @@ def token_file_of(settings: Any) -> Path | None:
 async def serve(
     settings: Any,
     options: HeadlessOptions,
-    factory: EngineFactory | None = None,
+    factory: EngineFactory,
     scrubber: SecretScrubber | None = None,
 ) -> int:
     """Open the store, build the engine and run the daemon (or one pass); returns the exit status."""
     from inolink_tui.store import open_store  # the SQLite backend, chosen here and nowhere else
 
-    alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+    alerts_settings = AlertPolicy.from_config(settings.alerts) if hasattr(settings, "alerts") else None
     store = await open_store(options.db_path, read_only=options.read_only)
     try:
         chores: list[Callable[[], object]] = []
@@ -119,14 +92,12 @@ async def serve(
             chores.append(watcher.poll)
         if not options.read_only and not options.once:
             chores.append(store_upkeep(store, settings))
-        build = factory or load_factory()
         try:
-            engine = await build(settings, store)
+            port = await factory(settings, store)
         except SetupProblem:
             raise
         except Exception as exc:  # building reads config, token files and credentials: a person must look
             raise HeadlessSetupError(f"cannot build the engine: {exc}") from exc
-        port = as_port(engine, store)
         metrics = Metrics() if options.metrics_port is not None else None
         alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None
         lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
@@ -160,10 +131,10 @@ def store_upkeep(store: object, settings: Any) -> Callable[[], object]:
     return StoreUpkeep(store, days).poll
 
 
-def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None = None) -> int:
+def main(settings: Any, options: HeadlessOptions, factory: EngineFactory) -> int:
     """The synchronous entry `run_headless` calls: logging, the event loop, one-line errors."""
     try:
-        alerts_settings = AlertSettings.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+        alerts_settings = AlertPolicy.from_config(settings.alerts) if hasattr(settings, "alerts") else None
     except ValueError as exc:
         configure_logging(options.log_format, collect_secrets(settings, None))
         log_event(log, "config_error", f"[alerts]: {exc}", logging.ERROR)
@@ -199,7 +170,7 @@ def main(settings: Any, options: HeadlessOptions, factory: EngineFactory | None 
             message = str(exc) if isinstance(exc, SetupProblem) else f"{type(exc).__name__}: {exc}"
             log_event(log, "setup_error", message, logging.ERROR)
             return EXIT_CONFIG
-        if "ConnectorError" in {cls.__name__ for cls in type(exc).__mro__}:
+        if isinstance(exc, ClassifiedError):
             # A service that cannot be reached (or answers nonsense) before any job ran: already a
             # classified one-line message; a traceback would read as a crash of inolink-tui itself.
             log_event(log, "connection_error", str(exc), logging.ERROR)

@@ -29,12 +29,13 @@ from typing import Any
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.vocabulary import CONNECTIONS_CURSOR, SERVICES_CURSOR, encode_connections, encode_services
 from inolink_tui.headless.alerts import AlertManager, AlertType
-from inolink_tui.headless.event_text import connection_json, describe
+from inolink_tui.headless.event_text import describe
 from inolink_tui.headless.job_leases import release_job_leases
 from inolink_tui.headless.logging_json import log_event
 from inolink_tui.headless.metrics import Metrics
-from inolink_tui.headless.ports import DaemonStore, EnginePort, HeadlessEvent
+from inolink_tui.headless.ports import DaemonEngine, DaemonStore, HeadlessEvent
 from inolink_tui.store.base import ControlRequest, SchedulerLease, StoreError
 from inolink_tui.store.lease_holder import holder_is_gone
 
@@ -52,10 +53,6 @@ EXIT_SIGNALLED = 128
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 KNOWN_ERRORS_CURSOR = "headless:known-error-types"
-SERVICES_CURSOR = "engine:services"
-"""Where an attached console reads the services' state (paused, running, last and next run)."""
-CONNECTIONS_CURSOR = "engine:connections"
-"""Where an attached console reads each connection's token health (expiries, problem)."""
 
 
 def default_holder() -> str:
@@ -96,7 +93,7 @@ class Daemon:
 
     def __init__(
         self,
-        engine: EnginePort,
+        engine: DaemonEngine,
         store: DaemonStore,
         options: DaemonOptions | None = None,
         *,
@@ -351,8 +348,8 @@ class Daemon:
         last: dict[str, str] = {}
         while True:
             docs = {
-                SERVICES_CURSOR: json.dumps([s.as_json() for s in self.engine.services()]),
-                CONNECTIONS_CURSOR: json.dumps([connection_json(c) for c in self.engine.connections()]),
+                SERVICES_CURSOR: encode_services(s.state for s in self.engine.services()),
+                CONNECTIONS_CURSOR: encode_connections(c.state for c in self.engine.connections()),
             }
             for cursor, doc in docs.items():
                 if doc == last.get(cursor):

@@ -1,8 +1,8 @@
-"""Adapts the engine (`inolink_tui.engine.runtime.Engine`) and its bus to the daemon's EnginePort.
+"""Adapts the engine (`inolink_tui.engine.runtime.Engine`) and its bus to the daemon's `DaemonEngine`.
 
-Duck-typed on purpose: the headless side reads a handful of attributes (`bus.subscribe`,
-`options.services`, `connections()`, `run_now`/`pause`/`resume`) and nothing else, so the engine
-can grow without the daemon following every change.
+The daemon reads the engine through `RuntimeEngine`, the part of `Engine` it uses, typed with the domain's
+state (`ServiceState`, `ConnectionState`, `RequestTallies`): headless never imports the engine, and cli (the
+composition root) hands the built engine to `EngineAdapter`.
 
 Engine job events carry only the job id and status; the metrics (by entity and source) and the
 "new error type" alert need more, so a job that reached Success or Error is read back from the
@@ -11,14 +11,14 @@ store once. That is one indexed read per finished job, far below the API calls t
 
 from __future__ import annotations
 
-import inspect
 import logging
-import re
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Protocol
 
 from inolink_tui.domain.enums import LinkStatus
+from inolink_tui.domain.events import EventBus
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.headless.ports import (
     ConnectionHealth,
     HeadlessEvent,
@@ -34,116 +34,78 @@ _RENAMES = {
     "system": "service",
     "duration_seconds": "duration_s",
     "retry_after_seconds": "retry_after_s",
-    "seconds": "retry_after_s",
 }
+"""The engine's event field names -> the names `headless/ports.py` documents for logs and alerts."""
 _FINAL = frozenset({LinkStatus.SUCCESS.value, LinkStatus.ERROR.value})
 
 
-def _slug(system: str) -> str:
-    """ "QuickBooks Online" -> "quickbooks", "Dynamics 365" -> "crm": the label values of the metrics."""
-    low = system.lower()
-    if "quickbooks" in low or low in ("qbo", "accounting"):
-        return "quickbooks"
-    if "dynamics" in low or "dataverse" in low or low == "crm":
-        return "crm"
-    return re.sub(r"[^a-z0-9]+", "_", low).strip("_") or "unknown"
+class RuntimeEngine(Protocol):
+    """The part of `engine.runtime.Engine` the daemon uses."""
+
+    bus: EventBus
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def run_once(self) -> bool: ...
+
+    def services(self) -> Sequence[ServiceState]: ...
+
+    def intervals(self) -> Mapping[str, timedelta]: ...
+
+    def connections(self) -> Sequence[ConnectionState]: ...
+
+    def request_tallies(self) -> Mapping[System, RequestTallies]: ...
+
+    def run_now(self, name: str) -> object:
+        """Starts the service's cycle as a task of its own (nothing to await)."""
+        ...
+
+    def pause(self, name: str | None = None) -> Sequence[str]: ...
+
+    def resume(self, name: str | None = None) -> Sequence[str]: ...
 
 
 def normalise(event: object) -> HeadlessEvent:
     """The engine's and the connectors' field names mapped onto the names in `headless/ports.py`."""
     raw = to_headless_event(event)
     fields = {_RENAMES.get(k, k): v for k, v in raw.fields.items()}
-    if "service" in fields and raw.name in ("auth_problem", "throttled", "auth_restored"):
-        fields["service"] = _slug(str(fields["service"]))
+    if raw.name in ("auth_problem", "throttled", "auth_restored") and "service" in fields:
+        system = System.parse(str(fields["service"]))
+        if system is not None:
+            fields["service"] = system.slug
     if raw.name == "cycle_finished":
         fields["ok"] = not fields.get("error")
     return HeadlessEvent(raw.name, fields, raw.at)
 
 
-def _first_int(obj: Any, *paths: str) -> int | None:
-    for path in paths:
-        value: Any = obj
-        for part in path.split("."):
-            value = getattr(value, part, None)
-            if value is None:
-                break
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    return None
-
-
-def _when(value: object) -> datetime | None:
-    return value if isinstance(value, datetime) else None
-
-
 class EngineAdapter:
     """The real engine behind the daemon's EnginePort."""
 
-    def __init__(self, engine: Any, store: JobStore, *, queue_size: int = 10_000) -> None:
+    def __init__(self, engine: RuntimeEngine, store: JobStore, *, queue_size: int = 10_000) -> None:
         self.engine = engine
         self.store = store
         self.queue_size = queue_size
-        self._throttled: dict[str, int] = {}
 
     async def start(self) -> None:
         await self.engine.start()
 
     async def stop(self) -> None:
         await self.engine.stop()
-        bus = getattr(self.engine, "bus", None)
-        if bus is not None and hasattr(bus, "close"):
-            bus.close()
+        self.engine.bus.close()
 
     async def run_once(self) -> bool:
-        return bool(await self.engine.run_once())
+        return await self.engine.run_once()
 
     def services(self) -> Sequence[ServiceInfo]:
-        """Each service's window (for the stale-queue rule) joined with its live state (for the console)."""
-        windows = getattr(getattr(self.engine, "options", None), "services", None) or {}
-        live = {getattr(s, "name", None): s for s in self.engine.services()}
-        out = []
-        for name, window in windows.items():
-            interval = getattr(window, "interval", None)
-            if not isinstance(interval, timedelta):
-                continue
-            state = live.get(name)
-            out.append(
-                ServiceInfo(
-                    name,
-                    bool(getattr(window, "enabled", True)),
-                    interval,
-                    paused=bool(getattr(state, "paused", False)),
-                    running=bool(getattr(state, "running", False)),
-                    last_run=_when(getattr(state, "last_started", None) or getattr(state, "last_run", None)),
-                    next_run=_when(getattr(state, "next_run", None)),
-                )
-            )
-        return out
+        """Each configured service's state with its interval (the stale-queue rule)."""
+        intervals = self.engine.intervals()
+        return [ServiceInfo(s, intervals[s.name]) for s in self.engine.services() if s.name in intervals]
 
     def connections(self) -> Sequence[ConnectionHealth]:
-        out: list[ConnectionHealth] = []
-        ports = {"crm": getattr(self.engine, "crm", None), "quickbooks": getattr(self.engine, "qbo", None)}
-        for info in self.engine.connections():
-            service = _slug(str(getattr(info, "system", "")))
-            port = ports.get(service)
-            expires = getattr(info, "token_expires_at", None)
-            refresh = getattr(info, "refresh_expires_at", None)
-            out.append(
-                ConnectionHealth(
-                    service=service,
-                    access_expires_at=expires if isinstance(expires, datetime) else None,
-                    refresh_expires_at=refresh if isinstance(refresh, datetime) else None,
-                    requests=_first_int(
-                        port, "requests_sent", "transport.requests_sent", "client.transport.requests_sent"
-                    ),
-                    throttled=_first_int(port, "throttled", "transport.throttled", "client.transport.throttled"),
-                    retries=_first_int(port, "retries", "transport.retries", "client.transport.retries"),
-                    system=str(getattr(info, "system", "") or ""),
-                    connected=bool(getattr(info, "connected", True)),
-                    problem=getattr(info, "problem", None) or None,
-                )
-            )
-        return out
+        tallies = self.engine.request_tallies()
+        return [ConnectionHealth(c, tallies.get(c.system)) for c in self.engine.connections()]
 
     def events(self) -> AsyncIterator[HeadlessEvent]:
         subscription = self.engine.bus.subscribe(maxsize=self.queue_size)
@@ -171,16 +133,10 @@ class EngineAdapter:
         return HeadlessEvent(event.name, {**event.fields, **job_fields(job)}, event.at)
 
     async def run_now(self, service: str) -> None:
-        result = self.engine.run_now(service)
-        if inspect.isawaitable(result) and not hasattr(result, "cancel"):
-            await result  # a coroutine must be awaited; a Task already runs on its own
+        self.engine.run_now(service)
 
     async def pause(self, service: str | None) -> None:
-        result = self.engine.pause(service)
-        if inspect.isawaitable(result):
-            await result
+        self.engine.pause(service)
 
     async def resume(self, service: str | None) -> None:
-        result = self.engine.resume(service)
-        if inspect.isawaitable(result):
-            await result
+        self.engine.resume(service)

@@ -1,12 +1,11 @@
-"""One readable log line per engine event, and the token health an attached console reads."""
+"""One readable log line per engine event."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from inolink_tui.domain.enums import LinkStatus
-from inolink_tui.headless.ports import ConnectionHealth, HeadlessEvent
+from inolink_tui.headless.ports import HeadlessEvent
 
 
 def describe(event: HeadlessEvent) -> tuple[int, str]:
@@ -42,14 +41,3 @@ def describe(event: HeadlessEvent) -> tuple[int, str]:
     if name in ("service_paused", "service_resumed"):
         return logging.INFO, f"{f.get('service') or 'all services'} {name.split('_')[1]}"
     return logging.INFO, name.replace("_", " ")
-
-
-def connection_json(health: ConnectionHealth) -> dict[str, Any]:
-    """Token health without request counts (they change every second and an attached console does not show them)."""
-    return {
-        "name": health.system or health.service,
-        "connected": health.connected,
-        "problem": health.problem,
-        "access_expires": health.access_expires_at.isoformat() if health.access_expires_at else None,
-        "refresh_expires": health.refresh_expires_at.isoformat() if health.refresh_expires_at else None,
-    }

@@ -20,8 +20,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from inolink_tui.domain.enums import EntityType, LinkStatus, Source
+from inolink_tui.domain.errors import SetupProblem
 from inolink_tui.domain.filters import JobFilter
-from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, HeadlessEvent, SetupProblem
+from inolink_tui.headless.ports import ConnectionHealth, DaemonStore, HeadlessEvent
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,14 @@ class _SnapshotCollector(Collector):
             labels=["service", "token"],
         )
         for c in snap.connections:
-            for family, value in ((requests, c.requests), (throttled, c.throttled), (retries, c.retries)):
-                if value is not None:
+            if c.tallies is not None:
+                for family, value in (
+                    (requests, c.tallies.requests),
+                    (throttled, c.tallies.throttled),
+                    (retries, c.tallies.retries),
+                ):
                     family.add_metric([c.service], value)
-            for token, at in (("access", c.access_expires_at), ("refresh", c.refresh_expires_at)):
+            for token, at in (("access", c.state.access_expires), ("refresh", c.state.refresh_expires)):
                 if at is not None:
                     expiry.add_metric([c.service, token], at.timestamp())
         yield from (requests, throttled, retries, expiry)

@@ -1,7 +1,8 @@
 """What the daemon needs from the engine and the store, kept narrow so it can be tested with fakes.
 
-The engine's own types (its `Engine`, its typed bus events) are adapted to these shapes in
-`headless/engine_adapter.py`; everything else in `headless/` depends only on this module. That keeps
+The engine's `Engine` and its typed bus events are adapted to these shapes in `headless/engine_adapter.py`
+(its state already comes as the domain's `ServiceState` / `ConnectionState`); everything else in
+`headless/` depends only on this module. That keeps
 the daemon, the logger, the metrics exporter and the alert rules independent of how the engine
 names its classes, and lets the tests drive them with plain records.
 
@@ -26,11 +27,8 @@ from typing import Any, Protocol
 
 from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState
 from inolink_tui.store.base import ControlRequest, JobPage, SchedulerLease
-
-
-class SetupProblem(Exception):
-    """Something a person must fix before the engine can run (exit status 2): rerunning will not help."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,50 +42,36 @@ class HeadlessEvent:
 
 @dataclass(frozen=True, slots=True)
 class ServiceInfo:
-    """A scheduled service: the stale-queue rule needs its interval, the metrics its name."""
+    """A scheduled service: its state (published for attached consoles) and its polling interval (the
+    stale-queue rule)."""
 
-    name: str
-    enabled: bool
+    state: ServiceState
     interval: timedelta
-    paused: bool = False
-    running: bool = False
-    last_run: datetime | None = None
-    next_run: datetime | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        """The shape an attached console reads from the store (cursor `engine:services`)."""
-        return {
-            "name": self.name,
-            "enabled": self.enabled,
-            "paused": self.paused,
-            "running": self.running,
-            "last_run": self.last_run.isoformat() if self.last_run else None,
-            "next_run": self.next_run.isoformat() if self.next_run else None,
-        }
+    @property
+    def name(self) -> str:
+        return self.state.name
+
+    @property
+    def enabled(self) -> bool:
+        return self.state.enabled
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionHealth:
-    """One API connection's token lifetimes and cumulative request tallies (monotonic per process)."""
+    """One API connection's state and, when its connector keeps them, its cumulative request tallies."""
 
-    service: str
-    """"crm" or "quickbooks"."""
-    access_expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    requests: int | None = None
-    """Cumulative counts since the process started; None when the connector does not keep them."""
-    throttled: int | None = None
-    """Responses with status 429."""
-    retries: int | None = None
-    system: str = ""
-    """The name people know it by ("Dynamics 365", "QuickBooks Online"); empty: use `service`."""
-    connected: bool = True
-    problem: str | None = None
-    """Why the connection cannot be used (revoked consent, bad secret): one line a person can act on."""
+    state: ConnectionState
+    tallies: RequestTallies | None = None
+
+    @property
+    def service(self) -> str:
+        """The metrics' label: "crm", "quickbooks" or "pair"."""
+        return self.state.system.slug
 
 
-class EnginePort(Protocol):
-    """The engine as the daemon drives it."""
+class DaemonEngine(Protocol):
+    """The engine as the daemon drives it (the console drives it through `ui.engine_port.ConsoleEngine`)."""
 
     async def start(self) -> None:
         """Start the scheduler; returns once it is running."""

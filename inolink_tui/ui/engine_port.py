@@ -8,7 +8,6 @@ action into a request row the daemon takes from the store, so both paths look th
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -18,29 +17,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from inolink_tui.domain.jobs import require_aware, utcnow
+from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.vocabulary import (
+    CONNECTIONS_CURSOR,
+    SERVICES_CURSOR,
+    ConnectionState,
+    ServiceState,
+    SyncService,
+    decode_connections,
+    decode_services,
+)
 from inolink_tui.store.base import JobStore, SchedulerLease
 from inolink_tui.store.lease_holder import holder_is_gone
 
 log = logging.getLogger(__name__)
 
-SERVICE_LABELS: dict[str, str] = {
-    "high_priority": "High priority",
-    "low_priority": "Low priority",
-    "crm_to_quickbooks": "CRM→QB",
-}
-"""InoLink's three services, by their config names, with the short label the top bar shows."""
-
-SERVICES_CURSOR = "engine:services"
-"""Cursor a scheduler-holding process may write (JSON list of ServiceStatus.as_json()) so attached
-consoles can show the daemon's service state; absent, they show the services as unknown."""
-CONNECTIONS_CURSOR = "engine:connections"
-"""The same for each connection's token health (JSON list: name, connected, problem, access/refresh expiry)."""
+_TOP_BAR_ORDER = (SyncService.HIGH_PRIORITY, SyncService.LOW_PRIORITY, SyncService.CRM_TO_QUICKBOOKS)
+"""The services an attached console lists before any daemon has published them, in the top bar's order."""
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceStatus:
-    """One scheduled service as the top bar shows it."""
+    """One scheduled service as the top bar shows it: the engine's `ServiceState` plus what an attached console
+    knows (or does not) about the daemon that runs it."""
 
     name: str
     enabled: bool = True
@@ -55,7 +54,8 @@ class ServiceStatus:
 
     @property
     def label(self) -> str:
-        return SERVICE_LABELS.get(self.name, self.name)
+        service = SyncService.named(self.name)
+        return service.short_label if service else self.name
 
     @property
     def state(self) -> str:
@@ -71,30 +71,9 @@ class ServiceStatus:
             return "paused"
         return "idle"
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "enabled": self.enabled,
-            "paused": self.paused,
-            "running": self.running,
-            "last_run": self.last_run.isoformat() if self.last_run else None,
-            "next_run": self.next_run.isoformat() if self.next_run else None,
-        }
-
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ServiceStatus:
-        def when(key: str) -> datetime | None:
-            value = data.get(key)
-            return require_aware(datetime.fromisoformat(value), key) if value else None
-
-        return cls(
-            name=str(data["name"]),
-            enabled=bool(data.get("enabled", True)),
-            paused=bool(data.get("paused", False)),
-            running=bool(data.get("running", False)),
-            last_run=when("last_run"),
-            next_run=when("next_run"),
-        )
+    def of(cls, state: ServiceState) -> ServiceStatus:
+        return cls(state.name, state.enabled, state.paused, state.running, state.last_run, state.next_run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,22 +89,14 @@ class ConnectionStatus:
     """QuickBooks only: the refresh token lasts ~100 days and must be rotated before then."""
 
     @classmethod
-    def of(
-        cls,
-        name: str,
-        *,
-        connected: bool,
-        problem: str | None,
-        access_expires: datetime | None = None,
-        refresh_expires: datetime | None = None,
-    ) -> ConnectionStatus:
+    def of(cls, state: ConnectionState) -> ConnectionStatus:
         """One rule for in-process and attached consoles: a problem is the detail; otherwise say the token is fine."""
         return cls(
-            name=name,
-            healthy=connected and not problem,
-            detail=problem or ("token ok" if connected else "not connected"),
-            access_expires=access_expires,
-            refresh_expires=refresh_expires,
+            name=state.system.display_name,
+            healthy=state.connected and not state.problem,
+            detail=state.problem or ("token ok" if state.connected else "not connected"),
+            access_expires=state.access_expires,
+            refresh_expires=state.refresh_expires,
         )
 
 
@@ -176,7 +147,7 @@ class StoreOnlyEngine:
         *,
         lease: SchedulerLease | None = None,
         now: Callable[[], datetime] = utcnow,
-        service_names: Sequence[str] = tuple(SERVICE_LABELS),
+        service_names: Sequence[str] = _TOP_BAR_ORDER,
     ) -> None:
         self._store = store
         self._lease = lease
@@ -211,13 +182,13 @@ class StoreOnlyEngine:
         raw = await self._store.get_cursor(SERVICES_CURSOR)
         if raw:
             try:
-                published = [ServiceStatus.from_json(item) for item in json.loads(raw)]
+                published = [ServiceStatus.of(state) for state in decode_services(raw)]
                 return (
                     published
                     if live
                     else [ServiceStatus(s.name, s.enabled, known=False, stopped=True) for s in published]
                 )
-            except (ValueError, KeyError, TypeError) as exc:
+            except ValueError as exc:
                 log.warning("ignoring unreadable %s cursor: %s", SERVICES_CURSOR, exc)
         paused = bool(self._paused_requested)
         stopped = self.stopped_daemon is not None
@@ -229,8 +200,8 @@ class StoreOnlyEngine:
         if not raw:
             return []
         try:
-            return [_connection_from_json(item) for item in json.loads(raw)]
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return [ConnectionStatus.of(state) for state in decode_connections(raw)]
+        except ValueError as exc:
             log.warning("ignoring unreadable %s cursor: %s", CONNECTIONS_CURSOR, exc)
             return []
 
@@ -261,20 +232,3 @@ def bar_mode(engine: EnginePort, in_process: bool) -> tuple[str, str | None]:
     if isinstance(engine, StoreOnlyEngine) and engine.stopped_daemon:
         return "stopped", engine.stopped_daemon
     return ("in-process" if in_process else "none"), None
-
-
-def _connection_from_json(item: dict[str, Any]) -> ConnectionStatus:
-    return ConnectionStatus.of(
-        str(item["name"]),
-        connected=bool(item.get("connected", True)),
-        problem=str(item["problem"]) if item.get("problem") else None,
-        access_expires=_time_or_none(item.get("access_expires")),
-        refresh_expires=_time_or_none(item.get("refresh_expires")),
-    )
-
-
-def _time_or_none(value: object) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo is not None else None

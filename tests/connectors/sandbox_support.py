@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inolink_tui.connectors.settings import DataverseSettings, QuickBooksSettings, RetrySettings
+from inolink_tui.connectors.settings import DataverseSettings, QuickBooksClientSettings, RetrySettings
 
 HAVE_SANDBOX = importlib.util.find_spec("inolink_tui.sandbox.server") is not None
 HAVE_DATAVERSE = importlib.util.find_spec("inolink_tui.sandbox.dataverse") is not None
@@ -38,10 +38,10 @@ async def control(handle: Any, path: str, body: dict[str, Any] | None = None) ->
         return response.json()
 
 
-def qbo_settings(handle: Any, **kw: Any) -> QuickBooksSettings:
+def qbo_settings(handle: Any, **kw: Any) -> QuickBooksClientSettings:
     info = handle.info()
     kw.setdefault("retry", FAST_RETRY)
-    return QuickBooksSettings(
+    return QuickBooksClientSettings(
         environment=info["intuit_discovery_url"],
         client_id=info["qbo_client_id"],
         client_secret=info["qbo_client_secret"],

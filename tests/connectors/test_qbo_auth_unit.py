@@ -13,7 +13,7 @@ from inolink_tui.connectors import qbo_auth
 from inolink_tui.connectors.errors import AuthError, ReauthorizationRequired, TransportError
 from inolink_tui.connectors.events import AuthProblem, AuthRestored
 from inolink_tui.connectors.qbo_auth import QuickBooksTokenProvider
-from inolink_tui.connectors.settings import QuickBooksSettings
+from inolink_tui.connectors.settings import QuickBooksClientSettings
 from tests.connectors.conftest import MemoryTokenStore
 
 KEY = "quickbooks:123"
@@ -73,8 +73,10 @@ class OrderedStore(MemoryTokenStore):
         super().save(key, value)
 
 
-def settings() -> QuickBooksSettings:
-    return QuickBooksSettings(environment="http://127.0.0.1:1/disc", client_id="c", client_secret="s", realm_id="123")
+def settings() -> QuickBooksClientSettings:
+    return QuickBooksClientSettings(
+        environment="http://127.0.0.1:1/disc", client_id="c", client_secret="s", realm_id="123"
+    )
 
 
 async def test_refresh_saves_the_rotated_token_before_handing_out_the_access_token() -> None:

@@ -15,7 +15,7 @@ from inolink_tui.connectors import requestid
 from inolink_tui.connectors.errors import ProtocolError, QuickBooksError
 from inolink_tui.connectors.qbo_query import QboQuery
 from inolink_tui.connectors.quickbooks import QuickBooksClient, parse_error
-from inolink_tui.connectors.settings import QuickBooksSettings, RetrySettings
+from inolink_tui.connectors.settings import QuickBooksClientSettings, RetrySettings
 from inolink_tui.domain.enums import ErrorClass
 from tests.connectors.conftest import FakeClock, StaticTokens
 
@@ -56,7 +56,7 @@ def fault(code: str, message: str, detail: str = "", element: str = "") -> dict[
 
 
 def make_client(clock: FakeClock, tokens: StaticTokens) -> QuickBooksClient:
-    settings = QuickBooksSettings(
+    settings = QuickBooksClientSettings(
         environment="sandbox",
         client_id="c",
         client_secret="s",

@@ -44,7 +44,7 @@ async def test_started_engine_runs_now_pauses_and_stops(world: World) -> None:
         assert engine.resume(HIGH_PRIORITY) == [HIGH_PRIORITY]
         status = {s.name: s for s in engine.services()}
         assert status[HIGH_PRIORITY].next_run is not None
-        assert status[CRM_TO_QUICKBOOKS].last_finished is not None
+        assert status[CRM_TO_QUICKBOOKS].last_run is not None and runner.last_finished is not None
         assert [c.system for c in engine.connections()] == ["Dynamics 365", "QuickBooks Online"]
     finally:
         await engine.stop()

@@ -108,7 +108,7 @@ async def test_scheduler_pause_resume_and_next_run() -> None:
         await asyncio.wait_for(sched.run_now("b"), 2)  # an operator may run a disabled service by hand
         assert ran.is_set()
         status = {s.name: s for s in sched.status()}
-        assert status["b"].last_finished is not None and not status["b"].enabled
+        assert status["b"].last_run is not None and runners["b"].last_finished is not None and not status["b"].enabled
         with pytest.raises(KeyError):
             sched.pause("nope")
     finally:

@@ -27,7 +27,7 @@ from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.connectors.qbo_query import QboQuery
 from inolink_tui.connectors.quickbooks import QuickBooksClient, fault_facts
 from inolink_tui.connectors.quickbooks import parse_error as qbo_parse_error
-from inolink_tui.connectors.settings import DataverseSettings, QuickBooksSettings, RetrySettings
+from inolink_tui.connectors.settings import DataverseSettings, QuickBooksClientSettings, RetrySettings
 from inolink_tui.domain.enums import ErrorClass
 from inolink_tui.domain.errors import ErrorFacts, Service, classify
 from inolink_tui.sandbox.dataverse import odata_filter
@@ -215,7 +215,7 @@ def mock_clients(handler: Any) -> tuple[QuickBooksClient, DataverseClient]:
     retry = RetrySettings(max_attempts=2, base_delay=0, max_delay=0)
     transport = httpx.MockTransport(handler)
     qbo = QuickBooksClient(
-        QuickBooksSettings(
+        QuickBooksClientSettings(
             environment="sandbox",
             client_id="id",
             client_secret="secret",

@@ -9,6 +9,7 @@ from typing import Any
 
 from inolink_tui.domain.enums import EntityType, LinkStatus, Operation, Source
 from inolink_tui.domain.jobs import LinkJob, utcnow
+from inolink_tui.domain.vocabulary import ServiceState
 from inolink_tui.headless.ports import ConnectionHealth, HeadlessEvent, ServiceInfo
 from inolink_tui.store.base import SchedulerLease
 from tests.fakes.memstore import MemoryStore
@@ -115,8 +116,8 @@ class FakeEngine:
 
     def services(self) -> Sequence[ServiceInfo]:
         return [
-            ServiceInfo("high_priority", True, self.interval, paused=("pause", "high_priority") in self.calls),
-            ServiceInfo("low_priority", False, timedelta(days=1)),
+            ServiceInfo(ServiceState("high_priority", paused=("pause", "high_priority") in self.calls), self.interval),
+            ServiceInfo(ServiceState("low_priority", enabled=False), timedelta(days=1)),
         ]
 
     def connections(self) -> Sequence[ConnectionHealth]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from inolink_tui.domain.enums import ErrorClass
 from inolink_tui.domain.jobs import JobFailure, JobSuccess, LinkJob
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.headless.ports import ConnectionHealth, HeadlessEvent, ServiceInfo, job_fields
 from inolink_tui.store.base import JobStore
 
@@ -106,10 +107,10 @@ class StoreEngine:
         return self._any_error
 
     def services(self) -> Sequence[ServiceInfo]:
-        return [ServiceInfo("crm_to_quickbooks", True, timedelta(minutes=60))]
+        return [ServiceInfo(ServiceState("crm_to_quickbooks"), timedelta(minutes=60))]
 
     def connections(self) -> Sequence[ConnectionHealth]:
-        return [ConnectionHealth("quickbooks", requests=42, throttled=1, retries=2)]
+        return [ConnectionHealth(ConnectionState(System.QUICKBOOKS), RequestTallies(42, throttled=1, retries=2))]
 
     async def run_now(self, service: str) -> None:
         return None

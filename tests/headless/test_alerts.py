@@ -9,10 +9,11 @@ import pytest
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.vocabulary import ServiceState
 from inolink_tui.headless.alerts import (
     Alert,
     AlertManager,
-    AlertSettings,
+    AlertPolicy,
     AlertType,
     SmtpSender,
     WebhookSender,
@@ -43,12 +44,12 @@ class RecordingSender:
 
 def _manager(**settings: object) -> tuple[AlertManager, RecordingSender, Clock]:
     clock, sender = Clock(), RecordingSender()
-    return AlertManager(AlertSettings(**settings), [sender], clock=clock), sender, clock  # type: ignore[arg-type]
+    return AlertManager(AlertPolicy(**settings), [sender], clock=clock), sender, clock  # type: ignore[arg-type]
 
 
 async def test_webhook_alert_is_received_by_a_local_server_in_slack_format() -> None:
     with WebhookReceiver() as hook:
-        manager = AlertManager(AlertSettings(webhook_url=hook.url, webhook_format="slack"))
+        manager = AlertManager(AlertPolicy(webhook_url=hook.url, webhook_format="slack"))
         await manager.handle(job_event(9, LinkStatus.ERROR, error_class="validation", error_code="6000"))
         assert hook.bodies, "nothing reached the webhook"
     (body,) = hook.bodies
@@ -70,7 +71,7 @@ async def test_teams_format_is_a_message_card() -> None:
 
 async def test_a_refusing_webhook_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     with WebhookReceiver(status=500) as hook:
-        manager = AlertManager(AlertSettings(webhook_url=hook.url))
+        manager = AlertManager(AlertPolicy(webhook_url=hook.url))
         delivered = await manager.raise_alert(Alert(AlertType.STALE_QUEUE, "stale queue", "x"))
     assert delivered is False
     assert any("HTTP 500" in r.getMessage() for r in caplog.records)
@@ -78,7 +79,7 @@ async def test_a_refusing_webhook_is_logged_not_raised(caplog: pytest.LogCapture
 
 async def test_email_alert_is_received_by_a_local_smtp_server() -> None:
     async with SmtpReceiver() as smtp:
-        settings = AlertSettings(
+        settings = AlertPolicy(
             smtp_host="127.0.0.1",
             smtp_port=smtp.port,
             smtp_starttls=False,
@@ -144,7 +145,10 @@ async def test_a_low_error_rate_does_not_alert() -> None:
 
 async def test_stale_queue_compares_the_oldest_queued_job_with_n_intervals() -> None:
     manager, _, clock = _manager(webhook_url="http://x", stale_queue_intervals=3)
-    services = [ServiceInfo("high_priority", True, timedelta(minutes=30)), ServiceInfo("x", False, timedelta(days=9))]
+    services = [
+        ServiceInfo(ServiceState("high_priority"), timedelta(minutes=30)),
+        ServiceInfo(ServiceState("x", enabled=False), timedelta(days=9)),
+    ]
     store = FakeStore(
         jobs=[
             make_job(1, LinkStatus.QUEUED, submitted_at=clock.now - timedelta(minutes=80)),
@@ -185,7 +189,7 @@ async def test_dispatch_does_not_wait_for_slow_channels() -> None:
             self.done.set()
 
     slow = Slow()
-    manager = AlertManager(AlertSettings(webhook_url="http://x"), [slow])
+    manager = AlertManager(AlertPolicy(webhook_url="http://x"), [slow])
     raised = manager.dispatch(HeadlessEvent("auth_problem", {"service": "quickbooks"}))
     assert [a.type for a in raised] == [AlertType.AUTH_FAILURE]
     assert not slow.done.is_set()
@@ -195,10 +199,10 @@ async def test_dispatch_does_not_wait_for_slow_channels() -> None:
 
 def test_settings_validate_and_hide_their_secrets() -> None:
     with pytest.raises(ValueError, match="slack or teams"):
-        AlertSettings(webhook_format="discord")
+        AlertPolicy(webhook_format="discord")
     with pytest.raises(ValueError, match="email_from or email_to"):
-        AlertSettings(smtp_host="mail")
-    s = AlertSettings(webhook_url="https://hooks/x", smtp_password="pw")
+        AlertPolicy(smtp_host="mail")
+    s = AlertPolicy(webhook_url="https://hooks/x", smtp_password="pw")
     assert set(s.secrets) == {"https://hooks/x", "pw"}
 
 
@@ -220,7 +224,7 @@ def test_from_config_maps_a_pydantic_section() -> None:
         min_interval_minutes: int = 30
         digest: bool = True
 
-    s = AlertSettings.from_config(Section())
+    s = AlertPolicy.from_config(Section())
     assert s.smtp_password == "pw" and s.email_to == ("b@test",) and s.webhook_format == "teams"
     assert (s.smtp_port, s.stale_queue_intervals, s.min_interval_minutes, s.digest) == (2525, 4, 30, True)
 

@@ -10,14 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inolink_tui.headless.app import (
-    FACTORY_ENV,
-    HeadlessOptions,
-    HeadlessSetupError,
-    is_setup_problem,
-    load_factory,
-    main,
-)
+from inolink_tui.headless.app import HeadlessOptions, HeadlessSetupError, is_setup_problem, main
 from tests.headless.store_engine import SECRET, build_engine, settings_for
 
 pytestmark = pytest.mark.timeout(30)
@@ -54,23 +47,6 @@ def test_a_busy_metrics_port_is_a_setup_problem(tmp_path: Path, capsys: pytest.C
     assert SECRET not in json.dumps(lines)
 
 
-def test_a_missing_engine_factory_is_a_setup_problem(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(FACTORY_ENV, "no_such_module_here:build")
-    status = main(settings_for(None), HeadlessOptions(tmp_path / "jobs.db", once=True))
-    assert status == 2
-    (error,) = [line for line in _json_lines(capsys.readouterr().out) if line["event"] == "setup_error"]
-    assert "engine factory 'no_such_module_here:build' is not available" in str(error["message"])
-
-
-def test_the_factory_can_be_chosen_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(FACTORY_ENV, "tests.headless.store_engine:build_engine")
-    assert load_factory() is build_engine
-    with pytest.raises(HeadlessSetupError, match="names no callable"):
-        load_factory("tests.headless.store_engine:SECRET")
-
-
 def test_bad_alert_settings_are_refused_with_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = settings_for(None)
     settings.alerts.webhook_format = "discord"
@@ -79,15 +55,22 @@ def test_bad_alert_settings_are_refused_with_status_2(tmp_path: Path, capsys: py
 
 
 def test_setup_problems_are_recognised_by_class() -> None:
-    class ReauthorizationRequired(Exception):
+    """By type, not by name: a class that merely sounds like one (the old name test took it) is not a setup problem."""
+    from inolink_tui.config.load import ConfigError
+    from inolink_tui.connectors.errors import ReauthorizationRequired
+    from inolink_tui.domain.errors import ErrorFacts, Service
+
+    class AuthorStoreDown(Exception):
         pass
 
-    class ConfigError(ValueError):
+    class ConfigurableThing(RuntimeError):
         pass
 
     assert is_setup_problem(HeadlessSetupError("x"))
-    assert is_setup_problem(ReauthorizationRequired())
-    assert is_setup_problem(ConfigError())
+    assert is_setup_problem(ReauthorizationRequired(ErrorFacts(Service.QUICKBOOKS, 400, "invalid_grant")))
+    assert is_setup_problem(ConfigError("config.toml: not TOML"))
+    assert not is_setup_problem(AuthorStoreDown())
+    assert not is_setup_problem(ConfigurableThing())
     assert not is_setup_problem(RuntimeError("boom"))
     assert not is_setup_problem(KeyError("job"))
 

@@ -14,15 +14,20 @@ import pytest
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
-from inolink_tui.headless.alerts import Alert, AlertManager, AlertSettings
-from inolink_tui.headless.daemon import (
+from inolink_tui.domain.vocabulary import (
     CONNECTIONS_CURSOR,
+    SERVICES_CURSOR,
+    ConnectionState,
+    RequestTallies,
+    System,
+)
+from inolink_tui.headless.alerts import Alert, AlertManager, AlertPolicy
+from inolink_tui.headless.daemon import (
     EXIT_CONFIG,
     EXIT_JOB_ERRORS,
     EXIT_LEASE_HELD,
     EXIT_OK,
     KNOWN_ERRORS_CURSOR,
-    SERVICES_CURSOR,
     Daemon,
     DaemonOptions,
     describe,
@@ -172,7 +177,7 @@ async def test_events_are_logged_and_alerted(caplog: pytest.LogCaptureFixture) -
     caplog.set_level(logging.INFO)
     engine, store = FakeEngine(), FakeStore()
     sender = RecordingSender()
-    alerts = AlertManager(AlertSettings(webhook_url="http://127.0.0.1:9/x"), [sender])
+    alerts = AlertManager(AlertPolicy(webhook_url="http://127.0.0.1:9/x"), [sender])
     daemon = Daemon(engine, store, _options(), alerts=alerts)
     task = asyncio.create_task(daemon.run())
     await asyncio.wait_for(engine.started.wait(), 5)
@@ -191,7 +196,7 @@ async def test_error_types_already_known_before_a_restart_do_not_alert_again() -
     engine = FakeEngine()
     store = FakeStore(cursors={KNOWN_ERRORS_CURSOR: '[["duplicate", "6240"]]'})
     sender = RecordingSender()
-    alerts = AlertManager(AlertSettings(webhook_url="http://127.0.0.1:9/x"), [sender])
+    alerts = AlertManager(AlertPolicy(webhook_url="http://127.0.0.1:9/x"), [sender])
     daemon = Daemon(engine, store, _options(), alerts=alerts)
     task = asyncio.create_task(daemon.run())
     await asyncio.wait_for(engine.started.wait(), 5)
@@ -286,9 +291,9 @@ async def test_token_health_is_published_for_attached_consoles() -> None:
     engine, store = FakeEngine(), FakeStore()
     expiry = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     engine.health = [
-        ConnectionHealth("crm", access_expires_at=expiry, requests=10, system="Dynamics 365"),
+        ConnectionHealth(ConnectionState(System.CRM, access_expires=expiry), RequestTallies(requests=10)),
         ConnectionHealth(
-            "quickbooks", refresh_expires_at=expiry, system="QuickBooks Online", problem="invalid_grant: reconnect"
+            ConnectionState(System.QUICKBOOKS, refresh_expires=expiry, problem="invalid_grant: reconnect")
         ),
     ]
     daemon = Daemon(engine, store, _options())

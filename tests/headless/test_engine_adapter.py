@@ -14,6 +14,7 @@ import pytest
 
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
 from inolink_tui.domain.jobs import JobFailure, NewJob, utcnow
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.headless.engine_adapter import EngineAdapter, normalise
 from inolink_tui.headless.ports import event_name, to_headless_event
 from inolink_tui.store import open_store
@@ -132,14 +133,6 @@ class FakeEngine:
     def __init__(self) -> None:
         self.bus = FakeBus()
         self.calls: list[tuple[str, str | None]] = []
-        self.options = SimpleNamespace(
-            services={
-                "high_priority": SimpleNamespace(enabled=True, interval=timedelta(minutes=30)),
-                "low_priority": SimpleNamespace(enabled=False, interval=timedelta(hours=24)),
-            }
-        )
-        self.qbo = SimpleNamespace(transport=SimpleNamespace(requests_sent=17))
-        self.crm = SimpleNamespace()
 
     async def start(self) -> None: ...
 
@@ -148,16 +141,26 @@ class FakeEngine:
     async def run_once(self) -> bool:
         return True
 
-    def services(self) -> list[Any]:
+    def services(self) -> list[ServiceState]:
         started = datetime(2026, 11, 26, 8, tzinfo=UTC)
-        return [SimpleNamespace(name="high_priority", paused=True, running=False, last_started=started, next_run=None)]
+        return [
+            ServiceState("high_priority", paused=True, last_run=started),
+            ServiceState("low_priority", enabled=False),
+            ServiceState("unscheduled"),  # no window: not the daemon's business
+        ]
 
-    def connections(self) -> list[Any]:
+    def intervals(self) -> dict[str, timedelta]:
+        return {"high_priority": timedelta(minutes=30), "low_priority": timedelta(hours=24)}
+
+    def connections(self) -> list[ConnectionState]:
         expiry = datetime(2026, 12, 1, tzinfo=UTC)
         return [
-            SimpleNamespace(system="Dynamics 365", token_expires_at=expiry, refresh_expires_at=None),
-            SimpleNamespace(system="QuickBooks Online", token_expires_at=None, refresh_expires_at=expiry),
+            ConnectionState(System.CRM, access_expires=expiry),
+            ConnectionState(System.QUICKBOOKS, refresh_expires=expiry),
         ]
+
+    def request_tallies(self) -> dict[System, RequestTallies]:
+        return {System.QUICKBOOKS: RequestTallies(requests=17)}
 
     def run_now(self, name: str) -> asyncio.Task[None]:
         self.calls.append(("run_now", name))
@@ -180,7 +183,7 @@ async def test_finished_jobs_are_enriched_from_the_store(tmp_path: Path) -> None
         failure = JobFailure(ErrorClass.REFERENCE, "Invalid Reference Id: item 7", error_code="2500")
         await store.fail(job_id, "w", failure, max_attempts=1)
         engine = FakeEngine()
-        adapter = EngineAdapter(engine, store)
+        adapter = EngineAdapter(engine, store)  # type: ignore[arg-type]
         stream = adapter.events()
         engine.bus.queue.put_nowait(JobChanged(job_id=job_id, link_status=LinkStatus.ERROR, change="failed"))
         engine.bus.queue.put_nowait(JobChanged(job_id=job_id, change="claimed"))
@@ -204,14 +207,13 @@ async def test_services_connections_and_control_calls(tmp_path: Path) -> None:
     services = {s.name: s for s in adapter.services()}
     assert services["high_priority"].enabled and services["high_priority"].interval == timedelta(minutes=30)
     assert not services["low_priority"].enabled
-    assert services["high_priority"].paused and services["high_priority"].last_run == datetime(
-        2026, 11, 26, 8, tzinfo=UTC
-    )
-    assert services["high_priority"].as_json()["last_run"] == "2026-11-26T08:00:00+00:00"
+    assert services["high_priority"].state.paused
+    assert services["high_priority"].state.last_run == datetime(2026, 11, 26, 8, tzinfo=UTC)
+    assert set(services) == {"high_priority", "low_priority"}
     crm, qbo = adapter.connections()
     assert (crm.service, qbo.service) == ("crm", "quickbooks")
-    assert crm.access_expires_at == datetime(2026, 12, 1, tzinfo=UTC) and crm.requests is None
-    assert qbo.refresh_expires_at == datetime(2026, 12, 1, tzinfo=UTC) and qbo.requests == 17
+    assert crm.state.access_expires == datetime(2026, 12, 1, tzinfo=UTC) and crm.tallies is None
+    assert qbo.state.refresh_expires == datetime(2026, 12, 1, tzinfo=UTC) and qbo.tallies == RequestTallies(17)
     await adapter.run_now("high_priority")
     await adapter.pause(None)
     await adapter.resume("low_priority")

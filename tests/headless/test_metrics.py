@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from inolink_tui.domain.enums import EntityType, LinkStatus, Source
 from inolink_tui.domain.jobs import Lease, utcnow
+from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, System
 from inolink_tui.headless.daemon import Daemon
 from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.ports import ConnectionHealth, HeadlessEvent
@@ -43,7 +44,12 @@ def _store() -> FakeStore:
 async def test_a_scrape_shows_jobs_counters_cycles_api_tallies_and_token_expiries() -> None:
     metrics = Metrics()
     expires = datetime(2026, 12, 1, tzinfo=UTC)
-    health = [ConnectionHealth("quickbooks", expires, expires + timedelta(days=100), 120, 3, 5)]
+    health = [
+        ConnectionHealth(
+            ConnectionState(System.QUICKBOOKS, access_expires=expires, refresh_expires=expires + timedelta(days=100)),
+            RequestTallies(120, 3, 5),
+        )
+    ]
     await metrics.refresh(_store(), health)
     metrics.observe(job_event(3, LinkStatus.ERROR, entity_type="Invoice", error_class="validation"))
     metrics.observe(job_event(1, LinkStatus.SUCCESS))

@@ -22,11 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from inolink_tui.headless.app import DEFAULT_FACTORY
-
 _NEEDED = {
     "inolink_tui.engine.runtime": "the engine",
-    DEFAULT_FACTORY.split(":")[0]: "the engine factory the daemon builds the engine with",
+    "inolink_tui.engine.factory": "the engine factory the daemon builds the engine with",
     "inolink_tui.sandbox.server": "the sandbox server",
     "inolink_tui.cli.sandbox_cmd": "`inolink-tui sandbox serve`",
     "inolink_tui.config.load": "the config loader",

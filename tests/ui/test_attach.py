@@ -16,12 +16,11 @@ import pytest
 
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
 from inolink_tui.domain.jobs import JobFailure, JobSuccess, NewJob
+from inolink_tui.domain.vocabulary import CONNECTIONS_CURSOR, SERVICES_CURSOR, ServiceState, encode_services
 from inolink_tui.store import open_store
 from inolink_tui.store.base import JobStore, SchedulerLease
 from inolink_tui.ui.app import InolinkApp
 from inolink_tui.ui.engine_port import (
-    CONNECTIONS_CURSOR,
-    SERVICES_CURSOR,
     ConnectionStatus,
     EnginePort,
     ServiceStatus,
@@ -61,8 +60,7 @@ async def test_store_only_engine_posts_requests_to_the_lease_holder() -> None:
 async def test_store_only_engine_shows_the_daemons_published_service_state() -> None:
     store = MemoryStore(now=NOW)
     store.lease = lease_for("ops-vm-3:4242", NOW)
-    published = [ServiceStatus("high_priority", paused=True, next_run=NOW).as_json()]
-    store.cursors[SERVICES_CURSOR] = json.dumps(published)
+    store.cursors[SERVICES_CURSOR] = encode_services([ServiceState("high_priority", paused=True, next_run=NOW)])
     services = await StoreOnlyEngine(store, now=lambda: NOW).services()
     assert services == [ServiceStatus("high_priority", paused=True, next_run=NOW)]
     store.cursors[SERVICES_CURSOR] = "{not json"
@@ -80,7 +78,7 @@ async def test_a_published_state_without_a_live_daemon_shows_as_stopped() -> Non
     from inolink_tui.ui.engine_port import bar_mode
 
     store = MemoryStore(now=NOW)
-    store.cursors[SERVICES_CURSOR] = json.dumps([ServiceStatus("crm_to_quickbooks", running=True).as_json()])
+    store.cursors[SERVICES_CURSOR] = encode_services([ServiceState("crm_to_quickbooks", running=True)])
     lapsed = StoreOnlyEngine(store, now=lambda: NOW)  # no lease at all (lapsed, or released)
     assert [s.state for s in await lapsed.services()] == ["stopped"]
     pid = _dead_pid()
@@ -100,7 +98,7 @@ async def test_an_attached_console_says_daemon_stopped_within_seconds_of_a_kill(
         holder = f"{socket.gethostname()}:{daemon.pid}"
         store = fill(MemoryStore(now=NOW))
         store.lease = SchedulerLease(holder, daemon.pid, NOW + timedelta(seconds=60))
-        store.cursors[SERVICES_CURSOR] = json.dumps([ServiceStatus("crm_to_quickbooks", running=True).as_json()])
+        store.cursors[SERVICES_CURSOR] = encode_services([ServiceState("crm_to_quickbooks", running=True)])
         app = InolinkApp(
             store, ConsoleOptions(now=lambda: NOW), engine=StoreOnlyEngine(store, lease=store.lease, now=lambda: NOW)
         )
