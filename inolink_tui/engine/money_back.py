@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from inolink_tui.domain.aging import NO_BALANCE, parse_aged_receivables
 from inolink_tui.domain.crm_schema import CrmSchema
@@ -26,7 +26,6 @@ from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.invoice_status import INVOICE_STATUS_OPTIONS, amount, invoice_status, qbo_date
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.domain.payments import application_key, applications, payment_columns
-from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
 from inolink_tui.engine.ports import Written
 
 log = logging.getLogger(__name__)
@@ -36,6 +35,30 @@ MONEY_NAMESPACE = uuid.UUID("6f1d2c1e-6a53-4f0e-9a55-3c5e1e0b9a16")
 
 Remember = Callable[[EntityType, Written], Awaitable[None]]
 """Called with each engine write to a linked record, so change tracking does not take it for a user's edit."""
+
+
+class MoneyCrm(Protocol):
+    """What money back needs of CRM (engine/adapters.py DataverseCrm has it)."""
+
+    schema: CrmSchema
+
+    async def linked_with(self, entity_type: EntityType, columns: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    async def upsert_row(self, entity_set: str, record_id: str, columns: Mapping[str, Any]) -> bool: ...
+
+    async def update(self, entity_type: EntityType, record_id: str, columns: Mapping[str, Any]) -> Written: ...
+
+    async def update_many(
+        self, entity_type: EntityType, changes: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[Written]: ...
+
+
+class MoneyAccounting(Protocol):
+    """What money back needs of QuickBooks (engine/adapters.py QuickBooksAccounting has it)."""
+
+    async def read(self, entity: str, entity_id: str) -> dict[str, Any] | None: ...
+
+    async def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]: ...
 
 
 def payment_row_id(company: str, payment_id: str) -> str:
@@ -56,9 +79,7 @@ class MoneyResult:
     invoices_updated: int = 0
 
 
-async def _by_accounting_id(
-    crm: DataverseCrm, et: EntityType, columns: Sequence[str] = ()
-) -> dict[str, dict[str, Any]]:
+async def _by_accounting_id(crm: MoneyCrm, et: EntityType, columns: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
     rows = await crm.linked_with(et, columns)
     return {str(r[crm.schema.accounting_id]): r for r in rows if r.get(crm.schema.accounting_id)}
 
@@ -93,16 +114,21 @@ def _same(row: Mapping[str, Any], wanted: Mapping[str, object]) -> bool:
 
 
 async def record_money(
-    crm: DataverseCrm,
-    qbo: QuickBooksAccounting,
+    crm: MoneyCrm,
+    qbo: MoneyAccounting,
     company: str,
     changed: Mapping[str, Sequence[Mapping[str, Any]]],
     today: date,
     remember: Remember | None = None,
+    *,
+    record_payments: bool = True,
+    refresh_invoices: bool = True,
 ) -> MoneyResult:
     """Record changed payments (with applications) and refresh the status of every invoice they touch."""
     schema, p = crm.schema, crm.schema.payment
     payments = [dict(x) for x in changed.get("Payment") or [] if x.get("status") != "Deleted"]
+    if not record_payments:
+        payments = []
     invoice_ids = {str(i["Id"]) for i in changed.get("Invoice") or [] if i.get("status") != "Deleted"}
     for payment in payments:
         invoice_ids |= {a.invoice_id for a in applications(payment)}
@@ -150,13 +176,15 @@ async def record_money(
                 schema.applications, application_row_id(company, pid, application.invoice_id), app_columns
             )
             applied += 1
-    invoices_updated = await _refresh_invoices(crm, qbo, crm_invoices, invoice_ids, payments, today, remember)
+    invoices_updated = 0
+    if refresh_invoices:
+        invoices_updated = await _refresh_invoices(crm, qbo, crm_invoices, invoice_ids, payments, today, remember)
     return MoneyResult(created, updated, waiting, applied, invoices_updated)
 
 
 async def _refresh_invoices(
-    crm: DataverseCrm,
-    qbo: QuickBooksAccounting,
+    crm: MoneyCrm,
+    qbo: MoneyAccounting,
     crm_invoices: Mapping[str, dict[str, Any]],
     invoice_ids: set[str],
     payments: Sequence[Mapping[str, Any]],
@@ -188,9 +216,7 @@ async def _refresh_invoices(
     return updated
 
 
-async def write_aging(
-    crm: DataverseCrm, qbo: QuickBooksAccounting, now: datetime, remember: Remember | None = None
-) -> int:
+async def write_aging(crm: MoneyCrm, qbo: MoneyAccounting, now: datetime, remember: Remember | None = None) -> int:
     """Aging of every linked account and contact from one AgedReceivables report; returns rows written."""
     schema = crm.schema
     report = await qbo.report("AgedReceivables", {"report_date": now.date().isoformat()})

@@ -187,3 +187,43 @@ async def test_aging_on_accounts_and_contacts_equals_agedreceivables(tmp_path: P
             assert await write_aging(crm, qbo, now) == 0, "a second run writes nothing when nothing changed"
         finally:
             await engine.stop()
+
+
+async def test_the_services_hook_reads_cdc_and_keeps_its_writes_from_echoing(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import UTC, timedelta
+
+    from inolink_tui.domain.enums import EntityType, Source
+    from inolink_tui.engine.money_services import MONEY_CDC_ENTITIES, MoneyBack
+
+    async with stack(tmp_path, 30) as s:
+        engine, crm, qbo = await adapters(s)
+        try:
+            await engine.run_once()
+            since = datetime.now(UTC) - timedelta(minutes=5)
+            pay_linked_invoices(s)
+            answer = await qbo.cdc(list(MONEY_CDC_ENTITIES), since)  # what QuickBooks' CDC really returns
+            assert answer.entities.get("Payment"), answer.entities.keys()
+            off = MoneyBack(
+                crm,
+                qbo,
+                engine.store,
+                replace(engine.options, payments=False, invoice_status=False),
+                lambda: datetime.now(UTC),
+            )
+            assert await off.after_cdc(answer.entities) == type(await off.after_cdc({}))()
+            assert s.dv.rows("ino_payments") == [], "[sync] payments = false records nothing"
+            money = MoneyBack(crm, qbo, engine.store, engine.options, lambda: datetime.now(UTC))
+            done = await money.after_cdc(answer.entities)
+            assert done.payments_created >= 1 and done.invoices_updated >= 1
+            check_payments_and_invoices(s)
+            assert await money.aging() >= 1
+            before = len([j for j in await s.jobs() if j.source is Source.CRM])
+            await engine.run_once()  # CRM change tracking sees our invoice and account writes
+            crm_jobs = [j for j in await s.jobs() if j.source is Source.CRM][before:]
+            echoed = [
+                j for j in crm_jobs if j.entity_type in (EntityType.INVOICE, EntityType.ACCOUNT, EntityType.CONTACT)
+            ]
+            assert echoed == [], "money written back is not taken for a CRM edit"
+        finally:
+            await engine.stop()
