@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.aging import NO_BALANCE, parse_aged_receivables
 from inolink_tui.domain.crm_schema import CrmSchema
@@ -37,6 +37,7 @@ Remember = Callable[[EntityType, Written], Awaitable[None]]
 """Called with each engine write to a linked record, so change tracking does not take it for a user's edit."""
 
 
+@runtime_checkable
 class MoneyCrm(Protocol):
     """What money back needs of CRM (engine/adapters.py DataverseCrm has it)."""
 
@@ -53,6 +54,7 @@ class MoneyCrm(Protocol):
     ) -> list[Written]: ...
 
 
+@runtime_checkable
 class MoneyAccounting(Protocol):
     """What money back needs of QuickBooks (engine/adapters.py QuickBooksAccounting has it)."""
 
@@ -77,6 +79,11 @@ class MoneyResult:
     """Payments whose customer is not linked (recorded once it is)."""
     applications: int = 0
     invoices_updated: int = 0
+
+    @property
+    def written(self) -> int:
+        """CRM records written: payments created or updated and invoices refreshed."""
+        return self.payments_created + self.payments_updated + self.invoices_updated
 
 
 async def _by_accounting_id(crm: MoneyCrm, et: EntityType, columns: Sequence[str] = ()) -> dict[str, dict[str, Any]]:

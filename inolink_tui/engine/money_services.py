@@ -26,6 +26,15 @@ MONEY_CDC_ENTITIES: tuple[str, ...] = ("Invoice", "Payment", "CreditMemo", "Esti
 """The transaction types the High Priority service asks CDC for, besides Customer and Item."""
 
 
+def money_back(
+    crm: object, qbo: object, store: JobStore, options: EngineOptions, clock: Callable[[], datetime]
+) -> MoneyBack | None:
+    """MoneyBack over these ports, or None when a port cannot read reports or upsert rows (tests' fakes)."""
+    if isinstance(crm, MoneyCrm) and isinstance(qbo, MoneyAccounting):
+        return MoneyBack(crm, qbo, store, options, clock)
+    return None
+
+
 class MoneyBack:
     def __init__(
         self,

@@ -227,3 +227,35 @@ async def test_the_services_hook_reads_cdc_and_keeps_its_writes_from_echoing(tmp
             assert echoed == [], "money written back is not taken for a CRM edit"
         finally:
             await engine.stop()
+
+
+def check_aging(s: Stack) -> int:
+    from inolink_tui.sandbox.quickbooks.reports import aged_receivables
+
+    truth = parse_aged_receivables(aged_receivables(s.qbo, {}))
+    owing = 0
+    for entity_set in ("accounts", "contacts"):
+        for row in linked(s, entity_set):
+            figures = truth.get(row["ino_accountingid"])
+            want = tuple(float(v) for v in figures.as_tuple()) if figures else (0.0,) * 6
+            assert tuple(row.get(c) for c in S.aging_columns) == pytest.approx(want), row["ino_accountingid"]
+            owing += figures is not None
+    return owing
+
+
+async def test_one_high_and_one_low_priority_cycle_bring_everything_back(tmp_path: Path) -> None:
+    """The issue's done-when: after the services run, CRM's money equals QuickBooks' own figures."""
+    async with stack(tmp_path, 30) as s:
+        engine, _, _ = await adapters(s)
+        try:
+            await engine.run_once()
+            pay_linked_invoices(s)
+            await engine.run_once()  # CRM -> QuickBooks, High Priority, Low Priority
+            check_payments_and_invoices(s)
+            assert check_aging(s) >= 2
+            payments = len(s.dv.rows("ino_payments"))
+            await engine.run_once()  # the same CDC window again (overlap): nothing recorded twice
+            assert len(s.dv.rows("ino_payments")) == payments
+            check_payments_and_invoices(s)
+        finally:
+            await engine.stop()
