@@ -2,7 +2,8 @@
 
 The High Priority service hands `record_money` what QuickBooks' CDC returned for Payment and Invoice; the Low
 Priority service calls `write_aging` once per run (one AgedReceivables request for every customer, not one per
-customer). Both write only to linked records: a payment of a customer not linked waits until it is.
+customer). Both write only to linked records: a payment of a customer not linked when CDC reports it is counted
+as waiting and logged, and recorded when CDC reports it again; a customer linked later gets no backfill yet.
 
 No payment is recorded twice: a CRM payment's id is derived from the QuickBooks company and payment Id (a name
 based UUID), and it is written with an upsert (PATCH without If-Match), so a second run, or a run after the

@@ -259,3 +259,30 @@ async def test_one_high_and_one_low_priority_cycle_bring_everything_back(tmp_pat
             check_payments_and_invoices(s)
         finally:
             await engine.stop()
+
+
+async def test_the_sandbox_activity_payments_and_credits_reach_crm(tmp_path: Path) -> None:
+    from inolink_tui.sandbox.activity import ActivityRunner
+
+    async with stack(tmp_path, 30) as s:
+        engine, _, _ = await adapters(s)
+        try:
+            await engine.run_once()
+            customers = {r["ino_accountingid"] for r in linked(s, "accounts") + linked(s, "contacts")}
+            before = {p["Id"] for p in s.qbo.all("Payment")}
+            runner = ActivityRunner(s.handle.sandbox, 1.0, seed=5)
+            events = [runner.step()["event"] for _ in range(80)]
+            assert events.count("qbo_payment") + events.count("qbo_credit_memo") >= 5, Counter(events)
+            await engine.run_once()
+            new = {p["Id"] for p in s.qbo.all("Payment") if p["Id"] not in before}
+            of_linked = {p for p in new if s.qbo.get("Payment", p)["CustomerRef"]["value"] in customers}
+            assert of_linked, "the activity paid some invoices of linked customers"
+            recorded = Counter(r["ino_accountingid"] for r in s.dv.rows("ino_payments"))
+            assert of_linked <= set(recorded) and max(recorded.values()) == 1
+            for row in linked(s, "invoices"):
+                invoice = s.qbo.get("Invoice", row["ino_accountingid"])
+                if invoice and row.get("ino_balance") is not None:
+                    assert row["ino_balance"] == pytest.approx(float(invoice["Balance"]))
+            assert check_aging(s) >= 1
+        finally:
+            await engine.stop()
