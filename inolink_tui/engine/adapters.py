@@ -240,6 +240,11 @@ class DataverseCrm:
         linked = eq(s.link_status, s.option(RecordLinkStatus.LINKED))
         return await self.client.list_rows(self._set(entity_type), filter=linked, select=select)
 
+    async def column_values(self, entity_set: str, column: str) -> set[str]:
+        """Every non-empty value of one column of a table (e.g. the Accounting IDs of recorded payments)."""
+        rows = await self.client.list_rows(entity_set, select=[column])
+        return {str(r[column]) for r in rows if r.get(column)}
+
     async def upsert_row(self, entity_set: str, record_id: str, columns: Mapping[str, Any]) -> bool:
         """Create or update the row with this id (PATCH without If-Match: a replay updates); True if created."""
         result = await self.client.upsert(entity_set, record_id, dict(columns))

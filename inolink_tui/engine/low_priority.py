@@ -61,7 +61,7 @@ class LowPriority(UsesContext[CycleContext]):
         money = money_back(self.crm, self.qbo, self.store, self.options, self.clock)
         if money is not None:
             # QuickBooks' own AgedReceivables figures, on accounts and contacts, in one report request.
-            tally.records_updated = await money.aging()
+            tally.records_updated = await money.aging() + (await money.backfill()).written
             return DrainCounts()
         # Ports that cannot read reports (the tests' fakes): buckets computed from the open invoices.
         accounts = await self.crm.linked(EntityType.ACCOUNT)

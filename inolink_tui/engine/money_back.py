@@ -3,7 +3,7 @@
 The High Priority service hands `record_money` what QuickBooks' CDC returned for Payment and Invoice; the Low
 Priority service calls `write_aging` once per run (one AgedReceivables request for every customer, not one per
 customer). Both write only to linked records: a payment of a customer not linked when CDC reports it is counted
-as waiting and logged, and recorded when CDC reports it again; a customer linked later gets no backfill yet.
+as waiting and logged; the Low Priority service's `missing_payments` records it once the customer is linked.
 
 No payment is recorded twice: a CRM payment's id is derived from the QuickBooks company and payment Id (a name
 based UUID), and it is written with an upsert (PATCH without If-Match), so a second run, or a run after the
@@ -48,6 +48,8 @@ class MoneyCrm(Protocol):
 
     async def upsert_row(self, entity_set: str, record_id: str, columns: Mapping[str, Any]) -> bool: ...
 
+    async def column_values(self, entity_set: str, column: str) -> set[str]: ...
+
     async def update(self, entity_type: EntityType, record_id: str, columns: Mapping[str, Any]) -> Written: ...
 
     async def update_many(
@@ -62,6 +64,8 @@ class MoneyAccounting(Protocol):
     async def read(self, entity: str, entity_id: str) -> dict[str, Any] | None: ...
 
     async def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]: ...
+
+    async def query(self, entity: str, where: Sequence[tuple[str, str, Any]] = ()) -> list[dict[str, Any]]: ...
 
 
 def payment_row_id(company: str, payment_id: str) -> str:
@@ -245,3 +249,10 @@ async def write_aging(crm: MoneyCrm, qbo: MoneyAccounting, now: datetime, rememb
         written_count += len(changes)
     log.info("aging: %d linked accounts and contacts updated", written_count)
     return written_count
+
+
+async def missing_payments(crm: MoneyCrm, qbo: MoneyAccounting) -> list[dict[str, Any]]:
+    """QuickBooks payments with no CRM row yet (one paged Payment query and one CRM read): the backfill for
+    payments of customers linked after QuickBooks reported them."""
+    recorded = await crm.column_values(crm.schema.payments, crm.schema.payment("accountingid"))
+    return [p for p in await qbo.query("Payment") if str(p.get("Id")) not in recorded]

@@ -15,7 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType
-from inolink_tui.engine.money_back import MoneyAccounting, MoneyCrm, MoneyResult, record_money, write_aging
+from inolink_tui.engine.money_back import (
+    MoneyAccounting,
+    MoneyCrm,
+    MoneyResult,
+    missing_payments,
+    record_money,
+    write_aging,
+)
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import Written
 from inolink_tui.store.base import JobStore
@@ -76,6 +83,24 @@ class MoneyBack:
             result.invoices_updated,
         )
         return result
+
+    async def backfill(self) -> MoneyResult:
+        """Payments QuickBooks has and CRM lacks, for customers linked now (Low Priority)."""
+        if not self.options.payments:
+            return MoneyResult()
+        missing = await missing_payments(self.crm, self.qbo)
+        if not missing:
+            return MoneyResult()
+        today = self.clock().astimezone(self.options.timezone).date()
+        return await record_money(
+            self.crm,
+            self.qbo,
+            self.options.company,
+            {"Payment": missing},
+            today,
+            self.remember,
+            refresh_invoices=self.options.invoice_status,
+        )
 
     async def aging(self) -> int:
         """Aging and open balance of every linked account and contact (Low Priority): one report request."""

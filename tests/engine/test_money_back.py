@@ -286,3 +286,27 @@ async def test_the_sandbox_activity_payments_and_credits_reach_crm(tmp_path: Pat
             assert check_aging(s) >= 1
         finally:
             await engine.stop()
+
+
+async def test_low_priority_backfills_payments_crm_lacks(tmp_path: Path) -> None:
+    """Payments High Priority did not record (switched off, or the customer linked later) arrive once."""
+    async with stack(tmp_path, 30) as s:
+        engine = await s.engine(payments=False)
+        try:
+            await engine.run_once()
+            made = pay_linked_invoices(s)
+            await engine.run_once()
+            assert s.dv.rows("ino_payments") == [], "[sync] payments = false"
+        finally:
+            await engine.stop()
+        engine = await s.engine()
+        try:
+            await engine.cycles.low_priority()
+            recorded = {r["ino_accountingid"] for r in s.dv.rows("ino_payments")}
+            assert {p["Id"] for p in made} <= recorded
+            check_payments_and_invoices(s)
+            rows = len(s.dv.rows("ino_payments"))
+            await engine.cycles.low_priority()
+            assert len(s.dv.rows("ino_payments")) == rows
+        finally:
+            await engine.stop()
