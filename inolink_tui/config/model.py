@@ -115,6 +115,10 @@ class SyncSettings(Section):
     shipping_item: str = Field(default="Shipping", min_length=1)
     max_attempts: int = Field(default=5, ge=1, le=100)
     create_from_quickbooks: bool = True
+    payments: bool = True
+    """QuickBooks payments recorded in CRM with the invoices they paid (InoLink's Payments entity)."""
+    invoice_status: bool = True
+    """Linked CRM invoices show QuickBooks' status, amount paid, balance, due and last payment date."""
     workers: int = Field(default=10, ge=1, le=64)
     lease_seconds: float = Field(default=60.0, ge=5, le=3600)
 

@@ -220,6 +220,15 @@ class QuickBooksClient(OwnedClientLifecycle):
             raise ProtocolError(ErrorFacts(Service.QUICKBOOKS, 200, "bad_body", "answer holds no QueryResponse"))
         return response
 
+    async def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """One Reports API report (GET reports/<name>), e.g. AgedReceivables; the body as QuickBooks sends it."""
+        if not name.isalnum():
+            raise ValueError(f"{name!r} is not a report name")
+        body = await self._call("GET", f"reports/{name}", params=dict(params or {}))
+        if not isinstance(body, dict) or "Header" not in body:
+            raise ProtocolError(ErrorFacts(Service.QUICKBOOKS, 200, "bad_body", f"answer holds no {name} report"))
+        return body
+
     async def iter_query(self, query: QboQuery, *, page_size: int = MAX_RESULTS) -> AsyncIterator[dict[str, Any]]:
         """Every matching row, STARTPOSITION page by page; stops on an empty or short page."""
         start = 1

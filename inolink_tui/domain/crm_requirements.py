@@ -120,14 +120,10 @@ def requirements(schema: CrmSchema) -> Requirements:
             ColumnSpec(table, s.promoted_on, "Promoted On", Kind.DATETIME),
             ColumnSpec(table, s.sync_claim, "Sync Claim", Kind.STRING, max_length=100),
         ]
-    columns += [
-        ColumnSpec("account", s.open_balance, "Open Balance", Kind.MONEY),
-        ColumnSpec("account", s.overdue_1_to_30, "Overdue 1-30 Days", Kind.MONEY),
-        ColumnSpec("account", s.overdue_31_to_60, "Overdue 31-60 Days", Kind.MONEY),
-        ColumnSpec("account", s.overdue_61_to_90, "Overdue 61-90 Days", Kind.MONEY),
-        ColumnSpec("account", s.overdue_over_90, "Overdue Over 90 Days", Kind.MONEY),
-        ColumnSpec("account", s.balance_updated_on, "Balance Updated On", Kind.DATETIME),
-    ]
+    from inolink_tui.domain.crm_requirements_money import money_requirements  # it builds on the specs above
+
+    money_tables, money_columns, money_keys = money_requirements(s)
+    columns += money_columns
     job, jt = s.job, s.link_job_table
     job_name = ColumnSpec(jt, job("name"), "Name", Kind.STRING, max_length=200, primary_name=True)
     columns += [
@@ -170,9 +166,11 @@ def requirements(schema: CrmSchema) -> Requirements:
     tables = (
         TableSpec(jt, s.link_jobs, "Link Job", "Link Jobs", job_name),
         TableSpec(lease, s.sync_leases, "Sync Lease", "Sync Leases", lease_name),
+        *money_tables,
     )
     keys = (
         KeySpec(jt, s.job_number_key, "Job Number", (job("jobnumber"),)),
         KeySpec(lease, s.job("name_key"), "Name", (s.job("name"),)),
+        *money_keys,
     )
     return Requirements(tables, tuple(columns), keys, SYNCED_TABLES)

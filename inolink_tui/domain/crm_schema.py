@@ -154,6 +154,91 @@ class CrmSchema:
             self.overdue_over_90,
         )
 
+    # --- aging and totals (accounts and contacts), read from QuickBooks' AgedReceivables ------------
+    @property
+    def aging_current(self) -> str:
+        """The part of the open balance not yet due (the report's Current column)."""
+        return self._n("agingcurrent")
+
+    @property
+    def last_transaction_date(self) -> str:
+        return self._n("lasttransactiondate")
+
+    @property
+    def ytd_sales(self) -> str:
+        return self._n("ytdsales")
+
+    @property
+    def aging_columns(self) -> tuple[str, ...]:
+        """Open balance, then the report's buckets in its order: current, 1-30, 31-60, 61-90, over 90."""
+        return (
+            self.open_balance,
+            self.aging_current,
+            self.overdue_1_to_30,
+            self.overdue_31_to_60,
+            self.overdue_61_to_90,
+            self.overdue_over_90,
+        )
+
+    # --- invoice status and balance written back from QuickBooks ------------------------------------
+    @property
+    def invoice_status(self) -> str:
+        return self._n("invoicestatus")
+
+    @property
+    def amount_paid(self) -> str:
+        return self._n("amountpaid")
+
+    @property
+    def invoice_balance(self) -> str:
+        return self._n("balance")
+
+    @property
+    def accounting_due_date(self) -> str:
+        """QuickBooks' DueDate (the stock `duedate` stays CRM's own, pushed once with the invoice)."""
+        return self._n("accountingduedate")
+
+    @property
+    def last_payment_date(self) -> str:
+        return self._n("lastpaymentdate")
+
+    # --- payments received in QuickBooks, and their applications to invoices -------------------------
+    @property
+    def payment_table(self) -> str:
+        return self._n("payment")
+
+    @property
+    def payments(self) -> str:
+        """Entity set of the payment table."""
+        return self._n("payments")
+
+    @property
+    def payment_id(self) -> str:
+        """Primary key of the payment table (and name of the application's lookup to it)."""
+        return self._n("paymentid")
+
+    def payment(self, column: str) -> str:
+        """A column of the payment or application tables by its bare name: payment("amount")."""
+        return self._n(column)
+
+    @property
+    def payment_key(self) -> str:
+        """Alternate key on the payment's Accounting ID: one CRM payment per QuickBooks payment."""
+        return self._n("paymentaccountingidkey")
+
+    @property
+    def application_table(self) -> str:
+        return self._n("paymentapplication")
+
+    @property
+    def applications(self) -> str:
+        return self._n("paymentapplications")
+
+    @property
+    def application_key(self) -> str:
+        """Alternate key on "<payment Id>|<invoice Id>": one row per invoice a payment paid."""
+        return self._n("applicationkey")
+
     # --- the Link Job mirror table ------------------------------------------------------------------
     @property
     def link_job_table(self) -> str:

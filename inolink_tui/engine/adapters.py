@@ -243,6 +243,23 @@ class DataverseCrm:
         linked = eq(s.link_status, s.option(RecordLinkStatus.LINKED))
         return await self.client.list_rows(self._set(entity_type), filter=linked)
 
+    async def linked_with(self, entity_type: EntityType, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Linked rows of a table with the given columns (plus key, Accounting ID and version)."""
+        s = self.schema
+        select = list(dict.fromkeys([PRIMARY_KEY[entity_type], s.accounting_id, "versionnumber", *columns]))
+        linked = eq(s.link_status, s.option(RecordLinkStatus.LINKED))
+        return await self.client.list_rows(self._set(entity_type), filter=linked, select=select)
+
+    async def column_values(self, entity_set: str, column: str) -> set[str]:
+        """Every non-empty value of one column of a table (e.g. the Accounting IDs of recorded payments)."""
+        rows = await self.client.list_rows(entity_set, select=[column])
+        return {str(r[column]) for r in rows if r.get(column)}
+
+    async def upsert_row(self, entity_set: str, record_id: str, columns: Mapping[str, Any]) -> bool:
+        """Create or update the row with this id (PATCH without If-Match: a replay updates); True if created."""
+        result = await self.client.upsert(entity_set, record_id, dict(columns))
+        return bool(result.created)
+
     async def user_names(self, user_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._by_ids("systemusers", "systemuserid", user_ids, select=["systemuserid", "fullname"])
         return {str(r["systemuserid"]).lower(): str(r.get("fullname") or "") for r in rows} | {
@@ -338,6 +355,9 @@ class QuickBooksAccounting:
         for field, op, value in where:
             query = query.where(field, op, value)
         return await self.client.query_all(query)
+
+    async def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return await self.client.report(name, params)
 
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult:
         result = await self.client.cdc(entities, changed_since)

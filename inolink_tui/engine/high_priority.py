@@ -1,4 +1,5 @@
-"""The High Priority service (QuickBooks -> CRM): QuickBooks CDC since the cursor for Customer and Item.
+"""The High Priority service (QuickBooks -> CRM): QuickBooks CDC since the cursor for Customer and Item, and
+(engine/money_services.py) Invoice, Payment, CreditMemo, Estimate and SalesReceipt for money back to CRM.
 
 Each change becomes a Link Job of Source Accounting (parents before sub-customers, so a sub-customer's job
 can wait for its parent's), then the jobs are drained. A change carrying the SyncToken the record link
@@ -18,6 +19,7 @@ from inolink_tui.domain.enums import EntityType, Operation, RecordLinkStatus, So
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.domain.mapping import customer_entity_type
 from inolink_tui.engine.cursors import CDC_CURSOR, CDC_ENTITIES, CDC_FLOOR, Cursors, parse_time
+from inolink_tui.engine.money_services import MONEY_CDC_ENTITIES, money_back
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
 from inolink_tui.engine.workers import DrainCounts, WorkerPool
 
@@ -58,8 +60,12 @@ class HighPriority(UsesContext[CycleContext]):
         asked = max(since - CDC_OVERLAP, floor)
         seen: set[tuple[str, str, str]] = set()
         for _ in range(CDC_MAX_ROUNDS):
-            result = await self.qbo.cdc(list(CDC_ENTITIES), asked)
+            money = money_back(self.crm, self.qbo, self.store, self.options, self.clock)
+            asked_for = [*CDC_ENTITIES, *(MONEY_CDC_ENTITIES if money is not None else ())]
+            result = await self.qbo.cdc(asked_for, asked)
             await self._enqueue_cdc(result.entities, tally)
+            if money is not None:
+                tally.records_updated += (await money.after_cdc(result.entities)).written
             total = sum(len(v) for v in result.entities.values())
             keys = {(e, str(o.get("Id")), str(o.get("SyncToken"))) for e, objs in result.entities.items() for o in objs}
             fresh = bool(keys - seen)

@@ -1,4 +1,5 @@
-"""The Low Priority service: open balance and overdue buckets written to linked CRM accounts.
+"""The Low Priority service: open balance and aging buckets written to linked CRM accounts and contacts, read
+from QuickBooks' AgedReceivables report (engine/money_services.py).
 
 No Link Jobs: the balances are computed from QuickBooks' open invoices and written in batches, only where
 they changed; each write's row version is remembered so it does not come back as a CRM edit.
@@ -17,6 +18,7 @@ from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine.cursors import parse_time
+from inolink_tui.engine.money_services import money_back
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
 from inolink_tui.engine.workers import DrainCounts
 
@@ -56,6 +58,12 @@ class LowPriority(UsesContext[CycleContext]):
     """One Low Priority cycle: balances of every linked account."""
 
     async def run(self, tally: CycleTally) -> DrainCounts:
+        money = money_back(self.crm, self.qbo, self.store, self.options, self.clock)
+        if money is not None:
+            # QuickBooks' own AgedReceivables figures, on accounts and contacts, in one report request.
+            tally.records_updated = await money.aging() + (await money.backfill()).written
+            return DrainCounts()
+        # Ports that cannot read reports (the tests' fakes): buckets computed from the open invoices.
         accounts = await self.crm.linked(EntityType.ACCOUNT)
         invoices = await self.qbo.query("Invoice", [("Balance", ">", 0)])
         today = self.clock().astimezone(self.options.timezone).date()

@@ -55,6 +55,8 @@ class EngineOptions:
     shipping_item: str = "Shipping"
     max_attempts: int = 5
     create_from_quickbooks: bool = True
+    payments: bool = True
+    invoice_status: bool = True
     workers: int = 10
     lease_seconds: float = 60.0
     company: str = ""
@@ -104,6 +106,8 @@ class EngineOptions:
             "shipping_item": sync.shipping_item,
             "max_attempts": sync.max_attempts,
             "create_from_quickbooks": sync.create_from_quickbooks,
+            "payments": sync.payments,
+            "invoice_status": sync.invoice_status,
             "workers": sync.workers,
             "lease_seconds": sync.lease_seconds,
             "company": company,

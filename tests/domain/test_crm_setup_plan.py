@@ -50,9 +50,9 @@ def test_a_stock_org_gets_every_table_column_key_option_and_tracking() -> None:
     req = requirements(DEFAULT_SCHEMA)
     plan = make_plan(req, stock_org())
     kinds = [s.kind for s in plan.steps]
-    assert kinds.count(StepKind.CREATE_TABLE) == 2
+    assert kinds.count(StepKind.CREATE_TABLE) == 4  # Link Job, Sync Lease, Payment, Payment Application
     assert kinds.count(StepKind.ENABLE_CHANGE_TRACKING) == 6
-    assert kinds.count(StepKind.CREATE_KEY) == 2
+    assert kinds.count(StepKind.CREATE_KEY) == 4
     assert kinds[-1] is StepKind.PUBLISH and kinds.count(StepKind.PUBLISH) == 1
     lines = [s.describe() for s in plan.steps]
     assert (
@@ -69,6 +69,9 @@ def test_a_stock_org_gets_every_table_column_key_option_and_tracking() -> None:
         for line in lines
     )
     assert "create alternate key ino_synclease.ino_name_key on ino_name" in lines
+    assert "create alternate key ino_payment.ino_paymentaccountingidkey on ino_accountingid" in lines
+    assert "create lookup ino_paymentapplication.ino_paymentid (lookup 'Payment' to ino_payment)" in lines
+    assert "create column contact.ino_overdueover90 (money 'Overdue Over 90 Days')" in lines
     assert "create alternate key ino_linkjob.ino_jobnumberkey on ino_jobnumber" in lines
     assert (
         "create lookup ino_linkjob.ino_regardingobjectid (lookup 'Regarding' to account, contact, product, quote, "
@@ -156,7 +159,12 @@ def test_the_prefix_names_everything() -> None:
     req = requirements(CrmSchema(prefix="Acme"))
     names = {c.logical_name for c in req.columns} | {t.logical_name for t in req.tables}
     assert all(n.startswith("acme_") for n in names), names
-    assert {t.entity_set for t in req.tables} == {"acme_linkjobs", "acme_syncleases"}
+    assert {t.entity_set for t in req.tables} == {
+        "acme_linkjobs",
+        "acme_syncleases",
+        "acme_payments",
+        "acme_paymentapplications",
+    }
     assert req.columns[0].schema_name == "acme_Linkstatus"
 
 

@@ -9,8 +9,8 @@ Every synced table (accounts, contacts, products, quotes, salesorders, invoices)
 - `ino_promotedon` - datetime
 - `ino_syncclaim` - "<engine id>|<expires ISO UTC>" while an engine pushes the record (engine/claims.py)
 
-Accounts also hold the low-priority balance columns (`ino_openbalance`, `ino_overdue1to30`, `ino_overdue31to60`,
-`ino_overdue61to90`, `ino_overdueover90`, `ino_balanceupdatedon`).
+Accounts and contacts hold the aging columns, invoices their QuickBooks status and balance, and `ino_payments` /
+`ino_paymentapplications` the payments received: see schema_money.py.
 
 `ino_linkjobs` mirrors our Link Jobs in CRM: `ino_jobnumber` (our job id, an alternate key),
 `ino_entitytype` / `ino_linkstatus` / `ino_source` choices (DEFAULT_ENTITY_TYPE_OPTIONS, DEFAULT_JOB_STATUS_OPTIONS,
@@ -36,6 +36,7 @@ from inolink_tui.domain.crm_schema import (
     DEFAULT_JOB_STATUS_OPTIONS,
     DEFAULT_LINK_STATUS_OPTIONS,
 )
+from inolink_tui.sandbox.dataverse.schema_money import aging_columns, invoice_money_columns, money_tables
 from inolink_tui.sandbox.dataverse.schema_types import (
     DEFAULT_RANGES,
     AlternateKey,
@@ -278,12 +279,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _choice("statecode", STATE_ACTIVE, "Status"),
                 _choice("statuscode", STATUS_ACTIVE, "Status Reason"),
                 *_inolink(),
-                _m("ino_openbalance"),
-                _m("ino_overdue1to30"),
-                _m("ino_overdue31to60"),
-                _m("ino_overdue61to90"),
-                _m("ino_overdueover90"),
-                _dt("ino_balanceupdatedon"),
+                *aging_columns(),
             ],
             display="Account",
             keys=(AlternateKey("accountnumberkey", ("accountnumber",), "Account Number"),),
@@ -313,6 +309,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _choice("statecode", STATE_ACTIVE, "Status"),
                 _choice("statuscode", STATUS_ACTIVE, "Status Reason"),
                 *_inolink(),
+                *aging_columns(),
             ],
             display="Contact",
         ),
@@ -391,6 +388,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _lookup("salesorderid", {"salesorderid": "salesorders"}),
                 _dt("duedate"),
                 _dt("datedelivered"),
+                *invoice_money_columns(),
             ],
             display="Invoice",
             collections=(CollectionNav("invoice_details", "invoicedetails", "_invoiceid_value"),),
@@ -446,6 +444,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
             display="Sync Lease",
             keys=(AlternateKey("ino_name_key", ("ino_name",), "Pair"),),
         ),
+        *money_tables(_table),
     ]
     built = {t.entity_set: t for t in tables}
     return stock_org(built) if bare else built
