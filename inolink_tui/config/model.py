@@ -38,6 +38,7 @@ from pydantic import (
 
 from inolink_tui.config.checks import blank_is_missing, not_a_directory, realm_id, realm_number, store_file
 from inolink_tui.config.crm_schema import CRM_SECTION_CONFIG, CrmSchemaSettings
+from inolink_tui.config.sync_policies import SyncPolicyKeys
 from inolink_tui.domain.enums import DeadlockWin, JobView, NameMatching
 
 APP_NAME = "inolink-tui"
@@ -450,7 +451,7 @@ class ServicesSettings(_Section):
         ]
 
 
-class SyncSettings(_Section):
+class SyncSettings(_Section, SyncPolicyKeys):
     """[sync]: the per-company feature options of InoLink plus the engine's own knobs."""
 
     name_matching: Annotated[NameMatching, _to_enum(NameMatching)] = NameMatching.EXACT

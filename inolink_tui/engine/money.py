@@ -1,0 +1,76 @@
+"""Tax codes, currency and terms on every pushed transaction: the QuickBooks lookups, read once per cycle.
+
+The pure rules are in domain/mapping/money.py; this module reads what they need through the AccountingPort:
+the company's Preferences and CompanyInfo, its TaxCodes and Terms (cached for the cycle, like the name
+indexes: a processor's `new_cycle` drops them), and per transaction the lines' Items and the customer.
+A mapping failure (no tax code for a line, a configured code QuickBooks does not know) is a VALIDATION error
+with the hint the mapping wrote, before any request that creates something.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from inolink_tui.domain.enums import ErrorClass
+from inolink_tui.domain.mapping.errors import MappingError
+from inolink_tui.domain.mapping.money import CompanyMoney, MoneyPolicy, company_money, dress_transaction
+from inolink_tui.engine.ports import AccountingPort, PortError
+
+
+class MoneyLookups:
+    """The company's tax, currency and terms settings, read on first use in a cycle."""
+
+    def __init__(self, qbo: AccountingPort) -> None:
+        self.qbo = qbo
+        self._company: CompanyMoney | None = None
+        self._lock = asyncio.Lock()
+
+    def reset(self) -> None:
+        self._company = None
+
+    async def company(self) -> CompanyMoney:
+        async with self._lock:
+            if self._company is None:
+                prefs = await self.qbo.query("Preferences")
+                info = await self.qbo.query("CompanyInfo")
+                codes = await self.qbo.query("TaxCode")
+                terms = await self.qbo.query("Term")
+                self._company = company_money(prefs[0] if prefs else None, info[0] if info else None, codes, terms)
+            return self._company
+
+
+async def dress(
+    qbo: AccountingPort,
+    lookups: MoneyLookups,
+    policy: MoneyPolicy,
+    body: Mapping[str, Any],
+    header: Mapping[str, Any],
+    *,
+    product_keys: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """`body` (an Estimate or Invoice) with tax codes, currency and terms; `product_keys`: Item Id -> product number."""
+    company = await lookups.company()
+    item_ids = sorted(
+        {
+            str(line["SalesItemLineDetail"]["ItemRef"]["value"])
+            for line in body.get("Line") or []
+            if isinstance(line.get("SalesItemLineDetail"), Mapping)
+        }
+    )
+    items: dict[str, dict[str, Any]] = {}
+    if item_ids and not (company.region_us and not company.using_sales_tax):
+        for item_id in item_ids:  # a transaction uses a few items; each read is one request
+            if (item := await qbo.read("Item", item_id)) is not None:
+                items[item_id] = item
+    customer: dict[str, Any] | None = None
+    customer_id = (body.get("CustomerRef") or {}).get("value")
+    if company.multicurrency and customer_id:
+        customer = await qbo.read("Customer", str(customer_id))
+    try:
+        return dress_transaction(
+            body, company, policy, items=items, product_keys=product_keys, customer=customer, header=header
+        )
+    except MappingError as exc:
+        raise PortError(ErrorClass.VALIDATION, str(exc)) from exc
