@@ -203,7 +203,7 @@ async def _items(client: QuickBooksClient, options: EngineOptions) -> list[Findi
 
 
 async def _accounts(client: QuickBooksClient) -> list[Finding]:
-    """The accounts new items are given (the engine picks them by type, as processor._accounts does)."""
+    """The accounts new items are given (the engine picks them by type, as lookups.Lookups.accounts does)."""
     chart = await client.query_all(QboQuery("Account"))
     out: list[Finding] = []
     for kind, subtype, what in (

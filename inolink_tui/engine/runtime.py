@@ -47,7 +47,9 @@ class Engine:
         self.options = options
         self.bus = bus or EventBus()
         self.clock = clock
-        self.processor = Processor(store, crm, qbo, options, self.bus, clock=clock)
+        self.processor = Processor(
+            store, crm, qbo, options, self.bus, clock=clock, claims=guard.claims if guard is not None else None
+        )
         self.mirror = JobMirror(store, crm, self.bus, clock=clock, schema=options.schema)
         self.cycles = Cycles(store, crm, qbo, options, self.bus, self.processor, self.mirror, clock=clock)
         self.cycles.crm_pool.peer, self.cycles.qbo_pool.peer = self.cycles.qbo_pool, self.cycles.crm_pool
@@ -59,7 +61,6 @@ class Engine:
             LOW_PRIORITY: self.cycles.low_priority,
         }
         if guard is not None:
-            self.processor.claims = guard.claims
             cycles = {name: guard.guarded(name, cycle, self.bus) for name, cycle in cycles.items()}
             guard.on_lost = self.cycles.stopping.set
             guard.on_regained = self._regained

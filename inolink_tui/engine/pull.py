@@ -1,0 +1,230 @@
+"""Pulling one QuickBooks change into CRM (a Link Job of Source Accounting).
+
+A linked record is updated (Deadlock Win settles a change on both sides, the losing values kept in the job's
+history); an unlinked one is linked to the CRM record of the same name, or created in CRM. A change carrying
+the SyncToken we produced never gets here: the High Priority scan drops it as an echo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from inolink_tui.domain.enums import (
+    CRM_ENTITY_SET_FOR,
+    CRM_LOGICAL_NAME_FOR,
+    QBO_ENTITY_FOR,
+    DeadlockWin,
+    EntityType,
+    ErrorClass,
+    LinkStatus,
+    Operation,
+    RecordLinkStatus,
+    Source,
+)
+from inolink_tui.domain.filters import JobFilter
+from inolink_tui.domain.jobs import JobSuccess, LinkJob
+from inolink_tui.domain.links import RecordLink
+from inolink_tui.domain.mapping import changed_fields, customer_entity_type, record_name, sparse_update
+from inolink_tui.domain.mapping.customers import qbo_name
+from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.engine import fit
+from inolink_tui.engine.deferral import Deferred
+from inolink_tui.engine.documents import request_id
+from inolink_tui.engine.lookups import Lookups
+from inolink_tui.engine.ports import PortError
+from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
+
+UNLINKED = RecordLinkStatus.UNLINKED
+
+
+def _bind(entity_type: EntityType, crm_id: str) -> str:
+    return f"/{CRM_ENTITY_SET_FOR[entity_type]}({crm_id})"
+
+
+class Pull(UsesContext):
+    """QuickBooks -> CRM: customers and items updated in, linked to, or created in CRM."""
+
+    def __init__(self, ctx: SyncContext, lookups: Lookups) -> None:
+        super().__init__(ctx)
+        self.lookups = lookups
+
+    async def qbo_to_crm(self, job: LinkJob) -> JobSuccess:
+        entity = job.qbo_entity or QBO_ENTITY_FOR[job.entity_type]
+        qbo_id = job.accounting_id
+        if not qbo_id:
+            raise PortError(ErrorClass.VALIDATION, "the job has no QuickBooks id")
+        current = await self.qbo.read(entity, qbo_id)
+        if current is None:
+            raise PortError(ErrorClass.REFERENCE, f"QuickBooks {entity} {qbo_id} no longer exists")
+        link = await self.store.find_link_by_qbo(entity, qbo_id, self.options.company)
+        if link is None and job.crm_record_id:
+            link = await self.store.get_link(job.entity_type, job.crm_record_id)
+        if link is not None and link.crm_id:
+            return await self._pull_update(job, entity, current, link)
+        return await self._pull_create(job, entity, current)
+
+    def _crm_columns(
+        self, et: EntityType, entity: str, current: Mapping[str, Any], *, for_create: bool = False
+    ) -> dict[str, Any]:
+        return fit.crm_columns(et, entity, current, for_create=for_create)
+
+    async def _pull_update(self, job: LinkJob, entity: str, current: dict[str, Any], link: RecordLink) -> JobSuccess:
+        et = link.entity_type
+        row = await self.crm.get(et, link.crm_id)
+        if row is None:
+            raise PortError(ErrorClass.REFERENCE, f"the linked {et.value} no longer exists in CRM")
+        if self.options.schema.row_is(row, UNLINKED) or link.link_status is UNLINKED:
+            return JobSuccess(
+                accounting_id=str(current["Id"]),
+                crm_record_id=link.crm_id,
+                record_name=record_name(et, row),
+                message="the CRM record is Unlinked; the QuickBooks change was not applied",
+            )
+        crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
+        mapped = self._crm_columns(et, entity, current)
+        payload: dict[str, Any] | None = None
+        token = str(current.get("SyncToken")) if current.get("SyncToken") is not None else None
+        if crm_changed and self.options.deadlock_win is DeadlockWin.CRM:
+            # CRM wins: its values go to QuickBooks; QuickBooks' edit is kept in the job's history.
+            desired = await self.lookups.desired(
+                replace(job, entity_type=et, crm_record_id=link.crm_id), row, create=False
+            )
+            body = sparse_update(current, desired)
+            losing = {k: current.get(k) for k in (body or {}) if k not in ("Id", "SyncToken", "sparse")}
+            if body is not None:
+                current = await self.qbo.update(
+                    entity, body, request_id=request_id(self.options.company, job, f"update-{token}")
+                )
+                token = str(current.get("SyncToken"))
+            payload = {"conflict": {"winner": "CRM", "losing_side": "QuickBooks", "losing_values": losing}}
+            message = "conflict: both sides changed; CRM won (Deadlock Win), QuickBooks values replaced"
+            version = row_version(row)
+        else:
+            columns = changed_fields(row, mapped)
+            if crm_changed:
+                payload = {
+                    "conflict": {
+                        "winner": "QuickBooks",
+                        "losing_side": "CRM",
+                        "losing_values": {k: row.get(k) for k in columns},
+                    }
+                }
+            version = row_version(row)
+            if columns:
+                written = await self.crm.update(et, link.crm_id, columns)
+                version = written.version or version
+            message = f"updated {et.value} in CRM ({len(columns)} fields)" if columns else "no field changed"
+            if crm_changed:
+                message = "conflict: both sides changed; QuickBooks won (Deadlock Win), " + message
+        await self.store.upsert_link(replace(link, crm_version=version, qbo_sync_token=token, updated_at=self.clock()))
+        return JobSuccess(
+            accounting_id=str(current["Id"]),
+            qbo_entity=entity,
+            crm_record_id=link.crm_id,
+            record_name=record_name(et, row),
+            message=message,
+            payload=payload,
+            operation=Operation.UPDATE,
+        )
+
+    async def _wait_for_crm_job_named(self, job: LinkJob, et: EntityType, names: set[str]) -> None:
+        """An unlinked QuickBooks record may be one an older CRM job created just before its process died (the
+        link was not saved yet): that job's retry finds it again by its requestid and links it, and this job then
+        becomes an update. Going first would instead link by name, or report namesakes, on a guess."""
+        folded = {n.casefold() for n in names if n}
+        for name in folded:
+            page = await self.store.page(
+                JobFilter(statuses=(LinkStatus.QUEUED,), sources=(Source.CRM,), entity_types=(et,), text=name),
+                limit=20,
+            )
+            for other in page.jobs:
+                if (
+                    other.id < job.id
+                    and {other.record_name.casefold(), qbo_name(other.record_name).casefold()} & folded
+                ):
+                    raise Deferred(
+                        f"waiting for the older CRM job {other.id} of {other.record_name!r}: it may have created "
+                        "this QuickBooks record",
+                        self.options.dependency_poll_seconds,
+                        dependency=True,
+                        other_service=True,
+                    )
+
+    async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
+        et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
+        columns = self._crm_columns(et, entity, current, for_create=True)
+        name = qbo_display_name(entity, current)
+        notes: list[str] = []
+        if et is EntityType.ACCOUNT and (parent := current.get("ParentRef")):
+            parent_link = await self.store.find_link_by_qbo("Customer", str(parent.get("value")), self.options.company)
+            if parent_link is not None and parent_link.entity_type is EntityType.ACCOUNT:
+                columns["parentaccountid@odata.bind"] = _bind(EntityType.ACCOUNT, parent_link.crm_id)
+            else:
+                notes.append("its parent customer is not linked, so Parent Account was left empty")
+            name = name.rpartition(":")[2] or name
+            columns["name"] = str(current.get("CompanyName") or name)
+        schema = self.options.schema
+        columns.update(schema.linked_columns(str(current["Id"]), name))
+        lookup_name = str(columns.get("name") or name) if et is not EntityType.CONTACT else name
+        await self._wait_for_crm_job_named(job, et, {name, lookup_name})
+        existing = [r for r in await self.crm.find_by_name(et, lookup_name) if not schema.row_is(r, UNLINKED)]
+        if len(existing) > 1:
+            raise PortError(
+                ErrorClass.DUPLICATE,
+                f"{len(existing)} CRM {CRM_LOGICAL_NAME_FOR[et]}s are named {lookup_name!r}; merge or rename them, "
+                "then requeue this job",
+            )
+        if existing:
+            crm_id = str(existing[0][PRIMARY_KEY[et]])
+            other = await self.store.get_link(et, crm_id)
+            if (
+                other is not None
+                and other.qbo_id
+                and other.qbo_id != str(current["Id"])
+                and (other.link_status is RecordLinkStatus.LINKED)
+            ):
+                raise PortError(
+                    ErrorClass.DUPLICATE,
+                    f"CRM {et.value} {lookup_name!r} is already linked to QuickBooks {entity} {other.qbo_id}; "
+                    "rename one of the two QuickBooks records, then requeue this job",
+                )
+            if not current.get("Sku"):
+                columns.pop("productnumber", None)  # keep the existing product's number (CRM's key)
+            changes = changed_fields(existing[0], columns)
+            written_version = row_version(existing[0])
+            if changes:
+                written = await self.crm.update(et, crm_id, changes)
+                written_version = written.version or written_version
+            message = f"linked to the existing {et.value} in CRM"
+            operation = Operation.LINK
+        else:
+            written = await self.crm.create(et, columns)
+            crm_id, written_version = written.id, written.version
+            message = f"created {et.value} in CRM"
+            operation = Operation.CREATE
+        if notes:
+            message += "; " + "; ".join(notes)
+        await self.store.upsert_link(
+            RecordLink(
+                entity_type=et,
+                crm_id=crm_id,
+                company=self.options.company,
+                link_status=RecordLinkStatus.LINKED,
+                qbo_entity=entity,
+                qbo_id=str(current["Id"]),
+                crm_version=written_version,
+                qbo_sync_token=str(current.get("SyncToken")),
+                record_name=name,
+                updated_at=self.clock(),
+            )
+        )
+        return JobSuccess(
+            accounting_id=str(current["Id"]),
+            qbo_entity=entity,
+            crm_record_id=crm_id,
+            record_name=name,
+            message=message,
+            operation=operation,
+        )
