@@ -79,6 +79,17 @@ def crm_columns_for_active(policy: LifecyclePolicy, qbo: Mapping[str, Any], row:
     return {}
 
 
+def active_note(entity: str, qbo: Mapping[str, Any], columns: Mapping[str, Any]) -> str:
+    """What the job says it did with QuickBooks' Active flag."""
+    what = "customer" if entity == "Customer" else "item"
+    state = "inactive" if qbo.get("Active") is False else "active again"
+    if "statecode" in columns:
+        done = "deactivated the CRM record" if columns["statecode"] else "activated the CRM record again"
+    else:
+        done = "set the CRM flag" if any(columns.values()) else "cleared the CRM flag"
+    return f"the QuickBooks {what} is {state}: {done}"
+
+
 def quickbooks_active(policy: LifecyclePolicy, row: Mapping[str, Any]) -> dict[str, Any]:
     """The `Active` value a push sends for a CRM row ({} when the policy leaves QuickBooks' flag alone)."""
     if policy.crm_deactivated is CrmDeactivated.IGNORE or "statecode" not in row:

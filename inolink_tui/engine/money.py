@@ -13,10 +13,11 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from inolink_tui.domain.enums import ErrorClass
+from inolink_tui.domain.enums import EntityType, ErrorClass
 from inolink_tui.domain.mapping.errors import MappingError
 from inolink_tui.domain.mapping.money import CompanyMoney, MoneyPolicy, company_money, dress_transaction
-from inolink_tui.engine.ports import AccountingPort, PortError
+from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
 
 
 class MoneyLookups:
@@ -74,3 +75,13 @@ async def dress(
         )
     except MappingError as exc:
         raise PortError(ErrorClass.VALIDATION, str(exc)) from exc
+
+
+async def product_numbers(crm: CrmPort, policy: MoneyPolicy, item_ids: Mapping[str, str]) -> dict[str, str]:
+    """QuickBooks Item Id -> CRM product number, read only when `[sync] tax_codes` maps products."""
+    if not policy.tax_codes or not item_ids:
+        return {}
+    rows = await crm.get_many(EntityType.PRODUCT, list(item_ids))
+    key = PRIMARY_KEY[EntityType.PRODUCT]
+    by_crm = {str(r[key]).lower(): str(r.get("productnumber") or "") for r in rows}
+    return {qbo_id: by_crm[pid.lower()] for pid, qbo_id in item_ids.items() if by_crm.get(pid.lower())}

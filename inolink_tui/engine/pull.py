@@ -32,6 +32,7 @@ from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import request_id
+from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active
 from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
@@ -84,6 +85,8 @@ class Pull(UsesContext):
             )
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
         mapped = self._crm_columns(et, entity, current)
+        activity = crm_columns_for_active(self.options.lifecycle, current, row)
+        mapped.update(activity)
         payload: dict[str, Any] | None = None
         token = str(current.get("SyncToken")) if current.get("SyncToken") is not None else None
         if crm_changed and self.options.deadlock_win is DeadlockWin.CRM:
@@ -116,6 +119,8 @@ class Pull(UsesContext):
                 written = await self.crm.update(et, link.crm_id, columns)
                 version = written.version or version
             message = f"updated {et.value} in CRM ({len(columns)} fields)" if columns else "no field changed"
+            if activity and columns:
+                message += "; " + active_note(entity, current, activity)
             if crm_changed:
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), " + message
         await self.store.upsert_link(replace(link, crm_version=version, qbo_sync_token=token, updated_at=self.clock()))
