@@ -29,6 +29,10 @@ from inolink_tui.domain.links import RecordLink
 from inolink_tui.engine.ports import PortError
 from inolink_tui.store.base import JobStore
 
+DELETED_SUFFIX = " (deleted)"
+"""QuickBooks renames an inactive name-list record "<name> (deleted)" (freeing the name; as the sandbox models it,
+reference §13.9); CRM keeps the plain name."""
+NAME_FIELDS = ("DisplayName", "Name", "FullyQualifiedName")
 STATE_ACTIVE = {"statecode": 0, "statuscode": 1}
 STATE_INACTIVE = {"statecode": 1, "statuscode": 2}
 """Account / Contact: Active (1) and Inactive (2); Product: Active (1) and Retired (2) (the stock status reasons)."""
@@ -56,6 +60,17 @@ class LifecyclePolicy:
     inactive_flag_column: str = "ino_accountinginactive"
     crm_deactivated: CrmDeactivated = CrmDeactivated.INACTIVATE
     crm_deleted: CrmDeleted = CrmDeleted.UNLINK
+
+
+def without_deleted_suffix(qbo: Mapping[str, Any]) -> dict[str, Any]:
+    """An inactive QuickBooks record under its own name, so CRM is not renamed "... (deleted)"."""
+    out = dict(qbo)
+    if out.get("Active") is False:
+        for name in NAME_FIELDS:
+            value = out.get(name)
+            if isinstance(value, str) and value.endswith(DELETED_SUFFIX):
+                out[name] = value[: -len(DELETED_SUFFIX)]
+    return out
 
 
 def crm_is_inactive(row: Mapping[str, Any]) -> bool:

@@ -45,7 +45,13 @@ from inolink_tui.domain.mapping.transactions import accounting_ref
 from inolink_tui.engine import fit
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import earlier_document, request_id
-from inolink_tui.engine.lifecycle import CrmDeactivated, CrmDeleted, check_can_deactivate, unlink_deleted
+from inolink_tui.engine.lifecycle import (
+    CrmDeactivated,
+    CrmDeleted,
+    check_can_deactivate,
+    unlink_deleted,
+    without_deleted_suffix,
+)
 from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.money import dress, product_numbers
 from inolink_tui.engine.ports import PortError
@@ -171,7 +177,7 @@ class Push(UsesContext):
                 result = current
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), CRM values replaced"
             else:
-                body = sparse_update(current, desired)
+                body = sparse_update(without_deleted_suffix(current), desired)
                 if body is None:
                     result = current
                     message = f"linked to QuickBooks {entity} {current['Id']}; nothing to change"
