@@ -97,7 +97,7 @@ def _run(cli: CliContext, settings: object, entities: list[str], since: datetime
     async def body(store: JobStore) -> bool:
         from inolink_tui.domain.enums import LinkStatus
         from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
-        from inolink_tui.engine.cycles import TWO_WAY
+        from inolink_tui.engine.cursors import TWO_WAY
         from inolink_tui.engine.factory import build_engine
         from inolink_tui.engine.first_import import FirstImport
         from inolink_tui.engine.record_actions import RecordActions

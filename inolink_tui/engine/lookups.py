@@ -37,7 +37,7 @@ class CycleCache:
     """Workers wait for the one that is loading a lookup instead of each loading it again."""
 
 
-class Lookups(UsesContext):
+class Lookups(UsesContext[SyncContext]):
     """The cycle's cached QuickBooks reads, behind one lock."""
 
     def __init__(self, ctx: SyncContext) -> None:

@@ -48,7 +48,7 @@ class Outcome(Enum):
     LOST = "lost"
 
 
-class Processor(UsesContext):
+class Processor(UsesContext[SyncContext]):
     """Runs one claimed job to Success, Error, a retry, or a deferral, and reports it on the bus."""
 
     def __init__(

@@ -44,7 +44,7 @@ def _bind(entity_type: EntityType, crm_id: str) -> str:
     return f"/{CRM_ENTITY_SET_FOR[entity_type]}({crm_id})"
 
 
-class Pull(UsesContext):
+class Pull(UsesContext[SyncContext]):
     """QuickBooks -> CRM: customers and items updated in, linked to, or created in CRM."""
 
     def __init__(self, ctx: SyncContext, lookups: Lookups) -> None:

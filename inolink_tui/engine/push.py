@@ -60,7 +60,7 @@ from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_displa
 UNLINKED = RecordLinkStatus.UNLINKED
 
 
-class Push(UsesContext):
+class Push(UsesContext[SyncContext]):
     """CRM -> QuickBooks: names (customers, products) created, linked or updated; transactions pushed once."""
 
     def __init__(self, ctx: SyncContext, lookups: Lookups) -> None:

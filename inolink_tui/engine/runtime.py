@@ -15,7 +15,8 @@ from datetime import datetime
 
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
-from inolink_tui.engine.cycles import Cycles, last_run_cursor, parse_time
+from inolink_tui.engine.cursors import last_run_cursor, parse_time
+from inolink_tui.engine.cycles import Cycles
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard

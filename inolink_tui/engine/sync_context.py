@@ -1,20 +1,22 @@
-"""What the dispatcher and both directions of a Link Job share while they run.
+"""What the parts of the Processor, and the parts of Cycles, share while they run.
 
 The Processor (dispatch and failure policy), the push (engine/push.py), the pull (engine/pull.py) and the
 per-cycle lookups (engine/lookups.py) are separate classes so each direction can grow on its own; they read
 one SyncContext so that a credentials refusal, the record claims of the pair guard, or options swapped after
-construction are seen by all of them at once.
+construction are seen by all of them at once. The three services of engine/cycles.py (engine/crm_scan.py,
+engine/high_priority.py, engine/low_priority.py) share a CycleContext the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from inolink_tui.domain.events import EventBus
-from inolink_tui.domain.jobs import LinkJob
+from inolink_tui.domain.events import EventBus, JobCreated
+from inolink_tui.domain.jobs import LinkJob, NewJob
 from inolink_tui.engine.claims import RecordClaims
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.options import EngineOptions
@@ -34,8 +36,8 @@ def qbo_display_name(entity: str, body: Mapping[str, Any]) -> str:
 
 
 @dataclass
-class SyncContext:
-    """The systems, the options and the cycle-wide state one Processor and its parts work with."""
+class Systems:
+    """The two systems, the job store, the options, the event bus and the clock."""
 
     store: JobStore
     crm: CrmPort
@@ -43,6 +45,12 @@ class SyncContext:
     options: EngineOptions
     bus: EventBus
     clock: Callable[[], datetime]
+
+
+@dataclass
+class SyncContext(Systems):
+    """What one Processor and its parts work with, with the cycle-wide state they share."""
+
     claims: RecordClaims | None = None
     """With the guard: each CRM record is claimed before it is pushed (engine/claims.py)."""
     auth_failed: str | None = None
@@ -58,10 +66,41 @@ class SyncContext:
             raise Deferred(f"waiting for credentials: {self.auth_failed}", 60.0)
 
 
-class UsesContext:
-    """Base of the Processor's parts: reads the shared context under the names the job code always used."""
+@dataclass
+class CycleTally:
+    """What a cycle did besides running jobs, for its CycleFinished event."""
 
-    def __init__(self, ctx: SyncContext) -> None:
+    enqueued: int = 0
+    echoes: int = 0
+    records_updated: int = 0
+
+
+@dataclass
+class CycleContext(Systems):
+    """What Cycles and its three services work with."""
+
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set on shutdown: workers finish the job in hand and claim no more."""
+
+    async def enqueue(self, jobs: list[NewJob]) -> int:
+        """Enqueue (the store drops duplicates of open jobs) and announce the jobs actually created."""
+        if not jobs:
+            return 0
+        result = await self.store.enqueue(jobs, now=self.clock())
+        for job in await self.store.get_many(list(result.created)):
+            self.bus.publish(
+                JobCreated(job_id=job.id, entity_type=job.entity_type, source=job.source, record_name=job.record_name)
+            )
+        return len(result.created)
+
+
+C = TypeVar("C", bound=Systems)
+
+
+class UsesContext(Generic[C]):
+    """Base of the parts: reads the shared context under the names the code always used (self.store, ...)."""
+
+    def __init__(self, ctx: C) -> None:
         self.ctx = ctx
 
     @property

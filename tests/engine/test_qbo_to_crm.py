@@ -198,9 +198,9 @@ async def test_links_recorded_in_crm_before_the_first_run_are_adopted(world: Wor
 async def test_a_capped_cdc_answer_is_followed_up_in_the_same_cycle(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from inolink_tui.engine import cycles
+    from inolink_tui.engine import high_priority
 
-    monkeypatch.setattr(cycles, "CDC_PAGE_LIMIT", 5)
+    monkeypatch.setattr(high_priority, "CDC_PAGE_LIMIT", 5)
     world.qbo.cdc_cap = 5
     await world.engine.run_once()
     for i in range(12):

@@ -1,0 +1,106 @@
+"""The cursors the services keep in the store, and where they start on a fresh database.
+
+Shared by the CRM -> QuickBooks scan (one change cursor per Entity Type), High Priority (the QuickBooks CDC
+cursor and its floor) and the runtime (each service's last run, to catch up a missed run after a restart).
+Priming starts the change feeds at "now" and adopts the links CRM already records, so a new database neither
+replays all history nor takes linked records for new ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from inolink_tui.domain.enums import QBO_ENTITY_FOR, EntityType, RecordLinkStatus
+from inolink_tui.domain.links import RecordLink
+from inolink_tui.domain.mapping import record_name
+from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.engine.sync_context import CycleContext, UsesContext
+
+log = logging.getLogger(__name__)
+
+NAMES_FIRST: tuple[EntityType, ...] = (
+    EntityType.ACCOUNT,
+    EntityType.CONTACT,
+    EntityType.PRODUCT,
+    EntityType.QUOTE,
+    EntityType.ORDER,
+    EntityType.INVOICE,
+)
+"""Customers and products are enqueued before the transactions that need them."""
+TWO_WAY: tuple[EntityType, ...] = (EntityType.ACCOUNT, EntityType.CONTACT, EntityType.PRODUCT)
+CDC_CURSOR = "qbo_cdc"
+CDC_FLOOR = "qbo_cdc_floor"
+"""Where the feed was started: the overlap never reaches back before it (history is not replayed)."""
+CDC_ENTITIES: tuple[str, ...] = ("Customer", "Item")
+
+
+def last_run_cursor(service: str) -> str:
+    """Where a service's last successful cycle start is kept, so a restart can catch up a missed run."""
+    return f"service_last_run:{service}"
+
+
+def crm_cursor_name(entity_type: EntityType) -> str:
+    return f"crm_changes:{entity_type.value}"
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+class Cursors(UsesContext[CycleContext]):
+    """Priming the change feeds on a fresh database."""
+
+    async def prime(self) -> None:
+        """Start the change feeds at "now" on a fresh database instead of replaying all history."""
+        for et in NAMES_FIRST:
+            name = crm_cursor_name(et)
+            if await self.store.get_cursor(name) is None:
+                if et in TWO_WAY:
+                    await self.adopt_links(et)
+                changes = await self.crm.changes(et, None)
+                await self.store.set_cursor(name, changes.cursor)
+        if await self.store.get_cursor(CDC_CURSOR) is None:
+            result = await self.qbo.cdc(list(CDC_ENTITIES), self.clock() - timedelta(seconds=1))
+            await self.store.set_cursor(CDC_FLOOR, result.time.isoformat())
+            await self.store.set_cursor(CDC_CURSOR, result.time.isoformat())
+
+    async def adopt_links(self, et: EntityType) -> int:
+        """Take over links CRM already records (Linked with an Accounting ID) into a fresh database.
+
+        Without this, records linked before this engine ran (by InoLink, or an earlier database)
+        would be invisible to change detection until they were promoted again.
+        """
+        adopted = 0
+        for row in await self.crm.linked(et):
+            rid = str(row[PRIMARY_KEY[et]])
+            qbo_id = str(row.get(self.options.schema.accounting_id) or "")
+            if not qbo_id or await self.store.get_link(et, rid) is not None:
+                continue
+            version = row.get("versionnumber")
+            await self.store.upsert_link(
+                RecordLink(
+                    entity_type=et,
+                    crm_id=rid,
+                    company=self.options.company,
+                    link_status=RecordLinkStatus.LINKED,
+                    qbo_entity=QBO_ENTITY_FOR[et],
+                    qbo_id=qbo_id,
+                    crm_version=str(version) if version is not None else None,
+                    record_name=record_name(et, row),
+                    updated_at=self.clock(),
+                )
+            )
+            adopted += 1
+        if adopted:
+            log.info("adopted %d existing %s link(s) recorded in CRM", adopted, et.value)
+        return adopted
