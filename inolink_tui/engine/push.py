@@ -71,7 +71,7 @@ class Push(UsesContext[SyncContext]):
         et = job.entity_type
         row = await self.crm.get(et, job.crm_record_id)
         if row is None:
-            if self.options.lifecycle.crm_deleted is CrmDeleted.UNLINK and not et.is_transaction:
+            if self.options.lifecycle.crm_deleted is CrmDeleted.UNLINK:
                 unlinked = await unlink_deleted(self.store, job, now=self.clock())
                 if unlinked is not None:
                     return unlinked
