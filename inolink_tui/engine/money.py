@@ -27,9 +27,20 @@ class MoneyLookups:
         self.qbo = qbo
         self._company: CompanyMoney | None = None
         self._lock = asyncio.Lock()
+        self.items: dict[str, dict[str, Any]] = {}
+        """Items read this cycle (their Taxable flag and tax code): a bulk push reads each item once."""
 
     def reset(self) -> None:
         self._company = None
+        self.items = {}
+
+    async def item(self, item_id: str) -> dict[str, Any] | None:
+        if item_id not in self.items:
+            found = await self.qbo.read("Item", item_id)
+            if found is None:
+                return None
+            self.items[item_id] = found
+        return self.items[item_id]
 
     async def company(self) -> CompanyMoney:
         async with self._lock:
@@ -62,8 +73,8 @@ async def dress(
     )
     items: dict[str, dict[str, Any]] = {}
     if item_ids and not (company.region_us and not company.using_sales_tax):
-        for item_id in item_ids:  # a transaction uses a few items; each read is one request
-            if (item := await qbo.read("Item", item_id)) is not None:
+        for item_id in item_ids:
+            if (item := await lookups.item(item_id)) is not None:
                 items[item_id] = item
     customer: dict[str, Any] | None = None
     customer_id = (body.get("CustomerRef") or {}).get("value")
