@@ -70,6 +70,18 @@ def sandbox() -> None:
     help="Dataverse as a stock environment: standard tables only, no InoLink (ino_) columns or table, change "
     "tracking off; run `crm setup` against it.",
 )
+@click.option(
+    "--region",
+    type=click.Choice(["US", "CA", "UK", "AU"], case_sensitive=False),
+    default="US",
+    show_default=True,
+    help="The QuickBooks company's region: its sales-tax model, tax codes and home currency.",
+)
+@click.option(
+    "--multicurrency",
+    is_flag=True,
+    help="QuickBooks multicurrency switched on, with foreign-currency customers and exchange rates.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr.")
 def serve(
     host: str,
@@ -83,6 +95,8 @@ def serve(
     state_path: Path | None,
     refresh_grace: float,
     bare_org: bool,
+    region: str,
+    multicurrency: bool,
     verbose: bool,
 ) -> None:
     """Serve until SIGINT or SIGTERM; print one JSON line with URLs and credentials when ready."""
@@ -110,6 +124,8 @@ def serve(
         state_path=state_path,
         intuit=IntuitPolicy(old_refresh_grace_seconds=refresh_grace),
         bare_org=bare_org,
+        qbo_region=region.upper(),
+        qbo_multicurrency=multicurrency,
     )
     try:
         asyncio.run(serve_until_signalled(options, write_config_path=write_config_path))

@@ -56,6 +56,7 @@ from inolink_tui.config.schedule import (
     ServicesSettings,
     local_zone,
 )
+from inolink_tui.config.sync_policies import SyncPolicyKeys
 from inolink_tui.domain.enums import DeadlockWin, JobView, NameMatching
 
 __all__ = [
@@ -104,7 +105,7 @@ CRM_TO_QUICKBOOKS_MIN_RECOMMENDED = 30
 """InoLink's documented minimum poll interval (minutes) for the CRM to QuickBooks service."""
 
 
-class SyncSettings(Section):
+class SyncSettings(Section, SyncPolicyKeys):
     """[sync]: the per-company feature options of InoLink plus the engine's own knobs."""
 
     name_matching: Annotated[NameMatching, to_enum(NameMatching)] = NameMatching.EXACT

@@ -19,6 +19,7 @@ from inolink_tui.domain.jobs import NewJob
 from inolink_tui.domain.mapping import record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.engine.cursors import NAMES_FIRST, Cursors, crm_cursor_name, parse_time
+from inolink_tui.engine.lifecycle import CrmDeleted, links_of, removed_jobs
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
 from inolink_tui.engine.workers import DrainCounts, WorkerPool
@@ -164,6 +165,10 @@ class CrmScan(UsesContext[CycleContext]):
                     qbo_id=link.qbo_id,
                 )
             )
+        if changes.removed and self.options.lifecycle.crm_deleted is CrmDeleted.UNLINK:
+            # Deleted in CRM: a job unlinks and reports each linked one; QuickBooks keeps its record.
+            links = await links_of(self.store, et, changes.removed)
+            jobs += removed_jobs(et, changes.removed, links, company=self.options.company, now=self.clock())
         enqueued = await self.ctx.enqueue(jobs)
         await self.store.set_cursor(name, changes.cursor)
         return enqueued, echoes

@@ -17,6 +17,8 @@ from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.domain.mapping import ItemAccounts, NameIndex, ServiceItems, crm_to_customer, crm_to_item
 from inolink_tui.engine import fit
+from inolink_tui.engine.lifecycle import quickbooks_active
+from inolink_tui.engine.money import MoneyLookups
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
 
 
@@ -41,10 +43,13 @@ class Lookups(UsesContext[SyncContext]):
     def __init__(self, ctx: SyncContext) -> None:
         super().__init__(ctx)
         self.cache = CycleCache()
+        self.money = MoneyLookups(ctx.qbo)
+        """Tax codes, currencies and terms (engine/money.py), read once per cycle like the rest."""
 
     def new_cycle(self) -> None:
         """Forget the last cycle's reads, so QuickBooks edits made since are seen."""
         self.cache = CycleCache()
+        self.money = MoneyLookups(self.qbo)
 
     async def index(self, entity: str) -> NameIndex:
         """Every QuickBooks name of `entity`, for Name Matching before a create (kept up to date by creates)."""
@@ -116,9 +121,11 @@ class Lookups(UsesContext[SyncContext]):
         et = job.entity_type
         if et is EntityType.PRODUCT:
             accounts = await self.accounts() if create else ItemAccounts()
-            return fit.qbo_values("Item", crm_to_item(row, accounts, for_create=create, today=self.clock().date()))
+            item = fit.qbo_values("Item", crm_to_item(row, accounts, for_create=create, today=self.clock().date()))
+            return item if create else {**item, **quickbooks_active(self.options.lifecycle, row)}
         parent_qbo: str | None = None
         if et is EntityType.ACCOUNT and (parent := row.get("_parentaccountid_value")):
             parent_link = await self.store.get_link(EntityType.ACCOUNT, str(parent))
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
-        return fit.qbo_values("Customer", crm_to_customer(et, row, parent_qbo_id=parent_qbo))
+        customer = fit.qbo_values("Customer", crm_to_customer(et, row, parent_qbo_id=parent_qbo))
+        return customer if create else {**customer, **quickbooks_active(self.options.lifecycle, row)}

@@ -12,7 +12,9 @@ from typing import Any
 
 from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import DeadlockWin, NameMatching
+from inolink_tui.domain.mapping.money import MoneyPolicy
 from inolink_tui.domain.vocabulary import SyncService
+from inolink_tui.engine.lifecycle import LifecyclePolicy, policy_values
 
 HIGH_PRIORITY = SyncService.HIGH_PRIORITY
 LOW_PRIORITY = SyncService.LOW_PRIORITY
@@ -76,6 +78,10 @@ class EngineOptions:
     timezone: tzinfo = UTC
     schema: CrmSchema = DEFAULT_SCHEMA
     """[crm.schema]: the names of InoLink's columns and tables in CRM, and the Link Status values."""
+    lifecycle: LifecyclePolicy = field(default_factory=LifecyclePolicy)
+    """[sync] inactive and deleted records, both ways (engine/lifecycle.py)."""
+    money: MoneyPolicy = field(default_factory=MoneyPolicy)
+    """[sync] tax codes and payment terms on pushed transactions (domain/mapping/money.py)."""
     services: dict[str, ServiceWindow] = field(
         default_factory=lambda: {
             CRM_TO_QUICKBOOKS: ServiceWindow(days=frozenset(range(6)), interval=timedelta(minutes=60)),
@@ -114,6 +120,7 @@ class EngineOptions:
             "services": services,
             "timezone": settings.services.zone(),
         }
+        values.update(policy_values(sync))
         crm_schema = getattr(getattr(settings, "crm", None), "crm_schema", None)
         if crm_schema is not None:
             values["schema"] = crm_schema.to_schema()

@@ -32,6 +32,7 @@ from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import request_id
+from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, without_deleted_suffix
 from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
@@ -79,7 +80,9 @@ class Pull(UsesContext[SyncContext]):
                 message="the CRM record is Unlinked; the QuickBooks change was not applied",
             )
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
-        mapped = fit.crm_columns(et, entity, current)
+        mapped = fit.crm_columns(et, entity, without_deleted_suffix(current))
+        activity = crm_columns_for_active(self.options.lifecycle, current, row)
+        mapped.update(activity)
         payload: dict[str, Any] | None = None
         token = str(current.get("SyncToken")) if current.get("SyncToken") is not None else None
         if crm_changed and self.options.deadlock_win is DeadlockWin.CRM:
@@ -87,7 +90,7 @@ class Pull(UsesContext[SyncContext]):
             desired = await self.lookups.desired(
                 replace(job, entity_type=et, crm_record_id=link.crm_id), row, create=False
             )
-            body = sparse_update(current, desired)
+            body = sparse_update(without_deleted_suffix(current), desired)
             losing = {k: current.get(k) for k in (body or {}) if k not in ("Id", "SyncToken", "sparse")}
             if body is not None:
                 current = await self.qbo.update(
@@ -120,6 +123,8 @@ class Pull(UsesContext[SyncContext]):
                 written = await self.crm.update(et, link.crm_id, columns)
                 version = written.version or version
             message = f"updated {et.value} in CRM ({len(columns)} fields)" if columns else "no field changed"
+            if activity and columns:
+                message += "; " + active_note(entity, current, activity)
             if crm_changed:
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), " + message
         await self.store.upsert_link(replace(link, crm_version=version, qbo_sync_token=token, updated_at=self.clock()))

@@ -46,7 +46,15 @@ from inolink_tui.domain.mapping.transactions import accounting_ref
 from inolink_tui.engine import fit
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import earlier_document, request_id
+from inolink_tui.engine.lifecycle import (
+    CrmDeactivated,
+    CrmDeleted,
+    check_can_deactivate,
+    unlink_deleted,
+    without_deleted_suffix,
+)
 from inolink_tui.engine.lookups import Lookups
+from inolink_tui.engine.money import dress, product_numbers
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
 
@@ -65,6 +73,10 @@ class Push(UsesContext[SyncContext]):
         et = job.entity_type
         row = await self.crm.get(et, job.crm_record_id)
         if row is None:
+            if self.options.lifecycle.crm_deleted is CrmDeleted.UNLINK:
+                unlinked = await unlink_deleted(self.store, job, now=self.clock())
+                if unlinked is not None:
+                    return unlinked
             raise PortError(ErrorClass.REFERENCE, f"the {et.value} no longer exists in CRM (deleted?)")
         if self.options.schema.row_is(row, UNLINKED):
             raise PortError(ErrorClass.VALIDATION, f"the {et.value} is Unlinked in CRM; promote it again to sync it")
@@ -129,7 +141,8 @@ class Push(UsesContext[SyncContext]):
         current: dict[str, Any] | None = None
         if link is not None and link.qbo_id and link.link_status is not RecordLinkStatus.UNLINKED:
             current = await self.qbo.read(entity, link.qbo_id)
-            if current is not None and current.get("Active") is False:
+            keep = self.options.lifecycle.crm_deactivated is CrmDeactivated.INACTIVATE and "statecode" in row
+            if current is not None and current.get("Active") is False and not keep:
                 current = None
         operation: Operation | None = None
         if current is None:
@@ -167,11 +180,12 @@ class Push(UsesContext[SyncContext]):
                 result = current
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), CRM values replaced"
             else:
-                body = sparse_update(current, desired)
+                body = sparse_update(without_deleted_suffix(current), desired)
                 if body is None:
                     result = current
                     message = f"linked to QuickBooks {entity} {current['Id']}; nothing to change"
                 else:
+                    check_can_deactivate(entity, current, body)
                     step = f"update-{current.get('SyncToken')}"
                     result = await self.qbo.update(entity, body, request_id=request_id(self.options.company, job, step))
                     message = f"updated QuickBooks {entity} {result['Id']}"
@@ -271,6 +285,8 @@ class Push(UsesContext[SyncContext]):
             )
         except MappingError as exc:
             raise PortError(ErrorClass.REFERENCE if exc.missing else ErrorClass.VALIDATION, str(exc)) from exc
+        keys = await product_numbers(self.crm, self.options.money, item_ids)
+        body = await dress(self.qbo, self.lookups.money, self.options.money, body, row, product_keys=keys)
         # Looked up on every attempt, not only retries: another engine (another database) may have created it.
         created = await earlier_document(self.qbo, self.store, self.options.company, job, entity, body)
         if created is None:

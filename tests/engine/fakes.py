@@ -224,6 +224,10 @@ class FakeQbo:
             "Estimate": {},
             "Vendor": {},
             "Account": {},
+            "Preferences": {},
+            "CompanyInfo": {},
+            "TaxCode": {},
+            "Term": {},
         }
         self._ids = itertools.count(1)
         self._doc = itertools.count(1001)
