@@ -149,7 +149,10 @@ def test_console_exits_cleanly_when_the_terminal_goes_away(tmux_session: Tmux, t
         except ProcessLookupError:
             return
         time.sleep(0.1)
-    os.kill(console, 9)
+    try:
+        os.kill(console, 9)
+    except ProcessLookupError:  # it ended between the last look and the deadline (the 8 s backstop under load)
+        return
     raise AssertionError("the console kept running after its terminal went away")
 
 
