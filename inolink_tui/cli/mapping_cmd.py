@@ -14,13 +14,25 @@ import tomli_w
 from inolink_tui.cli.job_filters import LabelChoice
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.limits import Limit
-from inolink_tui.domain.mapping.tables import DEFAULT_MAPPINGS, QBO_ENTITY, FieldMapping, crm_limit, qbo_limit
+from inolink_tui.domain.mapping.tables import (
+    DEFAULT_MAPPINGS,
+    QBO_ENTITY,
+    FieldMapping,
+    crm_limit,
+    qbo_limit,
+    qbo_range,
+)
 
 TABLE_COLUMNS = ("CRM column", "QuickBooks field", "direction", "transform", "CRM limit", "QuickBooks limit", "note")
 
 
 def _limit(limit: Limit | None) -> str:
     return f"{limit.maximum} {limit.overflow.value}" if limit else ""
+
+
+def _qbo_limit(entity_type: EntityType, row: FieldMapping) -> str:
+    top = qbo_range(entity_type, row)
+    return f"at most {top} refuse" if top is not None else _limit(qbo_limit(entity_type, row))
 
 
 def _note(row: FieldMapping) -> str:
@@ -34,7 +46,7 @@ def _cells(entity_type: EntityType, row: FieldMapping) -> tuple[str, ...]:
         row.direction.value,
         row.transform.value,
         _limit(crm_limit(entity_type, row)),
-        _limit(qbo_limit(entity_type, row)),
+        _qbo_limit(entity_type, row),
         _note(row),
     )
 
@@ -67,7 +79,7 @@ def mapping_toml(entity_type: EntityType) -> str:
         out.append("")
         facts = [
             f"CRM limit {crm}" if (crm := _limit(crm_limit(entity_type, row))) else "",
-            f"QuickBooks limit {qbo}" if (qbo := _limit(qbo_limit(entity_type, row))) else "",
+            f"QuickBooks limit {qbo}" if (qbo := _qbo_limit(entity_type, row)) else "",
             _note(row),
         ]
         if comment := "; ".join(fact for fact in facts if fact):

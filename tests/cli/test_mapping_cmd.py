@@ -84,3 +84,9 @@ def test_the_readme_shows_the_command_output() -> None:
     block = re.search(r"<!-- mapping show account -->\n```text\n(.*?)\n```\n<!-- /mapping show account -->", text, re.S)
     assert block, "README: the Field mappings block is missing"
     assert block.group(1) + "\n" == invoke("mapping", "show", "account").output
+
+
+def test_the_product_table_shows_the_price_range() -> None:
+    out = invoke("mapping", "show", "product").output
+    price = next(line for line in out.splitlines() if line.startswith("price "))
+    assert "at most 99999999999 refuse" in price, price

@@ -14,10 +14,11 @@ their column name, e.g. `parentaccountid`); QuickBooks fields are v3 JSON paths 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from inolink_tui.domain.enums import EntityType
-from inolink_tui.domain.limits import CRM_LIMITS, QBO_LIMITS, Limit
+from inolink_tui.domain.limits import CRM_LIMITS, QBO_LIMITS, QBO_RANGES, Limit
 
 
 class Direction(StrEnum):
@@ -250,3 +251,8 @@ def qbo_limit(entity_type: EntityType, row: FieldMapping) -> Limit | None:
 def crm_limit(entity_type: EntityType, row: FieldMapping) -> Limit | None:
     """Dataverse's column length for the row's column, as the fitting applies it (domain.limits)."""
     return _find(CRM_LIMITS.get(entity_type, ()), row.crm)
+
+
+def qbo_range(entity_type: EntityType, row: FieldMapping) -> Decimal | None:
+    """The largest amount QuickBooks accepts in the row's field (a larger one is refused), from domain.limits."""
+    return next((top for path, top in QBO_RANGES.get(QBO_ENTITY[entity_type], ()) if path == row.qbo), None)

@@ -421,3 +421,14 @@ def test_every_limited_field_a_table_names_has_its_limit_shown() -> None:
         mapped_crm = {row.crm for row in rows}
         # every column the fitting limits on the CRM side, other than InoLink's own, is a mapped column
         assert crm_paths - {"ino_accountingid", "ino_accountingref"} <= mapped_crm, entity_type
+
+
+def test_amount_ranges_come_from_the_fitting_rules() -> None:
+    from inolink_tui.domain.limits import MAX_LINE_AMOUNT, MAX_PRICE
+    from inolink_tui.domain.mapping.tables import qbo_range
+
+    product = {(r.crm, r.qbo): r for r in DEFAULT_MAPPINGS[EntityType.PRODUCT]}
+    assert qbo_range(EntityType.PRODUCT, product[("price", "UnitPrice")]) == MAX_PRICE
+    assert qbo_range(EntityType.PRODUCT, product[("name", "Name")]) is None
+    quote = {(r.crm, r.qbo): r for r in DEFAULT_MAPPINGS[EntityType.QUOTE]}
+    assert qbo_range(EntityType.QUOTE, quote[("line.priceperunit", "Line[].Amount")]) == MAX_LINE_AMOUNT
