@@ -409,15 +409,15 @@ def test_limits_come_from_the_fitting_rules() -> None:
     assert crm_limit(EntityType.ACCOUNT, postal) is not None
 
 
-def test_every_limited_field_a_table_names_has_its_limit_shown() -> None:
-    """A row whose field has a fitting limit finds it (paths spelled the same in both places)."""
+def test_every_column_the_crm_fitting_limits_is_a_mapped_column() -> None:
+    """domain.limits and the tables spell columns alike, so `mapping show` finds every CRM limit."""
     from inolink_tui.domain.limits import CRM_LIMITS, QBO_LIMITS
     from inolink_tui.domain.mapping.tables import QBO_ENTITY
 
     for entity_type, rows in DEFAULT_MAPPINGS.items():
         qbo_paths = {limit.path for limit in QBO_LIMITS.get(QBO_ENTITY[entity_type], ())}
         crm_paths = {limit.path for limit in CRM_LIMITS.get(entity_type, ())}
-        assert qbo_paths, entity_type
+        assert qbo_paths & {row.qbo for row in rows}, entity_type
         mapped_crm = {row.crm for row in rows}
         # every column the fitting limits on the CRM side, other than InoLink's own, is a mapped column
         assert crm_paths - {"ino_accountingid", "ino_accountingref"} <= mapped_crm, entity_type
