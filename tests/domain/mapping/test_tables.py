@@ -83,7 +83,7 @@ class Reads(dict[str, Any]):
         self.log.add(self.prefix + key)
         return Reads(value, self.log, f"{self.prefix}{key}.") if isinstance(value, Mapping) else value
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return self._seen(key, super().get(key, default))
 
     def __getitem__(self, key: str) -> Any:
@@ -337,14 +337,14 @@ def _column_strategy(column: str) -> st.SearchStrategy[Any]:
         return st.dates().map(lambda d: d.isoformat() + "T00:00:00Z")
     if column == "producttypecode":
         return st.sampled_from([1, 2, 3, 4])
-    return st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+    return st.text(alphabet=st.characters(codec="utf-8"), max_size=12)
 
 
 @st.composite
 def crm_records(draw: st.DrawFn, entity_type: EntityType) -> dict[str, Any]:
     columns = sorted({row.crm for row in DEFAULT_MAPPINGS[entity_type] if row.crm})
     strategies = {c: _column_strategy(c) for c in columns}
-    record: dict[str, Any] = draw(st.fixed_dictionaries({}, optional=strategies))  # type: ignore[arg-type]
+    record: dict[str, Any] = draw(st.fixed_dictionaries({}, optional=strategies))
     return record
 
 
@@ -363,7 +363,7 @@ def qbo_bodies(draw: st.DrawFn, entity_type: EntityType) -> dict[str, Any]:
             strategies[path] = st.text(max_size=12)
     if entity_type is EntityType.PRODUCT:
         strategies["TrackQtyOnHand"] = st.booleans()
-    flat: dict[str, Any] = draw(st.fixed_dictionaries({}, optional=strategies))  # type: ignore[arg-type]
+    flat: dict[str, Any] = draw(st.fixed_dictionaries({}, optional=strategies))
     return _unflatten(flat)
 
 
