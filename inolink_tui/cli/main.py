@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "crm": "inolink_tui.cli.setup_cmd:crm",
     "doctor": "inolink_tui.cli.doctor_cmd:doctor",
     "reconcile": "inolink_tui.cli.reconcile_cmd:reconcile",
+    "mapping": "inolink_tui.cli.mapping_cmd:mapping",
 }
 
 

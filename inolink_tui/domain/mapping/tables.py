@@ -1,0 +1,258 @@
+"""The built-in field mappings as data: one table per Entity Type, one row per field and direction.
+
+Why a table: an operator (and `inolink-tui mapping show`) must see which fields a Link Job carries, and
+custom mappings (issue 17) will add rows of the same shape. Today the mapping functions in
+`customers.py`, `items.py` and `transactions.py` still do the work; these tables describe them exactly,
+and tests/domain/mapping/test_tables.py runs those functions over generated records to prove it (every
+field they write is a row with its direction, every row is a field they write). The limits are not
+copied here: `qbo_limit` / `crm_limit` read them from `domain.limits`, the one place the fitting uses.
+
+CRM columns are Dataverse logical names (`line.` = a column of the document's product lines; lookups by
+their column name, e.g. `parentaccountid`); QuickBooks fields are v3 JSON paths (`Line[]` = every line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.limits import CRM_LIMITS, QBO_LIMITS, QBO_RANGES, Limit
+
+
+class Direction(StrEnum):
+    """Which way a field is written."""
+
+    BOTH = "both"
+    TO_QUICKBOOKS = "to QuickBooks"
+    TO_CRM = "to CRM"
+    ON_CREATE = "on create only"
+    """To QuickBooks, only when the record is created there (an update leaves the field alone)."""
+
+    @property
+    def to_quickbooks(self) -> bool:
+        return self is not Direction.TO_CRM
+
+    @property
+    def to_crm(self) -> bool:
+        return self in (Direction.BOTH, Direction.TO_CRM)
+
+
+class Transform(StrEnum):
+    """How a value changes on the way (the names issue 17 item 2 uses for custom mappings)."""
+
+    COPY = "copy"
+    NAME = "name"
+    """Copied; towards QuickBooks ':' becomes '-' and tabs / line breaks spaces (QuickBooks forbids them)."""
+    VALUE_MAP = "value map"
+    MONEY = "money"
+    DATE = "date"
+    TEMPLATE = "template"
+    LOOKUP = "lookup"
+    """A CRM lookup <-> the QuickBooks id of the linked record (resolved by the engine from its links)."""
+    CONSTANT = "constant"
+    SETTING = "setting"
+    """A value from the configuration, not from the record."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMapping:
+    """One field, one direction: `crm` is None when the value is a constant or a setting."""
+
+    crm: str | None
+    qbo: str
+    direction: Direction
+    transform: Transform = Transform.COPY
+    note: str = ""
+    when: str | None = None
+    """A CRM column the row depends on without copying it (e.g. only Inventory items track a quantity)."""
+
+
+QBO_ENTITY: dict[EntityType, str] = {
+    EntityType.ACCOUNT: "Customer",
+    EntityType.CONTACT: "Customer",
+    EntityType.PRODUCT: "Item",
+    EntityType.QUOTE: "Estimate",
+    EntityType.ORDER: "Invoice",
+    EntityType.INVOICE: "Invoice",
+}
+"""The QuickBooks entity each Entity Type becomes (an Order becomes an Invoice, reference §1.7)."""
+
+B, Q, C, N = Direction.BOTH, Direction.TO_QUICKBOOKS, Direction.TO_CRM, Direction.ON_CREATE
+
+_ADDRESS = (
+    ("line1", "Line1"),
+    ("line2", "Line2"),
+    ("line3", "Line3"),
+    ("city", "City"),
+    ("stateorprovince", "CountrySubDivisionCode"),
+    ("postalcode", "PostalCode"),
+    ("country", "Country"),
+)
+
+
+def _addresses() -> tuple[FieldMapping, ...]:
+    bill = tuple(
+        FieldMapping(f"address1_{crm}", f"BillAddr.{qbo}", Q if crm == "line3" else B) for crm, qbo in _ADDRESS
+    )
+    ship = tuple(FieldMapping(f"address2_{crm}", f"ShipAddr.{qbo}", Q) for crm, qbo in _ADDRESS)
+    return bill + ship
+
+
+_PHONES_AND_WEB = (
+    FieldMapping("telephone1", "PrimaryPhone.FreeFormNumber", B),
+    FieldMapping("telephone2", "AlternatePhone.FreeFormNumber", Q),
+    FieldMapping("emailaddress1", "PrimaryEmailAddr.Address", B),
+)
+
+ACCOUNT: tuple[FieldMapping, ...] = (
+    FieldMapping("name", "DisplayName", B, Transform.NAME, "to CRM when there is no Company Name"),
+    FieldMapping("name", "CompanyName", B, Transform.NAME, "to CRM unless cut to 100 (then Display Name)"),
+    *_PHONES_AND_WEB,
+    FieldMapping("fax", "Fax.FreeFormNumber", B),
+    FieldMapping("websiteurl", "WebAddr.URI", B),
+    *_addresses(),
+    FieldMapping("parentaccountid", "ParentRef.value", B, Transform.LOOKUP, "the linked parent; makes a sub-customer"),
+    FieldMapping(None, "Job", Q, Transform.CONSTANT, "true when there is a parent account"),
+)
+
+CONTACT: tuple[FieldMapping, ...] = (
+    FieldMapping("fullname", "DisplayName", Q, Transform.NAME, "else first and last name"),
+    FieldMapping("firstname", "GivenName", B, Transform.NAME),
+    FieldMapping(
+        "firstname",
+        "DisplayName",
+        B,
+        Transform.TEMPLATE,
+        "to QuickBooks without a full name (first last); to CRM without Given Name (all but the last word)",
+    ),
+    FieldMapping("middlename", "MiddleName", Q, Transform.NAME),
+    FieldMapping("lastname", "FamilyName", B, Transform.NAME),
+    FieldMapping(
+        "lastname",
+        "DisplayName",
+        B,
+        Transform.TEMPLATE,
+        "to QuickBooks without a full name (first last); to CRM without Family Name (the last word)",
+    ),
+    FieldMapping("mobilephone", "Mobile.FreeFormNumber", B),
+    *_PHONES_AND_WEB,
+    FieldMapping("fax", "Fax.FreeFormNumber", Q),
+    FieldMapping("websiteurl", "WebAddr.URI", Q),
+    *_addresses(),
+)
+
+PRODUCT: tuple[FieldMapping, ...] = (
+    FieldMapping("name", "Name", B, Transform.NAME),
+    FieldMapping("productnumber", "Sku", B),
+    FieldMapping("productnumber", "Name", C, note="a new product from an item without SKU"),
+    FieldMapping("description", "Description", B),
+    FieldMapping("description", "PurchaseDesc", C, note="when the item has no Description"),
+    FieldMapping("price", "UnitPrice", B, Transform.MONEY),
+    FieldMapping("currentcost", "PurchaseCost", B, Transform.MONEY),
+    FieldMapping(
+        "producttypecode",
+        "Type",
+        N,
+        Transform.VALUE_MAP,
+        "Sales Inventory: Inventory; Services: Service; Misc. Charges, Flat Fees: NonInventory",
+    ),
+    FieldMapping(
+        "producttypecode",
+        "Type",
+        C,
+        Transform.VALUE_MAP,
+        "Inventory: Sales Inventory; Service: Services; NonInventory: Misc. Charges",
+    ),
+    FieldMapping("quantityonhand", "QtyOnHand", N, note="Inventory items", when="producttypecode"),
+    FieldMapping("quantityonhand", "QtyOnHand", C, note="when QuickBooks tracks the quantity"),
+    FieldMapping(
+        None,
+        "IncomeAccountRef.value",
+        N,
+        Transform.SETTING,
+        "Service, Inventory: the product income account",
+        when="producttypecode",
+    ),
+    FieldMapping(None, "ExpenseAccountRef.value", N, Transform.SETTING, "the product expense account"),
+    FieldMapping(
+        None, "AssetAccountRef.value", N, Transform.SETTING, "Inventory: the product asset account", "producttypecode"
+    ),
+    FieldMapping(None, "TrackQtyOnHand", N, Transform.CONSTANT, "Inventory: true", "producttypecode"),
+    FieldMapping(None, "InvStartDate", N, Transform.CONSTANT, "Inventory: the day it is created", "producttypecode"),
+)
+
+
+def _extra_line(crm: str, note: str) -> tuple[FieldMapping, ...]:
+    """An amount sent as a line of its own (one of the configured Discount or Shipping items, quantity 1)."""
+    return (
+        FieldMapping(crm, "Line[].SalesItemLineDetail.UnitPrice", Q, Transform.MONEY, note),
+        FieldMapping(crm, "Line[].Amount", Q, Transform.MONEY, note),
+    )
+
+
+def _transaction(number: str, dates: tuple[FieldMapping, ...]) -> tuple[FieldMapping, ...]:
+    return (
+        FieldMapping("customerid", "CustomerRef.value", Q, Transform.LOOKUP, "the linked account or contact"),
+        FieldMapping(number, "DocNumber", Q, note="left out when longer than 21 characters"),
+        FieldMapping("name", "PrivateNote", Q),
+        *dates,
+        FieldMapping(
+            "line.productid",
+            "Line[].SalesItemLineDetail.ItemRef.value",
+            Q,
+            Transform.LOOKUP,
+            "the linked item; a write-in line: the Write-In item",
+        ),
+        FieldMapping("line.productdescription", "Line[].Description", Q, note="a write-in line's description"),
+        FieldMapping("line.description", "Line[].Description", Q, note="when there is no product description"),
+        FieldMapping("line.quantity", "Line[].SalesItemLineDetail.Qty", Q),
+        FieldMapping("line.priceperunit", "Line[].SalesItemLineDetail.UnitPrice", Q, Transform.MONEY),
+        FieldMapping("line.quantity", "Line[].Amount", Q, Transform.TEMPLATE, "quantity x price, to the cent"),
+        FieldMapping("line.priceperunit", "Line[].Amount", Q, Transform.TEMPLATE, "quantity x price, to the cent"),
+        *_extra_line("line.manualdiscountamount", "a Discount item line after it, negative"),
+        *_extra_line("discountamount", "a Discount item line, negative"),
+        *_extra_line("freightamount", "a Shipping item line"),
+        FieldMapping(None, "Line[].DetailType", Q, Transform.CONSTANT, "SalesItemLineDetail"),
+    )
+
+
+QUOTE = _transaction("quotenumber", (FieldMapping("effectiveto", "ExpirationDate", Q, Transform.DATE),))
+ORDER = _transaction("ordernumber", (FieldMapping("requestdeliveryby", "ShipDate", Q, Transform.DATE),))
+INVOICE = _transaction(
+    "invoicenumber",
+    (
+        FieldMapping("requestdeliveryby", "ShipDate", Q, Transform.DATE),
+        FieldMapping("duedate", "DueDate", Q, Transform.DATE),
+    ),
+)
+
+DEFAULT_MAPPINGS: dict[EntityType, tuple[FieldMapping, ...]] = {
+    EntityType.ACCOUNT: ACCOUNT,
+    EntityType.CONTACT: CONTACT,
+    EntityType.PRODUCT: PRODUCT,
+    EntityType.QUOTE: QUOTE,
+    EntityType.ORDER: ORDER,
+    EntityType.INVOICE: INVOICE,
+}
+"""The mappings shipped as the default (InoLink's fixed mappings, reference §1.7)."""
+
+
+def _find(limits: tuple[Limit, ...], path: str | None) -> Limit | None:
+    return next((limit for limit in limits if limit.path == path), None)
+
+
+def qbo_limit(entity_type: EntityType, row: FieldMapping) -> Limit | None:
+    """QuickBooks' documented limit on the row's field, as the fitting applies it (domain.limits)."""
+    return _find(QBO_LIMITS.get(QBO_ENTITY[entity_type], ()), row.qbo)
+
+
+def crm_limit(entity_type: EntityType, row: FieldMapping) -> Limit | None:
+    """Dataverse's column length for the row's column, as the fitting applies it (domain.limits)."""
+    return _find(CRM_LIMITS.get(entity_type, ()), row.crm)
+
+
+def qbo_range(entity_type: EntityType, row: FieldMapping) -> Decimal | None:
+    """The largest amount QuickBooks accepts in the row's field (a larger one is refused), from domain.limits."""
+    return next((top for path, top in QBO_RANGES.get(QBO_ENTITY[entity_type], ()) if path == row.qbo), None)

@@ -1,0 +1,92 @@
+"""`inolink-tui mapping show ENTITY [--format table|toml]` and the README block it generates."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from inolink_tui.cli.main import cli
+from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.mapping.tables import DEFAULT_MAPPINGS
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("entity_type", list(EntityType))
+def test_the_table_has_a_line_per_row(entity_type: EntityType) -> None:
+    result = invoke("mapping", "show", entity_type.value.lower())
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1].split()[:2] == ["CRM", "column"]
+    body = lines[2:]
+    rows = DEFAULT_MAPPINGS[entity_type]
+    assert len(body) == len(rows)
+    for line, row in zip(body, rows, strict=True):
+        assert line.split()[:2] == [row.crm or "-", row.qbo]
+        assert row.direction.value in line
+        assert line == line.rstrip()
+
+
+def test_the_account_table_shows_both_limits() -> None:
+    out = invoke("mapping", "show", "Account").output
+    name = next(line for line in out.splitlines() if line.split()[:2] == ["name", "DisplayName"])
+    assert re.search(r"both\s+name\s+160 refuse\s+500 refuse", name), name
+    phone2 = next(line for line in out.splitlines() if line.startswith("telephone2 "))
+    assert re.search(r"to QuickBooks\s+copy\s+30 truncate", phone2), phone2
+
+
+@pytest.mark.parametrize("entity_type", list(EntityType))
+def test_the_toml_parses_to_the_table(entity_type: EntityType) -> None:
+    result = invoke("mapping", "show", entity_type.value.upper(), "--format", "toml")
+    assert result.exit_code == 0, result.output
+    assert "not read yet" in result.output.splitlines()[1]
+    entries = tomllib.loads(result.output)["mapping"][entity_type.value.lower()]
+    expected = [
+        {
+            **({"crm": row.crm} if row.crm else {}),
+            "quickbooks": row.qbo,
+            "direction": row.direction.value,
+            "transform": row.transform.value,
+        }
+        for row in DEFAULT_MAPPINGS[entity_type]
+    ]
+    assert entries == expected
+
+
+def test_the_toml_header_is_true_the_config_refuses_a_mapping_section(tmp_path: Path) -> None:
+    snippet = invoke("mapping", "show", "account", "--format", "toml").output
+    config = tmp_path / "config.toml"
+    config.write_text(snippet, encoding="utf-8")
+    result = invoke("--config", str(config), "config", "check")
+    assert result.exit_code == 2, result.output
+    assert "mapping" in result.output
+
+
+@pytest.mark.parametrize("args", [["ledger"], ["account", "--format", "yaml"], []])
+def test_a_bad_entity_or_format_is_a_one_line_error(args: list[str]) -> None:
+    result = invoke("mapping", "show", *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1, result.stderr
+
+
+def test_the_readme_shows_the_command_output() -> None:
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- mapping show account -->\n```text\n(.*?)\n```\n<!-- /mapping show account -->", text, re.S)
+    assert block, "README: the Field mappings block is missing"
+    assert block.group(1) + "\n" == invoke("mapping", "show", "account").output
+
+
+def test_the_product_table_shows_the_price_range() -> None:
+    out = invoke("mapping", "show", "product").output
+    price = next(line for line in out.splitlines() if line.startswith("price "))
+    assert "at most 99999999999 refuse" in price, price
