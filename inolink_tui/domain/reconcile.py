@@ -34,6 +34,14 @@ class DriftKind(StrEnum):
     """A record set To be Linked with no Queued CRM -> QuickBooks Link Job."""
     DUPLICATE = "duplicate"
     """Two or more records share a name on one side."""
+    INVOICE = "invoice"
+    """A linked invoice's status, amount paid or balance differs from its QuickBooks invoice."""
+    PAYMENT = "payment"
+    """A QuickBooks payment of a linked customer is not recorded in CRM."""
+    APPLICATION = "application"
+    """A recorded payment lacks the application of an invoice it paid in QuickBooks."""
+    AGING = "aging"
+    """An account's or contact's open balance or overdue bucket differs from QuickBooks' AgedReceivables."""
 
 
 @dataclass(frozen=True, slots=True)
