@@ -90,7 +90,15 @@ def field_drift(
             detail="a QuickBooks -> CRM update job writes the QuickBooks value (Deadlock Win decides if CRM changed)",
         )
         for column, value in sorted(changed_fields(row, mapped).items())
+        if not (column in ZERO_IS_EMPTY and _money(value) == 0 and row.get(column) in (None, ""))
     ]
+
+
+ZERO_IS_EMPTY = frozenset({"currentcost", "quantityonhand"})
+"""Product columns whose QuickBooks field cannot be empty: QuickBooks reads an item saved without a purchase cost
+(or a quantity it does not track) as PurchaseCost / QtyOnHand 0, and a CRM -> QuickBooks sync of an empty Current
+Cost sends nothing (domain/mapping/items.py crm_to_item), so empty in CRM and 0 in QuickBooks are the same state,
+not drift. (Only for reconcile: a QuickBooks -> CRM pull still writes the 0.)"""
 
 
 def _money(value: Any) -> Decimal | None:

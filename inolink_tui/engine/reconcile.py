@@ -106,19 +106,22 @@ async def _entity(
     for row in rows:
         crm_id, name = str(row.get(key) or ""), record_name(et, row)
         qbo_id = str(row.get(schema.accounting_id) or "")
-        if row.get("statecode") == CRM_INACTIVE:
-            found.append(
-                Drift(DriftKind.INACTIVE, et, name, crm_id, qbo_id, side="CRM", detail="the CRM record is inactive")
-            )
+        crm_inactive = row.get("statecode") == CRM_INACTIVE
         current = qbo_data.active.get(qbo_id)
         if current is None:
             single = await qbo.read(entity, qbo_id) if qbo_id else None
+            if single is not None and crm_inactive:
+                continue  # inactive on both sides: the sync carried it over, nothing differs
             kind = DriftKind.GONE if single is None else DriftKind.INACTIVE
             what = "no longer exists" if single is None else "is inactive"
             found.append(
                 Drift(kind, et, name, crm_id, qbo_id, side="QuickBooks", detail=f"the QuickBooks {entity} {what}")
             )
             continue
+        if crm_inactive:
+            found.append(
+                Drift(DriftKind.INACTIVE, et, name, crm_id, qbo_id, side="CRM", detail="the CRM record is inactive")
+            )
         mapped = fit.crm_columns(et, entity, current)
         found += field_drift(et, name, crm_id, qbo_id, row, mapped)
         if et in CUSTOMERS:

@@ -454,6 +454,10 @@ def _seed_crm(
         }
         if plan == "linked" and name in item_ids:
             row.update(linked_product_columns(sandbox.qbo.raw("Item", item_ids[name]) or {}))
+        elif plan == "promoted_existing" and name in item_ids:  # the same product: Name Matching links it
+            row["producttypecode"] = linked_product_columns(sandbox.qbo.raw("Item", item_ids[name]) or {})[
+                "producttypecode"
+            ]
         product_ids[name] = dv.create_row("products", row)["productid"]
     counts = {"quotes": 0, "salesorders": 0, "invoices": 0}
     transactions = max(3, len(account_plans) // 4) if account_ids and product_ids else 0
