@@ -84,6 +84,12 @@ async def test_zero_drift_after_activity_and_one_cycle_then_an_edit_is_named(tmp
         assert ("invoice", qbo_id, "ino_invoicestatus") in found, found
         assert ("invoice", qbo_id, "ino_balance") in found, found
         assert ("payment", str(paid["Id"]), "") in found, found
+        # ... and the customer's aging: QuickBooks' AgedReceivables no longer lists the paid balance.
+        customer = await invoke(config, "reconcile", "account", "contact", "--format", "json")
+        assert customer.exit_code == 1, customer.output
+        aging = [d for d in json.loads(customer.output)["drift"] if d["kind"] == "aging"]
+        assert {d["qbo_id"] for d in aging} == {str(invoice["CustomerRef"]["value"])}, aging
+        assert "ino_openbalance" in {d["field"] for d in aging}, aging
 
         table = await invoke(config, "reconcile", "invoice", "--fix")
         assert table.exit_code == 1, table.output
