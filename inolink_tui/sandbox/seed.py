@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS
 from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.sandbox.identity import derived_uuid
-from inolink_tui.sandbox.seed_linked import linked_account_columns, linked_product_columns
+from inolink_tui.sandbox.seed_linked import crm_product_type, linked_account_columns, linked_product_columns
 from inolink_tui.sandbox.seed_region import REGIONS, enable_multicurrency, foreign_customer, line_tax_ref
 from inolink_tui.sandbox.seed_settings import seed_qbo_settings
 
@@ -455,9 +455,7 @@ def _seed_crm(
         if plan == "linked" and name in item_ids:
             row.update(linked_product_columns(sandbox.qbo.raw("Item", item_ids[name]) or {}))
         elif plan == "promoted_existing" and name in item_ids:  # the same product: Name Matching links it
-            row["producttypecode"] = linked_product_columns(sandbox.qbo.raw("Item", item_ids[name]) or {})[
-                "producttypecode"
-            ]
+            row["producttypecode"] = crm_product_type(sandbox.qbo.raw("Item", item_ids[name]) or {})
         product_ids[name] = dv.create_row("products", row)["productid"]
     counts = {"quotes": 0, "salesorders": 0, "invoices": 0}
     transactions = max(3, len(account_plans) // 4) if account_ids and product_ids else 0

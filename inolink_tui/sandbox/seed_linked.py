@@ -34,13 +34,19 @@ _CRM_PRODUCT_TYPE = {"Inventory": 1, "NonInventory": 2, "Service": 3}
 (the engine's mapping, reference notes 1.7; QuickBooks Online has no Other Charge type)."""
 
 
+def crm_product_type(item: dict[str, Any]) -> int:
+    """The producttypecode a product linked to this item holds (a promoted product whose item exists is the same
+    product: Name Matching links it, and QuickBooks does not take a Type change on a sparse update)."""
+    return _CRM_PRODUCT_TYPE.get(str(item.get("Type")), 3)
+
+
 def linked_product_columns(item: dict[str, Any]) -> dict[str, Any]:
     """A pre-linked product holds its QuickBooks item's type, description, price and cost, as a sync leaves
     them. The seed drew the type (1, 2 or 3) and a description apart from the item; the item's side is kept and
     CRM's changed. QuickBooks reads an item without a purchase cost as PurchaseCost 0, so the product's Current
     Cost is 0 too, not empty (a pull would write the 0)."""
     return {
-        "producttypecode": _CRM_PRODUCT_TYPE.get(str(item.get("Type")), 3),
+        "producttypecode": crm_product_type(item),
         "description": item.get("Description"),
         "price": float(item.get("UnitPrice") or 0),
         "currentcost": float(item.get("PurchaseCost") or 0),
