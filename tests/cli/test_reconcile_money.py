@@ -47,10 +47,19 @@ async def test_zero_drift_after_activity_and_one_cycle_then_an_edit_is_named(tmp
         unlinked = await invoke(config, "unlink", "account", dangling["crm_id"])
         assert unlinked.exit_code == 0, unlinked.output
 
+        since = (await control(handle, "/_sandbox/stats"))["last_seq"]
         clean = await invoke(config, "reconcile", "--format", "json")
         report = json.loads(clean.output)
         assert clean.exit_code == 0, "\n".join(map(str, _summary(report["drift"])))
         assert report["count"] == 0
+        # Bulk reads: one report and one query per QuickBooks entity (Customer, Item, Invoice, Payment); the only
+        # single reads are of linked customers inactive in QuickBooks (inactive or deleted?), here inactive in both.
+        log = (await control(handle, f"/_sandbox/stats?since={since}&api=qbo"))["log"]
+        calls = [entry["path"].rsplit("/", 1)[-1] for entry in log]
+        inactive = [r for r in (await control(handle, "/_sandbox/qbo/records/Customer"))["records"] if not r["Active"]]
+        # (measured: 5 queries, the 4 entities' and one more this test did not identify: paging or connecting)
+        assert calls.count("AgedReceivables") == 1 and 4 <= calls.count("query") <= 8, calls
+        assert len(calls) - 1 - calls.count("query") <= len(inactive), calls
 
         # Money on record: the activity's payments of linked customers are in CRM with their applications.
         payments = handle.sandbox.dataverse.rows("ino_payments")
