@@ -1,9 +1,12 @@
 """`inolink-tui reconcile [ENTITY...] [--format table|json] [--fix]`: drift between CRM and QuickBooks.
 
 Compares the linked customers (accounts, contacts) and products of both systems (engine/reconcile.py) and reports
-links whose other side is gone or inactive, mapped fields that differ, account balances that differ from
-QuickBooks' Customer.Balance, records To be Linked with no Queued job, and duplicate names on either side.
-`--fix` queues the ordinary Link Jobs that repair the fixable ones (audited; refused with --read-only).
+links whose other side is gone or inactive, mapped fields that differ, account and contact aging that differs
+from QuickBooks' AgedReceivables report, records To be Linked with no Queued job, and duplicate names on either
+side; `invoice` compares the money (engine/reconcile_money.py): linked invoices' status, amount paid and
+balance, and QuickBooks payments of linked customers missing in CRM or missing an application.
+`--fix` queues the ordinary Link Jobs that repair the fixable ones (audited; refused with --read-only); what no
+Link Job repairs (the money) is said with the service cycle that writes it.
 
 Exit 0 when clean, 1 when drift was found (even if --fix queued its repairs: run again after the next cycle to
 see it clean), 2 for bad input, configuration or a refused connection.
@@ -42,19 +45,19 @@ def _table(drifts: list[Drift]) -> str:
 @click.option("--fix", is_flag=True, help="Queue the Link Jobs that repair what can be repaired (audited).")
 @pass_cli
 def reconcile(cli: CliContext, entities: tuple[str, ...], fmt: str, fix: bool) -> None:
-    """Compare CRM and QuickBooks for linked records (account, contact, product; default: all three)."""
-    from inolink_tui.engine.reconcile import NAMED
+    """Compare CRM and QuickBooks for linked records (account, contact, product, invoice; default: all)."""
+    from inolink_tui.engine.reconcile import COMPARED
 
     wanted: list[EntityType] = []
     for text in entities:
         et = parse_entity(text)
-        if et not in NAMED:
-            fail(f"reconcile compares account, contact and product; not {et.value}")
+        if et not in COMPARED:
+            fail(f"reconcile compares account, contact, product and invoice; not {et.value}")
         if et not in wanted:
             wanted.append(et)
     if fix:
         refuse_if_read_only(cli, "reconcile --fix")
-    drifts, queued = run_guarded(cli, lambda: _run(cli, wanted or list(NAMED), fix))
+    drifts, queued = run_guarded(cli, lambda: _run(cli, wanted or list(COMPARED), fix))
     if fmt == "json":
         report = {
             "drift": [d.as_json() for d in drifts],
@@ -69,6 +72,8 @@ def reconcile(cli: CliContext, entities: tuple[str, ...], fmt: str, fix: bool) -
             click.echo(f"{len(drifts)} drift(s), {fixable} fixable by --fix")
         if queued is not None:
             click.echo(f"--fix: queued {len(queued.created)} job(s), {len(queued.existing)} already open")
+            for kind, detail in dict.fromkeys((d.kind.value, d.detail) for d in drifts if not d.fixable):
+                click.echo(f"--fix: no job repairs {kind} drift: {detail}")
     if drifts:
         raise SystemExit(EXIT_NOT_DONE)
 

@@ -34,6 +34,14 @@ class DriftKind(StrEnum):
     """A record set To be Linked with no Queued CRM -> QuickBooks Link Job."""
     DUPLICATE = "duplicate"
     """Two or more records share a name on one side."""
+    INVOICE = "invoice"
+    """A linked invoice's status, amount paid or balance differs from its QuickBooks invoice."""
+    PAYMENT = "payment"
+    """A QuickBooks payment of a linked customer is not recorded in CRM."""
+    APPLICATION = "application"
+    """A recorded payment lacks the application of an invoice it paid in QuickBooks."""
+    AGING = "aging"
+    """An account's or contact's open balance or overdue bucket differs from QuickBooks' AgedReceivables."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,15 @@ def field_drift(
             detail="a QuickBooks -> CRM update job writes the QuickBooks value (Deadlock Win decides if CRM changed)",
         )
         for column, value in sorted(changed_fields(row, mapped).items())
+        if not (column in ZERO_IS_EMPTY and _money(value) == 0 and row.get(column) in (None, ""))
     ]
+
+
+ZERO_IS_EMPTY = frozenset({"currentcost", "quantityonhand"})
+"""Product columns whose QuickBooks field cannot be empty: QuickBooks reads an item saved without a purchase cost
+(or a quantity it does not track) as PurchaseCost / QtyOnHand 0, and a CRM -> QuickBooks sync of an empty Current
+Cost sends nothing (domain/mapping/items.py crm_to_item), so empty in CRM and 0 in QuickBooks are the same state,
+not drift. (Only for reconcile: a QuickBooks -> CRM pull still writes the 0.)"""
 
 
 def _money(value: Any) -> Decimal | None:

@@ -64,6 +64,12 @@ def needed_privileges(options: EngineOptions) -> dict[str, tuple[str, ...]]:
     schema = options.schema
     needed[schema.link_job_table] = ("Create", "Read", "Write", "Append")
     needed["systemuser"] = ("Read", "AppendTo")
+    # Money back to CRM (engine/money_back.py): a QuickBooks payment becomes a payment row (an upsert on its
+    # Accounting ID, so Create and Write) with lookups to its account or contact (Append), and each invoice it
+    # paid a Payment Application row looking up the payment and the invoice (Append on the application,
+    # AppendTo on the payment and, through SYNCED_TABLES, on the invoice).
+    needed[schema.payment_table] = ("Create", "Read", "Write", "Append", "AppendTo")
+    needed[schema.application_table] = ("Create", "Read", "Write", "Append")
     return needed
 
 

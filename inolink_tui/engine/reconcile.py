@@ -3,7 +3,9 @@
 Per entity: one CRM listing of the Linked rows, one of the To be Linked rows, and one QuickBooks query of the
 active Customers or Items (paged by the connector: about one request per 1,000 records, far under QuickBooks'
 500 requests a minute). Only a linked record missing from that active list is read on its own, to tell an
-inactive record from a deleted one, so the number of single reads is the number of such drifts.
+inactive record from a deleted one, so the number of single reads is the number of such drifts. Accounts and
+contacts add one AgedReceivables report for both (their aging); invoices add one Invoice and one Payment query
+(engine/reconcile_money.py).
 """
 
 from __future__ import annotations
@@ -12,21 +14,29 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from inolink_tui.domain.aging import Aging
 from inolink_tui.domain.enums import QBO_ENTITY_FOR, EntityType, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.domain.mapping import customer_entity_type, record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
-from inolink_tui.domain.reconcile import Drift, DriftKind, balance_drift, duplicates, field_drift
+from inolink_tui.domain.reconcile import Drift, DriftKind, duplicates, field_drift
+from inolink_tui.domain.reconcile_money import aging_drift
 from inolink_tui.engine import fit
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort
+from inolink_tui.engine.reconcile_money import aging_report, invoice_drifts, now_utc, payment_drifts
 from inolink_tui.store.base import EnqueueResult, JobStore
 
 CRM_INACTIVE = 1
 """Dataverse statecode of an inactive account, contact or product (0 is active)."""
 
 NAMED: tuple[EntityType, ...] = (EntityType.ACCOUNT, EntityType.CONTACT, EntityType.PRODUCT)
-"""The entities reconcile compares (customers and products; transactions are not compared yet)."""
+"""The entities whose records reconcile compares field by field (customers and products)."""
+
+COMPARED: tuple[EntityType, ...] = (*NAMED, EntityType.INVOICE)
+"""Every entity reconcile takes: invoice compares the money (status and balance, payments and applications)."""
+
+CUSTOMERS = (EntityType.ACCOUNT, EntityType.CONTACT)
 
 
 class ReconcileCrm(Protocol):
@@ -37,6 +47,8 @@ class ReconcileCrm(Protocol):
     async def promoted(self, entity_type: EntityType, *, limit: int = 5000) -> list[dict[str, Any]]: ...
 
     async def get_many(self, entity_type: EntityType, ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    async def column_values(self, entity_set: str, column: str) -> set[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +64,30 @@ async def reconcile(
     store: JobStore, crm: ReconcileCrm, qbo: AccountingPort, options: EngineOptions, entities: Sequence[EntityType]
 ) -> list[Drift]:
     """Every drift found for `entities`, in entity order, each entity's drifts sorted by kind then name."""
+    now = now_utc()
     cache: dict[str, _Qbo] = {}
+    rows: dict[EntityType, list[dict[str, Any]]] = {}
+    aging = await aging_report(qbo, now) if any(et in CUSTOMERS for et in entities) else {}
     drifts: list[Drift] = []
     for et in entities:
+        if et not in NAMED:
+            continue
         entity = QBO_ENTITY_FOR[et]
         if entity not in cache:
             cache[entity] = _Qbo({str(r["Id"]): r for r in await qbo.query(entity)})
-        drifts += await _entity(store, crm, qbo, options, et, entity, cache[entity])
+        rows[et] = await crm.linked_rows(et)
+        drifts += await _entity(store, crm, qbo, options, et, entity, cache[entity], rows[et], aging)
+    if EntityType.INVOICE in entities:
+        customers: dict[str, tuple[EntityType, str]] = {}
+        for et in CUSTOMERS:
+            for row in rows[et] if et in rows else await crm.linked_rows(et):
+                if qbo_id := str(row.get(options.schema.accounting_id) or ""):
+                    customers[qbo_id] = (et, str(row.get(PRIMARY_KEY[et]) or ""))
+        # [sync] invoice_status / payments off: the engine writes none of it, so none of it is compared.
+        money = await invoice_drifts(crm, qbo, options, now) if options.invoice_status else []
+        money += await payment_drifts(crm, qbo, options, customers) if options.payments else []
+        order = list(DriftKind)
+        drifts += sorted(money, key=lambda d: (order.index(d.kind), d.name.casefold(), d.field))
     return drifts
 
 
@@ -70,33 +99,35 @@ async def _entity(
     et: EntityType,
     entity: str,
     qbo_data: _Qbo,
+    rows: list[dict[str, Any]],
+    aging: Mapping[str, Aging],
 ) -> list[Drift]:
     schema = options.schema
     key = PRIMARY_KEY[et]
-    rows = await crm.linked_rows(et)
     found: list[Drift] = []
     for row in rows:
         crm_id, name = str(row.get(key) or ""), record_name(et, row)
         qbo_id = str(row.get(schema.accounting_id) or "")
-        if row.get("statecode") == CRM_INACTIVE:
-            found.append(
-                Drift(DriftKind.INACTIVE, et, name, crm_id, qbo_id, side="CRM", detail="the CRM record is inactive")
-            )
+        crm_inactive = row.get("statecode") == CRM_INACTIVE
         current = qbo_data.active.get(qbo_id)
         if current is None:
             single = await qbo.read(entity, qbo_id) if qbo_id else None
+            if single is not None and crm_inactive:
+                continue  # inactive on both sides: the sync carried it over, nothing differs
             kind = DriftKind.GONE if single is None else DriftKind.INACTIVE
             what = "no longer exists" if single is None else "is inactive"
             found.append(
                 Drift(kind, et, name, crm_id, qbo_id, side="QuickBooks", detail=f"the QuickBooks {entity} {what}")
             )
             continue
+        if crm_inactive:
+            found.append(
+                Drift(DriftKind.INACTIVE, et, name, crm_id, qbo_id, side="CRM", detail="the CRM record is inactive")
+            )
         mapped = fit.crm_columns(et, entity, current)
         found += field_drift(et, name, crm_id, qbo_id, row, mapped)
-        if et is EntityType.ACCOUNT:
-            drift = balance_drift(name, crm_id, qbo_id, row.get(schema.open_balance), current.get("Balance"))
-            if drift is not None:
-                found.append(drift)
+        if et in CUSTOMERS:
+            found += aging_drift(schema, et, name, crm_id, qbo_id, row, aging)
     linked_ids = {str(row.get(key) or "").lower() for row in rows}
     lost = [k for k in await store.links(et, options.company) if k.link_status is RecordLinkStatus.LINKED]
     lost = [k for k in lost if k.crm_id.lower() not in linked_ids]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS
 from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.sandbox.identity import derived_uuid
+from inolink_tui.sandbox.seed_linked import crm_product_type, linked_account_columns, linked_product_columns
 from inolink_tui.sandbox.seed_region import REGIONS, enable_multicurrency, foreign_customer, line_tax_ref
 from inolink_tui.sandbox.seed_settings import seed_qbo_settings
 
@@ -424,6 +425,8 @@ def _seed_crm(
             "address1_country": "US",
             **link_columns(plan, qbo_id),
         }
+        if plan == "linked" and qbo_id is not None:
+            row.update(linked_account_columns(sandbox.qbo.raw("Customer", qbo_id) or {}))
         account_ids.append(dv.create_row("accounts", row)["accountid"])
     contact_count = max(2, len(account_plans) // 2) if account_ids else 0
     for index in range(contact_count):
@@ -449,6 +452,10 @@ def _seed_crm(
             "producttypecode": rng.choice((1, 2, 3)),
             **link_columns(plan, item_ids.get(name)),
         }
+        if plan == "linked" and name in item_ids:
+            row.update(linked_product_columns(sandbox.qbo.raw("Item", item_ids[name]) or {}))
+        elif plan == "promoted_existing" and name in item_ids:  # the same product: Name Matching links it
+            row["producttypecode"] = crm_product_type(sandbox.qbo.raw("Item", item_ids[name]) or {})
         product_ids[name] = dv.create_row("products", row)["productid"]
     counts = {"quotes": 0, "salesorders": 0, "invoices": 0}
     transactions = max(3, len(account_plans) // 4) if account_ids and product_ids else 0

@@ -40,15 +40,14 @@ async def test_clean_after_once_then_drift_after_a_direct_edit_and_fix_repairs_i
     assert promoted.exit_code == 0, promoted.output
     await _once(config)
 
-    # Accounts and contacts: the seed's pre-linked products disagree with their QuickBooks items (the mapping
-    # gives NonInventory items producttypecode 2, the seed says 3), so the clean check names its entities.
     since = (await control(handle, "/_sandbox/stats"))["last_seq"]
     clean = await invoke(config, "reconcile", "account", "contact")
     assert clean.exit_code == 0, clean.output
     assert "No drift" in clean.output
-    # Bulk reads only: QuickBooks' customers in one query for both entities, no read per linked record.
+    # Bulk reads only: one AgedReceivables report and QuickBooks' customers in one query for both entities, no
+    # read per linked record.
     log = (await control(handle, f"/_sandbox/stats?since={since}&api=qbo"))["log"]
-    assert [entry["path"].rsplit("/", 1)[-1] for entry in log] == ["query"]
+    assert [entry["path"].rsplit("/", 1)[-1] for entry in log] == ["AgedReceivables", "query"]
 
     qbo_id = str(crm_row(handle, "accounts", first)["ino_accountingid"])
     customer = await _qbo_customer(handle, qbo_id)

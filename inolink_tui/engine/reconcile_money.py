@@ -1,0 +1,76 @@
+"""Reading the money for `reconcile`, in bulk: linked invoices against QuickBooks' invoices, payments of linked
+customers against CRM's payment and application rows, and aging against QuickBooks' AgedReceivables report.
+
+QuickBooks requests: one AgedReceivables report (for every customer at once), one Invoice query and one Payment
+query (paged by the connector, about one request per 1,000 records): a handful, whatever the number of records,
+far under QuickBooks' 500 requests a minute. CRM: one listing each of the linked invoices, the payment rows'
+Accounting IDs and the application rows' keys (plus the account and contact listings reconcile reads anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from inolink_tui.domain.aging import Aging, parse_aged_receivables
+from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.mapping import record_name
+from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.domain.reconcile import Drift
+from inolink_tui.domain.reconcile_money import invoice_drift, payment_drift
+from inolink_tui.engine.options import EngineOptions
+
+
+@runtime_checkable
+class ReportReader(Protocol):
+    """A QuickBooks port that reads reports (engine/adapters.py QuickBooksAccounting)."""
+
+    async def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]: ...
+
+
+class MoneyReads(Protocol):
+    async def linked_rows(self, entity_type: EntityType) -> list[dict[str, Any]]: ...
+
+    async def column_values(self, entity_set: str, column: str) -> set[str]: ...
+
+
+class QueryReader(Protocol):
+    async def query(self, entity: str, where: Sequence[tuple[str, str, Any]] = ()) -> list[dict[str, Any]]: ...
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+async def aging_report(qbo: object, now: datetime) -> dict[str, Aging]:
+    """QuickBooks' AgedReceivables as of today, per customer Id, as the Low Priority service reads it."""
+    if not isinstance(qbo, ReportReader):
+        raise ValueError("this QuickBooks connection cannot read reports (AgedReceivables)")
+    return parse_aged_receivables(await qbo.report("AgedReceivables", {"report_date": now.date().isoformat()}))
+
+
+async def invoice_drifts(crm: MoneyReads, qbo: QueryReader, options: EngineOptions, now: datetime) -> list[Drift]:
+    """Every linked CRM invoice against its QuickBooks invoice (one CRM listing, one Invoice query)."""
+    schema = options.schema
+    today = now.astimezone(options.timezone).date()
+    invoices = {str(i["Id"]): i for i in await qbo.query("Invoice")}
+    out: list[Drift] = []
+    for row in await crm.linked_rows(EntityType.INVOICE):
+        qbo_id = str(row.get(schema.accounting_id) or "")
+        invoice = invoices.get(qbo_id)
+        if invoice is None:
+            continue  # a voided or deleted invoice: not a money drift (the link itself is for another check)
+        crm_id = str(row.get(PRIMARY_KEY[EntityType.INVOICE]) or "")
+        out += invoice_drift(schema, record_name(EntityType.INVOICE, row), crm_id, row, invoice, today)
+    return out
+
+
+async def payment_drifts(
+    crm: MoneyReads, qbo: QueryReader, options: EngineOptions, customers: Mapping[str, tuple[EntityType, str]]
+) -> list[Drift]:
+    """QuickBooks payments of linked customers missing in CRM or missing an application (one Payment query)."""
+    schema = options.schema
+    recorded = await crm.column_values(schema.payments, schema.payment("accountingid"))
+    applied = await crm.column_values(schema.applications, schema.application_key)
+    return payment_drift(await qbo.query("Payment"), customers, recorded, applied)
