@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from inolink_tui.domain.aging import parse_aged_receivables
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
 from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA
-from inolink_tui.domain.enums import CRM_LINK_STATUS_OPTION, RecordLinkStatus
+from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.domain.invoice_status import INVOICE_STATUS_OPTIONS, InvoiceStatus, invoice_status
 from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
 from inolink_tui.engine.money_back import record_money, write_aging

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
-    CRM_LINK_STATUS_OPTION,
     EntityType,
     ErrorClass,
     LinkStatus,
