@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 from inolink_tui.cli.context import CliContext
 from inolink_tui.cli.store_session import fail
-from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.enums import SYNCED_ENTITY_TYPES, EntityType
 
 T = TypeVar("T")
 
-SYNCED_NAMES = {e.name.lower(): e for e in EntityType} | {"salesorder": EntityType.ORDER}
+SYNCED_NAMES = {e.name.lower(): e for e in SYNCED_ENTITY_TYPES} | {"salesorder": EntityType.ORDER}
 
 
 def parse_entity(text: str, *, names_only: bool = False) -> EntityType:
@@ -24,6 +24,8 @@ def parse_entity(text: str, *, names_only: bool = False) -> EntityType:
             found = EntityType(EntityType.parse(text))
         except ValueError:
             fail(f"{text!r} is not an entity (choose from: account, contact, product, quote, order, invoice)")
+    if found not in SYNCED_ENTITY_TYPES:
+        fail(f"{found.value} records come from QuickBooks only (choose from: {', '.join(SYNCED_NAMES)})")
     if names_only and found.is_transaction:
         fail(f"{found.value} is a transaction; this command takes account, contact or product")
     return found

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from inolink_tui.domain.crm_schema import LINK_STATUS_CHOICES, CrmSchema
-from inolink_tui.domain.enums import CRM_LOGICAL_NAME_FOR, EntityType
+from inolink_tui.domain.enums import CRM_LOGICAL_NAME_FOR, SYNCED_ENTITY_TYPES
 
-SYNCED_TABLES: tuple[str, ...] = tuple(CRM_LOGICAL_NAME_FOR[e] for e in EntityType)
+SYNCED_TABLES: tuple[str, ...] = tuple(CRM_LOGICAL_NAME_FOR[e] for e in SYNCED_ENTITY_TYPES)
 """account, contact, product, quote, salesorder, invoice."""
 
 

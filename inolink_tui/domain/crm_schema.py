@@ -17,7 +17,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from inolink_tui.domain.enums import EntityType, LinkStatus, RecordLinkStatus, Source
+from inolink_tui.domain.enums import (
+    CRM_ENTITY_SET_FOR,
+    CRM_LOGICAL_NAME_FOR,
+    EntityType,
+    LinkStatus,
+    RecordLinkStatus,
+    Source,
+)
 
 DEFAULT_PREFIX = "ino"
 PREFIX_RULE = re.compile(r"^[a-z][a-z0-9]{1,7}$")
@@ -211,6 +218,14 @@ class CrmSchema:
     def payments(self) -> str:
         """Entity set of the payment table."""
         return self._n("payments")
+
+    def entity_set_for(self, entity_type: EntityType) -> str:
+        """The Dataverse entity set of an Entity Type's records (Payment's is this org's payment table)."""
+        return self.payments if entity_type is EntityType.PAYMENT else CRM_ENTITY_SET_FOR[entity_type]
+
+    def logical_name_for(self, entity_type: EntityType) -> str:
+        """The table logical name of an Entity Type's records (Payment's is this org's payment table)."""
+        return self.payment_table if entity_type is EntityType.PAYMENT else CRM_LOGICAL_NAME_FOR[entity_type]
 
     @property
     def payment_id(self) -> str:

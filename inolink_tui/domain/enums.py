@@ -34,6 +34,10 @@ class EntityType(_Labelled):
     QUOTE = "Quote"
     ORDER = "Order"
     INVOICE = "Invoice"
+    PAYMENT = "Payment"
+    """A payment received in QuickBooks, recorded in CRM's payment table (issue 16): QuickBooks -> CRM only.
+    Its CRM table is named by the org's CrmSchema (`payment_table`, publisher prefix), so it is not in the
+    fixed-name maps below; SYNCED_ENTITY_TYPES lists the types that are."""
 
     @property
     def is_transaction(self) -> bool:
@@ -133,6 +137,17 @@ class DeadlockWin(_Labelled):
     QUICKBOOKS = "QuickBooks"
 
 
+SYNCED_ENTITY_TYPES: tuple[EntityType, ...] = (
+    EntityType.ACCOUNT,
+    EntityType.CONTACT,
+    EntityType.PRODUCT,
+    EntityType.QUOTE,
+    EntityType.ORDER,
+    EntityType.INVOICE,
+)
+"""The Entity Types of CRM's own tables, synced both ways; Payment (a table `crm setup` creates, QuickBooks ->
+CRM only) is not among them."""
+
 QBO_ENTITY_FOR: dict[EntityType, str] = {
     EntityType.ACCOUNT: "Customer",
     EntityType.CONTACT: "Customer",
@@ -140,6 +155,7 @@ QBO_ENTITY_FOR: dict[EntityType, str] = {
     EntityType.QUOTE: "Estimate",
     EntityType.ORDER: "Invoice",
     EntityType.INVOICE: "Invoice",
+    EntityType.PAYMENT: "Payment",
 }
 """QuickBooks Online entity each CRM entity maps to (QBO has no sales orders: an Order becomes an Invoice)."""
 

@@ -75,7 +75,7 @@ class Cycles(UsesContext[CycleContext]):
         self.cursors = Cursors(self.ctx)
         self.crm_scan = CrmScan(self.ctx, self.cursors, mirror, self.crm_pool)
         self.high = HighPriority(self.ctx, self.cursors, self.qbo_pool)
-        self.low = LowPriority(self.ctx)
+        self.low = LowPriority(self.ctx, self.qbo_pool)
         self.error_jobs: set[int] = set()
 
     @property

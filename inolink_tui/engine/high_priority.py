@@ -20,6 +20,7 @@ from inolink_tui.domain.jobs import NewJob
 from inolink_tui.domain.mapping import customer_entity_type
 from inolink_tui.engine.cursors import CDC_CURSOR, CDC_ENTITIES, CDC_FLOOR, Cursors, parse_time
 from inolink_tui.engine.money_services import MONEY_CDC_ENTITIES, money_back
+from inolink_tui.engine.payment_jobs import payment_job
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
 from inolink_tui.engine.workers import DrainCounts, WorkerPool
 
@@ -65,6 +66,9 @@ class HighPriority(UsesContext[CycleContext]):
             result = await self.qbo.cdc(asked_for, asked)
             await self._enqueue_cdc(result.entities, tally)
             if money is not None:
+                now = self.clock()
+                payments = money.payments_to_record(result.entities)
+                tally.enqueued += await self.ctx.enqueue([payment_job(p, self.options.company, now) for p in payments])
                 tally.records_updated += (await money.after_cdc(result.entities)).written
             total = sum(len(v) for v in result.entities.values())
             keys = {(e, str(o.get("Id")), str(o.get("SyncToken"))) for e, objs in result.entities.items() for o in objs}

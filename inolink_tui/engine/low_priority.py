@@ -19,8 +19,9 @@ from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.money_services import money_back
+from inolink_tui.engine.payment_jobs import payment_job
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
-from inolink_tui.engine.workers import DrainCounts
+from inolink_tui.engine.workers import DrainCounts, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,23 @@ def balances(
 
 
 class LowPriority(UsesContext[CycleContext]):
-    """One Low Priority cycle: balances of every linked account."""
+    """One Low Priority cycle: balances of every linked account, and the payments still missing in CRM."""
+
+    def __init__(self, ctx: CycleContext, pool: WorkerPool | None = None) -> None:
+        super().__init__(ctx)
+        self.pool = pool
 
     async def run(self, tally: CycleTally) -> DrainCounts:
         money = money_back(self.crm, self.qbo, self.store, self.options, self.clock)
         if money is not None:
             # QuickBooks' own AgedReceivables figures, on accounts and contacts, in one report request.
-            tally.records_updated = await money.aging() + (await money.backfill()).written
+            tally.records_updated = await money.aging()
+            # Payments of customers linked since QuickBooks reported them: ordinary Payment Link Jobs.
+            at = self.clock()
+            backfill = [payment_job(p, self.options.company, at) for p in await money.backfill()]
+            tally.enqueued += await self.ctx.enqueue(backfill)
+            if backfill and self.pool is not None:
+                return await self.pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.ctx.stopping)
             return DrainCounts()
         # Ports that cannot read reports (the tests' fakes): buckets computed from the open invoices.
         accounts = await self.crm.linked(EntityType.ACCOUNT)

@@ -17,6 +17,7 @@ from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
     CRM_LOGICAL_NAME_FOR,
+    SYNCED_ENTITY_TYPES,
     LinkStatus,
 )
 from inolink_tui.domain.events import EventBus, JobChanged
@@ -49,7 +50,8 @@ def mirror_row(job: LinkJob, schema: CrmSchema = DEFAULT_SCHEMA) -> dict[str, An
         c("processedcount"): job.processed_count,
         c("errordescription"): job.error_description,
     }
-    if job.crm_record_id:
+    if job.crm_record_id and job.entity_type in SYNCED_ENTITY_TYPES:
+        # Regarding targets CRM's own synced tables; a Payment job's record is named by its Accounting ID.
         logical = CRM_LOGICAL_NAME_FOR[job.entity_type]
         row[f"{schema.regarding_navigation(logical)}@odata.bind"] = (
             f"/{CRM_ENTITY_SET_FOR[job.entity_type]}({job.crm_record_id})"

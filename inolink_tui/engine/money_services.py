@@ -72,35 +72,43 @@ class MoneyBack:
             entities,
             today,
             self.remember,
-            record_payments=self.options.payments,
+            record_payments=False,
             refresh_invoices=self.options.invoice_status,
         )
-        log.info(
-            "money: %d payments recorded, %d updated, %d waiting for their customer; %d invoices refreshed",
-            result.payments_created,
-            result.payments_updated,
-            result.payments_waiting,
-            result.invoices_updated,
-        )
+        log.info("money: %d invoices refreshed", result.invoices_updated)
         return result
 
-    async def backfill(self) -> MoneyResult:
-        """Payments QuickBooks has and CRM lacks, for customers linked now (Low Priority)."""
+    def payments_to_record(self, entities: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Mapping[str, Any]]:
+        """The payments of one CDC answer to queue as Payment Link Jobs (engine/payment_jobs.py)."""
         if not self.options.payments:
-            return MoneyResult()
-        missing = await missing_payments(self.crm, self.qbo)
-        if not missing:
-            return MoneyResult()
+            return []
+        return [p for p in entities.get("Payment") or [] if p.get("status") != "Deleted" and p.get("Id")]
+
+    async def record_payment(self, payment: Mapping[str, Any]) -> MoneyResult:
+        """One payment with its applications, and the status of the linked invoices it paid (a Payment job)."""
         today = self.clock().astimezone(self.options.timezone).date()
         return await record_money(
             self.crm,
             self.qbo,
             self.options.company,
-            {"Payment": missing},
+            {"Payment": [payment]},
             today,
             self.remember,
             refresh_invoices=self.options.invoice_status,
         )
+
+    async def backfill(self) -> list[Mapping[str, Any]]:
+        """Payments QuickBooks has and CRM lacks whose customer is linked now (Low Priority queues their jobs);
+        a payment of a customer still unlinked waits for its link instead of failing each run."""
+        if not self.options.payments:
+            return []
+        found: list[Mapping[str, Any]] = []
+        for payment in await missing_payments(self.crm, self.qbo):
+            customer = str((payment.get("CustomerRef") or {}).get("value") or "")
+            link = await self.store.find_link_by_qbo("Customer", customer, self.options.company) if customer else None
+            if link is not None and link.crm_id:
+                found.append(payment)
+        return found
 
     async def aging(self) -> int:
         """Aging and open balance of every linked account and contact (Low Priority): one report request."""

@@ -34,6 +34,7 @@ from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import request_id
 from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, without_deleted_suffix
 from inolink_tui.engine.lookups import Lookups
+from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
 
@@ -53,6 +54,8 @@ class Pull(UsesContext[SyncContext]):
 
     async def qbo_to_crm(self, job: LinkJob) -> JobSuccess:
         """Apply the QuickBooks record's current state (read again, not the feed's copy) to CRM."""
+        if job.entity_type is EntityType.PAYMENT:
+            return await PaymentPull(self.ctx).record(job)
         entity = job.qbo_entity or QBO_ENTITY_FOR[job.entity_type]
         qbo_id = job.accounting_id
         if not qbo_id:

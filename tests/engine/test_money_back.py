@@ -216,7 +216,10 @@ async def test_the_services_hook_reads_cdc_and_keeps_its_writes_from_echoing(tmp
             assert s.dv.rows("ino_payments") == [], "[sync] payments = false records nothing"
             money = MoneyBack(crm, qbo, engine.store, engine.options, lambda: datetime.now(UTC))
             done = await money.after_cdc(answer.entities)
-            assert done.payments_created >= 1 and done.invoices_updated >= 1
+            assert done.invoices_updated >= 1
+            assert done.payments_created == 0 and s.dv.rows("ino_payments") == [], "payments go through Link Jobs"
+            assert len(money.payments_to_record(answer.entities)) == len(answer.entities["Payment"])
+            await engine.cycles.high_priority()  # queues the Payment Link Jobs and drains them
             check_payments_and_invoices(s)
             assert await money.aging() >= 1
             before = len([j for j in await s.jobs() if j.source is Source.CRM])
@@ -309,5 +312,84 @@ async def test_low_priority_backfills_payments_crm_lacks(tmp_path: Path) -> None
             rows = len(s.dv.rows("ino_payments"))
             await engine.cycles.low_priority()
             assert len(s.dv.rows("ino_payments")) == rows
+        finally:
+            await engine.stop()
+
+
+def payment_jobs(jobs: list[Any]) -> list[Any]:
+    from inolink_tui.domain.enums import EntityType
+
+    return [j for j in jobs if j.entity_type is EntityType.PAYMENT]
+
+
+async def test_payments_are_ordinary_link_jobs_of_source_accounting(tmp_path: Path) -> None:
+    """Issue 16: payments are recorded through Link Jobs an operator can see, filter, requeue and audit."""
+    from datetime import UTC
+
+    from inolink_tui.domain.enums import EntityType, LinkStatus, Operation, Source
+    from inolink_tui.domain.filters import parse_filter
+    from inolink_tui.engine.mirror import mirror_row
+    from inolink_tui.engine.money_back import payment_row_id
+    from inolink_tui.engine.payment_jobs import payment_job
+
+    async with stack(tmp_path, 30) as s:
+        engine, _, _ = await adapters(s)
+        try:
+            await engine.run_once()
+            made = pay_linked_invoices(s)
+            await engine.run_once()
+            check_payments_and_invoices(s)
+            jobs = payment_jobs(await s.jobs())
+            by_payment = Counter(j.accounting_id for j in jobs)
+            assert {p["Id"] for p in made} <= set(by_payment), "one Payment job per payment CDC reported"
+            for job in jobs:
+                assert job.source is Source.ACCOUNTING and job.link_status is LinkStatus.SUCCESS, job
+                assert job.qbo_entity == "Payment" and job.operation is Operation.CREATE
+                assert job.crm_record_id == payment_row_id(engine.options.company, str(job.accounting_id))
+                row = mirror_row(job, S)
+                assert row["ino_entitytype"] == S.entity_type_options[EntityType.PAYMENT]
+                assert not any(k.endswith("@odata.bind") for k in row), "a payment is no Regarding target"
+            flt = parse_filter("entity:payment", datetime.now(UTC))
+            page = await engine.store.page(flt, limit=1000)
+            assert {j.id for j in page.jobs} == {j.id for j in jobs}
+            # The same payments queued again (a second CDC overlap, a restart): new jobs, nothing recorded twice.
+            before = len(s.dv.rows("ino_payments")), len(s.dv.rows("ino_paymentapplications"))
+            now = datetime.now(UTC)
+            again = await engine.store.enqueue(
+                [payment_job(p, engine.options.company, now) for p in s.qbo.all("Payment") if p["Id"] in by_payment],
+                now=now,
+            )
+            assert len(again.created) == len(by_payment)
+            await engine.cycles.high_priority()
+            rerun = await engine.store.get_many(list(again.created))
+            assert all(j.link_status is LinkStatus.SUCCESS and j.operation is Operation.UPDATE for j in rerun), rerun
+            assert (len(s.dv.rows("ino_payments")), len(s.dv.rows("ino_paymentapplications"))) == before
+            check_payments_and_invoices(s)
+        finally:
+            await engine.stop()
+
+
+async def test_a_payment_job_of_an_unlinked_customer_ends_in_error_with_what_to_do(tmp_path: Path) -> None:
+    from inolink_tui.domain.enums import ErrorClass, LinkStatus, Source
+    from inolink_tui.engine.payment_jobs import payment_job
+
+    async with stack(tmp_path, 30) as s:
+        engine, _, _ = await adapters(s)
+        try:
+            await engine.run_once()
+            linked_ids = {r["ino_accountingid"] for r in linked(s, "accounts") + linked(s, "contacts")}
+            stranger = next(
+                c for c in s.qbo.all("Customer") if c["Id"] not in linked_ids and c.get("Active") is not False
+            )
+            payment = s.qbo.create(
+                "Payment", {"CustomerRef": {"value": stranger["Id"]}, "TotalAmt": 5.0, "PaymentRefNum": "X-1"}
+            )
+            now = datetime.fromisoformat(f"{s.qbo.today()}T12:00:00+00:00")
+            await engine.store.enqueue([payment_job(payment, engine.options.company, now)], now=now)
+            await engine.cycles.high_priority()
+            job = next(j for j in payment_jobs(await s.jobs()) if j.accounting_id == payment["Id"])
+            assert job.source is Source.ACCOUNTING and job.link_status is LinkStatus.ERROR
+            assert job.error_class is ErrorClass.REFERENCE and "not linked" in (job.error_description or "")
+            assert payment["Id"] not in {r["ino_accountingid"] for r in s.dv.rows("ino_payments")}
         finally:
             await engine.stop()

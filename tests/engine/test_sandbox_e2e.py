@@ -119,10 +119,11 @@ async def first_linked_account(s: Stack) -> LinkJob:
 
 
 def promoted_ids(s: Stack) -> dict[EntityType, set[str]]:
+    from inolink_tui.domain.enums import SYNCED_ENTITY_TYPES
     from inolink_tui.domain.mapping.records import PRIMARY_KEY
 
     out: dict[EntityType, set[str]] = {}
-    for et in EntityType:
+    for et in SYNCED_ENTITY_TYPES:
         out[et] = {str(r[PRIMARY_KEY[et]]) for r in s.crm_rows(et) if r.get("ino_linkstatus") == TO_BE_LINKED}
     return out
 

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from inolink_tui.domain.enums import AttemptOutcome, EntityType, ErrorClass, LinkStatus, Operation, Source
+from inolink_tui.domain.enums import (
+    SYNCED_ENTITY_TYPES,
+    AttemptOutcome,
+    ErrorClass,
+    LinkStatus,
+    Operation,
+    Source,
+)
 from inolink_tui.domain.jobs import Attempt, Lease, LinkJob
 from tests.fakes.memstore import MemoryStore
 
@@ -17,7 +24,7 @@ if TYPE_CHECKING:
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
-ENTITIES = list(EntityType)
+ENTITIES = list(SYNCED_ENTITY_TYPES)  # six: with "every 7th is Error" each type gets some errors
 USERS = ["admin", "j.doe", "svc-inolink"]
 
 
