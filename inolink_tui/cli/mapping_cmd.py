@@ -106,4 +106,10 @@ def mapping() -> None:
 )
 def show(entity: EntityType, fmt: str) -> None:
     """Print the built-in mapping of ENTITY (account, contact, product, quote, order, invoice)."""
+    if entity not in DEFAULT_MAPPINGS:
+        raise click.BadParameter(
+            f"{entity.value} has no field mapping (it is recorded from QuickBooks as it is); "
+            "choose account, contact, product, quote, order or invoice",
+            param_hint="'ENTITY'",
+        )
     click.echo(mapping_toml(entity) if fmt.lower() == "toml" else mapping_table(entity))

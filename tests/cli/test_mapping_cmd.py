@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from inolink_tui.cli.main import cli
-from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.enums import SYNCED_ENTITY_TYPES, EntityType
 from inolink_tui.domain.mapping.tables import DEFAULT_MAPPINGS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -20,7 +20,7 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.mark.parametrize("entity_type", list(EntityType))
+@pytest.mark.parametrize("entity_type", list(SYNCED_ENTITY_TYPES))
 def test_the_table_has_a_line_per_row(entity_type: EntityType) -> None:
     result = invoke("mapping", "show", entity_type.value.lower())
     assert result.exit_code == 0, result.output
@@ -43,7 +43,7 @@ def test_the_account_table_shows_both_limits() -> None:
     assert re.search(r"to QuickBooks\s+copy\s+30 truncate", phone2), phone2
 
 
-@pytest.mark.parametrize("entity_type", list(EntityType))
+@pytest.mark.parametrize("entity_type", list(SYNCED_ENTITY_TYPES))
 def test_the_toml_parses_to_the_table(entity_type: EntityType) -> None:
     result = invoke("mapping", "show", entity_type.value.upper(), "--format", "toml")
     assert result.exit_code == 0, result.output
@@ -90,3 +90,9 @@ def test_the_product_table_shows_the_price_range() -> None:
     out = invoke("mapping", "show", "product").output
     price = next(line for line in out.splitlines() if line.startswith("price "))
     assert "at most 99999999999 refuse" in price, price
+
+
+def test_payment_has_no_mapping_and_says_so() -> None:
+    result = CliRunner().invoke(cli, ["mapping", "show", "payment"])
+    assert result.exit_code == 2
+    assert "Payment has no field mapping" in result.output

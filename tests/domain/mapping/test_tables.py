@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.enums import SYNCED_ENTITY_TYPES, EntityType
 from inolink_tui.domain.limits import Overflow
 from inolink_tui.domain.mapping import (
     ItemAccounts,
@@ -40,7 +40,7 @@ from inolink_tui.domain.mapping.tables import (
     qbo_limit,
 )
 
-ENTITIES = list(EntityType)
+ENTITIES = list(SYNCED_ENTITY_TYPES)
 NUMBERS = {
     "price",
     "currentcost",
