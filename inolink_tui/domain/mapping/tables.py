@@ -43,6 +43,10 @@ class Transform(StrEnum):
     """How a value changes on the way (the names issue 17 item 2 uses for custom mappings)."""
 
     COPY = "copy"
+    TRUNCATE = "truncate"
+    """Copied, cut to the target's documented limit (a custom mapping's way to accept long values)."""
+    UPPER = "upper"
+    LOWER = "lower"
     NAME = "name"
     """Copied; towards QuickBooks ':' becomes '-' and tabs / line breaks spaces (QuickBooks forbids them)."""
     VALUE_MAP = "value map"
@@ -67,6 +71,17 @@ class FieldMapping:
     note: str = ""
     when: str | None = None
     """A CRM column the row depends on without copying it (e.g. only Inventory items track a quantity)."""
+    values: tuple[tuple[str, str], ...] = ()
+    """VALUE_MAP of a custom mapping: (CRM value, QuickBooks value) pairs; a CRM choice by its integer value
+    as text or by its label, as the config wrote it."""
+    constant: str | None = None
+    """CONSTANT of a custom mapping: the value written."""
+    template: str | None = None
+    """TEMPLATE of a custom mapping: `{column}` placeholders joined with text, e.g. "{name} ({accountnumber})"."""
+    fmt: str | None = None
+    """DATE of a custom mapping: a strftime format (default ISO date); MONEY: decimal places as text."""
+    custom: bool = False
+    """True for a row that came from the config's `[[mapping.*]]`, not from the built-in tables."""
 
 
 QBO_ENTITY: dict[EntityType, str] = {
