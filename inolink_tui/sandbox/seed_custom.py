@@ -16,6 +16,8 @@ from inolink_tui.sandbox.quickbooks.custom_fields import declare
 if TYPE_CHECKING:
     from inolink_tui.sandbox.app import Sandbox
 
+REGION_LENGTH = 31
+"""As long as QuickBooks' custom field values (31), so Region maps both ways without truncation."""
 TIER_OPTIONS = {100000000: "Gold", 100000001: "Silver", 100000002: "Bronze"}
 """`new_customertier` choices, numbered from the default publisher's option value prefix 10000."""
 SALES_FORM_FIELD = "Sales Rep"
@@ -42,7 +44,14 @@ def seed_custom_fields(sandbox: Sandbox) -> None:
     state = sandbox.dataverse
     columns = {
         "accounts": [
-            Column("new_region", Kind.STRING, max_length=30, display="Region", schema_name="new_Region", custom=True),
+            Column(
+                "new_region",
+                Kind.STRING,
+                max_length=REGION_LENGTH,
+                display="Region",
+                schema_name="new_Region",
+                custom=True,
+            ),
             Column(
                 "new_customertier",
                 Kind.CHOICE,
@@ -53,7 +62,14 @@ def seed_custom_fields(sandbox: Sandbox) -> None:
             ),
         ],
         "contacts": [
-            Column("new_region", Kind.STRING, max_length=30, display="Region", schema_name="new_Region", custom=True),
+            Column(
+                "new_region",
+                Kind.STRING,
+                max_length=REGION_LENGTH,
+                display="Region",
+                schema_name="new_Region",
+                custom=True,
+            ),
         ],
     }
     for entity_set, added in columns.items():

@@ -166,7 +166,7 @@ async def test_crm_custom_columns_in_the_metadata_and_enforced(shared: Sandbox, 
         f"{api}/EntityDefinitions(LogicalName='account')/Attributes(LogicalName='new_region')", headers=headers
     )
     assert region.status_code == 200, region.text
-    assert region.json()["MaxLength"] == 30 and region.json()["IsCustomAttribute"] is True
+    assert region.json()["MaxLength"] == 31 and region.json()["IsCustomAttribute"] is True
     tier = await client.get(
         f"{api}/EntityDefinitions(LogicalName='account')/Attributes(LogicalName='new_customertier')"
         "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet",
@@ -175,8 +175,8 @@ async def test_crm_custom_columns_in_the_metadata_and_enforced(shared: Sandbox, 
     assert tier.status_code == 200, tier.text
     labels = {o["Value"]: o["Label"]["UserLocalizedLabel"]["Label"] for o in tier.json()["OptionSet"]["Options"]}
     assert labels == {100000000: "Gold", 100000001: "Silver", 100000002: "Bronze"}
-    long = await client.post(f"{api}/accounts", json={"name": "Long Region", "new_region": "r" * 31}, headers=headers)
-    assert long.status_code == 400 and "maximum allowed length of '30'" in long.text
+    long = await client.post(f"{api}/accounts", json={"name": "Long Region", "new_region": "r" * 32}, headers=headers)
+    assert long.status_code == 400 and "maximum allowed length of '31'" in long.text
     wrong = await client.post(f"{api}/accounts", json={"name": "Bad Tier", "new_customertier": 5}, headers=headers)
     assert wrong.status_code == 400 and "0x8004431A" in wrong.text
     good = {"name": "Good Custom", "new_region": "North", "new_customertier": 100000000}
