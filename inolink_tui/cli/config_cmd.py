@@ -56,6 +56,7 @@ def check(cli: CliContext) -> None:
         f"max attempts {sync.max_attempts}, workers {sync.workers}"
     )
     click.echo(f"alerts:      {_alerts_line(s)}")
+    click.echo(f"mappings:    {_mappings_line(s)}")
     click.echo("secrets:")
     for (section, key), var in SECRET_ENV_VARS.items():
         dotted = f"{section}.{key}"
@@ -124,6 +125,16 @@ def _qbo_line(s: Settings) -> str:
     tail = f"; missing: {', '.join(missing)}" if missing else ""
     realm = f"realm {qb.realm_id}, " if qb.realm_id else ""
     return f"{qb.environment}, {realm}{qb.api_base_url}, tokens in {qb.token_file}{tail}"
+
+
+def _mappings_line(s: Settings) -> str:
+    if not s.mapping:
+        return "the built-in mapping (no [[mapping.*]] entries; see `inolink-tui mapping show ENTITY`)"
+    counts: dict[str, int] = {}
+    for m in s.mapping:
+        counts[m.origin.section] = counts.get(m.origin.section, 0) + 1
+    listed = ", ".join(f"{section} {n}" for section, n in counts.items())
+    return f"built-in + {len(s.mapping)} custom row{'s' if len(s.mapping) != 1 else ''} ({listed})"
 
 
 def _alerts_line(s: Settings) -> str:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from inolink_tui.config.checks import problem
+from inolink_tui.config.mapping import MappingConfigProblem, load_mappings
 from inolink_tui.config.model import SECRET_ENV_VARS, Settings, default_config_path
 from inolink_tui.domain.errors import SetupProblem
 
@@ -73,11 +74,18 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
             raise ConfigError(f"{config_path}: not TOML: {exc}") from None
 
     in_file = tuple(data)
+    raw_mappings = data.pop("mapping", None)  # [[mapping.<entity>]]: read by config/mapping.py, with TOML lines
     sources = _apply_secret_env(data, env)
     try:
         settings = Settings.model_validate(data, context={"base_dir": config_path.parent.absolute()})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, config_path, text or "")) from None
+    try:
+        mappings = load_mappings(raw_mappings, config_path, text or "", prefix=settings.crm.crm_schema.prefix)
+    except MappingConfigProblem as exc:
+        raise ConfigError(str(exc)) from None
+    if mappings:
+        settings = settings.model_copy(update={"mapping": mappings})
     return LoadedConfig(
         settings=settings,
         path=config_path,

@@ -58,6 +58,7 @@ from inolink_tui.config.schedule import (
 )
 from inolink_tui.config.sync_policies import SyncPolicyKeys
 from inolink_tui.domain.enums import DeadlockWin, JobView, NameMatching
+from inolink_tui.domain.mapping.custom import LocatedMapping
 
 __all__ = [
     "ALL_DAYS",
@@ -210,6 +211,14 @@ class Settings(Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    mapping: tuple[LocatedMapping, ...] = Field(default=(), exclude=True)
+    """[[mapping.<entity>]]: the custom field mappings, read with their TOML lines by config/mapping.py (the loader
+    sets this; a `mapping` value given to the model directly is refused, see `_no_raw_mapping`)."""
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _no_raw_mapping(cls, value: object) -> object:
+        raise ValueError("custom mappings are read by the config loader ([[mapping.<entity>]] tables)")
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for log scrubbing (headless mode redacts them wherever they appear)."""

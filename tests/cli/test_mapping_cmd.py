@@ -10,9 +10,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from inolink_tui.cli.main import cli
+from inolink_tui.config.load import load_config
+from inolink_tui.config.mapping import DIRECTION_NAMES
 from inolink_tui.domain.enums import SYNCED_ENTITY_TYPES, EntityType
 from inolink_tui.domain.mapping.tables import DEFAULT_MAPPINGS
 
+DIRECTION_TOML = {direction: name for name, direction in DIRECTION_NAMES.items()}
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -47,27 +50,79 @@ def test_the_account_table_shows_both_limits() -> None:
 def test_the_toml_parses_to_the_table(entity_type: EntityType) -> None:
     result = invoke("mapping", "show", entity_type.value.upper(), "--format", "toml")
     assert result.exit_code == 0, result.output
-    assert "not read yet" in result.output.splitlines()[1]
-    entries = tomllib.loads(result.output)["mapping"][entity_type.value.lower()]
+    entries = tomllib.loads(result.output)["mapping"][entity_type.value.lower().replace(" ", "_")]
     expected = [
         {
             **({"crm": row.crm} if row.crm else {}),
-            "quickbooks": row.qbo,
-            "direction": row.direction.value,
-            "transform": row.transform.value,
+            "qbo": row.qbo,
+            "direction": DIRECTION_TOML[row.direction],
+            "transform": row.transform.value.replace(" ", "_"),
         }
         for row in DEFAULT_MAPPINGS[entity_type]
     ]
     assert entries == expected
 
 
-def test_the_toml_header_is_true_the_config_refuses_a_mapping_section(tmp_path: Path) -> None:
-    snippet = invoke("mapping", "show", "account", "--format", "toml").output
+@pytest.mark.parametrize("entity_type", list(SYNCED_ENTITY_TYPES))
+def test_the_built_in_toml_reads_back_as_the_built_in_mapping(tmp_path: Path, entity_type: EntityType) -> None:
+    snippet = invoke("mapping", "show", entity_type.value, "--format", "toml").output
     config = tmp_path / "config.toml"
     config.write_text(snippet, encoding="utf-8")
-    result = invoke("--config", str(config), "config", "check")
-    assert result.exit_code == 2, result.output
-    assert "mapping" in result.output
+    assert load_config(config).settings.mapping == ()  # every entry is a built-in row as it is: nothing custom
+    assert invoke("--config", str(config), "config", "check").exit_code == 0
+    again = invoke("--config", str(config), "mapping", "show", entity_type.value, "--format", "toml").output
+    assert again == snippet
+
+
+CUSTOM = """\
+[[mapping.account]]
+crm = "accountnumber"
+qbo = "CustomField:Account Number"
+
+[[mapping.account]]
+crm = "customertypecode"
+qbo = "CustomField:Tier"
+transform = "value_map"
+values = { "1" = "Gold", "Supplier \\"A\\"" = "Silver" }
+
+[[mapping.account]]
+crm = "telephone2"
+qbo = "AlternatePhone.FreeFormNumber"
+direction = "both"
+
+[[mapping.account]]
+qbo = "Notes"
+direction = "to_quickbooks"
+transform = "template"
+template = "{name} ({accountnumber})"
+
+[[mapping.account]]
+crm = "creditlimit"
+qbo = "CustomField:Credit Limit"
+transform = "money"
+format = "2"
+"""
+
+
+def test_custom_rows_are_shown_marked_and_their_toml_reads_back_equal(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(CUSTOM, encoding="utf-8")
+    table = invoke("--config", str(config), "mapping", "show", "account").output
+    lines = table.splitlines()
+    assert lines[0] == "Account <-> QuickBooks Customer (built-in + 5 custom rows)"
+    custom = [line for line in lines if "custom (config.toml:" in line]
+    assert len(custom) == 5
+    assert custom[0].split()[:2] == ["accountnumber", "CustomField:Account"]
+    assert 'custom (config.toml:5): 1 = Gold, Supplier "A" = Silver' in custom[1]
+    # telephone2 -> AlternatePhone is built in (to QuickBooks); the custom row replaces it (both ways)
+    phone2 = [line for line in lines if line.startswith("telephone2 ")]
+    assert len(phone2) == 1 and "both" in phone2[0] and "custom (config.toml:11)" in phone2[0]
+    snippet = invoke("--config", str(config), "mapping", "show", "account", "--format", "toml").output
+    again = tmp_path / "again.toml"
+    again.write_text(snippet, encoding="utf-8")
+    first = [m.mapping for m in load_config(config).settings.mapping]
+    assert [m.mapping for m in load_config(again).settings.mapping] == first
+    assert len(first) == 5
 
 
 @pytest.mark.parametrize("args", [["ledger"], ["account", "--format", "yaml"], []])

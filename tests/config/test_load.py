@@ -85,6 +85,9 @@ def test_example_file_documents_every_key() -> None:
     """Each key of every section appears in the example (set or commented out) with a comment nearby."""
     text = EXAMPLE.read_text(encoding="utf-8")
     for section_name, section in Settings.model_fields.items():
+        if section_name == "mapping":  # an array of tables, read by config/mapping.py
+            assert "\n# [[mapping.account]]\n" in text
+            continue
         model = section.annotation
         assert model is not None
         for field_name, field in model.model_fields.items():  # type: ignore[union-attr]
