@@ -140,7 +140,7 @@ async def test_customer_custom_field_refusals(q: Qbo) -> None:
 
 
 async def test_control_declares_a_definition(q: Qbo) -> None:
-    answer = await q.http.post("/_sandbox/qbo/custom-fields", json={"label": "Segment", "entities": ["Customer"]})
+    answer = await q.http.post("/_sandbox/qbo/custom-fields", json={"label": "Segment"})
     assert answer.status_code == 200, answer.text
     assert any(n["label"] == "Segment" for n in await _definitions(q))
     again = await q.http.post("/_sandbox/qbo/custom-fields", json={"label": "segment"})
