@@ -169,3 +169,16 @@ def test_missing_table_and_line_columns() -> None:
     assert tables_used([invoice, row("name", "Notes")]) == ("invoicedetail", "account")
     problems = lines([invoice], crm={"invoicedetail": None})
     assert problems[0].endswith("the CRM table invoicedetail does not exist in this org")
+
+
+def test_every_built_in_row_names_a_documented_quickbooks_field() -> None:
+    """The field table agrees with the built-in mapping: `mapping show --format toml` output pasted as custom rows
+    passes the offline check."""
+    from inolink_tui.domain.mapping.tables import DEFAULT_MAPPINGS
+
+    rows = [
+        LocatedMapping(et, mapping, MappingOrigin(CONFIG, et.value.lower(), i))
+        for et, mappings in DEFAULT_MAPPINGS.items()
+        for i, mapping in enumerate(mappings)
+    ]
+    assert lines(rows, crm=None, defs=None) == []
