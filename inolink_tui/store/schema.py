@@ -313,6 +313,26 @@ def _v7(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V8: tuple[str, ...] = (
+    "CREATE INDEX jobs_by ON jobs(submitted_by_fold, link_status, id)",
+    "CREATE INDEX jobs_entity ON jobs(entity_type, source, link_status, id)",
+    "CREATE INDEX jobs_inactive ON jobs(id) WHERE inactive = 1",
+)
+
+
+def _v8(conn: sqlite3.Connection) -> None:
+    """`by:NAME` and entity + source without a scan of every job (262 ms and 64 ms at a million jobs before).
+
+    Each index ends in (link_status, id): a status or view narrows it to one range, and within a range the jobs
+    stand in id order, so the newest page is read straight off it and a count is a count of index entries (about
+    30 ns each). Without a status the query names all three (`sqlfilter.every_status`), so SQLite reads the three
+    ranges in id order and stops at the page's end. The submitter and entity never change after enqueue, so only
+    a status change writes them (a completion moves one entry in each). `jobs_inactive` is partial: the Inactive
+    view's few jobs, and no write for the many that never are."""
+    for statement in _V8:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
@@ -321,6 +341,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "status changes append tally deltas instead of updating job_tally per job", _v5),
     Migration(6, "feed_readers: change-feed positions, so the feed can be pruned", _v6),
     Migration(7, "partial indexes for the Conflicts view and the error-class filter", _v7),
+    Migration(8, "indexes for the submitter, entity + source and Inactive filters", _v8),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -47,6 +47,18 @@ def conflict_sql(p: str = "") -> str:
     return f"json_extract({p}payload, '$.conflict') IS NOT NULL"
 
 
+def every_status(p: str = "") -> str:
+    """True of every job (the table's CHECK allows these three), yet it lets SQLite read `jobs_by` and `jobs_entity`
+    (schema v8), whose next column is link_status, as three id-ordered ranges: a page stops after its rows and a
+    count stays inside the index. Without it SQLite would sort every job of the submitter to find the newest."""
+    return f"{p}link_status IN ('Queued', 'Success', 'Error')"
+
+
+def every_source(p: str = "") -> str:
+    """The same for `jobs_entity`'s source column when only the entity type is asked for."""
+    return f"{p}source IN ('CRM', 'Accounting')"
+
+
 def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Where:
     """The WHERE clause selecting the jobs `filter` describes (`now_us` decides what "processing" is)."""
     p = f"{alias}." if alias else ""
@@ -69,8 +81,13 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
         add(conflict_sql(p))
     if filter.statuses:
         add(*_in(f"{p}link_status", [s.value for s in filter.statuses]))
+    status_bound = bool(filter.statuses) or filter.view in (JobView.ACTIVE, JobView.FAILED) or filter.processing is True
+    if not status_bound and (filter.submitted_by or filter.entity_types):
+        add(every_status(p))
     if filter.entity_types:
         add(*_in(f"{p}entity_type", [e.value for e in filter.entity_types]))
+        if not filter.sources:
+            add(every_source(p))
     if filter.sources:
         add(*_in(f"{p}source", [s.value for s in filter.sources]))
     if filter.error_classes:
@@ -96,7 +113,13 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
     if filter.submitted_until is not None:
         add(f"{p}submitted_at <= ?", [to_us(filter.submitted_until)])
     if filter.processing is True:
-        add(f"{p}lease_until > ? AND {p}link_status = 'Queued'", [now_us])
+        # The few leased jobs, from jobs_leased: written plainly SQLite reads jobs_status's Queued range (nearly every
+        # job, at a million jobs 0.2-0.7 s) or walks the whole table by id; `+` keeps it off jobs_status.
+        add(
+            f"{p}id IN (SELECT id FROM jobs INDEXED BY jobs_leased WHERE lease_until > ?)"
+            f" AND +{p}link_status = 'Queued'",
+            [now_us],
+        )
     elif filter.processing is False:
         add(f"NOT coalesce({p}lease_until > ? AND {p}link_status = 'Queued', 0)", [now_us])
     text = filter.text.strip()
