@@ -76,7 +76,9 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
     elif filter.view is JobView.FAILED:
         add(f"{p}inactive = 0 AND {p}link_status = 'Error'")
     elif filter.view is JobView.INACTIVE:
-        add(f"{p}inactive = 1")
+        # The few Inactive jobs, from the partial index jobs_inactive (schema v8): written as `inactive = 1` SQLite
+        # would rather walk an index that holds the column (jobs_entity, every job) than the partial one.
+        add(f"{p}id IN (SELECT id FROM jobs INDEXED BY jobs_inactive WHERE inactive = 1)")
     elif filter.view is JobView.CONFLICTS:
         add(conflict_sql(p))
     if filter.statuses:

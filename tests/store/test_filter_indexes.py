@@ -55,6 +55,7 @@ def plans(conn: sqlite3.Connection, text: str) -> tuple[str, str]:
         ("class:validation", "jobs_error_class (error_class=?)"),
         ("view:failed class:validation", "jobs_error_class (error_class=?)"),
         ("view:inactive", "jobs_inactive"),
+        ("view:inactive by:ana", "jobs_inactive"),
         ("view:conflicts", "jobs_conflict"),
         ("processing:yes", "jobs_leased (lease_until>?)"),
         ("globex", "job_text VIRTUAL TABLE"),
