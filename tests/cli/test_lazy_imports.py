@@ -87,10 +87,31 @@ def test_help_imports_no_subcommand_module(bare: set[str]) -> None:
 
 
 def test_jobs_list_imports_the_store_not_the_connectors(config: Path, bare: set[str]) -> None:
-    code, modules = modules_after("--config", str(config), "jobs", "list")
+    code, first = modules_after("--config", str(config), "jobs", "list")
     assert code in (0, None)
-    assert "inolink_tui.store.sqlite" in modules  # it did run
-    assert heavy(modules, bare) == []
+    assert "inolink_tui.store.sqlite" in first  # it did run
+    assert heavy(first, bare) == []
+    assert "pydantic" in first  # the first run validates the config in full, and stamps it
+    code, again = modules_after("--config", str(config), "jobs", "list")
+    assert code in (0, None) and "inolink_tui.store.sqlite" in again
+    assert heavy(again, bare) == [] and "pydantic" not in again and "inolink_tui.config.model" not in again
+
+
+def test_a_config_changed_after_its_stamp_is_validated_again(config: Path) -> None:
+    """The stamp never hides a problem: the changed file does not match it, so it is validated in full."""
+    assert modules_after("--config", str(config), "jobs", "list")[0] in (0, None)
+    config.write_text(config.read_text(encoding="utf-8") + "\n[sync]\nworkerz = 2\n", encoding="utf-8")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "inolink_tui", "--config", str(config), "jobs", "list"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2 and "did you mean 'workers'?" in done.stderr
+    finally:
+        config.write_text(config.read_text(encoding="utf-8").replace("\n[sync]\nworkerz = 2\n", ""), encoding="utf-8")
 
 
 @pytest.mark.parametrize("limit", [30, 45, 80, 200])
