@@ -371,6 +371,10 @@ def migrate(
     from inolink_tui.store.errors import StoreSchemaError
 
     latest = migrations[-1].version
+    if user_version(conn) == latest:
+        # The usual open: nothing to do, so no write lock (one BEGIN IMMEDIATE per step, each waiting its turn
+        # behind a busy engine, cost every start and every CLI command). The version only ever rises.
+        return latest
     for migration in migrations:
         begin(conn)
         try:
