@@ -32,6 +32,7 @@ FILTERS: tuple[str, ...] = (
     "entity:invoice",
     "view:failed entity:invoice source:crm",
     "status:success entity:invoice source:crm",
+    "view:active entity:invoice",
     "since:1d",
     "since:1h",
     "until:7d",
@@ -48,6 +49,7 @@ FILTERS: tuple[str, ...] = (
     "4242",
     "view:failed globex",
     "by:ana entity:invoice source:crm",
+    "view:failed by:ana entity:invoice",
     "company:4620",
     "zz",
 )

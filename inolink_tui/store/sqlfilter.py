@@ -48,14 +48,15 @@ def conflict_sql(p: str = "") -> str:
 
 
 def every_status(p: str = "") -> str:
-    """True of every job (the table's CHECK allows these three), yet it lets SQLite read `jobs_by` and `jobs_entity`
-    (schema v8), whose next column is link_status, as three id-ordered ranges: a page stops after its rows and a
-    count stays inside the index. Without it SQLite would sort every job of the submitter to find the newest."""
+    """True of every job (the table's CHECK allows these three), yet it lets SQLite read `jobs_by` (schema v8), whose
+    next column is link_status, as three id-ordered ranges: a page stops after its rows and a count stays inside the
+    index. Without it SQLite would sort every job of the submitter to find the newest."""
     return f"{p}link_status IN ('Queued', 'Success', 'Error')"
 
 
 def every_source(p: str = "") -> str:
-    """The same for `jobs_entity`'s source column when only the entity type is asked for."""
+    """The same for `jobs_entity`'s source column when only the entity type is asked for: the entity's jobs of both
+    sources as two id-ordered ranges."""
     return f"{p}source IN ('CRM', 'Accounting')"
 
 
@@ -84,14 +85,18 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "") -> Wher
     if filter.statuses:
         add(*_in(f"{p}link_status", [s.value for s in filter.statuses]))
     status_bound = bool(filter.statuses) or filter.view in (JobView.ACTIVE, JobView.FAILED) or filter.processing is True
-    if not status_bound and (filter.submitted_by or filter.entity_types):
+    if not status_bound and filter.submitted_by:
         add(every_status(p))
+    # With a status, the status's range of jobs_status (in id order) is the way in, not jobs_entity, which holds no
+    # status (so a completion never writes it); with a submitter, jobs_by, which holds entity and source after id.
+    # `+` keeps SQLite off jobs_entity then. Counts of entity, source and status alone come from the tally.
+    plus = "+" if status_bound or filter.submitted_by else ""
     if filter.entity_types:
-        add(*_in(f"{p}entity_type", [e.value for e in filter.entity_types]))
-        if not filter.sources:
+        add(*_in(f"{plus}{p}entity_type", [e.value for e in filter.entity_types]))
+        if not filter.sources and not plus:
             add(every_source(p))
     if filter.sources:
-        add(*_in(f"{p}source", [s.value for s in filter.sources]))
+        add(*_in(f"{plus}{p}source", [s.value for s in filter.sources]))
     if filter.error_classes:
         sql, classes = _in("error_class", [c.value for c in filter.error_classes])
         if ErrorClass.CONFLICT in filter.error_classes:
