@@ -105,11 +105,48 @@ def page_after(
     where = where_for(filter, now_us)
     if after is not None:
         where = where.and_(after_clause(sort, after).sql, *after_clause(sort, after).params)
+    recent = _recent_text_page(conn, filter, sort, after, limit, now_us)
+    if recent is not None:
+        return recent
     rows = conn.execute(
         f"SELECT {JOB_COLUMNS} FROM jobs WHERE {where.sql} ORDER BY {order_by(sort)} LIMIT ?",
         (*where.params, limit),
     ).fetchall()
     return [job_from_row(r) for r in rows]
+
+
+RECENT_TEXT_IDS = 20_000
+"""How many of the newest ids a free-text page reads with LIKE before asking the trigram index (about 5 ms)."""
+
+
+def _recent_text_page(
+    conn: sqlite3.Connection,
+    filter: JobFilter | None,
+    sort: JobSort | None,
+    after: LinkJob | None,
+    limit: int,
+    now_us: int,
+) -> list[LinkJob] | None:
+    """Newest-first free text, when the newest ids hold a whole page: exact, and far cheaper for common text.
+
+    The trigram index hands over every job holding the text before the page is cut (100,000 candidates for a name
+    one job in ten has: 100-200 ms at a million jobs). If the `RECENT_TEXT_IDS` ids just below the page's start hold
+    `limit` matches, they are the newest `limit` matches, so they are the page; otherwise None, and the caller asks
+    the index. Only for the console's default order (id, newest first)."""
+    if RECENT_TEXT_IDS <= 0 or filter is None or not filter.text.strip() or (sort is not None and sort != JobSort()):
+        return None
+    if after is not None:
+        top = after.id
+    else:
+        row = conn.execute("SELECT max(id) FROM jobs").fetchone()
+        if row is None or row[0] is None:
+            return None
+        top = int(row[0]) + 1
+    where = where_for(filter, now_us, text_index=False).and_("id < ? AND id >= ?", top, top - RECENT_TEXT_IDS)
+    rows = conn.execute(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE {where.sql} ORDER BY id DESC LIMIT ?", (*where.params, limit)
+    ).fetchall()
+    return [job_from_row(r) for r in rows] if len(rows) >= limit else None
 
 
 def open_job_for(conn: sqlite3.Connection, key: str, source: Source) -> LinkJob | None:
