@@ -3,11 +3,15 @@ page must be exactly the page the index path gives, wherever the matches lie."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
 from inolink_tui.domain.filters import JobFilter, JobSort
+from inolink_tui.domain.jobs import JobFailure
 from inolink_tui.store import ops_read
 from inolink_tui.store.sqlite import SqliteJobStore
 from tests.store.conftest import at, new_job
@@ -62,3 +66,38 @@ async def test_a_full_window_answers_without_the_index(store: SqliteJobStore, mo
     finally:
         await store.close()
     assert answers == [[297, 288, 279, 270], None]
+
+
+async def test_narrow_filters_leave_text_to_like_with_the_same_answer(
+    store: SqliteJobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a view, status, entity or source that the tally says leaves few jobs, free text skips the trigram index
+    (ops_read._where): pages and counts must match the index path's."""
+
+    claimed = await store.claim("w", limit=40, lease_seconds=60, now=at(2))
+    for job in claimed[:30]:
+        await store.fail(
+            job.id, "w", JobFailure(ErrorClass.VALIDATION, "Globex refused", "6240", 400), max_attempts=1, now=at(3)
+        )
+    monkeypatch.setattr(ops_read, "RECENT_TEXT_IDS", 0)
+    filters = [
+        JobFilter(text="globex", statuses=(LinkStatus.ERROR,)),
+        JobFilter(text="refused", statuses=(LinkStatus.ERROR, LinkStatus.QUEUED)),
+        JobFilter(text="acme", entity_types=(EntityType.ACCOUNT,), sources=(Source.CRM,)),
+        JobFilter(text="1", statuses=(LinkStatus.ERROR,)),
+        JobFilter(text="gl", statuses=(LinkStatus.QUEUED,)),
+    ]
+    try:
+        for job_filter in filters:
+            answers = []
+            for scan_max in (0, 10_000):
+                monkeypatch.setattr(ops_read, "LIKE_SCAN_MAX", scan_max)
+                page = await pages(store, job_filter, 25, None)
+                answers.append((page, await store.count(job_filter, now=at(4))))
+            assert answers[0] == answers[1], job_filter
+            with closing(sqlite3.connect(store.path)) as conn:
+                where, narrow = ops_read._where(conn, job_filter, 0)  # LIKE_SCAN_MAX is 10,000 here
+            assert narrow and "job_text" not in where.sql, job_filter
+            assert answers[0][1] > 0 or job_filter.text == "gl", job_filter
+    finally:
+        await store.close()
