@@ -48,6 +48,7 @@ FILTERS: tuple[str, ...] = (
     "globex",
     "4242",
     "view:failed globex",
+    "status:success globex",
     "by:ana entity:invoice source:crm",
     "view:failed by:ana entity:invoice",
     "company:4620",
