@@ -112,3 +112,15 @@ def write_results(name: str, report: dict[str, Any], out: Path | None = None, *,
         document = report
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return path
+
+
+def bytecode_env(folder: Path, bytecode: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for timed child processes. `warm`: compiled bytecode read from and written to a private
+    cache in `folder` (fill it with one untimed run), as an installed copy reads its .pyc files; `env`: this
+    shell's environment as it is (with PYTHONDONTWRITEBYTECODE=1 and a venv installed without bytecode, every
+    start compiles every module from source: seconds on this machine)."""
+    env = dict(os.environ if base is None else base)
+    if bytecode == "warm":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    return env

@@ -18,8 +18,16 @@ through Textual's `run_test` as the console's own scale test does, at 160x50:
   up to 100,000 rows: first paint includes reading the rows, since it must hold them all; its
   "filter" is clearing and re-adding the Failed rows, the only way a DataTable can filter.
 
-Medians of `--runs` runs. Ends with the line
-`console: rows=1000000 first_paint_s=X filter_s=Y rss_mib=Z datatable_100k_first_paint_s=W`.
+- bare: an App holding one Static and nothing else, Textual's own start-up floor: its first frame (the first
+  refresh after mount). Run in turn with ours at each size, so load touches both alike. Issue 18's target reads
+  ours against it from process spawn (`spawn_to_first_paint_s`, wall clock from just before the parent starts the
+  child to the first rows on screen, or the bare app's first frame): everything a person waits for, imports
+  included.
+
+Children read compiled bytecode from a private cache filled by an untimed run (`--bytecode warm`, the default;
+see bench/_common.py `bytecode_env`). Medians of `--runs` runs. Ends with the line
+`console: rows=1000000 first_paint_s=X filter_s=Y rss_mib=Z datatable_100k_first_paint_s=W
+spawn_to_first_rows_s=A bare_textual_first_frame_s=B ratio=A/B`.
 """
 
 from __future__ import annotations
@@ -40,7 +48,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _common import load_average, machine, median, peak_rss_mib, rss_mib, stamp, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    bytecode_env,
+    load_average,
+    machine,
+    median,
+    peak_rss_mib,
+    rss_mib,
+    stamp,
+    write_results,
+)
 
 SIZE = (160, 50)
 DATATABLE_MAX = 100_000
@@ -57,6 +74,9 @@ COLUMNS = (
     "error_description",
 )
 CHILD_TIMEOUT = 900
+SPAWNED_AT = 0.0
+"""Wall-clock time (time.time()) just before the parent started this child: --spawned-at."""
+CHILD_ENV: dict[str, str] = dict(os.environ)
 
 
 # --- children: one measurement each --------------------------------------------------------------
@@ -98,8 +118,6 @@ async def window_loaded(pilot: Any, app: Any, loads: int) -> None:
 
 
 async def drive(app: Any, figures: dict[str, Any], started: float) -> None:
-    from tests.ui.conftest import settle
-
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(3000):
             if app.jobs.first_paint is not None:
@@ -108,7 +126,10 @@ async def drive(app: Any, figures: dict[str, Any], started: float) -> None:
         if app.jobs.first_paint is None:
             raise RuntimeError("no first paint within 15 s")
         figures["first_paint_s"] = time.perf_counter() - started
+        figures["spawn_to_first_paint_s"] = time.time() - SPAWNED_AT
         figures["mount_to_first_window_s"] = app.jobs.first_paint
+        from tests.ui.conftest import settle  # after the first paint: the tests' helpers (and pytest) are no start-up
+
         await settle(pilot, app)
         total = app.jobs.table.total
 
@@ -207,11 +228,47 @@ async def measure_datatable(db: Path, limit: int) -> dict[str, Any]:
     return figures
 
 
+async def measure_bare() -> dict[str, Any]:
+    """Textual's floor: an app with one Static, from creating it to its first frame (the first refresh)."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    figures: dict[str, Any] = {}
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("inolink-tui")
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self.framed)
+
+        def framed(self) -> None:
+            figures["first_paint_s"] = time.perf_counter() - started
+            figures["spawn_to_first_paint_s"] = time.time() - SPAWNED_AT
+
+    started = time.perf_counter()
+    app = Bare()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3000):
+            if "first_paint_s" in figures:
+                break
+            await pilot.pause(0.005)
+        if "first_paint_s" not in figures:
+            raise RuntimeError("the bare app painted no frame within 15 s")
+    figures["peak_rss_mib"] = peak_rss_mib()
+    return figures
+
+
 def child(kind: str, db: Path, rows: int) -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    figures = asyncio.run(measure_ours(db) if kind == "ours" else measure_datatable(db, rows))
+    if kind == "ours":
+        figures = asyncio.run(measure_ours(db))
+    elif kind == "bare":
+        figures = asyncio.run(measure_bare())
+    else:
+        figures = asyncio.run(measure_datatable(db, rows))
     sys.stdout.write(json.dumps(figures) + "\n")
 
 
@@ -234,13 +291,18 @@ def filled_store(folder: Path, rows: int) -> Path:
 
 
 def run_child(kind: str, db: Path, rows: int) -> dict[str, Any]:
+    spawned_at = time.time()
     out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--db", str(db), "--rows", str(rows)],
+        [
+            sys.executable,
+            __file__,
+            *("--child", kind, "--db", str(db), "--rows", str(rows), "--spawned-at", repr(spawned_at)),
+        ],
         capture_output=True,
         text=True,
         timeout=CHILD_TIMEOUT,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**CHILD_ENV, "PYTHONPATH": str(ROOT)},
     )
     if out.returncode != 0:
         raise RuntimeError(f"{kind} on {rows:,} rows failed:\n{out.stderr[-2000:]}")
@@ -263,11 +325,15 @@ def main() -> None:
     )
     parser.add_argument("--store-dir", type=Path, help="keep the filled stores here and reuse them")
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--child", choices=("ours", "datatable"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("ours", "datatable", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--spawned-at", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--bytecode", choices=("warm", "env"), default="warm", help="see bench/_common.py")
     args = parser.parse_args()
     if args.child:
+        global SPAWNED_AT
+        SPAWNED_AT = args.spawned_at or time.time()
         child(args.child, args.db, args.rows)
         return
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
@@ -282,12 +348,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="inolink-console-bench-") as tmp:
         folder = args.store_dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
+        CHILD_ENV.clear()
+        CHILD_ENV.update(bytecode_env(Path(tmp), args.bytecode))
         for rows in sizes:
             db = filled_store(folder, rows)
             entry: dict[str, Any] = {"load_average_before": load_average()}
-            ours = [run_child("ours", db, rows) for _ in range(runs)]
+            run_child("ours", db, rows)  # untimed: fills the bytecode cache and the OS's page cache
+            run_child("bare", db, rows)
+            ours, bare = [], []
+            for _ in range(runs):  # in turn, so a change in load touches both
+                ours.append(run_child("ours", db, rows))
+                bare.append(run_child("bare", db, rows))
             entry["ours"] = {"median": medians(ours), "runs": ours}
+            entry["bare_textual"] = {"median": medians(bare), "runs": bare}
+            entry["first_rows_vs_bare_first_frame"] = round(
+                entry["ours"]["median"]["spawn_to_first_paint_s"]
+                / entry["bare_textual"]["median"]["spawn_to_first_paint_s"],
+                2,
+            )
             print(f"{rows:>9,} ours: " + json.dumps(entry["ours"]["median"]), flush=True)
+            print(f"{rows:>9,} bare Textual: " + json.dumps(entry["bare_textual"]["median"]), flush=True)
             if rows <= datatable_max:
                 base_runs = args.baseline_runs or (runs if rows <= 10_000 else 1)
                 base = [run_child("datatable", db, rows) for _ in range(base_runs)]
@@ -300,6 +380,7 @@ def main() -> None:
         "machine": before,
         "machine_after": {"load_average_1_5_15": load_average()},
         "terminal_size": list(SIZE),
+        "bytecode": args.bytecode,
         "runs_per_measurement": runs,
         "figures_are": "medians of the runs; seconds from app start (ours: to the first window of rows on screen)",
         "sizes": results,
@@ -313,6 +394,9 @@ def main() -> None:
     print(
         f"console: rows={largest} first_paint_s={ours_big['first_paint_s']} filter_s={ours_big['filter_s']}"
         f" rss_mib={ours_big['rss_mib']} datatable_{int(dt_key) // 1000}k_first_paint_s={dt.get('first_paint_s')}"
+        f" spawn_to_first_rows_s={ours_big['spawn_to_first_paint_s']}"
+        f" bare_textual_first_frame_s={results[largest]['bare_textual']['median']['spawn_to_first_paint_s']}"
+        f" ratio={results[largest]['first_rows_vs_bare_first_frame']}"
     )
 
 

@@ -1,20 +1,30 @@
-"""Headless start to first cycle: process start of `inolink-tui --no-ui` to its first `cycle_started` line.
+"""Headless start to first cycle: process start of `inolink-tui --no-ui` to its first `cycle_started` line;
+and the CLI's own start: `--help` and `jobs list`, each as a ratio to a bare `python -c "import sqlite3, click"`.
 
     uv run python bench/headless_start.py            # median of 5 starts
     uv run python bench/headless_start.py --runs 9
+    uv run python bench/headless_start.py --bytecode env   # as this shell runs Python (see below)
 
 Measured from just before the process is spawned (so interpreter start-up and imports count) to
 the moment the parent reads the first JSON log line whose event is `cycle_started`, against a
 config written by the sandbox (`sandbox serve --write-config`, its own process). Each start gets
 a fresh job database and is stopped with SIGTERM. The baseline beside it is the bare interpreter
 start (`python -c pass`) and `inolink-tui --help` on the same machine in the same run: the floor
-any Python CLI pays. Ends with the line `headless: start_to_first_cycle_s=X python_start_s=Y`.
+any Python CLI pays. Ends with the line `headless: start_to_first_cycle_s=X python_start_s=Y help_ratio=H
+jobs_list_ratio=J`.
+
+Bytecode: by default (`--bytecode warm`) every child process reads and writes compiled bytecode in a private cache
+(PYTHONPYCACHEPREFIX in the run's temporary folder) that one untimed run of each command fills first, as an
+installed copy reads its .pyc files. A shell with PYTHONDONTWRITEBYTECODE=1 (this project's development machines
+have it) and a venv installed without bytecode (uv's default) compile every module from source on every start:
+about 2 s more to the first cycle here. `--bytecode env` measures that, with the environment as it is.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -26,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _common import load_average, machine, median, stamp, write_results  # noqa: E402
+from _common import bytecode_env, load_average, machine, median, stamp, write_results  # noqa: E402
 
 TIMEOUT = 60.0
 
@@ -36,12 +46,23 @@ def cli() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-c", "from inolink_tui.cli import main; main()"]
 
 
+CHILD_ENV: dict[str, str] = dict(os.environ)
+"""The environment of every timed process (see --bytecode)."""
+
+
+def child_env(folder: Path, bytecode: str) -> dict[str, str]:
+    env = bytecode_env(folder, bytecode)
+    env["XDG_CACHE_HOME"] = str(folder / "cache")  # the config stamp of `jobs list`, private to this run
+    return env
+
+
 def start_sandbox(folder: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     process = subprocess.Popen(
         [*cli(), "sandbox", "serve", "--records", "20", "--write-config", str(folder / "s.toml")],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env=CHILD_ENV,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -59,6 +80,7 @@ def one_start(config: Path, db: Path) -> float:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env=CHILD_ENV,
     )
     try:
         assert process.stdout is not None
@@ -85,14 +107,27 @@ def one_start(config: Path, db: Path) -> float:
 
 def timed(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=CHILD_ENV)
     return time.perf_counter() - started
+
+
+def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
+    """Each command `runs` times, taking turns, after one untimed run each (bytecode cache, config stamp): a
+    change in the machine's load then touches every command alike, and the ratios stay fair."""
+    for command in commands.values():
+        timed(command)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            times[name].append(timed(command))
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--bytecode", choices=("warm", "env"), default="warm", help="see the module's docstring")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -101,22 +136,36 @@ def main() -> None:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="inolink-headless-bench-") as tmp:
         folder = Path(tmp)
+        CHILD_ENV.clear()
+        CHILD_ENV.update(child_env(folder, args.bytecode))
         sandbox, _info = start_sandbox(folder)
         try:
             config = folder / "s.toml"
             starts = []
+            one_start(config, folder / "warm-up.db")  # fills the bytecode cache (with --bytecode warm)
             for run in range(args.runs):
                 db = folder / f"jobs-{run}.db"
                 starts.append(one_start(config, db))
             figures["start_to_first_cycle_s"] = median(starts)
             figures["start_to_first_cycle_runs_s"] = [round(s, 4) for s in starts]
+            commands = {
+                "bare": [sys.executable, "-c", "import sqlite3, click"],
+                "python": [sys.executable, "-c", "pass"],
+                "help": [*cli(), "--help"],
+                "jobs_list": [*cli(), "--config", str(config), "--db", str(folder / "jobs-0.db"), "jobs", "list"],
+            }
+            times = interleaved(commands, max(args.runs, 7))
         finally:
             sandbox.send_signal(signal.SIGTERM)
             sandbox.wait(15)
-    python = [timed([sys.executable, "-c", "pass"]) for _ in range(args.runs)]
-    helps = [timed([*cli(), "--help"]) for _ in range(args.runs)]
-    figures["python_start_s"] = median(python)
-    figures["cli_help_s"] = median(helps)
+    figures["python_start_s"] = median(times["python"])
+    figures["bare_sqlite3_click_s"] = median(times["bare"])
+    figures["cli_help_s"] = median(times["help"])
+    figures["jobs_list_s"] = median(times["jobs_list"])
+    figures["help_ratio"] = round(figures["cli_help_s"] / figures["bare_sqlite3_click_s"], 2)
+    figures["jobs_list_ratio"] = round(figures["jobs_list_s"] / figures["bare_sqlite3_click_s"], 2)
+    figures["bytecode"] = args.bytecode
+    figures["environment_writes_bytecode"] = "PYTHONDONTWRITEBYTECODE" not in os.environ
     report = {
         "benchmark": "headless_start",
         "timestamp": started_at,
@@ -131,7 +180,8 @@ def main() -> None:
     print(f"wrote {path}")
     print(
         f"headless: start_to_first_cycle_s={figures['start_to_first_cycle_s']}"
-        f" python_start_s={figures['python_start_s']}"
+        f" python_start_s={figures['python_start_s']} help_ratio={figures['help_ratio']}"
+        f" jobs_list_ratio={figures['jobs_list_ratio']} bytecode={args.bytecode}"
     )
 
 

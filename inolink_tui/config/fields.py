@@ -13,12 +13,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import platformdirs
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, SecretStr, ValidationInfo
 
 from inolink_tui.config.checks import blank_is_missing, not_a_directory, store_file
-
-APP_NAME = "inolink-tui"
+from inolink_tui.config.paths import APP_NAME as APP_NAME
+from inolink_tui.config.paths import default_config_path as default_config_path
+from inolink_tui.config.paths import default_data_dir as default_data_dir
+from inolink_tui.config.paths import default_store_path as default_store_path
+from inolink_tui.config.paths import default_token_file as default_token_file
 
 CRM_SECRET_ENV = "INOLINK_CRM_CLIENT_SECRET"
 QBO_SECRET_ENV = "INOLINK_QBO_CLIENT_SECRET"
@@ -30,23 +32,6 @@ SECRET_ENV_VARS: dict[tuple[str, str], str] = {
     ("alerts", "smtp_password"): SMTP_PASSWORD_ENV,
 }
 """(section, key) of each secret -> the environment variable that overrides the file."""
-
-
-def default_data_dir() -> Path:
-    """The XDG data dir, read at call time so XDG_DATA_HOME set after import still counts."""
-    return platformdirs.user_data_path(APP_NAME)
-
-
-def default_config_path() -> Path:
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
-
-
-def default_store_path() -> Path:
-    return default_data_dir() / "jobs.db"
-
-
-def default_token_file() -> Path:
-    return default_data_dir() / "tokens.json"
 
 
 # --- reusable field types -------------------------------------------------------------------

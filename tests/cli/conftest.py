@@ -11,6 +11,7 @@ import pytest
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # the config stamp (config/stamp.py)
     for var in ("INOLINK_CRM_CLIENT_SECRET", "INOLINK_QBO_CLIENT_SECRET", "INOLINK_SMTP_PASSWORD", "INOLINK_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path

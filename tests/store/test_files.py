@@ -180,3 +180,17 @@ def test_translate_maps_real_sqlite_errors(tmp_path: Path) -> None:
     assert isinstance(error, StoreFileReadOnlyError) and str(path) in str(error)
     other = translate(sqlite3.OperationalError("no such table: x"), path, 5000)
     assert type(other) is StoreError and "no such table" in str(other)
+
+
+async def test_opening_an_up_to_date_store_takes_no_write_lock(db_path: Path) -> None:
+    """Every start and every CLI command opens the store: when the schema is current, migrate() must not queue for
+    the write lock (one BEGIN IMMEDIATE per step did, behind a busy engine's transactions)."""
+    await (await open_store(db_path)).close()
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # an engine mid-transaction
+    try:
+        store = await SqliteJobStore.open(db_path, busy_timeout_ms=200)
+        await store.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
