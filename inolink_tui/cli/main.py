@@ -40,7 +40,10 @@ SUMMARIES: dict[str, str] = {
     "match": "Pair unlinked CRM and QuickBooks records by Name Matching, and link the pairs you accept.",
     "import": "Bring records that already exist in QuickBooks into CRM.",
     "crm": "Dynamics 365: prepare the org for InoLink.",
-    "doctor": "Check both connections, the CRM schema and privileges, and QuickBooks' settings; print each fix.",
+    "doctor": (
+        "Check both connections, the CRM schema and privileges, QuickBooks' settings and the custom mappings "
+        "([[mapping.*]] against the org's columns and QuickBooks' fields); print each fix."
+    ),
     "reconcile": "Compare CRM and QuickBooks for linked records (account, contact, product, invoice; default: all).",
     "mapping": "Field mappings between Dynamics 365 and QuickBooks.",
 }
