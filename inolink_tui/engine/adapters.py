@@ -260,6 +260,23 @@ class DataverseCrm:
         result = await self.client.upsert(entity_set, record_id, dict(columns))
         return bool(result.created)
 
+    async def rows_where(
+        self, entity_set: str, column: str, value: str, select: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows of a table whose column (a lookup's `_x_value` takes a GUID) equals `value`."""
+        wanted: uuid.UUID | str = _guid(value) if column.startswith("_") and column.endswith("_value") else value
+        return await self.client.list_rows(entity_set, filter=eq(column, wanted), select=list(select or []) or None)
+
+    async def delete_row(self, entity_set: str, record_id: str) -> bool:
+        """Delete one row; False when it was already gone (a rerun after a crash deletes nothing twice)."""
+        try:
+            await self.client.delete(entity_set, record_id)
+        except ConnectorError as exc:
+            if _not_found(exc):
+                return False
+            raise
+        return True
+
     async def user_names(self, user_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._by_ids("systemusers", "systemuserid", user_ids, select=["systemuserid", "fullname"])
         return {str(r["systemuserid"]).lower(): str(r.get("fullname") or "") for r in rows} | {
