@@ -384,4 +384,9 @@ class QuickBooksAccounting:
                 when = datetime.fromisoformat(result.time.replace("Z", "+00:00"))
             except ValueError:
                 when = None
-        return CdcResult(result.changed, when if when and when.tzinfo else utcnow())
+        # Deleted transactions come back in their groups as CDC returns them (`status` "Deleted", the Id only),
+        # after the changed ones: the engine removes what CRM holds of them (engine/qbo_transactions.py).
+        objects = {name: list(rows) for name, rows in result.changed.items()}
+        for name, ids in result.deleted.items():
+            objects.setdefault(name, []).extend({"Id": i, "status": "Deleted", "domain": "QBO"} for i in ids)
+        return CdcResult(objects, when if when and when.tzinfo else utcnow())
