@@ -81,6 +81,8 @@ class PaymentPull(UsesContext[SyncContext]):
             raise PortError(ErrorClass.VALIDATION, "this CRM connection cannot record payments (no payment table)")
         payment = await self.qbo.read("Payment", pid)
         if payment is None or is_voided(payment):
+            if payment is not None and self.options.transactions.keeps_removed_payment(deleted=False):
+                await money.record_payment(payment)  # as QuickBooks keeps it (amount 0), even if CRM never had it
             return await self._removed(job, crm, money, deleted=payment is None)
         result = await money.record_payment(payment)
         if isinstance(crm, RowsCrm):  # applications the payment no longer has (edited in QuickBooks) go

@@ -10,7 +10,7 @@
 - a payment deleted in QuickBooks: a Payment job removing it from CRM or marking it void (engine/payment_removal.py).
   A voided payment is an ordinary update in CDC and gets the ordinary Payment job, which sees the void.
 
-Our own writes coming back (the SyncToken the link remembers) make no job, as for customers and items.
+A state of an invoice CRM already shows (the LastUpdatedTime its last status job wrote) makes no job.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from inolink_tui.domain.enums import EntityType, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.jobs import NewJob
+from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.transaction_history import RECORD_TABLE, TRANSACTION_LABELS, TransactionSync, transaction_name
 from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.money_back import MONEY_NAMESPACE, MoneyCrm
@@ -45,6 +46,14 @@ def record_row_id(company: str, entity: str, txn_id: str) -> str:
 
 def record_line_id(company: str, entity: str, txn_id: str, line: int) -> str:
     return str(uuid.uuid5(MONEY_NAMESPACE, f"{company}|RecordLine|{entity}|{txn_id}|{line}"))
+
+
+def status_shown(link: RecordLink, txn: Mapping[str, Any]) -> bool:
+    """Whether CRM already shows this state of the invoice: the status job records the QuickBooks
+    LastUpdatedTime it wrote (`qbo_last_updated`), and CDC's overlap brings the same state again. Our own push
+    (its SyncToken on the link) is not enough: the invoice it created still has no status in CRM."""
+    when = parse_time((txn.get("MetaData") or {}).get("LastUpdatedTime"))
+    return link.qbo_last_updated is not None and when is not None and when <= link.qbo_last_updated
 
 
 def _job(
@@ -93,7 +102,6 @@ async def transaction_jobs(
             link = await store.find_link_by_qbo(entity, tid, company)
             if link is not None:
                 # Promoted from CRM or recorded from QuickBooks: only an invoice's status comes back.
-                token = str(txn.get("SyncToken")) if txn.get("SyncToken") is not None else None
                 if (
                     entity == "Invoice"
                     and not deleted
@@ -101,7 +109,7 @@ async def transaction_jobs(
                     and link.entity_type is EntityType.INVOICE
                     and link.link_status is RecordLinkStatus.LINKED
                     and link.crm_id
-                    and not link.is_echo_from_qbo(token)
+                    and not status_shown(link, txn)
                 ):
                     jobs.append(
                         _job(

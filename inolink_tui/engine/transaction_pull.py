@@ -28,6 +28,7 @@ from inolink_tui.domain.transaction_history import (
     sales_lines,
     transaction_name,
 )
+from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.fit import FittingCrm, FittingQbo
 from inolink_tui.engine.money_back import refresh_invoice
 from inolink_tui.engine.money_services import MoneyBack, money_back
@@ -101,7 +102,10 @@ class TransactionPull(UsesContext[SyncContext]):
         if link is not None:
             link = await self.store.get_link(EntityType.INVOICE, crm_id) or link
             token = str(invoice.get("SyncToken")) if invoice.get("SyncToken") is not None else None
-            await self.store.upsert_link(replace(link, qbo_sync_token=token, updated_at=self.clock()))
+            shown = parse_time((invoice.get("MetaData") or {}).get("LastUpdatedTime"))
+            await self.store.upsert_link(
+                replace(link, qbo_sync_token=token, qbo_last_updated=shown, updated_at=self.clock())
+            )
         done = "refreshed from QuickBooks" if written else "already up to date"
         return JobSuccess(
             accounting_id=str(invoice["Id"]),
@@ -184,6 +188,7 @@ class TransactionPull(UsesContext[SyncContext]):
                 qbo_id=tid,
                 crm_version=version,
                 qbo_sync_token=str(txn.get("SyncToken")),
+                qbo_last_updated=parse_time((txn.get("MetaData") or {}).get("LastUpdatedTime")),
                 record_name=name,
                 updated_at=self.clock(),
             )

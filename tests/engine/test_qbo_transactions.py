@@ -343,3 +343,44 @@ async def test_a_voided_payment_stays_marked_void_by_default_and_goes_with_delet
     assert crm_invoice(s, invoice["Id"])["ino_balance"] == pytest.approx(
         float(s.qbo.get("Invoice", invoice["Id"])["Balance"])
     )
+
+
+async def test_a_payment_voided_before_crm_saw_it_is_recorded_void(world: Stack) -> None:
+    s = world
+    links = {r["ino_accountingid"] for r in s.dv.rows("invoices") if r.get("ino_linkstatus") == LINKED}
+    invoice = next(i for i in s.qbo.all("Invoice") if i["Id"] in links and float(i["Balance"]) >= 1)
+    payment = s.qbo.create(
+        "Payment",
+        {
+            "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+            "TotalAmt": 1,
+            "Line": [{"Amount": 1, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
+    s.qbo.void("Payment", {"Id": payment["Id"], "SyncToken": payment["SyncToken"]})
+    await high_priority(s)  # "mirror": as QuickBooks' customer card lists it, voided, amount 0
+    (row,) = rows_for(s, "ino_payments", payment["Id"])
+    assert row["ino_voidedon"] and row["ino_amount"] == 0 and applications(s, payment["Id"]) == []
+
+
+async def test_the_sandbox_activity_shows_these_jobs_as_demo_does(world: Stack) -> None:
+    """Last in the module: the simulated users also deactivate and delete records of the shared sandbox."""
+    from inolink_tui.sandbox.activity import ActivityRunner
+
+    s = world
+    runner = ActivityRunner(s.handle.sandbox, 1.0, seed=11)
+    events = [runner.step() for _ in range(120)]
+    kinds = {e["event"] for e in events if "refused" not in e and "skipped" not in e}
+    assert {"qbo_estimate", "qbo_sales_receipt", "qbo_credit_memo", "qbo_remove_payment"} <= kinds, kinds
+    before = {j.id for j in await s.jobs()}
+    await high_priority(s)
+    new = [j for j in await s.jobs() if j.id not in before and j.source is Source.ACCOUNTING]
+    done = {(j.entity_type, j.qbo_entity) for j in new if j.link_status is LinkStatus.SUCCESS}
+    assert {(EntityType.QUOTE, "Estimate"), (EntityType.SALES_TRANSACTION, "SalesReceipt")} <= done, done
+    assert (EntityType.PAYMENT, "Payment") in done
+    keys = [r["ino_transactionkey"] for r in s.dv.rows("ino_salestransactions")]
+    assert len(keys) == len(set(keys)), "no transaction kept twice"
+    recorded = [r["ino_accountingid"] for r in s.dv.rows("ino_payments")]
+    assert len(recorded) == len(set(recorded)), "no payment recorded twice"
+    gone = [str(e["payment"]) for e in events if e["event"] == "qbo_remove_payment" and e.get("removed") == "deleted"]
+    assert not set(gone) & set(recorded), "payments deleted in QuickBooks are not in CRM"
