@@ -11,7 +11,7 @@ user turns on when setting up QuickBooks -> CRM, so every type here is off by de
   for an estimate) with its lines, linked to the QuickBooks transaction, as if it had been promoted from CRM.
 
 Only transactions entered in QuickBooks qualify: one promoted from CRM is already linked to its CRM record (its
-invoice status comes back through engine/invoice_jobs.py).
+invoice status comes back through engine/qbo_transactions.py).
 
 Payments deleted or voided in QuickBooks (`[sync] removed_payments`): "mirror" (the default) does what the
 customer card shows, a deleted payment disappears and a voided one stays with amount 0 marked void; "delete"

@@ -176,6 +176,14 @@ async def test_quickbooks_invoice_and_estimate_become_linked_crm_records_with_li
     paid = s.qbo.get("Invoice", invoice["Id"])
     assert row["ino_balance"] == pytest.approx(float(paid["Balance"])) and row["ino_amountpaid"] == pytest.approx(20)
     assert row["ino_invoicestatus"] == INVOICE_STATUS_OPTIONS[InvoiceStatus.PARTIALLY_PAID]
+    # CRM change tracking sees the recorded invoice and quote: ours, so no CRM job pushes them back.
+    e = await engine(s)
+    try:
+        await e.run_once()
+    finally:
+        await e.stop()
+    mine = {row["invoiceid"], quote["quoteid"]}
+    assert not [j for j in await s.jobs() if j.source is Source.CRM and j.crm_record_id.lower() in mine]
 
 
 def replace_job(job: LinkJob) -> Any:
