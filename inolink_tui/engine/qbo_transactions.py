@@ -17,15 +17,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.domain.links import RecordLink
-from inolink_tui.domain.transaction_history import RECORD_TABLE, TRANSACTION_LABELS, TransactionSync, transaction_name
+from inolink_tui.domain.transaction_history import (
+    RECORD_TABLE,
+    TRANSACTION_LABELS,
+    TransactionSync,
+    transaction_key,
+    transaction_name,
+)
 from inolink_tui.engine.cursors import parse_time
-from inolink_tui.engine.money_back import MONEY_NAMESPACE, MoneyCrm
+from inolink_tui.engine.money_back import MONEY_NAMESPACE, MoneyAccounting, MoneyCrm
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.payment_jobs import removed_payment_job
 from inolink_tui.store.base import JobStore
@@ -185,3 +192,27 @@ async def transaction_jobs(
                 when = parse_time((payment.get("MetaData") or {}).get("LastUpdatedTime"))
                 jobs.append(removed_payment_job(str(payment["Id"]), company, now, when))
     return jobs
+
+
+async def missing_transactions(
+    crm: MoneyCrm, qbo: MoneyAccounting, store: JobStore, options: EngineOptions, now: datetime
+) -> list[NewJob]:
+    """The Low Priority service's backfill: transactions of the switched-on types that CRM lacks, for customers
+    linked after CDC reported them (or a switch turned on later). One paged query per switched-on type and one
+    CRM read of the recorded keys; a "record" transaction counts as there once it is linked."""
+    policy, found = options.transactions, {}
+    recorded: set[str] | None = None
+    for entity in TRANSACTION_ENTITIES:
+        mode = policy.mode(entity)
+        if mode is TransactionSync.OFF:
+            continue
+        txns = await qbo.query(entity)
+        if mode is TransactionSync.HISTORY:
+            if recorded is None:
+                recorded = await crm.column_values(crm.schema.sales_transactions, crm.schema.transaction_key)
+            txns = [t for t in txns if transaction_key(entity, str(t.get("Id"))) not in recorded]
+        found[entity] = txns
+    if not found:
+        return []
+    # Invoice status and deleted payments are the High Priority service's: only the transactions themselves here.
+    return await transaction_jobs(crm, store, replace(options, invoice_status=False, payments=False), found, now)

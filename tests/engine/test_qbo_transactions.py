@@ -270,6 +270,26 @@ async def test_with_the_default_switches_quickbooks_transactions_stay_in_quickbo
     assert not rows_for(s, "invoices", invoice["Id"]) and len(s.dv.rows("ino_salestransactions")) == history_before
 
 
+async def test_low_priority_backfills_what_was_entered_while_switched_off(world: Stack) -> None:
+    s = world
+    customer, _, _ = (await linked_customers(s))[0]
+    product_item, _ = items(s)
+    memo = s.qbo.create("CreditMemo", {"CustomerRef": {"value": customer}, "Line": [line(product_item, 1, "4.00")]})
+    await high_priority(s, transactions=TransactionPolicy())  # switched off: nothing
+    assert not [r for r in s.dv.rows("ino_salestransactions") if r["ino_transactionkey"] == f"CreditMemo|{memo['Id']}"]
+    history = TransactionPolicy(credit_memos=TransactionSync.HISTORY)
+    e = await engine(s, transactions=history)
+    try:
+        await e.cycles.low_priority()
+        keys = [r["ino_transactionkey"] for r in s.dv.rows("ino_salestransactions")]
+        assert f"CreditMemo|{memo['Id']}" in keys and len(keys) == len(set(keys))
+        jobs = len(await s.jobs())
+        await e.cycles.low_priority()  # nothing missing any more: no job
+        assert len(await s.jobs()) == jobs and len(s.dv.rows("ino_salestransactions")) == len(keys)
+    finally:
+        await e.stop()
+
+
 async def paid_linked_invoice(s: Stack, amount: float) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """A payment on an invoice linked to CRM, recorded in CRM by the High Priority service."""
     links = {r["ino_accountingid"]: r for r in s.dv.rows("invoices") if r.get("ino_linkstatus") == LINKED}
