@@ -169,6 +169,11 @@ class TransactionPull(UsesContext[SyncContext]):
             if product is not None and product.crm_id and product.link_status is RecordLinkStatus.LINKED:
                 columns["productid@odata.bind"] = f"/products({product.crm_id})"
                 columns["isproductoverridden"] = False
+                # A catalogue line carries a unit in Dynamics (its forms ask for one; the reference page leaves the
+                # API's requirement unstated): the product's default unit, where the org keeps one.
+                crm_product = await crm.get(EntityType.PRODUCT, product.crm_id)
+                if crm_product and crm_product.get("_defaultuomid_value"):
+                    columns["uomid@odata.bind"] = f"/uoms({crm_product['_defaultuomid_value']})"
             else:  # an item CRM does not know: a write-in line, as InoLink maps them the other way (1.7)
                 columns["isproductoverridden"] = True
                 columns["productdescription"] = line.description or f"QuickBooks item {line.item_id}"
