@@ -160,6 +160,7 @@ class CrmLine:
 
     number: int
     item_id: str
+    item_name: str
     description: str
     quantity: float
     price: float
@@ -179,6 +180,7 @@ def sales_lines(txn: Mapping[str, Any]) -> list[CrmLine]:
             CrmLine(
                 number=int(line.get("LineNum") or n),
                 item_id=str(item.get("value") or ""),
+                item_name=str(item.get("name") or ""),
                 description=str(line.get("Description") or item.get("name") or "")[:500],
                 quantity=float(qty),
                 price=float(price),

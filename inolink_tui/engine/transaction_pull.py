@@ -16,19 +16,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from inolink_tui.domain.enums import EntityType, ErrorClass, Operation, RecordLinkStatus
+from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Operation, RecordLinkStatus, Source
+from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping.records import DETAIL_SET, PRIMARY_KEY
 from inolink_tui.domain.transaction_history import (
     RECORD_TABLE,
     TRANSACTION_LABELS,
+    CrmLine,
     history_columns,
     record_columns,
     sales_lines,
     transaction_name,
 )
 from inolink_tui.engine.cursors import parse_time
+from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.fit import FittingCrm, FittingQbo
 from inolink_tui.engine.money_back import refresh_invoice
 from inolink_tui.engine.money_services import MoneyBack, money_back
@@ -77,7 +80,7 @@ class TransactionPull(UsesContext[SyncContext]):
             return await self._status(crm, money, job.crm_record_id, txn, None)
         if job.entity_type is not RECORD_TABLE.get(entity):
             raise PortError(ErrorClass.VALIDATION, f"a QuickBooks {entity} cannot become a CRM {job.entity_type.value}")
-        return await self._record(crm, money, job.entity_type, entity, txn)
+        return await self._record(job, crm, money, entity, txn)
 
     async def _customer(self, txn: dict[str, Any]) -> tuple[EntityType, str, str]:
         ref = txn.get("CustomerRef") or {}
@@ -146,12 +149,38 @@ class TransactionPull(UsesContext[SyncContext]):
             operation=Operation.CREATE if created else Operation.UPDATE,
         )
 
+    async def _wait_for_item_jobs(self, job: LinkJob, lines: list[CrmLine]) -> None:
+        """An item entered in QuickBooks with the transaction has its own Accounting job queued (creating the CRM
+        product): wait for it, so the line is the product's and not a write-in."""
+        for line in lines:
+            if not line.item_id or not line.item_name:
+                continue
+            if await self.store.find_link_by_qbo("Item", line.item_id, self.options.company) is not None:
+                continue
+            page = await self.store.page(
+                JobFilter(
+                    statuses=(LinkStatus.QUEUED,),
+                    sources=(Source.ACCOUNTING,),
+                    entity_types=(EntityType.PRODUCT,),
+                    text=line.item_name,
+                ),
+                limit=20,
+            )
+            for other in page.jobs:
+                if other.id != job.id and other.accounting_id == line.item_id:
+                    raise Deferred(
+                        f"waiting for job {other.id} linking the line's item {line.item_name!r}",
+                        self.options.dependency_poll_seconds,
+                        dependency=True,
+                    )
+
     async def _record(
-        self, crm: RowsCrm, money: MoneyBack, et: EntityType, entity: str, txn: dict[str, Any]
+        self, job: LinkJob, crm: RowsCrm, money: MoneyBack, entity: str, txn: dict[str, Any]
     ) -> JobSuccess:
         """A CRM invoice or quote with its lines from a QuickBooks-entered transaction, linked to it."""
-        schema, company, tid = crm.schema, self.options.company, str(txn["Id"])
+        schema, company, tid, et = crm.schema, self.options.company, str(txn["Id"]), job.entity_type
         customer_et, customer_id, customer_name = await self._customer(txn)
+        await self._wait_for_item_jobs(job, sales_lines(txn))
         entity_set, key = schema.entity_set_for(et), PRIMARY_KEY[et]
         row_id = record_row_id(company, entity, tid)
         header = record_columns(schema, entity, txn, customer_name)

@@ -186,6 +186,23 @@ async def test_quickbooks_invoice_and_estimate_become_linked_crm_records_with_li
     assert not [j for j in await s.jobs() if j.source is Source.CRM and j.crm_record_id.lower() in mine]
 
 
+async def test_an_item_entered_with_the_invoice_becomes_the_lines_product_first(world: Stack) -> None:
+    """The invoice's job waits for the new item's job (same CDC answer), so its line is the product's."""
+    s = world
+    customer, _, _ = (await linked_customers(s))[0]
+    linked_item, _ = items(s)
+    new_item = s.qbo.create(
+        "Item", {"Name": "Gravel (new)", "Type": "Service", "IncomeAccountRef": linked_item["IncomeAccountRef"]}
+    )
+    invoice = s.qbo.create("Invoice", {"CustomerRef": {"value": customer}, "Line": [line(new_item, 4, "2.50")]})
+    await high_priority(s)
+    (row,) = rows_for(s, "invoices", invoice["Id"])
+    (detail,) = [d for d in s.dv.rows("invoicedetails") if str(d.get("_invoiceid_value")).lower() == row["invoiceid"]]
+    (product,) = [r for r in s.dv.rows("products") if r.get("ino_accountingid") == new_item["Id"]]
+    assert str(detail["_productid_value"]).lower() == str(product["productid"]).lower()
+    assert detail["isproductoverridden"] is False
+
+
 def replace_job(job: LinkJob) -> Any:
     from inolink_tui.domain.jobs import NewJob
 
