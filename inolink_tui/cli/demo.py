@@ -88,7 +88,15 @@ def write_demo_config(folder: Path, info: dict[str, str]) -> Path:
         "high_priority": dict(_ALL_DAY_EVERY_MINUTE),
         "crm_to_quickbooks": dict(_ALL_DAY_EVERY_MINUTE),
     }
-    document["sync"] = {"auto_create_missing_customer": True}
+    document["sync"] = {
+        "auto_create_missing_customer": True,
+        # The simulated QuickBooks users enter invoices, estimates, credit memos and sales receipts: show them in
+        # CRM (the switches are off by default, as InoLink's Transaction History is until turned on).
+        "quickbooks_invoices": "record",
+        "quickbooks_estimates": "record",
+        "quickbooks_credit_memos": "history",
+        "quickbooks_sales_receipts": "history",
+    }
     with path.open("wb") as handle:
         tomli_w.dump(document, handle)
     return path

@@ -1,4 +1,5 @@
-"""[sync] keys for inactive and deleted records, tax codes and payment terms (issue 16 items 3 and 4).
+"""[sync] keys for inactive and deleted records, tax codes and payment terms (issue 16 items 3 and 4), and for
+transactions entered in QuickBooks and payments removed there (item 1).
 
 Kept apart from config/model.py (over its size budget): `SyncSettings` takes these fields by inheriting
 `SyncPolicyKeys`. What each key does is in config.example.toml and engine/lifecycle.py, domain/mapping/money.py.
@@ -31,6 +32,17 @@ class SyncPolicyKeys(BaseModel):
     """Product number or QuickBooks item name -> tax code name (outside the US)."""
     payment_terms: dict[str, str] = Field(default_factory=dict)
     """CRM Payment Terms label -> QuickBooks Term name (by default the same name)."""
+    quickbooks_invoices: Literal["off", "history", "record"] = "off"
+    """An invoice entered in QuickBooks for a linked customer: nothing, a Sales Transaction row, or a CRM invoice."""
+    quickbooks_estimates: Literal["off", "history", "record"] = "off"
+    """An estimate entered in QuickBooks for a linked customer: nothing, a Sales Transaction row, or a CRM quote."""
+    quickbooks_credit_memos: Literal["off", "history"] = "off"
+    """A credit memo entered in QuickBooks for a linked customer: nothing, or a Sales Transaction row."""
+    quickbooks_sales_receipts: Literal["off", "history"] = "off"
+    """A sales receipt entered in QuickBooks for a linked customer: nothing, or a Sales Transaction row."""
+    removed_payments: Literal["mirror", "delete", "void"] = "mirror"
+    """A payment deleted or voided in QuickBooks: as QuickBooks shows it (deleted goes, voided stays marked void),
+    removed from CRM either way, or kept marked void either way (domain/transaction_history.py)."""
 
     @field_validator("tax_codes", "payment_terms")
     @classmethod

@@ -1,5 +1,6 @@
 """What `crm setup` adds for money coming back from QuickBooks (issue 16): aging and totals on accounts and
-contacts, status and balance on invoices, and the Payment and Payment Application tables.
+contacts, status and balance on invoices, the Payment and Payment Application tables, and the Sales Transaction
+table (transactions entered in QuickBooks kept as history).
 
 InoLink keeps payments in a custom entity "with Applied Transaction -> invoice" (reference notes 1.7); here a
 payment row holds the QuickBooks payment (its Accounting ID is an alternate key, so a payment is never recorded
@@ -63,6 +64,7 @@ def money_requirements(schema: CrmSchema) -> tuple[list[TableSpec], list[ColumnS
         ColumnSpec(pt, p("accountingid"), "Accounting ID", Kind.STRING, max_length=50),
         ColumnSpec(pt, p("accountid"), "Account", Kind.LOOKUP, targets=("account",)),
         ColumnSpec(pt, p("contactid"), "Contact", Kind.LOOKUP, targets=("contact",)),
+        ColumnSpec(pt, s.voided_on, "Voided On", Kind.DATETIME),
     ]
     application_name = ColumnSpec(at, p("name"), "Name", Kind.STRING, max_length=200, primary_name=True)
     columns += [
@@ -71,12 +73,38 @@ def money_requirements(schema: CrmSchema) -> tuple[list[TableSpec], list[ColumnS
         ColumnSpec(at, p("invoiceid"), "Invoice", Kind.LOOKUP, targets=("invoice",)),
         ColumnSpec(at, p("amountapplied"), "Amount Applied", Kind.MONEY),
     ]
+    history_tables, history_columns, history_keys = sales_transaction_requirements(s)
+    columns += history_columns
     tables = [
         TableSpec(pt, s.payments, "Payment", "Payments", payment_name),
         TableSpec(at, s.applications, "Payment Application", "Payment Applications", application_name),
+        *history_tables,
     ]
     keys = [
         KeySpec(pt, s.payment_key, "Accounting ID", (p("accountingid"),)),
         KeySpec(at, p("applicationkey_key"), "Application Key", (s.application_key,)),
+        *history_keys,
     ]
     return tables, columns, keys
+
+
+def sales_transaction_requirements(schema: CrmSchema) -> tuple[list[TableSpec], list[ColumnSpec], list[KeySpec]]:
+    """InoLink's *Sales Transactions* store (reference notes 1.7): one row per transaction entered in QuickBooks
+    that `[sync]` keeps as history (domain/transaction_history.py), under its account or contact. The key
+    "<QuickBooks entity>|<Id>" makes a rewrite an upsert."""
+    s, c, tt = schema, schema.sales_transaction, schema.sales_transaction_table
+    name = ColumnSpec(tt, c("name"), "Name", Kind.STRING, max_length=200, primary_name=True)
+    columns = [
+        ColumnSpec(tt, c("transactiontype"), "Transaction Type", Kind.STRING, max_length=50),
+        ColumnSpec(tt, c("transactionnumber"), "Number", Kind.STRING, max_length=50),
+        ColumnSpec(tt, c("transactiondate"), "Date", Kind.DATETIME),
+        ColumnSpec(tt, c("amount"), "Amount", Kind.MONEY),
+        ColumnSpec(tt, c("balance"), "Balance", Kind.MONEY),
+        ColumnSpec(tt, c("transactionstatus"), "Status", Kind.STRING, max_length=50),
+        ColumnSpec(tt, c("accountingid"), "Accounting ID", Kind.STRING, max_length=50),
+        ColumnSpec(tt, s.transaction_key, "Transaction Key", Kind.STRING, max_length=100),
+        ColumnSpec(tt, c("accountid"), "Account", Kind.LOOKUP, targets=("account",)),
+        ColumnSpec(tt, c("contactid"), "Contact", Kind.LOOKUP, targets=("contact",)),
+    ]
+    table = TableSpec(tt, s.sales_transactions, "Sales Transaction", "Sales Transactions", name)
+    return [table], columns, [KeySpec(tt, s.transaction_key_key, "Transaction Key", (s.transaction_key,))]

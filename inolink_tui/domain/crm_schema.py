@@ -220,12 +220,21 @@ class CrmSchema:
         return self._n("payments")
 
     def entity_set_for(self, entity_type: EntityType) -> str:
-        """The Dataverse entity set of an Entity Type's records (Payment's is this org's payment table)."""
-        return self.payments if entity_type is EntityType.PAYMENT else CRM_ENTITY_SET_FOR[entity_type]
+        """The Dataverse entity set of an Entity Type's records (Payment's and Sales Transaction's are this org's
+        tables, named with its prefix)."""
+        if entity_type is EntityType.PAYMENT:
+            return self.payments
+        if entity_type is EntityType.SALES_TRANSACTION:
+            return self.sales_transactions
+        return CRM_ENTITY_SET_FOR[entity_type]
 
     def logical_name_for(self, entity_type: EntityType) -> str:
-        """The table logical name of an Entity Type's records (Payment's is this org's payment table)."""
-        return self.payment_table if entity_type is EntityType.PAYMENT else CRM_LOGICAL_NAME_FOR[entity_type]
+        """The table logical name of an Entity Type's records (Payment's and Sales Transaction's: this org's)."""
+        if entity_type is EntityType.PAYMENT:
+            return self.payment_table
+        if entity_type is EntityType.SALES_TRANSACTION:
+            return self.sales_transaction_table
+        return CRM_LOGICAL_NAME_FOR[entity_type]
 
     @property
     def payment_id(self) -> str:
@@ -253,6 +262,39 @@ class CrmSchema:
     def application_key(self) -> str:
         """Alternate key on "<payment Id>|<invoice Id>": one row per invoice a payment paid."""
         return self._n("applicationkey")
+
+    @property
+    def voided_on(self) -> str:
+        """On a payment row: when QuickBooks reported the payment voided or deleted (kept, marked void)."""
+        return self._n("voidedon")
+
+    # --- transactions entered in QuickBooks, kept as history rows (InoLink's Sales Transactions) -------------
+    @property
+    def sales_transaction_table(self) -> str:
+        return self._n("salestransaction")
+
+    @property
+    def sales_transactions(self) -> str:
+        """Entity set of the sales transaction table."""
+        return self._n("salestransactions")
+
+    @property
+    def sales_transaction_id(self) -> str:
+        """Primary key of the sales transaction table."""
+        return self._n("salestransactionid")
+
+    def sales_transaction(self, column: str) -> str:
+        """A column of the sales transaction table by its bare name: sales_transaction("amount")."""
+        return self._n(column)
+
+    @property
+    def transaction_key(self) -> str:
+        """Column "<QuickBooks entity>|<Id>" (Ids are unique per entity, not across them) with an alternate key."""
+        return self._n("transactionkey")
+
+    @property
+    def transaction_key_key(self) -> str:
+        return self._n("transactionkey_key")
 
     # --- the Link Job mirror table ------------------------------------------------------------------
     @property

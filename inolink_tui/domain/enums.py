@@ -38,6 +38,10 @@ class EntityType(_Labelled):
     """A payment received in QuickBooks, recorded in CRM's payment table (issue 16): QuickBooks -> CRM only.
     Its CRM table is named by the org's CrmSchema (`payment_table`, publisher prefix), so it is not in the
     fixed-name maps below; SYNCED_ENTITY_TYPES lists the types that are."""
+    SALES_TRANSACTION = "Sales Transaction"
+    """A transaction entered in QuickBooks (invoice, estimate, credit memo, sales receipt) kept as a row of CRM's
+    Sales Transactions table, InoLink's transaction history store (reference notes 1.7): QuickBooks -> CRM only.
+    Appended after Payment so the Link Job table's Entity Type choice values never move (100000007)."""
 
     @property
     def is_transaction(self) -> bool:

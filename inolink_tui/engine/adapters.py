@@ -260,6 +260,23 @@ class DataverseCrm:
         result = await self.client.upsert(entity_set, record_id, dict(columns))
         return bool(result.created)
 
+    async def rows_where(
+        self, entity_set: str, column: str, value: str, select: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows of a table whose column (a lookup's `_x_value` takes a GUID) equals `value`."""
+        wanted: uuid.UUID | str = _guid(value) if column.startswith("_") and column.endswith("_value") else value
+        return await self.client.list_rows(entity_set, filter=eq(column, wanted), select=list(select or []) or None)
+
+    async def delete_row(self, entity_set: str, record_id: str) -> bool:
+        """Delete one row; False when it was already gone (a rerun after a crash deletes nothing twice)."""
+        try:
+            await self.client.delete(entity_set, record_id)
+        except ConnectorError as exc:
+            if _not_found(exc):
+                return False
+            raise
+        return True
+
     async def user_names(self, user_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._by_ids("systemusers", "systemuserid", user_ids, select=["systemuserid", "fullname"])
         return {str(r["systemuserid"]).lower(): str(r.get("fullname") or "") for r in rows} | {
@@ -367,4 +384,9 @@ class QuickBooksAccounting:
                 when = datetime.fromisoformat(result.time.replace("Z", "+00:00"))
             except ValueError:
                 when = None
-        return CdcResult(result.changed, when if when and when.tzinfo else utcnow())
+        # Deleted transactions come back in their groups as CDC returns them (`status` "Deleted", the Id only),
+        # after the changed ones: the engine removes what CRM holds of them (engine/qbo_transactions.py).
+        objects = {name: list(rows) for name, rows in result.changed.items()}
+        for name, ids in result.deleted.items():
+            objects.setdefault(name, []).extend({"Id": i, "status": "Deleted", "domain": "QBO"} for i in ids)
+        return CdcResult(objects, when if when and when.tzinfo else utcnow())

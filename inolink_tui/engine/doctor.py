@@ -24,6 +24,7 @@ from inolink_tui.connectors.quickbooks import QuickBooksClient
 from inolink_tui.domain.crm_requirements import SYNCED_TABLES
 from inolink_tui.domain.crm_setup_plan import StepKind
 from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.transaction_history import TransactionSync
 from inolink_tui.engine.crm_setup import plan_setup
 from inolink_tui.engine.options import EngineOptions
 
@@ -70,6 +71,15 @@ def needed_privileges(options: EngineOptions) -> dict[str, tuple[str, ...]]:
     # AppendTo on the payment and, through SYNCED_TABLES, on the invoice).
     needed[schema.payment_table] = ("Create", "Read", "Write", "Append", "AppendTo")
     needed[schema.application_table] = ("Create", "Read", "Write", "Append")
+    # Transactions entered in QuickBooks (engine/qbo_transactions.py): a payment deleted in QuickBooks deletes its
+    # rows (Delete), history rows are upserted and deleted with a lookup to their account or contact, and "record"
+    # creates CRM invoices and quotes.
+    needed[schema.payment_table] += ("Delete",)
+    needed[schema.application_table] += ("Delete",)
+    needed[schema.sales_transaction_table] = ("Create", "Read", "Write", "Append", "Delete")
+    for entity, table in (("Invoice", "invoice"), ("Estimate", "quote")):
+        if options.transactions.mode(entity) is TransactionSync.RECORD:
+            needed[table] = ("Create", *needed[table])
     return needed
 
 

@@ -21,6 +21,7 @@ from inolink_tui.domain.mapping import customer_entity_type
 from inolink_tui.engine.cursors import CDC_CURSOR, CDC_ENTITIES, CDC_FLOOR, Cursors, parse_time
 from inolink_tui.engine.money_services import MONEY_CDC_ENTITIES, money_back
 from inolink_tui.engine.payment_jobs import payment_job
+from inolink_tui.engine.qbo_transactions import transaction_jobs
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
 from inolink_tui.engine.workers import DrainCounts, WorkerPool
 
@@ -69,7 +70,9 @@ class HighPriority(UsesContext[CycleContext]):
                 now = self.clock()
                 payments = money.payments_to_record(result.entities)
                 tally.enqueued += await self.ctx.enqueue([payment_job(p, self.options.company, now) for p in payments])
-                tally.records_updated += (await money.after_cdc(result.entities)).written
+                # Invoice status, QuickBooks-entered transactions and deleted payments: Link Jobs too.
+                more = await transaction_jobs(money.crm, self.store, self.options, result.entities, now)
+                tally.enqueued += await self.ctx.enqueue(more)
             total = sum(len(v) for v in result.entities.values())
             keys = {(e, str(o.get("Id")), str(o.get("SyncToken"))) for e, objs in result.entities.items() for o in objs}
             fresh = bool(keys - seen)

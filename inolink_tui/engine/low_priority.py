@@ -20,6 +20,7 @@ from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.money_services import money_back
 from inolink_tui.engine.payment_jobs import payment_job
+from inolink_tui.engine.qbo_transactions import missing_transactions
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
 from inolink_tui.engine.workers import DrainCounts, WorkerPool
 
@@ -70,6 +71,8 @@ class LowPriority(UsesContext[CycleContext]):
             # Payments of customers linked since QuickBooks reported them: ordinary Payment Link Jobs.
             at = self.clock()
             backfill = [payment_job(p, self.options.company, at) for p in await money.backfill()]
+            # Transactions entered in QuickBooks that CRM lacks (engine/qbo_transactions.py), when switched on.
+            backfill += await missing_transactions(money.crm, money.qbo, self.store, self.options, at)
             tally.enqueued += await self.ctx.enqueue(backfill)
             if backfill and self.pool is not None:
                 return await self.pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.ctx.stopping)

@@ -209,23 +209,36 @@ async def _refresh_invoices(
         invoice = await qbo.read("Invoice", invoice_id)
         if invoice is None:
             continue
-        paid_on: list[date] = []
-        for txn in invoice.get("LinkedTxn") or []:
-            if txn.get("TxnType") != "Payment":
-                continue
-            payment = known.get(str(txn.get("TxnId"))) or await qbo.read("Payment", str(txn.get("TxnId")))
-            when = qbo_date((payment or {}).get("TxnDate"))
-            if when is not None:
-                paid_on.append(when)
-        wanted = invoice_columns(crm.schema, invoice, today, max(paid_on, default=None))
-        row = crm_invoices[invoice_id]
-        if _same(row, wanted):
-            continue
-        written = await crm.update(EntityType.INVOICE, str(row[PRIMARY_KEY[EntityType.INVOICE]]), wanted)
-        if remember is not None:
-            await remember(EntityType.INVOICE, written)
-        updated += 1
+        updated += await refresh_invoice(crm, qbo, crm_invoices[invoice_id], invoice, today, remember, known)
     return updated
+
+
+async def refresh_invoice(
+    crm: MoneyCrm,
+    qbo: MoneyAccounting,
+    row: Mapping[str, Any],
+    invoice: Mapping[str, Any],
+    today: date,
+    remember: Remember | None,
+    known: Mapping[str, Mapping[str, Any]] | None = None,
+) -> bool:
+    """Write one QuickBooks invoice's status, amounts and dates to its linked CRM invoice `row`, unless they
+    already show; True when written. `known`: payments already read (by Id), to spare a read each."""
+    paid_on: list[date] = []
+    for txn in invoice.get("LinkedTxn") or []:
+        if txn.get("TxnType") != "Payment":
+            continue
+        payment = (known or {}).get(str(txn.get("TxnId"))) or await qbo.read("Payment", str(txn.get("TxnId")))
+        when = qbo_date((payment or {}).get("TxnDate"))
+        if when is not None:
+            paid_on.append(when)
+    wanted = invoice_columns(crm.schema, invoice, today, max(paid_on, default=None))
+    if _same(row, wanted):
+        return False
+    written = await crm.update(EntityType.INVOICE, str(row[PRIMARY_KEY[EntityType.INVOICE]]), wanted)
+    if remember is not None:
+        await remember(EntityType.INVOICE, written)
+    return True
 
 
 async def write_aging(crm: MoneyCrm, qbo: MoneyAccounting, now: datetime, remember: Remember | None = None) -> int:

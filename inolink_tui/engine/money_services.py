@@ -1,5 +1,6 @@
-"""Money back to CRM as the services run it: what the High Priority service does with a CDC answer's
-transactions, and what the Low Priority service writes (aging), with the `[sync]` switches applied.
+"""Money back to CRM as the services run it: the payments of a CDC answer the High Priority service queues as
+Link Jobs (the rest of its transactions: engine/qbo_transactions.py), and what the Low Priority service writes
+(aging), with the `[sync]` switches applied.
 
 Kept apart from engine/cycles.py so the services call it in one line each. Writes to linked records are
 remembered in the store's links (their new version), as the balance writes always were, so CRM change tracking
@@ -57,26 +58,6 @@ class MoneyBack:
         link = await self.store.get_link(entity_type, written.id)
         if link is not None:
             await self.store.upsert_link(replace(link, crm_version=written.version))
-
-    async def after_cdc(self, entities: Mapping[str, Sequence[Mapping[str, Any]]]) -> MoneyResult:
-        """Payments and invoice status from one CDC answer (High Priority)."""
-        if not (self.options.payments or self.options.invoice_status):
-            return MoneyResult()
-        if not (entities.get("Payment") or entities.get("Invoice")):
-            return MoneyResult()
-        today = self.clock().astimezone(self.options.timezone).date()
-        result = await record_money(
-            self.crm,
-            self.qbo,
-            self.options.company,
-            entities,
-            today,
-            self.remember,
-            record_payments=False,
-            refresh_invoices=self.options.invoice_status,
-        )
-        log.info("money: %d invoices refreshed", result.invoices_updated)
-        return result
 
     def payments_to_record(self, entities: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Mapping[str, Any]]:
         """The payments of one CDC answer to queue as Payment Link Jobs (engine/payment_jobs.py)."""

@@ -13,6 +13,7 @@ from typing import Any
 from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import DeadlockWin, NameMatching
 from inolink_tui.domain.mapping.money import MoneyPolicy
+from inolink_tui.domain.transaction_history import TransactionPolicy, transaction_policy
 from inolink_tui.domain.vocabulary import SyncService
 from inolink_tui.engine.lifecycle import LifecyclePolicy, policy_values
 
@@ -82,6 +83,8 @@ class EngineOptions:
     """[sync] inactive and deleted records, both ways (engine/lifecycle.py)."""
     money: MoneyPolicy = field(default_factory=MoneyPolicy)
     """[sync] tax codes and payment terms on pushed transactions (domain/mapping/money.py)."""
+    transactions: TransactionPolicy = field(default_factory=TransactionPolicy)
+    """[sync] transactions entered in QuickBooks and payments removed there (domain/transaction_history.py)."""
     services: dict[str, ServiceWindow] = field(
         default_factory=lambda: {
             CRM_TO_QUICKBOOKS: ServiceWindow(days=frozenset(range(6)), interval=timedelta(minutes=60)),
@@ -121,6 +124,7 @@ class EngineOptions:
             "timezone": settings.services.zone(),
         }
         values.update(policy_values(sync))
+        values["transactions"] = transaction_policy(sync)
         crm_schema = getattr(getattr(settings, "crm", None), "crm_schema", None)
         if crm_schema is not None:
             values["schema"] = crm_schema.to_schema()

@@ -19,14 +19,32 @@ from typing import Any
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Operation, Source
 from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import JobSuccess, LinkJob, NewJob
-from inolink_tui.domain.payments import payment_name
+from inolink_tui.domain.payments import applications, payment_name
+from inolink_tui.domain.transaction_history import is_voided
 from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.fit import FittingCrm, FittingQbo
 from inolink_tui.engine.money_back import payment_row_id
-from inolink_tui.engine.money_services import money_back
+from inolink_tui.engine.money_services import MoneyBack, money_back
+from inolink_tui.engine.payment_removal import RowsCrm, prune_applications, refresh_invoices_by_id, remove_payment
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
+
+
+def removed_payment_job(payment_id: str, company: str, now: datetime, when: datetime | None) -> NewJob:
+    """The Link Job that removes (or marks void) a payment QuickBooks' CDC reported deleted."""
+    return NewJob(
+        entity_type=EntityType.PAYMENT,
+        source=Source.ACCOUNTING,
+        crm_record_id=payment_row_id(company, payment_id),
+        record_name=f"Payment {payment_id} (deleted in QuickBooks)",
+        company=company,
+        operation=Operation.UPDATE,
+        submitted_by="QuickBooks",
+        submitted_at=when or now,
+        qbo_entity="Payment",
+        qbo_id=payment_id,
+    )
 
 
 def payment_job(payment: Mapping[str, Any], company: str, now: datetime) -> NewJob:
@@ -62,9 +80,17 @@ class PaymentPull(UsesContext[SyncContext]):
         if money is None:
             raise PortError(ErrorClass.VALIDATION, "this CRM connection cannot record payments (no payment table)")
         payment = await self.qbo.read("Payment", pid)
-        if payment is None:
-            raise PortError(ErrorClass.REFERENCE, f"QuickBooks Payment {pid} no longer exists")
+        if payment is None or is_voided(payment):
+            if payment is not None and self.options.transactions.keeps_removed_payment(deleted=False):
+                await money.record_payment(payment)  # as QuickBooks keeps it (amount 0), even if CRM never had it
+            return await self._removed(job, crm, money, deleted=payment is None)
         result = await money.record_payment(payment)
+        if isinstance(crm, RowsCrm):  # applications the payment no longer has (edited in QuickBooks) go
+            _, invoices = await prune_applications(
+                crm, self.options.company, pid, {a.invoice_id for a in applications(payment)}
+            )
+            today = self.clock().astimezone(self.options.timezone).date()
+            await refresh_invoices_by_id(crm, money.qbo, invoices, today, money.remember)
         customer = payment.get("CustomerRef") or {}
         name = payment_name(payment, str(customer.get("name") or ""))[:200]
         if result.payments_waiting:
@@ -85,6 +111,32 @@ class PaymentPull(UsesContext[SyncContext]):
             record_name=name,
             message=message,
             operation=Operation.CREATE if result.payments_created else Operation.UPDATE,
+        )
+
+    async def _removed(self, job: LinkJob, crm: object, money: MoneyBack, *, deleted: bool) -> JobSuccess:
+        """The payment was deleted or voided in QuickBooks: remove it from CRM or mark it void (engine/
+        payment_removal.py), by `[sync] removed_payments`."""
+        pid = str(job.accounting_id)
+        if not isinstance(crm, RowsCrm):
+            raise PortError(ErrorClass.VALIDATION, "this CRM connection cannot remove payments")
+        now = self.clock()
+        removal = await remove_payment(
+            crm,
+            money.qbo,
+            self.options.company,
+            pid,
+            keep_marked=self.options.transactions.keeps_removed_payment(deleted),
+            now=now,
+            today=now.astimezone(self.options.timezone).date(),
+            remember=money.remember,
+        )
+        return JobSuccess(
+            accounting_id=pid,
+            qbo_entity="Payment",
+            crm_record_id=payment_row_id(self.options.company, pid),
+            record_name=job.record_name,
+            message=f"{'deleted' if deleted else 'voided'} in QuickBooks: {removal.message}",
+            operation=Operation.UPDATE,
         )
 
     async def _wait_for_customer_job(self, job: LinkJob, customer_id: str, customer_name: str) -> None:

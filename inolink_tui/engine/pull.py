@@ -37,6 +37,7 @@ from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
+from inolink_tui.engine.transaction_pull import TransactionPull
 
 UNLINKED = RecordLinkStatus.UNLINKED
 
@@ -56,6 +57,8 @@ class Pull(UsesContext[SyncContext]):
         """Apply the QuickBooks record's current state (read again, not the feed's copy) to CRM."""
         if job.entity_type is EntityType.PAYMENT:
             return await PaymentPull(self.ctx).record(job)
+        if job.entity_type is EntityType.SALES_TRANSACTION or job.entity_type.is_transaction:
+            return await TransactionPull(self.ctx).run(job)
         entity = job.qbo_entity or QBO_ENTITY_FOR[job.entity_type]
         qbo_id = job.accounting_id
         if not qbo_id:

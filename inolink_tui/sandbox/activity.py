@@ -1,5 +1,6 @@
 """Simulated users: CRM users promote, edit, deactivate and delete records; QuickBooks users edit customers
-and items, enter invoices, payments (full and partial) and credit memos, and make customers inactive.
+and items, enter invoices, estimates, sales receipts, payments (full and partial) and credit memos, delete or
+void a payment now and then, and make customers inactive.
 `--activity RATE` runs RATE events per (service) minute, from a seeded RNG.
 
 Each event goes through the same state methods as the APIs, so it obeys the same rules and shows up
@@ -81,6 +82,8 @@ class ActivityRunner:
         self.sandbox = sandbox
         self.rate = rate
         self.rng = random.Random(seed * 7919 + 1)
+        self.extra = random.Random(seed * 7919 + 2)
+        """Draws of the events added with issue 16 (estimates, sales receipts, removed payments): see `step`."""
         self.counts: Counter[str] = Counter()
         self._wake = asyncio.Event()
 
@@ -110,19 +113,33 @@ class ActivityRunner:
                 log.exception("simulated user event failed")
 
     def step(self) -> dict[str, Any]:
-        """One simulated user event; a business-rule refusal is an outcome too, not a crash."""
+        """One simulated user event; a business-rule refusal is an outcome too, not a crash.
+
+        A quiet turn (a drawn event that did nothing this time) goes to another QuickBooks user, who enters an
+        estimate or a sales receipt or removes a payment, drawn from a second generator: the first one's sequence
+        stays what it was before these events existed, so a seed replays the same story it always did."""
         events = [self._qbo_edit_customer, self._qbo_edit_item, self._qbo_invoice, self._qbo_payment]
         events += [self._qbo_invoice, self._qbo_payment, self._qbo_credit_memo, self._qbo_deactivate_customer]
         if self.sandbox.dataverse is not None:
             events += [self._crm_promote, self._crm_promote, self._crm_edit, self._crm_deactivate, self._crm_delete]
         event = self.rng.choice(events)
-        name = event.__name__.lstrip("_")
+        quiet = False
         try:
             detail = event()
         except QboFault as fault:
             detail = {"refused": fault.code}
         except (LookupError, ValueError) as exc:
             detail = {"skipped": str(exc)}
+            quiet = isinstance(exc, LookupError)
+        if quiet:
+            event = self.extra.choice([self._qbo_estimate, self._qbo_sales_receipt, self._qbo_remove_payment])
+            try:
+                detail = event()
+            except QboFault as fault:
+                detail = {"refused": fault.code}
+            except (LookupError, ValueError) as exc:
+                detail = {"skipped": str(exc)}
+        name = event.__name__.lstrip("_")
         self.counts[name] += 1
         log.debug("activity %s: %s", name, detail)
         return {"event": name, **detail}
@@ -149,20 +166,58 @@ class ActivityRunner:
         )
         return {"item": updated["Id"], "UnitPrice": str(price)}
 
-    def _qbo_invoice(self) -> dict[str, Any]:
-        customer = self.rng.choice(self._active("Customer"))
+    def _sales_lines(self, rng: random.Random) -> list[dict[str, Any]]:
         items = [i for i in self._active("Item") if i["Name"] not in ("Discount",)]
         lines = []
-        for _ in range(self.rng.randint(1, 3)):
-            item = self.rng.choice(items)
-            qty = self.rng.randint(1, 5)
+        for _ in range(rng.randint(1, 3)):
+            item = rng.choice(items)
+            qty = rng.randint(1, 5)
             price = Decimal(str(item.get("UnitPrice") or "25.00"))
             detail: dict[str, Any] = {"ItemRef": {"value": item["Id"]}, "Qty": qty, "UnitPrice": price}
             if (tax := line_tax_ref(self.sandbox.qbo, item)) is not None:
                 detail["TaxCodeRef"] = tax  # a non-US company needs a tax code on every line
             lines.append({"Amount": price * qty, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": detail})
+        return lines
+
+    def _qbo_invoice(self) -> dict[str, Any]:
+        customer = self.rng.choice(self._active("Customer"))
+        lines = self._sales_lines(self.rng)
         invoice = self.sandbox.qbo.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": lines})
         return {"invoice": invoice["Id"], "TotalAmt": str(invoice["TotalAmt"])}
+
+    def _qbo_estimate(self) -> dict[str, Any]:
+        """An estimate entered in QuickBooks (Estimate reference: CustomerRef and Line are required)."""
+        customer = self.extra.choice(self._active("Customer"))
+        lines = self._sales_lines(self.extra)
+        estimate = self.sandbox.qbo.create("Estimate", {"CustomerRef": {"value": customer["Id"]}, "Line": lines})
+        return {"estimate": estimate["Id"], "TotalAmt": str(estimate["TotalAmt"])}
+
+    def _qbo_sales_receipt(self) -> dict[str, Any]:
+        """A sale paid on the spot (SalesReceipt reference: Line is required; the customer is optional, given
+        here so the receipt belongs to someone CRM may know)."""
+        customer = self.extra.choice(self._active("Customer"))
+        lines = self._sales_lines(self.extra)
+        receipt = self.sandbox.qbo.create("SalesReceipt", {"CustomerRef": {"value": customer["Id"]}, "Line": lines})
+        return {"sales_receipt": receipt["Id"], "TotalAmt": str(receipt["TotalAmt"])}
+
+    def _qbo_remove_payment(self) -> dict[str, Any]:
+        """A payment entered by mistake is deleted (two times in three) or voided, now and then (one draw in two
+        does nothing). Both are documented operations on a payment: "Delete a payment" and "Void a payment"
+        (developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/payment); the invoices it paid
+        are open again."""
+        if self.extra.random() < 0.5:
+            raise LookupError("no payment removed this time")
+        qbo = self.sandbox.qbo
+        payments = [p for p in qbo.records["Payment"].values() if Decimal(str(p.get("TotalAmt") or 0)) > 0]
+        if not payments:
+            raise LookupError("no payment to remove")
+        payment = self.extra.choice(payments)
+        body = {"Id": payment["Id"], "SyncToken": payment["SyncToken"]}
+        if self.extra.random() < 2 / 3:
+            qbo.delete("Payment", body)
+            return {"payment": payment["Id"], "removed": "deleted"}
+        qbo.void("Payment", body)
+        return {"payment": payment["Id"], "removed": "voided"}
 
     def _qbo_payment(self) -> dict[str, Any]:
         open_invoices = [i for i in self.sandbox.qbo.records["Invoice"].values() if Decimal(str(i["Balance"])) > 0]

@@ -50,9 +50,10 @@ def test_a_stock_org_gets_every_table_column_key_option_and_tracking() -> None:
     req = requirements(DEFAULT_SCHEMA)
     plan = make_plan(req, stock_org())
     kinds = [s.kind for s in plan.steps]
-    assert kinds.count(StepKind.CREATE_TABLE) == 4  # Link Job, Sync Lease, Payment, Payment Application
+    # Link Job, Sync Lease, Payment, Payment Application, Sales Transaction
+    assert kinds.count(StepKind.CREATE_TABLE) == 5
     assert kinds.count(StepKind.ENABLE_CHANGE_TRACKING) == 6
-    assert kinds.count(StepKind.CREATE_KEY) == 4
+    assert kinds.count(StepKind.CREATE_KEY) == 5
     assert kinds[-1] is StepKind.PUBLISH and kinds.count(StepKind.PUBLISH) == 1
     lines = [s.describe() for s in plan.steps]
     assert (
@@ -73,6 +74,9 @@ def test_a_stock_org_gets_every_table_column_key_option_and_tracking() -> None:
     assert "create lookup ino_paymentapplication.ino_paymentid (lookup 'Payment' to ino_payment)" in lines
     assert "create column contact.ino_overdueover90 (money 'Overdue Over 90 Days')" in lines
     assert "create alternate key ino_linkjob.ino_jobnumberkey on ino_jobnumber" in lines
+    assert "create alternate key ino_salestransaction.ino_transactionkey_key on ino_transactionkey" in lines
+    assert "create lookup ino_salestransaction.ino_contactid (lookup 'Contact' to contact)" in lines
+    assert "create column ino_payment.ino_voidedon (datetime 'Voided On')" in lines
     assert (
         "create lookup ino_linkjob.ino_regardingobjectid (lookup 'Regarding' to account, contact, product, quote, "
         "salesorder, invoice)" in lines
@@ -164,6 +168,7 @@ def test_the_prefix_names_everything() -> None:
         "acme_syncleases",
         "acme_payments",
         "acme_paymentapplications",
+        "acme_salestransactions",
     }
     assert req.columns[0].schema_name == "acme_Linkstatus"
 

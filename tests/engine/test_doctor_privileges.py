@@ -15,8 +15,21 @@ def test_the_payment_tables_are_among_the_tables_checked() -> None:
     options = EngineOptions()
     schema = options.schema
     needed = needed_privileges(options)
-    assert needed[schema.payment_table] == ("Create", "Read", "Write", "Append", "AppendTo")
-    assert needed[schema.application_table] == ("Create", "Read", "Write", "Append")
+    assert needed[schema.payment_table] == ("Create", "Read", "Write", "Append", "AppendTo", "Delete")
+    assert needed[schema.application_table] == ("Create", "Read", "Write", "Append", "Delete")
+
+
+def test_transaction_tables_are_checked_and_record_needs_create() -> None:
+    from dataclasses import replace
+
+    from inolink_tui.domain.transaction_history import TransactionPolicy, TransactionSync
+
+    options = EngineOptions()
+    needed = needed_privileges(options)
+    assert needed[options.schema.sales_transaction_table] == ("Create", "Read", "Write", "Append", "Delete")
+    assert "Create" not in needed["invoice"] and "Create" not in needed["quote"]
+    record = replace(options, transactions=TransactionPolicy(invoices=TransactionSync.RECORD))
+    assert "Create" in needed_privileges(record)["invoice"] and "Create" not in needed_privileges(record)["quote"]
 
 
 @pytest.mark.timeout(120)

@@ -57,3 +57,20 @@ def test_seed_is_deterministic_with_money_and_regions() -> None:
         one = make_sandbox(records=10, seed=4, **options).qbo.to_json()["records"]
         two = make_sandbox(records=10, seed=4, **options).qbo.to_json()["records"]
         assert one == two
+
+
+def test_activity_enters_estimates_and_sales_receipts_and_removes_payments() -> None:
+    """Issue 16: what `--demo` needs to show QuickBooks-entered transactions and removed payments in CRM."""
+    events, runner = _run(5, 200)
+    qbo = runner.sandbox.qbo
+    done = [e for e in events if "refused" not in e and "skipped" not in e]
+    estimates = [str(e["estimate"]) for e in done if e["event"] == "qbo_estimate"]
+    receipts = [str(e["sales_receipt"]) for e in done if e["event"] == "qbo_sales_receipt"]
+    assert estimates and all(qbo.raw("Estimate", i)["CustomerRef"] for i in estimates)
+    assert receipts and all(qbo.raw("SalesReceipt", i)["TotalAmt"] > 0 for i in receipts)
+    removed = [e for e in done if e["event"] == "qbo_remove_payment"]
+    deleted = [str(e["payment"]) for e in removed if e["removed"] == "deleted"]
+    voided = [str(e["payment"]) for e in removed if e["removed"] == "voided"]
+    assert deleted and voided, removed
+    assert all(i in qbo.tombstones["Payment"] and qbo.get("Payment", i) is None for i in deleted)
+    assert all(qbo.raw("Payment", i)["TotalAmt"] == 0 for i in voided)

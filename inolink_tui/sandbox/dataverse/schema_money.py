@@ -11,7 +11,11 @@ These mirror what `crm setup` creates (domain/crm_requirements_money.py) with th
   `ino_paymentmethod`, `ino_referencenumber`, `ino_accountingid` with alternate key
   `ino_paymentaccountingidkey`, lookups `ino_accountid` -> accounts and `ino_contactid` -> contacts);
 - `ino_paymentapplications` (`ino_name`, `ino_applicationkey` with alternate key `ino_applicationkey_key`,
-  lookups `ino_paymentid` -> ino_payments and `ino_invoiceid` -> invoices, `ino_amountapplied`).
+  lookups `ino_paymentid` -> ino_payments and `ino_invoiceid` -> invoices, `ino_amountapplied`);
+- payments also carry `ino_voidedon` (datetime: a payment voided or deleted in QuickBooks kept, marked void);
+- `ino_salestransactions` (`ino_name`, `ino_transactiontype`, `ino_transactionnumber`, `ino_transactiondate`,
+  `ino_amount`, `ino_balance`, `ino_transactionstatus`, `ino_accountingid`, `ino_transactionkey` with alternate
+  key `ino_transactionkey_key`, lookups `ino_accountid` -> accounts and `ino_contactid` -> contacts).
 Custom tables and lookups behave as any in the sandbox (Microsoft Learn: create and update tables / columns
 using the Web API); nothing here is vendor behaviour of its own.
 """
@@ -67,6 +71,7 @@ def money_tables(make: Callable[..., Table]) -> list[Table]:
             _s("ino_accountingid", 50, "Accounting ID"),
             _lookup("ino_accountid", {"ino_accountid": "accounts"}),
             _lookup("ino_contactid", {"ino_contactid": "contacts"}),
+            _dt("ino_voidedon"),
         ],
         display="Payment",
         keys=(AlternateKey("ino_paymentaccountingidkey", ("ino_accountingid",), "Accounting ID"),),
@@ -86,4 +91,25 @@ def money_tables(make: Callable[..., Table]) -> list[Table]:
         display="Payment Application",
         keys=(AlternateKey("ino_applicationkey_key", ("ino_applicationkey",), "Application Key"),),
     )
-    return [payment, application]
+    sales_transaction = make(
+        "ino_salestransaction",
+        "ino_salestransactions",
+        "ino_name",
+        10005,
+        [
+            _s("ino_name", 200, "Name"),
+            _s("ino_transactiontype", 50, "Transaction Type"),
+            _s("ino_transactionnumber", 50, "Number"),
+            _dt("ino_transactiondate"),
+            _m("ino_amount"),
+            _m("ino_balance"),
+            _s("ino_transactionstatus", 50, "Status"),
+            _s("ino_accountingid", 50, "Accounting ID"),
+            _s("ino_transactionkey", 100, "Transaction Key"),
+            _lookup("ino_accountid", {"ino_accountid": "accounts"}),
+            _lookup("ino_contactid", {"ino_contactid": "contacts"}),
+        ],
+        display="Sales Transaction",
+        keys=(AlternateKey("ino_transactionkey_key", ("ino_transactionkey",), "Transaction Key"),),
+    )
+    return [payment, application, sales_transaction]

@@ -3,6 +3,13 @@
 Active objects come sorted by last update, tombstones of deleted transactions after them, one group per
 requested type with changes; no change at all is the captured `[{}]` shape. A deactivated name-list
 record is an ordinary update (with `Active: false`), never a tombstone.
+
+Every transaction type a QuickBooks user deletes (Invoice, Payment, CreditMemo, Estimate, SalesReceipt, ...)
+comes back this way: "Deleted entities return a Deleted value for the status field"
+(https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/change-data-capture).
+The page shows no tombstone body; its fields (`status`, `domain`, `Id`, `MetaData.LastUpdatedTime`) are the
+reference notes' captured shape (§8). A voided transaction is not deleted: it stays, amounts zeroed, and CDC
+returns it whole like any update.
 """
 
 from __future__ import annotations
