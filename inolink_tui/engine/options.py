@@ -12,6 +12,7 @@ from typing import Any
 
 from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import DeadlockWin, NameMatching
+from inolink_tui.domain.mapping.custom import LocatedMapping
 from inolink_tui.domain.mapping.money import MoneyPolicy
 from inolink_tui.domain.vocabulary import SyncService
 from inolink_tui.engine.lifecycle import LifecyclePolicy, policy_values
@@ -82,6 +83,8 @@ class EngineOptions:
     """[sync] inactive and deleted records, both ways (engine/lifecycle.py)."""
     money: MoneyPolicy = field(default_factory=MoneyPolicy)
     """[sync] tax codes and payment terms on pushed transactions (domain/mapping/money.py)."""
+    mappings: tuple[LocatedMapping, ...] = ()
+    """[[mapping.<entity>]]: the config's custom field mappings, applied on top of the built-in ones."""
     services: dict[str, ServiceWindow] = field(
         default_factory=lambda: {
             CRM_TO_QUICKBOOKS: ServiceWindow(days=frozenset(range(6)), interval=timedelta(minutes=60)),
@@ -119,6 +122,7 @@ class EngineOptions:
             "company": company,
             "services": services,
             "timezone": settings.services.zone(),
+            "mappings": tuple(getattr(settings, "mapping", ())),
         }
         values.update(policy_values(sync))
         crm_schema = getattr(getattr(settings, "crm", None), "crm_schema", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from inolink_tui.domain.conflicts import sent_fields
+from inolink_tui.domain.conflicts import losing_fields, sent_fields
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
     CRM_LOGICAL_NAME_FOR,
@@ -83,7 +83,8 @@ class Pull(UsesContext[SyncContext]):
                 message="the CRM record is Unlinked; the QuickBooks change was not applied",
             )
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
-        mapped = fit.crm_columns(et, entity, without_deleted_suffix(current))
+        built = fit.crm_columns(et, entity, without_deleted_suffix(current))
+        mapped = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, row))
         activity = crm_columns_for_active(self.options.lifecycle, current, row)
         mapped.update(activity)
         payload: dict[str, Any] | None = None
@@ -94,7 +95,7 @@ class Pull(UsesContext[SyncContext]):
                 replace(job, entity_type=et, crm_record_id=link.crm_id), row, create=False
             )
             body = sparse_update(without_deleted_suffix(current), desired)
-            losing = {k: current.get(k) for k in (body or {}) if k not in ("Id", "SyncToken", "sparse")}
+            losing = losing_fields(current, body)
             if body is not None:
                 current = await self.qbo.update(
                     entity, body, request_id=request_id(self.options.company, job, f"update-{token}")
@@ -166,7 +167,8 @@ class Pull(UsesContext[SyncContext]):
 
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
-        columns = fit.crm_columns(et, entity, current, for_create=True)
+        built = fit.crm_columns(et, entity, current, for_create=True)
+        columns = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, None, create=True))
         name = qbo_display_name(entity, current)
         notes: list[str] = []
         if et is EntityType.ACCOUNT and (parent := current.get("ParentRef")):

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from inolink_tui.domain.conflicts import sent_fields
+from inolink_tui.domain.conflicts import losing_fields, sent_fields
 from inolink_tui.domain.enums import (
     QBO_ENTITY_FOR,
     AttemptOutcome,
@@ -167,7 +167,8 @@ class Push(UsesContext[SyncContext]):
             )
             if conflict and self.options.deadlock_win is DeadlockWin.QUICKBOOKS:
                 # QuickBooks wins: its values go to CRM; CRM's edit is kept in the job's history.
-                mapped = customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current)
+                built = customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current)
+                mapped = await self.lookups.custom.to_crm(et, entity, current, built, row)
                 crm_columns = changed_fields(row, mapped)
                 payload = {
                     "conflict": {
@@ -190,7 +191,7 @@ class Push(UsesContext[SyncContext]):
                     result = await self.qbo.update(entity, body, request_id=request_id(self.options.company, job, step))
                     message = f"updated QuickBooks {entity} {result['Id']}"
                 if conflict:
-                    losing = {k: current.get(k) for k in (body or {}) if k not in ("Id", "SyncToken", "sparse")}
+                    losing = losing_fields(current, body)
                     payload = {
                         "conflict": {
                             "winner": DeadlockWin.CRM.value,
@@ -285,6 +286,7 @@ class Push(UsesContext[SyncContext]):
             )
         except MappingError as exc:
             raise PortError(ErrorClass.REFERENCE if exc.missing else ErrorClass.VALIDATION, str(exc)) from exc
+        body = await self.lookups.custom.to_qbo(et, entity, row, body, create=True)
         keys = await product_numbers(self.crm, self.options.money, item_ids)
         body = await dress(self.qbo, self.lookups.money, self.options.money, body, row, product_keys=keys)
         # Looked up on every attempt, not only retries: another engine (another database) may have created it.
