@@ -27,11 +27,18 @@ def config() -> None:
 
 
 @config.command()
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also check the [[mapping]] entries against the org's columns and QuickBooks' custom fields (connects).",
+)
 @pass_cli
-def check(cli: CliContext) -> None:
+def check(cli: CliContext, online: bool) -> None:
     """Validate the config and summarise it: services, store, which secrets are set and from where.
 
     Exits 0 when the file is valid (warnings included), 2 otherwise. Secrets are never printed.
+    Custom mappings are checked against QuickBooks' documented fields; with --online also against the
+    org's columns (type, length, choices) and QuickBooks' custom field definitions.
     Secrets may come from INOLINK_CRM_CLIENT_SECRET, INOLINK_QBO_CLIENT_SECRET and
     INOLINK_SMTP_PASSWORD, which win over the file.
     """
@@ -64,7 +71,17 @@ def check(cli: CliContext) -> None:
         shown = f"not set (set {var} or [{section}] {key})" if source == "not set" else f"set ({source})"
         click.echo(f"  {dotted:<25} {shown}")
     problems = connection_problems(loaded)
+    if online and problems:
+        for line in problems:
+            click.echo(f"inolink-tui: config error: {line}", err=True)
+        click.echo("config check --online needs both connections configured", err=True)
+        raise SystemExit(2)
+    from inolink_tui.cli.mapping_check_cmd import mapping_problems
+
+    mapping_lines, mapping_notes = mapping_problems(cli, loaded, online=online)
+    problems += mapping_lines
     warnings = [note for note in s.warnings() if not (problems and "is not fully configured" in note)]
+    warnings += mapping_notes
     for note in warnings:
         click.echo(f"warning: {note}")
     if problems:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 @click.command()
 @pass_cli
 def doctor(cli: CliContext) -> None:
-    """Check both connections, the CRM schema and privileges, and QuickBooks' settings; print each fix."""
+    """Check both connections, the CRM schema and privileges, QuickBooks' settings and the custom mappings
+    ([[mapping.*]] against the org's columns and QuickBooks' fields); print each fix."""
     from inolink_tui.cli.connected import run_guarded
 
     settings = cli.settings()
@@ -30,37 +31,46 @@ def doctor(cli: CliContext) -> None:
         from inolink_tui.connectors.quickbooks import QuickBooksClient
         from inolink_tui.connectors.settings import NotConfigured, dataverse_settings_from, quickbooks_settings_from
         from inolink_tui.engine.doctor import D365, QBO, Finding, crm_findings, quickbooks_findings
+        from inolink_tui.engine.mapping_check import FIX, MAPPING, mapping_findings
         from inolink_tui.engine.options import EngineOptions
         from inolink_tui.store.tokens import TokenStore
 
         findings: list[Finding] = []
         realm = settings.quickbooks.realm_id or ""
         options = EngineOptions.from_settings(settings, company=realm)
+        crm: DataverseClient | None = None
+        qbo: QuickBooksClient | None = None
         try:
-            crm = DataverseClient(dataverse_settings_from(settings.crm))
-        except NotConfigured as exc:
-            findings.append(Finding(D365, False, str(exc), "fill in [crm] (see `inolink-tui config check`)"))
-        else:
             try:
-                findings += await crm_findings(crm, options)
-            except ConnectorError as exc:
-                findings.append(Finding(D365, False, exc.describe(), "see the message"))
-            finally:
-                await crm.aclose()
-        try:
-            qbo_settings = quickbooks_settings_from(settings.quickbooks)
-            if qbo_settings.token_file is None:
-                raise NotConfigured("[quickbooks] token_file is not set")
-            qbo = QuickBooksClient(qbo_settings, store=TokenStore(qbo_settings.token_file))
-        except NotConfigured as exc:
-            findings.append(Finding(QBO, False, str(exc), "fill in [quickbooks], then `inolink-tui auth quickbooks`"))
-        else:
+                crm = DataverseClient(dataverse_settings_from(settings.crm))
+            except NotConfigured as exc:
+                findings.append(Finding(D365, False, str(exc), "fill in [crm] (see `inolink-tui config check`)"))
+            else:
+                try:
+                    findings += await crm_findings(crm, options)
+                except ConnectorError as exc:
+                    findings.append(Finding(D365, False, exc.describe(), "see the message"))
             try:
-                findings += await quickbooks_findings(qbo, options)
+                qbo_settings = quickbooks_settings_from(settings.quickbooks)
+                if qbo_settings.token_file is None:
+                    raise NotConfigured("[quickbooks] token_file is not set")
+                qbo = QuickBooksClient(qbo_settings, store=TokenStore(qbo_settings.token_file))
+            except NotConfigured as exc:
+                fix = "fill in [quickbooks], then `inolink-tui auth quickbooks`"
+                findings.append(Finding(QBO, False, str(exc), fix))
+            else:
+                try:
+                    findings += await quickbooks_findings(qbo, options)
+                except ConnectorError as exc:
+                    findings.append(Finding(QBO, False, exc.describe(), "see the message"))
+            try:
+                findings += await mapping_findings(settings.mapping, crm, qbo)
             except ConnectorError as exc:
-                findings.append(Finding(QBO, False, exc.describe(), "see the message"))
-            finally:
-                await qbo.aclose()
+                findings.append(Finding(MAPPING, False, f"custom mappings not checked: {exc.describe()}", FIX))
+        finally:
+            for client in (crm, qbo):
+                if client is not None:
+                    await client.aclose()
         return findings
 
     findings = run_guarded(cli, main)

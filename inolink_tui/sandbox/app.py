@@ -25,6 +25,7 @@ from inolink_tui.sandbox.identity import SandboxIdentity
 from inolink_tui.sandbox.intuit import IntuitState, intuit_routes
 from inolink_tui.sandbox.options import SandboxOptions
 from inolink_tui.sandbox.quickbooks import QboApi, QboState, errors
+from inolink_tui.sandbox.quickbooks.graphql import graphql_routes
 from inolink_tui.sandbox.stats import SandboxStats, StatsMiddleware
 
 log = logging.getLogger(__name__)
@@ -178,13 +179,16 @@ def build_sandbox(
         sandbox.initial_refresh_token = intuit.consent().refresh_token
     if seed_data and not saved:
         from inolink_tui.sandbox.seed import seed_sandbox
+        from inolink_tui.sandbox.seed_custom import seed_custom_fields
 
         seed_sandbox(sandbox)
+        seed_custom_fields(sandbox)
 
     routes: list[BaseRoute] = [
         *control_routes(sandbox),
         *intuit_routes(intuit),
         *qbo_api.routes(),
+        *graphql_routes(qbo, intuit),
         *dataverse_routes,
         Route("/v3/{rest:path}", qbo_unsupported(qbo_api), methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ]

@@ -12,6 +12,8 @@ Never faulted, never throttled, never authenticated: it is a test hook on loopba
     POST /_sandbox/dataverse/limits      any DataverseLimits field, e.g. {"requests_per_window": 50}
     GET  /_sandbox/qbo/records/{entity}  every record of a type, inactive ones included
     POST /_sandbox/qbo/create|edit|delete {"entity": "Customer", "body": {...}} (edit is sparse, no SyncToken needed)
+    POST /_sandbox/qbo/custom-fields     {"label": "Region", "dataType": "STRING", "entities": ["Customer"]}: a Custom
+                                         Fields API definition, as appFoundationsCreateCustomFieldDefinition makes
     POST /_sandbox/intuit/revoke         disconnect the app (the engine's next call gets 401, refresh invalid_grant)
     POST /_sandbox/intuit/expire-access  expire every access token now
     POST /_sandbox/intuit/consent        a fresh grant: {"refresh_token", "access_token"}
@@ -288,6 +290,21 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
             return {"events": [runner.step() for _ in range(int(body["step"]))]}
         return {"rate": runner.rate}
 
+    async def qbo_custom_field(request: Request) -> Any:
+        from inolink_tui.sandbox.quickbooks.custom_fields import API_ENTITIES, declare
+
+        body = await _body(request)
+        entities = body.get("entities", list(API_ENTITIES))
+        if not isinstance(entities, list) or not all(isinstance(e, str) for e in entities):
+            raise ControlError("entities must be a list of entity names")
+        try:
+            definition_id = declare(
+                sandbox.qbo, str(body.get("label", "")), str(body.get("dataType", "STRING")), tuple(entities)
+            )
+        except ValueError as exc:
+            raise ControlError(str(exc)) from None
+        return {"DefinitionId": definition_id}
+
     async def save(request: Request) -> Any:
         from inolink_tui.sandbox.persist import save_state
 
@@ -311,6 +328,7 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         ("/_sandbox/qbo/edit", qbo_edit, "POST"),
         ("/_sandbox/qbo/delete", qbo_delete, "POST"),
         ("/_sandbox/qbo/multicurrency", qbo_multicurrency, "POST"),
+        ("/_sandbox/qbo/custom-fields", qbo_custom_field, "POST"),
         ("/_sandbox/intuit/revoke", intuit_revoke, "POST"),
         ("/_sandbox/intuit/expire-access", intuit_expire, "POST"),
         ("/_sandbox/intuit/consent", intuit_consent, "POST"),

@@ -125,6 +125,7 @@ SPECS: dict[str, EntitySpec] = {
                 "ClientEntityId",
                 "PrimaryTaxIdentifier",
                 "ARAccountRef",
+                "CustomField",  # the Custom Fields API's fields (custom_fields.py)
             },
             readonly=frozenset({"FullyQualifiedName", "BalanceWithJobs"}),
             name_field="DisplayName",
@@ -132,7 +133,8 @@ SPECS: dict[str, EntitySpec] = {
         EntitySpec(
             "Vendor",
             "name",
-            _PERSON | {"BillAddr", "AcctNum", "Vendor1099", "TermRef", "TaxIdentifier", "OtherContactInfo"},
+            _PERSON
+            | {"BillAddr", "AcctNum", "Vendor1099", "TermRef", "TaxIdentifier", "OtherContactInfo", "CustomField"},
             name_field="DisplayName",
         ),
         EntitySpec(

@@ -54,6 +54,8 @@ class QboState:
         self.next_doc_number: dict[str, int] = {name: 1001 for name in SPECS}
         self.line_seq: dict[tuple[str, str], int] = {}
         self.voided: set[tuple[str, str]] = set()
+        self.custom_field_definitions: list[dict[str, Any]] = []
+        """Custom Fields API definitions (custom_fields.py; the sales-form ones live in Preferences)."""
         self.unseen: set[tuple[str, str]] = set()
         """Records created earlier in the running batch: batch items are independent, so others cannot see them."""
 
@@ -252,6 +254,7 @@ class QboState:
             "next_doc_number": self.next_doc_number,
             "line_seq": [[e, i, n] for (e, i), n in self.line_seq.items()],
             "voided": sorted([e, i] for e, i in self.voided),
+            "custom_field_definitions": self.custom_field_definitions,
         }
 
     @classmethod
@@ -280,6 +283,7 @@ class QboState:
         state.updated_at = {(e, i): datetime.fromisoformat(t).astimezone(UTC) for e, i, t in data.get("updated_at", [])}
         state.line_seq = {(e, i): int(n) for e, i, n in data.get("line_seq", [])}
         state.voided = {(e, i) for e, i in data.get("voided", [])}
+        state.custom_field_definitions = [dict(d) for d in data.get("custom_field_definitions", [])]
         return state
 
 

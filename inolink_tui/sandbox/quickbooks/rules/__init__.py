@@ -81,7 +81,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from inolink_tui.sandbox.quickbooks import errors
+from inolink_tui.sandbox.quickbooks import custom_fields, errors
 from inolink_tui.sandbox.quickbooks.entities import EntitySpec
 from inolink_tui.sandbox.quickbooks.rules import currency, fields, items, lists, names, payments, transactions
 from inolink_tui.sandbox.quickbooks.rules.common import DELETED_SUFFIX, same_content
@@ -132,4 +132,7 @@ def normalize(
     if spec.kind == "readonly" and existing is not None:
         raise errors.unsupported(f"Operation Update is not supported for {spec.name}.")
     fields.check(spec.name, body)
-    return _HANDLERS[spec.name](state, spec, body, existing, record_id)
+    out = _HANDLERS[spec.name](state, spec, body, existing, record_id)
+    if "CustomField" in spec.fields and spec.name in (*custom_fields.SALES_FORMS, *custom_fields.API_ENTITIES):
+        custom_fields.apply(state, spec, out, existing)
+    return out
