@@ -63,6 +63,7 @@ class CustomMapping(UsesContext[SyncContext]):
             return self._fields[entity]
 
     async def _choices(self, et: EntityType) -> dict[str, dict[str, int]]:
+        """Choice column -> label -> value, for the value maps of `et` written with labels."""
         out: dict[str, dict[str, int]] = {}
         for column in label_columns(et, self.options.mappings):
             async with self._lock:
@@ -71,7 +72,7 @@ class CustomMapping(UsesContext[SyncContext]):
                     if metadata is None:
                         raise PortError(ErrorClass.VALIDATION, f"the options of CRM {column} cannot be read")
                     options = await metadata.choice_options(et, column)
-                    self._options[(et, column)] = {label.casefold(): value for value, label in options.items()}
+                    self._options[(et, column)] = {label: value for value, label in options.items()}
                 out[column] = self._options[(et, column)]
         return out
 
@@ -95,6 +96,7 @@ class CustomMapping(UsesContext[SyncContext]):
             return dict(body)
         ctx = MappingContext(
             custom_fields=await self._custom_fields(et, entity),
+            choice_labels=await self._choices(et),
             linked_qbo_ids={
                 r.crm: await self._linked_qbo_id(row, r.crm) for r in lookup_columns(et, self._maps) if r.crm
             },
@@ -130,7 +132,9 @@ class CustomMapping(UsesContext[SyncContext]):
             current = str((row or {}).get(f"_{lookup.crm}_value") or "").lower()
             if link is not None and link.crm_id.lower() != current:
                 binds[lookup.crm] = f"/{CRM_ENTITY_SET_FOR[link.entity_type]}({link.crm_id})"
-        ctx = MappingContext(custom_fields=fields, crm_binds=binds, choice_values=await self._choices(et))
+        labels = await self._choices(et)
+        folded = {column: {label.casefold(): v for label, v in options.items()} for column, options in labels.items()}
+        ctx = MappingContext(custom_fields=fields, crm_binds=binds, choice_values=folded)
         return apply_to_crm(et, self._maps, record, columns, ctx, create=create)
 
     @property

@@ -1,10 +1,15 @@
-"""The `MappingMetadata` port over the real systems: QuickBooks custom field definitions, Dataverse choice options."""
+"""The `MappingMetadata` port over the real systems: QuickBooks custom field definitions, Dataverse choice options.
+
+The definitions are read the way `config check --online` reads them (connectors/mapping_metadata.py: Preferences
+for the sales-form fields, the Custom Fields GraphQL query for customers and vendors), so the engine writes to the
+fields the check found.
+"""
 
 from __future__ import annotations
 
 from inolink_tui.connectors.dataverse import DataverseClient
 from inolink_tui.connectors.dataverse_metadata import DataverseMetadata
-from inolink_tui.connectors.qbo_custom_fields import custom_field_ids
+from inolink_tui.connectors.mapping_metadata import quickbooks_custom_fields
 from inolink_tui.connectors.quickbooks import QuickBooksClient
 from inolink_tui.domain.enums import CRM_LOGICAL_NAME_FOR, EntityType
 
@@ -17,7 +22,8 @@ class SystemsMetadata:
         self.qbo = qbo
 
     async def custom_fields(self, entity: str) -> dict[str, str]:
-        return await custom_field_ids(self.qbo, entity)
+        fields, _ = await quickbooks_custom_fields(self.qbo)
+        return {f.name: f.definition_id for f in fields if f.active and entity in f.entities}
 
     async def choice_options(self, entity_type: EntityType, column: str) -> dict[int, str]:
         return await self.crm.options(CRM_LOGICAL_NAME_FOR[entity_type], column)

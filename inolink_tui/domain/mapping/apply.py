@@ -48,6 +48,8 @@ class MappingContext:
     """CRM lookup column -> `/entityset(id)` of the CRM record linked to the QuickBooks reference (None: none)."""
     choice_values: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     """CRM choice column -> its options, label (case-folded) -> value, for value maps written with labels."""
+    choice_labels: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """CRM choice column -> its options, label (as the org spells it) -> value, to find a value's label."""
 
 
 def custom_rows(entity_type: EntityType, mappings: Sequence[LocatedMapping]) -> list[LocatedMapping]:
@@ -223,6 +225,8 @@ def to_qbo_value(
         if value is None:
             return True, None
         label = _choice_label(crm_row, crm)
+        if label is None and isinstance(value, int):  # no annotation on the row: the label from the options
+            label = next((lab for lab, v in (ctx.choice_labels.get(crm) or {}).items() if v == value), None)
         pairs = dict(row.values)
         for key in (str(value), label):
             if key is not None and key in pairs:
@@ -379,12 +383,11 @@ def custom_field_names(et: EntityType, mappings: Sequence[LocatedMapping]) -> li
 
 
 def label_columns(et: EntityType, mappings: Sequence[LocatedMapping]) -> list[str]:
-    """CRM choice columns whose value map names labels (their options are needed to write them to CRM)."""
+    """CRM choice columns whose value map names labels (their options give a value's label and a label's value)."""
     return [
         m.mapping.crm
         for m in custom_rows(et, mappings)
         if m.mapping.crm
         and m.mapping.transform is Transform.VALUE_MAP
-        and m.mapping.direction.to_crm
         and any(not c.lstrip("-").isdigit() for c, _ in m.mapping.values)
     ]
