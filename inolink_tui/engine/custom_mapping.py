@@ -39,11 +39,36 @@ class CustomMapping(UsesContext[SyncContext]):
         self._fields: dict[str, dict[str, str]] = {}
         self._options: dict[tuple[EntityType, str], dict[str, int]] = {}
         self._lock = asyncio.Lock()
+        self._units: tuple[str, str] | None = None
 
     def new_cycle(self) -> None:
         """Forget the definitions and options read last cycle (a field created in QuickBooks since is seen)."""
         self._fields = {}
         self._options = {}
+        self._units = None
+
+    async def product_unit_columns(self) -> dict[str, str]:
+        """The Unit Group and Default Unit binds of a product created from QuickBooks ([sync] unit_group and
+        default_unit, looked up by name once per cycle); none without the systems' metadata (engine tests)."""
+        metadata = self.ctx.metadata
+        if metadata is None:
+            return {}
+        async with self._lock:
+            if self._units is None:
+                o = self.options
+                found = await metadata.product_units(o.unit_group, o.default_unit)
+                if found is None:
+                    raise PortError(
+                        ErrorClass.VALIDATION,
+                        f"CRM has no Unit Group {o.unit_group!r} with a unit {o.default_unit!r}, which a new product "
+                        "needs; set [sync] unit_group and default_unit to ones the org has, then requeue this job",
+                    )
+                self._units = found
+            group, unit = self._units
+        return {
+            "defaultuomscheduleid@odata.bind": f"/uomschedules({group})",
+            "defaultuomid@odata.bind": f"/uoms({unit})",
+        }
 
     def active(self, et: EntityType) -> bool:
         return bool(custom_rows(et, self.options.mappings))

@@ -79,7 +79,7 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
         closers=(crm_client.aclose, qbo_client.aclose),
         guard=guard,
         monitors={System.CRM: crm, System.QUICKBOOKS: qbo},
-        metadata=SystemsMetadata(crm_client, qbo_client) if options.mappings else None,
+        metadata=SystemsMetadata(crm_client, qbo_client),
     )
     log.info("engine built for %s and QuickBooks company %s", dv_settings.org_url, qbo_settings.realm_id)
     return engine

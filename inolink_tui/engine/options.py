@@ -83,6 +83,9 @@ class EngineOptions:
     """[sync] inactive and deleted records, both ways (engine/lifecycle.py)."""
     money: MoneyPolicy = field(default_factory=MoneyPolicy)
     """[sync] tax codes and payment terms on pushed transactions (domain/mapping/money.py)."""
+    unit_group: str = "Default Unit"
+    """[sync] unit_group / default_unit: the CRM Unit Group and unit of products created from QuickBooks."""
+    default_unit: str = "Primary Unit"
     mappings: tuple[LocatedMapping, ...] = ()
     """[[mapping.<entity>]]: the config's custom field mappings, applied on top of the built-in ones."""
     services: dict[str, ServiceWindow] = field(
@@ -123,6 +126,8 @@ class EngineOptions:
             "services": services,
             "timezone": settings.services.zone(),
             "mappings": tuple(getattr(settings, "mapping", ())),
+            "unit_group": sync.unit_group,
+            "default_unit": sync.default_unit,
         }
         values.update(policy_values(sync))
         crm_schema = getattr(getattr(settings, "crm", None), "crm_schema", None)

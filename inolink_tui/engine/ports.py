@@ -159,6 +159,10 @@ class MappingMetadata(Protocol):
         """A CRM choice column's options: value -> label."""
         ...
 
+    async def product_units(self, unit_group: str, unit: str) -> tuple[str, str] | None:
+        """(uomscheduleid, uomid) of the CRM Unit Group named `unit_group` and its unit named `unit`, or None."""
+        ...
+
 
 class ConnectionMonitor(Protocol):
     """A connection the engine reports on (the real ports; the factory hands them to the Engine)."""

@@ -214,6 +214,8 @@ class Pull(UsesContext[SyncContext]):
             message = f"linked to the existing {et.value} in CRM"
             operation = Operation.LINK
         else:
+            if et is EntityType.PRODUCT:
+                columns.update(await self.lookups.custom.product_unit_columns())
             written = await self.crm.create(et, columns)
             crm_id, written_version = written.id, written.version
             message = f"created {et.value} in CRM"

@@ -9,7 +9,9 @@ CRM column to a custom field (`new_region` -> Region). Then:
 2. a QuickBooks -> CRM update carries all four back (the tier label back to its choice value);
 3. both sides change the Region: Deadlock Win (CRM) keeps CRM's value in QuickBooks and the job records the
    QuickBooks value it replaced, as the field `CustomField:Region`;
-4. the values written come back as echoes: the next cycle changes nothing.
+4. the values written come back as echoes: the next cycle changes nothing;
+5. (item 1, same sandbox) an item created in QuickBooks becomes a CRM product with the Unit Group and Default Unit
+   of [sync] unit_group / default_unit (the org's "Default Unit" group and its "Primary Unit").
 """
 
 from __future__ import annotations
@@ -144,3 +146,20 @@ async def test_four_custom_mappings_push_pull_and_settle_a_conflict(tmp_path: Pa
         await s.run_once()
         after = await s.jobs()
         assert [j for j in after[before:] if j.entity_type is EntityType.ACCOUNT] == []
+
+        # 5. a product created from QuickBooks gets its Unit Group and Default Unit
+        income = next(a for a in s.qbo.all("Account") if a.get("AccountType") == "Income")
+        item = s.qbo.create(
+            "Item", {"Name": "Custom Mapping Widget", "Type": "Service", "IncomeAccountRef": {"value": income["Id"]}}
+        )
+        await s.run_once()
+        created = [j for j in await s.jobs() if j.accounting_id == item["Id"] and j.entity_type is EntityType.PRODUCT]
+        assert created and created[-1].link_status is LinkStatus.SUCCESS, created and created[-1].error_description
+        product = s.dv.get_row("products", str(created[-1].crm_record_id))
+        group = next(g for g in s.dv.rows("uomschedules") if g["name"] == "Default Unit")
+        unit = next(u for u in s.dv.rows("uoms") if u["name"] == "Primary Unit")
+        assert product is not None
+        assert (product["_defaultuomscheduleid_value"], product["_defaultuomid_value"]) == (
+            group["uomscheduleid"],
+            unit["uomid"],
+        )

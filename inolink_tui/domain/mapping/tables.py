@@ -194,6 +194,10 @@ PRODUCT: tuple[FieldMapping, ...] = (
     FieldMapping(
         None, "AssetAccountRef.value", N, Transform.SETTING, "Inventory: the product asset account", "producttypecode"
     ),
+    FieldMapping(
+        "defaultuomscheduleid", "-", C, Transform.SETTING, "a new product: [sync] unit_group (QuickBooks has no unit)"
+    ),
+    FieldMapping("defaultuomid", "-", C, Transform.SETTING, "a new product: [sync] default_unit of that group"),
     FieldMapping(None, "TrackQtyOnHand", N, Transform.CONSTANT, "Inventory: true", "producttypecode"),
     FieldMapping(None, "InvStartDate", N, Transform.CONSTANT, "Inventory: the day it is created", "producttypecode"),
 )
