@@ -11,8 +11,9 @@ QuickBooks: the sales-form custom fields from `Preferences.SalesFormsPrefs.Custo
 developer.intuit.com/app/developer/qbo/docs/workflows/create-custom-fields) and the Custom Fields API's
 definitions from the GraphQL query `appFoundationsCustomFieldDefinitions` ("Develop using the Custom Fields API",
 .../create-custom-fields/develop-custom-fields; `legacyIDV2` is the REST DefinitionId, the associations name the
-entities). The GraphQL endpoint and its `app-foundations.custom-field-definitions` scope are Intuit's; when the
-company or the app's scope does not allow the query, only the sales-form fields are known (and said so).
+entities). The endpoint is https://qb.api.intuit.com/graphql and needs the `app-foundations.custom-field-definitions
+.read` scope ("Get started", .../create-custom-fields/get-started, which also says the API is not available for
+sandbox companies); when the query cannot be made or is refused, only the sales-form fields are known (and said so).
 """
 
 from __future__ import annotations
@@ -122,10 +123,13 @@ async def quickbooks_custom_fields(client: QuickBooksClient) -> tuple[list[QboCu
     """Every custom field definition, and why the Custom Fields API's could not be read (None when they were)."""
     body = await client._call("GET", "preferences")
     fields = sales_form_fields(body.get("Preferences") or {})
+    url = client.settings.graphql_url
+    if url is None:
+        return fields, "the Custom Fields API is not available for Intuit's sandbox companies"
     try:
         response = await client.transport.send(
             "POST",
-            client.settings.graphql_url,
+            url,
             json={"query": GRAPHQL_QUERY},
             headers={"Accept": "application/json", "Content-Type": "application/json"},
         )

@@ -113,14 +113,16 @@ class QuickBooksClientSettings:
         return f"{self.base_url}/v3/company/{self.realm_id}"
 
     @property
-    def graphql_url(self) -> str:
-        """Intuit's GraphQL endpoint (custom field definitions): qb.api.intuit.com in production,
-        qb-sandbox.api.intuit.com for development keys; with `api_base_url` (the local sandbox) its /graphql."""
+    def graphql_url(self) -> str | None:
+        """Intuit's GraphQL endpoint (custom field definitions), https://qb.api.intuit.com/graphql; None for Intuit's
+        sandbox companies, where "The Custom Fields API is currently not available" (developer.intuit.com/app/
+        developer/qbo/docs/workflows/create-custom-fields/get-started). With `api_base_url` (the local sandbox)
+        its /graphql."""
         if self.api_base_url:
             return f"{self.api_base_url.rstrip('/')}/graphql"
         if self.environment.lower() in ("production", "prod"):
             return "https://qb.api.intuit.com/graphql"
-        return "https://qb-sandbox.api.intuit.com/graphql"
+        return None
 
     @property
     def token_key(self) -> str:

@@ -21,9 +21,11 @@ from textual.widgets import Footer, Static
 
 from inolink_tui.domain.enums import ErrorClass, LinkStatus
 from inolink_tui.domain.jobs import Attempt, LinkJob
+from inolink_tui.domain.mapping.applied import PAYLOAD_KEY as APPLIED_KEY
 from inolink_tui.present.text import clean
 from inolink_tui.present.times import detail_time
 from inolink_tui.ui.conflict_section import conflict_section
+from inolink_tui.ui.mapped_section import mapped_section
 
 STATUS_STYLE = {LinkStatus.QUEUED: "yellow", LinkStatus.SUCCESS: "green", LinkStatus.ERROR: "bold red"}
 
@@ -95,7 +97,8 @@ def payload_sent(payload: Mapping[str, Any] | None) -> Any:
     for key in ("sent", "body", "after"):
         if key in payload:
             return payload[key]
-    return dict(payload)
+    rest = {k: v for k, v in payload.items() if k != APPLIED_KEY}  # the mapped fields have their own section
+    return rest or None
 
 
 def _short(value: Any) -> str:
@@ -237,6 +240,8 @@ class InspectorScreen(Screen[None]):
             yield Static(id="inspector-conflict")
             yield Static("Attempts", classes="section")
             yield Static(id="inspector-attempts")
+            yield Static("Mapped fields", classes="section")
+            yield Static(id="inspector-mapped")
             yield Static("Changes and payload sent", classes="section")
             yield Static(id="inspector-payload")
         yield Footer()
@@ -262,6 +267,7 @@ class InspectorScreen(Screen[None]):
         self.query_one("#inspector-error", Static).update(error_section(self.job))
         self.query_one("#inspector-conflict", Static).update(conflict_section(self.job))
         self.query_one("#inspector-attempts", Static).update(attempts_table(self.job.attempts))
+        self.query_one("#inspector-mapped", Static).update(mapped_section(self.job))
         self.query_one("#inspector-payload", Static).update(diff_section(self.job))
 
     def show_job(self, job: LinkJob) -> None:

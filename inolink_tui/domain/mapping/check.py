@@ -15,7 +15,8 @@ What is refused, one `MappingProblem` per finding (the first per row and key is 
   Learn's "The length of the 'x' attribute ... exceeded the maximum allowed length");
 * a value map's CRM values that are not a choice's value or label;
 * the QuickBooks field is unknown on the entity, or read-only while the direction writes it;
-* a `CustomField:<name>` without an active definition of that name for the entity.
+* a `CustomField:<name>` without an active definition of that name for the entity, or a Number custom field fed
+  by a column that is not a number.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class _Checker:
         self.crm = crm
         self.custom_fields = custom_fields
         self.problems: list[MappingProblem] = []
+        self.numeric: set[int] = set()
+        """Rows (by id) whose QuickBooks side is a Number custom field."""
 
     def add(self, row: LocatedMapping, key: str, message: str) -> None:
         self.problems.append(MappingProblem(row.origin, key, message))
@@ -200,6 +203,8 @@ class _Checker:
             state = "is inactive" if found is not None else "does not exist"
             self.add(row, "qbo", f"the QuickBooks {entity} custom field {name!r} {state} (active ones: {known})")
             return None, False
+        if found.data_type == "NUMBER":
+            self.numeric.add(id(row))
         if found.data_type != "STRING":
             return None, False
         return CUSTOM_FIELD_STRING_MAX, True
@@ -231,6 +236,15 @@ class _Checker:
         qbo_max, refuses = self.qbo_side(row)
         if column is not None:
             self.lengths(row, column, qbo_max, refuses)
+            numeric_column = column.attribute_type in NUMBER
+            passes_through = row.mapping.transform in (Transform.COPY, Transform.MONEY)
+            if id(row) in self.numeric and passes_through and not numeric_column:
+                self.add(
+                    row,
+                    "crm",
+                    f"QuickBooks {row.mapping.qbo} holds numbers; "
+                    f"{row.mapping.crm} is a {column.attribute_type} column",
+                )
 
 
 def check_mappings(

@@ -22,6 +22,10 @@ Vague in the docs, so chosen here and said so:
   reference's "String length ... Max:N" fault, reference §11), the way DocNumber's limit is.
 * An unknown, inactive or other-entity `DefinitionId` is fault 3000 (reference §11's catalogue: "3000 invalid
   custom field"); Intuit documents no message text, so the sandbox writes one naming the DefinitionId.
+* "Get started" (.../create-custom-fields/get-started) reads a record with its Custom Fields API values as
+  `/v3/company/{realmId}/{entityname}?minorversion=70&include=enhancedAllCustomFields`: a Customer or Vendor read
+  without that parameter answers without them. The page shows the parameter on an entity read only, so queries,
+  CDC, batch and write answers carry the entries as stored (the docs say nothing of those).
 * On an update, entries sent replace the entries of the same DefinitionId and the others stay (the docs say
   nothing of merging); an entry sent with an empty or null value clears that field.
 """
@@ -123,6 +127,18 @@ def declare(state: QboState, label: str, data_type: str = "STRING", entities: tu
         }
     )
     return legacy_id
+
+
+ENHANCED = "enhancedAllCustomFields"
+
+
+def without_api_custom_fields(entity: str, record: dict[str, Any], include: str | None) -> dict[str, Any]:
+    """A Customer / Vendor read as answered without `include=enhancedAllCustomFields`: no CustomField entries."""
+    if entity not in API_ENTITIES or "CustomField" not in record:
+        return record
+    if include is not None and ENHANCED in [part.strip() for part in include.split(",")]:
+        return record
+    return {key: value for key, value in record.items() if key != "CustomField"}
 
 
 def _definitions_for(state: QboState, entity: str) -> dict[str, Definition]:

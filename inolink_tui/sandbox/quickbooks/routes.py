@@ -26,6 +26,7 @@ from inolink_tui.sandbox.options import QboLimits, RequestIdMode
 from inolink_tui.sandbox.quickbooks import errors
 from inolink_tui.sandbox.quickbooks.batch import batch_items, run_batch, too_many
 from inolink_tui.sandbox.quickbooks.cdc import run_cdc
+from inolink_tui.sandbox.quickbooks.custom_fields import without_api_custom_fields
 from inolink_tui.sandbox.quickbooks.entities import spec_for
 from inolink_tui.sandbox.quickbooks.errors import QboFault
 from inolink_tui.sandbox.quickbooks.query import run_query
@@ -250,7 +251,8 @@ class QboApi:
                 return {spec.name: self.state.update(spec.name, body, sparse=True)}
             raise errors.unsupported_path(request.url.path, str(request.url))
         if len(parts) == 2 and method == "GET":
-            return {spec.name: self.state.read(spec.name, parts[1])}
+            record = self.state.read(spec.name, parts[1])
+            return {spec.name: without_api_custom_fields(spec.name, record, params.get("include"))}
         if len(parts) == 1 and method == "POST":
             operation = params.get("operation", "")
             if operation == "update" and params.get("include") == "void":

@@ -31,6 +31,7 @@ DEFINITIONS = [
     QboCustomField("1000000002", "Tier", "STRING", ("Customer",)),
     QboCustomField("1000000003", "Old", "STRING", ("Customer",), active=False),
     QboCustomField("1", "Sales Rep", "STRING", ("Invoice", "Estimate")),
+    QboCustomField("1000000004", "Score", "NUMBER", ("Customer",)),
 ]
 
 
@@ -152,10 +153,23 @@ def test_custom_field_names_checked_against_definitions() -> None:
         crm={"account": ACCOUNT_COLUMNS, "invoice": {"name": CrmColumn("name", "String", 300)}},
     )
     assert len(problems) == 4
-    assert "custom field 'Regoin' does not exist (active ones: Region, Tier)" in problems[0]
+    assert "custom field 'Regoin' does not exist (active ones: Region, Score, Tier)" in problems[0]
     assert "custom field 'Old' is inactive" in problems[1]
     assert "name holds up to 300 characters, QuickBooks CustomField:Sales Rep at most 31" in problems[2]
     assert "QuickBooks Item records carry no custom fields" in problems[3]
+
+
+def test_a_number_custom_field_needs_a_number_column() -> None:
+    problems = lines(
+        [
+            row("new_region", "CustomField:Score"),
+            row("creditlimit", "CustomField:Score", Direction.TO_QUICKBOOKS, Transform.MONEY),
+        ]
+    )
+    assert problems == [
+        f"{CONFIG}:11: mapping.account[0].crm: QuickBooks CustomField:Score holds numbers; "
+        "new_region is a String column"
+    ]
 
 
 def test_offline_skips_what_needs_metadata() -> None:
@@ -169,3 +183,16 @@ def test_missing_table_and_line_columns() -> None:
     assert tables_used([invoice, row("name", "Notes")]) == ("invoicedetail", "account")
     problems = lines([invoice], crm={"invoicedetail": None})
     assert problems[0].endswith("the CRM table invoicedetail does not exist in this org")
+
+
+def test_every_built_in_row_names_a_documented_quickbooks_field() -> None:
+    """The field table agrees with the built-in mapping: `mapping show --format toml` output pasted as custom rows
+    passes the offline check."""
+    from inolink_tui.domain.mapping.tables import DEFAULT_MAPPINGS
+
+    rows = [
+        LocatedMapping(et, mapping, MappingOrigin(CONFIG, et.value.lower(), i))
+        for et, mappings in DEFAULT_MAPPINGS.items()
+        for i, mapping in enumerate(mappings)
+    ]
+    assert lines(rows, crm=None, defs=None) == []

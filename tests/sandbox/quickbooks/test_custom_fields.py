@@ -118,8 +118,11 @@ async def test_customer_custom_field_round_trip_and_merge(q: Qbo) -> None:
     )
     assert renamed.status_code == 200, renamed.text
     assert {e["Name"] for e in renamed.json()["Customer"]["CustomField"]} == {"Region", "Tier"}
-    read = (await q.get(f"customer/{customer['Id']}")).json()["Customer"]
+    # get-started: the values come back on a read only with include=enhancedAllCustomFields
+    read = (await q.get(f"customer/{customer['Id']}", include="enhancedAllCustomFields")).json()["Customer"]
     assert {e["Name"]: e["StringValue"] for e in read["CustomField"]} == {"Region": "North", "Tier": "Gold"}
+    plain = (await q.get(f"customer/{customer['Id']}")).json()["Customer"]
+    assert "CustomField" not in plain and plain["DisplayName"] == "Custom Fields Ltd 2"
 
 
 async def test_customer_custom_field_refusals(q: Qbo) -> None:
@@ -137,7 +140,7 @@ async def test_customer_custom_field_refusals(q: Qbo) -> None:
 
 
 async def test_control_declares_a_definition(q: Qbo) -> None:
-    answer = await q.http.post("/_sandbox/qbo/custom-fields", json={"label": "Segment", "entities": ["Customer"]})
+    answer = await q.http.post("/_sandbox/qbo/custom-fields", json={"label": "Segment"})
     assert answer.status_code == 200, answer.text
     assert any(n["label"] == "Segment" for n in await _definitions(q))
     again = await q.http.post("/_sandbox/qbo/custom-fields", json={"label": "segment"})
