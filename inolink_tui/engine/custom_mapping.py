@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from inolink_tui.domain.enums import CRM_ENTITY_SET_FOR, CRM_LOGICAL_NAME_FOR, EntityType, ErrorClass
+from inolink_tui.domain.mapping.applied import TO_CRM, TO_QUICKBOOKS, AppliedField, applied_fields_of
 from inolink_tui.domain.mapping.apply import (
     MappingContext,
     apply_to_crm,
     apply_to_qbo,
     custom_field_names,
     custom_rows,
+    effective_rows,
     label_columns,
     lookup_columns,
     qbo_value,
@@ -161,6 +163,13 @@ class CustomMapping(UsesContext[SyncContext]):
         folded = {column: {label.casefold(): v for label, v in options.items()} for column, options in labels.items()}
         ctx = MappingContext(custom_fields=fields, crm_binds=binds, choice_values=folded)
         return apply_to_crm(et, self._maps, record, columns, ctx, create=create)
+
+    def applied(
+        self, et: EntityType, crm_row: Mapping[str, Any], qbo_body: Mapping[str, Any], *, to_quickbooks: bool
+    ) -> list[AppliedField]:
+        """What each mapped field of the job carried, both sides as they stand after the write (for the inspector)."""
+        direction = TO_QUICKBOOKS if to_quickbooks else TO_CRM
+        return applied_fields_of(effective_rows(et, self._maps), crm_row, qbo_body, direction)
 
     @property
     def _maps(self) -> Any:

@@ -27,6 +27,7 @@ from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import changed_fields, customer_entity_type, record_name, sparse_update
+from inolink_tui.domain.mapping.applied import with_applied
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
@@ -132,6 +133,11 @@ class Pull(UsesContext[SyncContext]):
             if crm_changed:
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), " + message
         await self.store.upsert_link(replace(link, crm_version=version, qbo_sync_token=token, updated_at=self.clock()))
+        if payload is not None and payload["conflict"]["winner"] == "CRM":
+            payload = with_applied(payload, self.lookups.custom.applied(et, row, current, to_quickbooks=True))
+        else:
+            after = {**row, **changed_fields(row, mapped)}
+            payload = with_applied(payload, self.lookups.custom.applied(et, after, current, to_quickbooks=False))
         return JobSuccess(
             accounting_id=str(current["Id"]),
             qbo_entity=entity,
@@ -243,4 +249,5 @@ class Pull(UsesContext[SyncContext]):
             record_name=name,
             message=message,
             operation=operation,
+            payload=with_applied(None, self.lookups.custom.applied(et, columns, current, to_quickbooks=False)),
         )

@@ -40,6 +40,7 @@ from inolink_tui.domain.mapping import (
     record_name,
     sparse_update,
 )
+from inolink_tui.domain.mapping.applied import with_applied
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
@@ -233,6 +234,11 @@ class Push(UsesContext[SyncContext]):
             updated_at=self.clock(),
         )
         await self.store.upsert_link(link)
+        if not extra_columns:  # a push (QuickBooks winning a conflict writes CRM instead: shown as a pull would be)
+            payload = with_applied(payload, self.lookups.custom.applied(et, row, result, to_quickbooks=True))
+        else:
+            after = {**row, **extra_columns}
+            payload = with_applied(payload, self.lookups.custom.applied(et, after, result, to_quickbooks=False))
         wanted = {**self.options.schema.linked_columns(qbo_id, ref), **extra_columns}
         wanted.update(self.ctx.unclaim(job))
         columns = changed_fields(row, wanted)

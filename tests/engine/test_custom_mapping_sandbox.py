@@ -23,6 +23,7 @@ import pytest
 
 from inolink_tui.domain.conflicts import conflict_of
 from inolink_tui.domain.enums import EntityType, LinkStatus, Source
+from inolink_tui.domain.mapping.applied import applied_fields
 from inolink_tui.sandbox.quickbooks.custom_fields import declare
 from tests.engine.sandbox_stack import Stack, stack
 
@@ -95,6 +96,10 @@ async def test_four_custom_mappings_push_pull_and_settle_a_conflict(tmp_path: Pa
             "Region": "North",
         }
         assert {e["DefinitionId"] for e in customer["CustomField"]} >= set(ids.values())
+        carried = {f.qbo: f for f in applied_fields(pushed.payload) if f.custom}  # what the inspector shows
+        assert (carried["CustomField:Tier"].crm_value, carried["CustomField:Tier"].qbo_value) == (GOLD, "A")
+        assert carried["CustomField:Credit Limit"].transform == "money"
+        assert carried["CustomField:Region"].direction == "to QuickBooks"
 
         # 2. QuickBooks -> CRM
         entries = [
@@ -118,6 +123,9 @@ async def test_four_custom_mappings_push_pull_and_settle_a_conflict(tmp_path: Pa
             SILVER,
             "South",
         )
+        back = {f.qbo: f for f in applied_fields(pulled.payload) if f.custom}
+        assert (back["CustomField:Tier"].qbo_value, back["CustomField:Tier"].crm_value) == ("B", SILVER)
+        assert back["CustomField:Account Number"].direction == "to CRM"
 
         # 3. both sides change the Region: CRM wins (the default Deadlock Win)
         s.dv.update_row("accounts", account, {"new_region": "East"}, user_id=crm_user(s))

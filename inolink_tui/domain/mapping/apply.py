@@ -373,6 +373,13 @@ def apply_to_crm(
     return out
 
 
+def effective_rows(et: EntityType, mappings: Sequence[LocatedMapping]) -> list[FieldMapping]:
+    """The rows a job of `et` applies: the built-in rows a custom one does not replace, then the custom rows."""
+    mine = custom_rows(et, mappings)
+    replaced = {(m.mapping.crm, m.mapping.qbo) for m in mine if m.replaces}
+    return [r for r in DEFAULT_MAPPINGS[et] if (r.crm, r.qbo) not in replaced] + [m.mapping for m in mine]
+
+
 def lookup_columns(et: EntityType, mappings: Sequence[LocatedMapping]) -> list[FieldMapping]:
     """The lookup rows of `et`, for the engine to resolve before applying the mapping."""
     return [m.mapping for m in custom_rows(et, mappings) if m.mapping.transform is Transform.LOOKUP]
