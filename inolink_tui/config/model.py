@@ -50,6 +50,7 @@ from inolink_tui.config.fields import (
     parse_weekday,
     to_enum,
 )
+from inolink_tui.config.product_units import ProductUnitKeys
 from inolink_tui.config.schedule import (
     LowPrioritySchedule,
     ServiceSchedule,
@@ -106,7 +107,7 @@ CRM_TO_QUICKBOOKS_MIN_RECOMMENDED = 30
 """InoLink's documented minimum poll interval (minutes) for the CRM to QuickBooks service."""
 
 
-class SyncSettings(Section, SyncPolicyKeys):
+class SyncSettings(Section, SyncPolicyKeys, ProductUnitKeys):
     """[sync]: the per-company feature options of InoLink plus the engine's own knobs."""
 
     name_matching: Annotated[NameMatching, to_enum(NameMatching)] = NameMatching.EXACT

@@ -209,7 +209,10 @@ class QuickBooksClient(OwnedClientLifecycle):
     async def read(self, entity: str, entity_id: str) -> dict[str, Any]:
         if not entity_id.isdigit():
             raise ValueError(f"{entity_id!r} is not a QuickBooks Id")
-        body = await self._call("GET", f"{entity_name(entity).lower()}/{entity_id}")
+        # Customer and Vendor custom fields of the Custom Fields API come back only when asked for (Intuit, "Custom
+        # Fields API" use cases: `?minorversion=70&include=enhancedAllCustomFields`).
+        params = {"include": "enhancedAllCustomFields"} if entity in ("Customer", "Vendor") else None
+        body = await self._call("GET", f"{entity_name(entity).lower()}/{entity_id}", params=params)
         return self._entity(body, entity)
 
     async def query(self, text: str) -> dict[str, Any]:

@@ -49,12 +49,10 @@ class Conflict:
     @property
     def fields(self) -> list[ConflictField]:
         """Field by field, sorted by name: the loser's value beside the winner's (the record's value now)."""
-        won = self.winning_values or {}
-        keys = sorted(set(self.losing_values) | set(won))
-        return [
-            ConflictField(k, self.losing_values.get(k), won.get(k), self.winning_values is not None and k in won)
-            for k in keys
-        ]
+        won = field_values(self.winning_values or {})
+        lost = field_values(self.losing_values)
+        keys = sorted(set(lost) | set(won))
+        return [ConflictField(k, lost.get(k), won.get(k), self.winning_values is not None and k in won) for k in keys]
 
 
 def conflict_of(payload: Mapping[str, Any] | None) -> Conflict | None:
@@ -127,6 +125,42 @@ def reapply_of(job: LinkJob) -> Reapply | None:
     if side not in _SIDES or not isinstance(values, Mapping) or not isinstance(origin, int):
         return None
     return Reapply(losing_side=str(side), values=dict(values), from_job=origin)
+
+
+def losing_fields(current: Mapping[str, Any], body: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the record held in the fields an update overwrote: per field, custom fields per DefinitionId (the entries
+    the update replaced, an emptied one for a field the record did not hold), so re-applying them restores exactly
+    those fields and leaves the record's other custom fields alone."""
+    out: dict[str, Any] = {}
+    for key, value in sent_fields(body).items():
+        if key != "CustomField":
+            out[key] = current.get(key)
+            continue
+        held = {str(e.get("DefinitionId")): e for e in current.get("CustomField") or [] if isinstance(e, Mapping)}
+        out[key] = [
+            dict(
+                held.get(str(e.get("DefinitionId")))
+                or {"DefinitionId": e.get("DefinitionId"), "Type": e.get("Type", "StringType"), "StringValue": ""}
+            )
+            for e in value
+            if isinstance(e, Mapping)
+        ]
+    return out
+
+
+def field_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Field -> value with QuickBooks custom fields one field each (`CustomField:Region`), for showing a conflict
+    field by field; entries without a Name are shown by DefinitionId."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "CustomField" and isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, Mapping):
+                    name = entry.get("Name") or entry.get("DefinitionId")
+                    out[f"CustomField:{name}"] = entry.get("StringValue", entry.get("NumberValue"))
+        else:
+            out[key] = value
+    return out
 
 
 def sent_fields(body: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from inolink_tui.domain.crm_setup_plan import StepKind
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.domain.transaction_history import TransactionSync
 from inolink_tui.engine.crm_setup import plan_setup
+from inolink_tui.engine.mapping_metadata import product_units
 from inolink_tui.engine.options import EngineOptions
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,21 @@ async def crm_findings(client: DataverseClient, options: EngineOptions) -> list[
                 "change tracking is on",
             )
         )
+    out += await _product_units(client, options)
     return out
+
+
+async def _product_units(client: DataverseClient, options: EngineOptions) -> list[Finding]:
+    """The Unit Group and unit products created from QuickBooks get ([sync] unit_group / default_unit)."""
+    group, unit = options.unit_group, options.default_unit
+    try:
+        found = await product_units(client, group, unit)
+    except ConnectorError as exc:
+        return [Finding(D365, False, f"cannot read the unit groups: {exc.hint}", ROLE_FIX)]
+    if found is None:
+        fix = "set [sync] unit_group and default_unit to a unit group of the org and one of its units"
+        return [Finding(D365, False, f"no Unit Group {group!r} with a unit {unit!r} for new products", fix)]
+    return [Finding(D365, True, f"new products from QuickBooks get Unit Group {group!r}, unit {unit!r}")]
 
 
 async def _privileges(md: DataverseMetadata, user: str, options: EngineOptions, absent: set[str]) -> list[Finding]:

@@ -19,6 +19,7 @@ from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
 from inolink_tui.engine.crm_setup import check_crm_schema
 from inolink_tui.engine.guard import EngineIdentity, LeaseNames, pair_key
 from inolink_tui.engine.guard_dataverse import DataverseRows
+from inolink_tui.engine.mapping_metadata import SystemsMetadata
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard
 from inolink_tui.engine.runtime import Engine
@@ -78,6 +79,7 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
         closers=(crm_client.aclose, qbo_client.aclose),
         guard=guard,
         monitors={System.CRM: crm, System.QUICKBOOKS: qbo},
+        metadata=SystemsMetadata(crm_client, qbo_client),
     )
     log.info("engine built for %s and QuickBooks company %s", dv_settings.org_url, qbo_settings.realm_id)
     return engine

@@ -17,6 +17,7 @@ from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.domain.mapping import ItemAccounts, NameIndex, ServiceItems, crm_to_customer, crm_to_item
 from inolink_tui.engine import fit
+from inolink_tui.engine.custom_mapping import CustomMapping
 from inolink_tui.engine.lifecycle import quickbooks_active
 from inolink_tui.engine.money import MoneyLookups
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
@@ -45,11 +46,14 @@ class Lookups(UsesContext[SyncContext]):
         self.cache = CycleCache()
         self.money = MoneyLookups(ctx.qbo)
         """Tax codes, currencies and terms (engine/money.py), read once per cycle like the rest."""
+        self.custom = CustomMapping(ctx)
+        """The config's custom mapping rows, with the cycle's custom field definitions and choice options."""
 
     def new_cycle(self) -> None:
         """Forget the last cycle's reads, so QuickBooks edits made since are seen."""
         self.cache = CycleCache()
         self.money = MoneyLookups(self.qbo)
+        self.custom.new_cycle()
 
     async def index(self, entity: str) -> NameIndex:
         """Every QuickBooks name of `entity`, for Name Matching before a create (kept up to date by creates)."""
@@ -116,16 +120,19 @@ class Lookups(UsesContext[SyncContext]):
     async def desired(self, job: LinkJob, row: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
         """The QuickBooks values a CRM customer or product should have, fitted to QuickBooks' limits.
 
-        A new item gets the cycle's accounts; a sub-account, its parent's QuickBooks id when linked.
+        A new item gets the cycle's accounts; a sub-account, its parent's QuickBooks id when linked; the config's
+        custom rows are applied on top of the built-in mapping before the body is fitted.
         """
         et = job.entity_type
         if et is EntityType.PRODUCT:
             accounts = await self.accounts() if create else ItemAccounts()
-            item = fit.qbo_values("Item", crm_to_item(row, accounts, for_create=create, today=self.clock().date()))
+            built = crm_to_item(row, accounts, for_create=create, today=self.clock().date())
+            item = fit.qbo_values("Item", await self.custom.to_qbo(et, "Item", row, built, create=create))
             return item if create else {**item, **quickbooks_active(self.options.lifecycle, row)}
         parent_qbo: str | None = None
         if et is EntityType.ACCOUNT and (parent := row.get("_parentaccountid_value")):
             parent_link = await self.store.get_link(EntityType.ACCOUNT, str(parent))
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
-        customer = fit.qbo_values("Customer", crm_to_customer(et, row, parent_qbo_id=parent_qbo))
+        built = crm_to_customer(et, row, parent_qbo_id=parent_qbo)
+        customer = fit.qbo_values("Customer", await self.custom.to_qbo(et, "Customer", row, built, create=create))
         return customer if create else {**customer, **quickbooks_active(self.options.lifecycle, row)}

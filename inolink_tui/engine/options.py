@@ -12,6 +12,7 @@ from typing import Any
 
 from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import DeadlockWin, NameMatching
+from inolink_tui.domain.mapping.custom import LocatedMapping
 from inolink_tui.domain.mapping.money import MoneyPolicy
 from inolink_tui.domain.transaction_history import TransactionPolicy, transaction_policy
 from inolink_tui.domain.vocabulary import SyncService
@@ -85,6 +86,11 @@ class EngineOptions:
     """[sync] tax codes and payment terms on pushed transactions (domain/mapping/money.py)."""
     transactions: TransactionPolicy = field(default_factory=TransactionPolicy)
     """[sync] transactions entered in QuickBooks and payments removed there (domain/transaction_history.py)."""
+    unit_group: str = "Default Unit"
+    """[sync] unit_group / default_unit: the CRM Unit Group and unit of products created from QuickBooks."""
+    default_unit: str = "Primary Unit"
+    mappings: tuple[LocatedMapping, ...] = ()
+    """[[mapping.<entity>]]: the config's custom field mappings, applied on top of the built-in ones."""
     services: dict[str, ServiceWindow] = field(
         default_factory=lambda: {
             CRM_TO_QUICKBOOKS: ServiceWindow(days=frozenset(range(6)), interval=timedelta(minutes=60)),
@@ -122,6 +128,9 @@ class EngineOptions:
             "company": company,
             "services": services,
             "timezone": settings.services.zone(),
+            "mappings": tuple(getattr(settings, "mapping", ())),
+            "unit_group": sync.unit_group,
+            "default_unit": sync.default_unit,
         }
         values.update(policy_values(sync))
         values["transactions"] = transaction_policy(sync)

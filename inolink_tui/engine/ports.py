@@ -148,6 +148,22 @@ class AccountingPort(Protocol):
     async def cdc(self, entities: Sequence[str], changed_since: datetime) -> CdcResult: ...
 
 
+class MappingMetadata(Protocol):
+    """What custom field mappings need to know of the two systems' definitions (read once per cycle)."""
+
+    async def custom_fields(self, entity: str) -> dict[str, str]:
+        """The QuickBooks custom fields `entity` records carry: definition name -> DefinitionId."""
+        ...
+
+    async def choice_options(self, entity_type: EntityType, column: str) -> dict[int, str]:
+        """A CRM choice column's options: value -> label."""
+        ...
+
+    async def product_units(self, unit_group: str, unit: str) -> tuple[str, str] | None:
+        """(uomscheduleid, uomid) of the CRM Unit Group named `unit_group` and its unit named `unit`, or None."""
+        ...
+
+
 class ConnectionMonitor(Protocol):
     """A connection the engine reports on (the real ports; the factory hands them to the Engine)."""
 

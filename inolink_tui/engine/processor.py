@@ -32,7 +32,7 @@ from inolink_tui.engine.deferral import Deferred, overdue_wait
 from inolink_tui.engine.failures import failure_from
 from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.options import EngineOptions
-from inolink_tui.engine.ports import AccountingPort, CrmPort
+from inolink_tui.engine.ports import AccountingPort, CrmPort, MappingMetadata
 from inolink_tui.engine.pull import Pull
 from inolink_tui.engine.push import Push
 from inolink_tui.engine.reapply import run_reapply
@@ -67,9 +67,12 @@ class Processor(UsesContext[SyncContext]):
         *,
         clock: Callable[[], datetime] = utcnow,
         claims: RecordClaims | None = None,
+        metadata: MappingMetadata | None = None,
     ) -> None:
         super().__init__(
-            SyncContext(store, fit.FittingCrm(crm), fit.FittingQbo(qbo), options, bus, clock, claims=claims)
+            SyncContext(
+                store, fit.FittingCrm(crm), fit.FittingQbo(qbo), options, bus, clock, claims=claims, metadata=metadata
+            )
         )
         self.lookups = Lookups(self.ctx)
         self.push = Push(self.ctx, self.lookups)

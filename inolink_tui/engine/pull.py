@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from inolink_tui.domain.conflicts import sent_fields
+from inolink_tui.domain.conflicts import losing_fields, sent_fields
 from inolink_tui.domain.enums import (
     CRM_ENTITY_SET_FOR,
     CRM_LOGICAL_NAME_FOR,
@@ -27,6 +27,7 @@ from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import changed_fields, customer_entity_type, record_name, sparse_update
+from inolink_tui.domain.mapping.applied import with_applied
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
@@ -86,7 +87,8 @@ class Pull(UsesContext[SyncContext]):
                 message="the CRM record is Unlinked; the QuickBooks change was not applied",
             )
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
-        mapped = fit.crm_columns(et, entity, without_deleted_suffix(current))
+        built = fit.crm_columns(et, entity, without_deleted_suffix(current))
+        mapped = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, row))
         activity = crm_columns_for_active(self.options.lifecycle, current, row)
         mapped.update(activity)
         payload: dict[str, Any] | None = None
@@ -97,7 +99,7 @@ class Pull(UsesContext[SyncContext]):
                 replace(job, entity_type=et, crm_record_id=link.crm_id), row, create=False
             )
             body = sparse_update(without_deleted_suffix(current), desired)
-            losing = {k: current.get(k) for k in (body or {}) if k not in ("Id", "SyncToken", "sparse")}
+            losing = losing_fields(current, body)
             if body is not None:
                 current = await self.qbo.update(
                     entity, body, request_id=request_id(self.options.company, job, f"update-{token}")
@@ -134,6 +136,11 @@ class Pull(UsesContext[SyncContext]):
             if crm_changed:
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), " + message
         await self.store.upsert_link(replace(link, crm_version=version, qbo_sync_token=token, updated_at=self.clock()))
+        if payload is not None and payload["conflict"]["winner"] == "CRM":
+            payload = with_applied(payload, self.lookups.custom.applied(et, row, current, to_quickbooks=True))
+        else:
+            after = {**row, **changed_fields(row, mapped)}
+            payload = with_applied(payload, self.lookups.custom.applied(et, after, current, to_quickbooks=False))
         return JobSuccess(
             accounting_id=str(current["Id"]),
             qbo_entity=entity,
@@ -169,7 +176,8 @@ class Pull(UsesContext[SyncContext]):
 
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
-        columns = fit.crm_columns(et, entity, current, for_create=True)
+        built = fit.crm_columns(et, entity, current, for_create=True)
+        columns = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, None, create=True))
         name = qbo_display_name(entity, current)
         notes: list[str] = []
         if et is EntityType.ACCOUNT and (parent := current.get("ParentRef")):
@@ -215,6 +223,8 @@ class Pull(UsesContext[SyncContext]):
             message = f"linked to the existing {et.value} in CRM"
             operation = Operation.LINK
         else:
+            if et is EntityType.PRODUCT:
+                columns.update(await self.lookups.custom.product_unit_columns())
             written = await self.crm.create(et, columns)
             crm_id, written_version = written.id, written.version
             message = f"created {et.value} in CRM"
@@ -242,4 +252,5 @@ class Pull(UsesContext[SyncContext]):
             record_name=name,
             message=message,
             operation=operation,
+            payload=with_applied(None, self.lookups.custom.applied(et, columns, current, to_quickbooks=False)),
         )

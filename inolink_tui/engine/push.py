@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from inolink_tui.domain.conflicts import sent_fields
+from inolink_tui.domain.conflicts import losing_fields, sent_fields
 from inolink_tui.domain.enums import (
     QBO_ENTITY_FOR,
     AttemptOutcome,
@@ -40,6 +40,7 @@ from inolink_tui.domain.mapping import (
     record_name,
     sparse_update,
 )
+from inolink_tui.domain.mapping.applied import with_applied
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY, customer_of
 from inolink_tui.domain.mapping.transactions import accounting_ref
@@ -167,7 +168,8 @@ class Push(UsesContext[SyncContext]):
             )
             if conflict and self.options.deadlock_win is DeadlockWin.QUICKBOOKS:
                 # QuickBooks wins: its values go to CRM; CRM's edit is kept in the job's history.
-                mapped = customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current)
+                built = customer_to_crm(et, current) if entity == "Customer" else item_to_crm(current)
+                mapped = await self.lookups.custom.to_crm(et, entity, current, built, row)
                 crm_columns = changed_fields(row, mapped)
                 payload = {
                     "conflict": {
@@ -190,7 +192,7 @@ class Push(UsesContext[SyncContext]):
                     result = await self.qbo.update(entity, body, request_id=request_id(self.options.company, job, step))
                     message = f"updated QuickBooks {entity} {result['Id']}"
                 if conflict:
-                    losing = {k: current.get(k) for k in (body or {}) if k not in ("Id", "SyncToken", "sparse")}
+                    losing = losing_fields(current, body)
                     payload = {
                         "conflict": {
                             "winner": DeadlockWin.CRM.value,
@@ -232,6 +234,11 @@ class Push(UsesContext[SyncContext]):
             updated_at=self.clock(),
         )
         await self.store.upsert_link(link)
+        if not extra_columns:  # a push (QuickBooks winning a conflict writes CRM instead: shown as a pull would be)
+            payload = with_applied(payload, self.lookups.custom.applied(et, row, result, to_quickbooks=True))
+        else:
+            after = {**row, **extra_columns}
+            payload = with_applied(payload, self.lookups.custom.applied(et, after, result, to_quickbooks=False))
         wanted = {**self.options.schema.linked_columns(qbo_id, ref), **extra_columns}
         wanted.update(self.ctx.unclaim(job))
         columns = changed_fields(row, wanted)
@@ -285,6 +292,7 @@ class Push(UsesContext[SyncContext]):
             )
         except MappingError as exc:
             raise PortError(ErrorClass.REFERENCE if exc.missing else ErrorClass.VALIDATION, str(exc)) from exc
+        body = await self.lookups.custom.to_qbo(et, entity, row, body, create=True)
         keys = await product_numbers(self.crm, self.options.money, item_ids)
         body = await dress(self.qbo, self.lookups.money, self.options.money, body, row, product_keys=keys)
         # Looked up on every attempt, not only retries: another engine (another database) may have created it.

@@ -21,7 +21,7 @@ from inolink_tui.engine.cycles import Cycles
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard
-from inolink_tui.engine.ports import AccountingPort, ConnectionMonitor, CrmPort
+from inolink_tui.engine.ports import AccountingPort, ConnectionMonitor, CrmPort, MappingMetadata
 from inolink_tui.engine.processor import Processor
 from inolink_tui.engine.scheduler import CATCH_UP_AT_START, ServiceRunner, ServiceScheduler
 from inolink_tui.store.base import JobStore
@@ -43,6 +43,7 @@ class Engine:
         stop_grace_seconds: float = 10.0,
         guard: EngineGuard | None = None,
         monitors: Mapping[System, ConnectionMonitor] | None = None,
+        metadata: MappingMetadata | None = None,
     ) -> None:
         """`monitors`: where the connections' state comes from (the factory passes the real ports); without
         them each system is reported connected, with nothing known about its tokens."""
@@ -53,7 +54,14 @@ class Engine:
         self.bus = bus or EventBus()
         self.clock = clock
         self.processor = Processor(
-            store, crm, qbo, options, self.bus, clock=clock, claims=guard.claims if guard is not None else None
+            store,
+            crm,
+            qbo,
+            options,
+            self.bus,
+            clock=clock,
+            claims=guard.claims if guard is not None else None,
+            metadata=metadata,
         )
         self.mirror = JobMirror(store, crm, self.bus, clock=clock, schema=options.schema)
         self.cycles = Cycles(store, crm, qbo, options, self.bus, self.processor, self.mirror, clock=clock)

@@ -20,7 +20,7 @@ from inolink_tui.domain.jobs import LinkJob, NewJob
 from inolink_tui.engine.claims import RecordClaims
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.options import EngineOptions
-from inolink_tui.engine.ports import AccountingPort, CrmPort
+from inolink_tui.engine.ports import AccountingPort, CrmPort, MappingMetadata
 from inolink_tui.store.base import JobStore
 
 
@@ -53,6 +53,8 @@ class SyncContext(Systems):
 
     claims: RecordClaims | None = None
     """With the guard: each CRM record is claimed before it is pushed (engine/claims.py)."""
+    metadata: MappingMetadata | None = None
+    """Custom field definitions and choice options for the config's custom mappings (engine/custom_mapping.py)."""
     auth_failed: str | None = None
     """Set when a system refused our credentials this cycle: every other job would fail the same way."""
 

@@ -108,7 +108,11 @@ async def test_a_stock_org_from_dry_run_to_linked_records(bare: Any, tmp_path: P
 async def test_doctor_names_a_removed_column_a_revoked_privilege_and_tracking_off(bare: Any, tmp_path: Path) -> None:
     config = sandbox_config(bare, tmp_path)
     assert (await invoke(config, "crm", "setup")).exit_code == 0
-    assert (await invoke(config, "doctor")).exit_code == 0
+    healthy = await invoke(config, "doctor")
+    assert healthy.exit_code == 0
+    assert "Dynamics 365: new products from QuickBooks get Unit Group 'Default Unit', unit 'Primary Unit'" in (
+        healthy.output
+    )
 
     await control(bare, "/_sandbox/crm/columns/remove", {"entity_set": "contacts", "column": "ino_promotedon"})
     doctor = await invoke(config, "doctor")

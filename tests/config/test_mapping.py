@@ -150,3 +150,23 @@ def test_the_model_refuses_a_raw_mapping_value() -> None:
 
     with pytest.raises(ValidationError):
         Settings.model_validate({"mapping": {"account": []}})
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_example_loads_as_documented(tmp_path: Path) -> None:
+    import re
+
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- mapping example -->\n```toml\n(.*?)```\n<!-- /mapping example -->", text, re.S)
+    assert block, "README: the custom mapping example is missing"
+    rows = load_config(_write(tmp_path, block.group(1))).settings.mapping
+    assert [(m.mapping.crm, m.mapping.qbo, m.mapping.transform) for m in rows] == [
+        ("accountnumber", "CustomField:Account Number", Transform.COPY),
+        ("creditlimit", "CustomField:Credit Limit", Transform.MONEY),
+        ("new_customertier", "CustomField:Tier", Transform.VALUE_MAP),
+        ("new_region", "CustomField:Region", Transform.COPY),
+        ("name", "Notes", Transform.TEMPLATE),
+    ]
+    assert rows[2].mapping.values == (("Gold", "A"), ("Silver", "B"), ("Bronze", "C"))

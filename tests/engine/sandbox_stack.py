@@ -49,7 +49,10 @@ class Stack:
 
 
 @asynccontextmanager
-async def stack(tmp_path: Path, *, records: int = 16, sync: str = "", **options: Any) -> AsyncIterator[Stack]:
+async def stack(
+    tmp_path: Path, *, records: int = 16, sync: str = "", extra: str = "", **options: Any
+) -> AsyncIterator[Stack]:
+    """`sync`: lines added to [sync]; `extra`: TOML appended to the config (e.g. [[mapping.account]] entries)."""
     from inolink_tui.config.load import load_settings
     from inolink_tui.sandbox.config_writer import write_config
     from inolink_tui.sandbox.options import QboLimits, SandboxOptions
@@ -64,6 +67,8 @@ async def stack(tmp_path: Path, *, records: int = 16, sync: str = "", **options:
             config.write_text(
                 text.replace("[sync]\n", f"[sync]\n{sync}\n") if "[sync]\n" in text else text + f"\n[sync]\n{sync}\n"
             )
+        if extra:
+            config.write_text(config.read_text() + "\n" + extra)
         settings = load_settings(config)
         fast_qbo = settings.quickbooks.model_copy(update={"requests_per_minute": 100_000})
         settings = settings.model_copy(update={"quickbooks": fast_qbo})

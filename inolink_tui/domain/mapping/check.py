@@ -29,7 +29,7 @@ from inolink_tui.domain.enums import CRM_LOGICAL_NAME_FOR, EntityType
 from inolink_tui.domain.limits import Overflow
 from inolink_tui.domain.mapping.custom import CUSTOM_FIELD_PREFIX, LocatedMapping, MappingProblem
 from inolink_tui.domain.mapping.qbo_fields import CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_STRING_MAX, READ_ONLY, WRITABLE
-from inolink_tui.domain.mapping.tables import QBO_ENTITY, FieldMapping, Transform, qbo_limit
+from inolink_tui.domain.mapping.tables import NO_QBO_FIELD, QBO_ENTITY, FieldMapping, Transform, qbo_limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +174,8 @@ class _Checker:
             return None, False
         if mapping.qbo.startswith(CUSTOM_FIELD_PREFIX):
             return self.custom_field(row, entity, mapping.qbo[len(CUSTOM_FIELD_PREFIX) :].strip())
+        if mapping.qbo == NO_QBO_FIELD and not mapping.custom:
+            return None, False  # a built-in CRM value from [sync] (a new product's Unit Group): nothing in QuickBooks
         writable = mapping.qbo in WRITABLE.get(entity, frozenset())
         read_only = mapping.qbo in READ_ONLY.get(entity, frozenset())
         if not writable and not read_only:

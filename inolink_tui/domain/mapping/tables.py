@@ -95,6 +95,8 @@ QBO_ENTITY: dict[EntityType, str] = {
 """The QuickBooks entity each Entity Type becomes (an Order becomes an Invoice, reference §1.7)."""
 
 B, Q, C, N = Direction.BOTH, Direction.TO_QUICKBOOKS, Direction.TO_CRM, Direction.ON_CREATE
+NO_QBO_FIELD = "-"
+"""The QuickBooks side of a row that has none: a CRM value from the config (a new product's Unit Group)."""
 
 _ADDRESS = (
     ("line1", "Line1"),
@@ -193,6 +195,16 @@ PRODUCT: tuple[FieldMapping, ...] = (
     FieldMapping(None, "ExpenseAccountRef.value", N, Transform.SETTING, "the product expense account"),
     FieldMapping(
         None, "AssetAccountRef.value", N, Transform.SETTING, "Inventory: the product asset account", "producttypecode"
+    ),
+    FieldMapping(
+        "defaultuomscheduleid",
+        NO_QBO_FIELD,
+        C,
+        Transform.SETTING,
+        "a new product: [sync] unit_group (QuickBooks has no unit)",
+    ),
+    FieldMapping(
+        "defaultuomid", NO_QBO_FIELD, C, Transform.SETTING, "a new product: [sync] default_unit of that group"
     ),
     FieldMapping(None, "TrackQtyOnHand", N, Transform.CONSTANT, "Inventory: true", "producttypecode"),
     FieldMapping(None, "InvStartDate", N, Transform.CONSTANT, "Inventory: the day it is created", "producttypecode"),

@@ -53,6 +53,7 @@ from inolink_tui.sandbox.dataverse.schema_types import (
     _s,
     value_range,
 )
+from inolink_tui.sandbox.dataverse.schema_units import product_unit_columns, unit_tables
 
 __all__ = [
     "DEFAULT_RANGES",
@@ -331,6 +332,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                     {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services", 4: "Flat Fees"},
                 ),
                 _choice("statecode", {0: "Active", 1: "Retired", 2: "Draft", 3: "Under Revision"}, "Status"),
+                *product_unit_columns(),
                 *_inolink(),
             ],
             display="Product",
@@ -445,6 +447,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
             keys=(AlternateKey("ino_name_key", ("ino_name",), "Pair"),),
         ),
         *money_tables(_table),
+        *unit_tables(_table),
     ]
     built = {t.entity_set: t for t in tables}
     return stock_org(built) if bare else built

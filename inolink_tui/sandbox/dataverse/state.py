@@ -19,6 +19,7 @@ from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.customize import Customizations
 from inolink_tui.sandbox.dataverse.keys import parse_key
 from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table, build_tables
+from inolink_tui.sandbox.dataverse.schema_units import DEFAULT_UNIT_GROUP, PRIMARY_UNIT
 from inolink_tui.sandbox.dataverse.values import coerce, format_datetime
 
 Row = dict[str, Any]
@@ -61,6 +62,16 @@ class DataverseState:
             },
         )
         self._seed_publishers()
+        self._seed_units()
+
+    def _seed_units(self) -> None:
+        """The unit group "Default Unit" with its base unit "Primary Unit" (see schema_units.py)."""
+        group = str(uuid.uuid5(_NAMESPACE, "uomschedule:default"))
+        unit = str(uuid.uuid5(_NAMESPACE, "uom:primary"))
+        self.create_row(
+            "uomschedules", {"uomscheduleid": group, "name": DEFAULT_UNIT_GROUP, "baseuomname": PRIMARY_UNIT}
+        )
+        self.create_row("uoms", {"uomid": unit, "name": PRIMARY_UNIT, "_uomscheduleid_value": group, "quantity": 1})
 
     def _seed_publishers(self) -> None:
         """Every org has a default publisher (prefix `new` here; real orgs often get a `cr`+hex one).
