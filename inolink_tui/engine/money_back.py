@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.aging import NO_BALANCE, parse_aged_receivables
 from inolink_tui.domain.crm_schema import CrmSchema
+from inolink_tui.domain.customer_totals import NO_TOTALS, CustomerTotals
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.invoice_status import INVOICE_STATUS_OPTIONS, amount, invoice_status, qbo_date
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
@@ -108,6 +109,15 @@ def invoice_columns(
         schema.invoice_balance: float(balance),
         schema.accounting_due_date: f"{due.isoformat()}T00:00:00Z" if due else None,
         schema.last_payment_date: f"{last_payment.isoformat()}T00:00:00Z" if last_payment else None,
+    }
+
+
+def totals_columns(schema: CrmSchema, totals: CustomerTotals) -> dict[str, object]:
+    """The last transaction date (a date at midnight UTC, as the due dates) and year-to-date sales columns."""
+    last = totals.last_transaction
+    return {
+        schema.last_transaction_date: f"{last.isoformat()}T00:00:00Z" if last else None,
+        schema.ytd_sales: float(totals.ytd_sales),
     }
 
 
@@ -228,18 +238,31 @@ async def _refresh_invoices(
     return updated
 
 
-async def write_aging(crm: MoneyCrm, qbo: MoneyAccounting, now: datetime, remember: Remember | None = None) -> int:
-    """Aging of every linked account and contact from one AgedReceivables report; returns rows written."""
+async def write_aging(
+    crm: MoneyCrm,
+    qbo: MoneyAccounting,
+    now: datetime,
+    remember: Remember | None = None,
+    totals: Mapping[str, CustomerTotals] | None = None,
+) -> int:
+    """Aging of every linked account and contact from one AgedReceivables report, with the last transaction
+    date and year-to-date sales when `totals` (engine/customer_totals.py) is given; returns rows written."""
     schema = crm.schema
     report = await qbo.report("AgedReceivables", {"report_date": now.date().isoformat()})
     aging = parse_aged_receivables(report)
     written_count = 0
+    extra = [schema.last_transaction_date, schema.ytd_sales] if totals is not None else []
     for et in (EntityType.ACCOUNT, EntityType.CONTACT):
-        rows = await crm.linked_with(et, [*schema.aging_columns, schema.balance_updated_on])
+        rows = await crm.linked_with(et, [*schema.aging_columns, schema.balance_updated_on, *extra])
         changes: list[tuple[str, Mapping[str, Any]]] = []
         for row in rows:
-            figures = aging.get(str(row.get(schema.accounting_id) or ""), NO_BALANCE)
-            wanted = {c: float(v) for c, v in zip(schema.aging_columns, figures.as_tuple(), strict=True)}
+            qbo_id = str(row.get(schema.accounting_id) or "")
+            figures = aging.get(qbo_id, NO_BALANCE)
+            wanted: dict[str, object] = {
+                c: float(v) for c, v in zip(schema.aging_columns, figures.as_tuple(), strict=True)
+            }
+            if totals is not None:
+                wanted |= totals_columns(schema, totals.get(qbo_id, NO_TOTALS))
             if _same(row, wanted) and row.get(schema.balance_updated_on):
                 continue
             changes.append((str(row[PRIMARY_KEY[et]]), {**wanted, schema.balance_updated_on: now.isoformat()}))

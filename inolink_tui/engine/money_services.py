@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType
+from inolink_tui.engine.customer_totals import read_totals
 from inolink_tui.engine.money_back import (
     MoneyAccounting,
     MoneyCrm,
@@ -111,5 +112,8 @@ class MoneyBack:
         return found
 
     async def aging(self) -> int:
-        """Aging and open balance of every linked account and contact (Low Priority): one report request."""
-        return await write_aging(self.crm, self.qbo, self.clock().astimezone(self.options.timezone), self.remember)
+        """Aging, open balance, last transaction date and year-to-date sales of every linked account and contact
+        (Low Priority): two report requests and a few paged queries (engine/customer_totals.py)."""
+        now = self.clock().astimezone(self.options.timezone)
+        totals = await read_totals(self.qbo, now.date())
+        return await write_aging(self.crm, self.qbo, now, self.remember, totals)

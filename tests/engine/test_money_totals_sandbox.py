@@ -1,0 +1,102 @@
+"""Issue 16 items 2 and 6 over the in-process sandbox (one seeded stack for the module): last transaction date
+and year-to-date sales written by the Low Priority pass, checked against the sandbox's own figures.
+
+The expected sales come from the sandbox's CustomerSales computation (sandbox/quickbooks/reports_sales.py), the
+expected dates from its records, never from what the engine wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from inolink_tui.domain.crm_schema import DEFAULT_LINK_STATUS_OPTIONS as CRM_LINK_STATUS_OPTION
+from inolink_tui.domain.enums import RecordLinkStatus
+from inolink_tui.engine.adapters import DataverseCrm, QuickBooksAccounting
+from inolink_tui.engine.money_services import MoneyBack
+from inolink_tui.sandbox.quickbooks.reports_sales import fiscal_year_start, sales_by_customer
+from tests.engine.sandbox_stack import Stack, stack
+
+pytestmark = [pytest.mark.timeout(180), pytest.mark.asyncio(loop_scope="module")]
+LINKED = CRM_LINK_STATUS_OPTION[RecordLinkStatus.LINKED]
+POSTING = ("Invoice", "SalesReceipt", "CreditMemo", "Payment")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def s(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    async with stack(Path(tmp_path_factory.mktemp("totals")), records=16) as s:
+        engine = await s.engine()
+        try:
+            await engine.run_once()  # links what the seed promoted
+        finally:
+            await engine.stop()
+        yield s
+
+
+def linked(s: Stack, entity_set: str) -> list[dict[str, Any]]:
+    return [r for r in s.dv.rows(entity_set) if r.get("ino_linkstatus") == LINKED and r.get("ino_accountingid")]
+
+
+async def money(s: Stack) -> tuple[Any, MoneyBack]:
+    engine = await s.engine()
+    assert isinstance(engine.crm, DataverseCrm) and isinstance(engine.qbo, QuickBooksAccounting)
+    return engine, MoneyBack(engine.crm, engine.qbo, s.store, engine.options, lambda: datetime.now(UTC))
+
+
+def service_item(s: Stack) -> str:
+    return str(next(i["Id"] for i in s.qbo.all("Item") if i.get("Type") == "Service" and i.get("Active", True)))
+
+
+def line(item: str, amount: str) -> dict[str, Any]:
+    return {"Amount": amount, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": item}}}
+
+
+async def test_last_transaction_date_and_ytd_sales_equal_the_sandbox_figures(s: Stack) -> None:
+    account = next(r for r in linked(s, "accounts") if s.qbo.get("Customer", r["ino_accountingid"]) is not None)
+    customer = str(account["ino_accountingid"])
+    item, today = service_item(s), date.fromisoformat(s.qbo.today())
+    start = fiscal_year_start(s.qbo, today)
+    before = sales_by_customer(s.qbo, start, today).get(customer, 0)
+    ref = {"value": customer}
+    s.qbo.create("Invoice", {"CustomerRef": ref, "TxnDate": today.isoformat(), "Line": [line(item, "120.00")]})
+    s.qbo.create("SalesReceipt", {"CustomerRef": ref, "TxnDate": start.isoformat(), "Line": [line(item, "30.00")]})
+    s.qbo.create("CreditMemo", {"CustomerRef": ref, "TxnDate": today.isoformat(), "Line": [line(item, "20.00")]})
+    truth = sales_by_customer(s.qbo, start, today)
+    assert truth[customer] - before == 130, "the sandbox counts invoice + receipt - credit memo"
+    engine, back = await money(s)
+    try:
+        asked: list[str] = []
+        real = back.qbo.report
+
+        async def counted(name: str, params: Any = None) -> dict[str, Any]:
+            asked.append(name)
+            return await real(name, params)
+
+        back.qbo.report = counted  # type: ignore[method-assign]
+        assert await back.aging() >= 1
+        assert sorted(asked) == ["AgedReceivables", "CustomerSales"], "two report requests for every customer"
+        checked = 0
+        for entity_set in ("accounts", "contacts"):
+            for row in linked(s, entity_set):
+                qbo_id = str(row["ino_accountingid"])
+                dates = [
+                    t["TxnDate"]
+                    for e in POSTING
+                    for t in s.qbo.all(e)
+                    if t.get("CustomerRef", {}).get("value") == qbo_id
+                ]
+                assert float(row.get("ino_ytdsales") or 0) == pytest.approx(float(truth.get(qbo_id, 0))), qbo_id
+                got = row.get("ino_lasttransactiondate")
+                assert (got[:10] if got else None) == (max(dates) if dates else None), qbo_id
+                checked += bool(dates)
+        assert checked >= 1
+        mine = next(r for r in s.dv.rows("accounts") if r["accountid"] == account["accountid"])
+        assert mine["ino_lasttransactiondate"][:10] == today.isoformat()
+        assert await back.aging() == 0, "a second run writes nothing when nothing changed"
+    finally:
+        await engine.stop()
