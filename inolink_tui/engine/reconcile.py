@@ -11,7 +11,7 @@ contacts add one AgedReceivables report for both (their aging); invoices add one
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from inolink_tui.domain.aging import Aging
@@ -23,6 +23,7 @@ from inolink_tui.domain.reconcile import Drift, DriftKind, duplicates, field_dri
 from inolink_tui.domain.reconcile_money import aging_drift
 from inolink_tui.engine import fit
 from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.payment_jobs import payment_job
 from inolink_tui.engine.ports import AccountingPort
 from inolink_tui.engine.reconcile_money import aging_report, invoice_drifts, now_utc, payment_drifts
 from inolink_tui.store.base import EnqueueResult, JobStore
@@ -175,10 +176,14 @@ def _qbo_names(et: EntityType, entity: str, records: Iterable[Mapping[str, Any]]
 
 def repair_jobs(drifts: Iterable[Drift], company: str, actor: str) -> list[NewJob]:
     """One ordinary Link Job per record with a fixable drift: a QuickBooks -> CRM update for drifted fields, a
-    CRM -> QuickBooks create for a promoted record without a job."""
+    CRM -> QuickBooks create for a promoted record without a job, a Payment job for a payment's money drifts."""
     jobs: dict[tuple[EntityType, str, Source], NewJob] = {}
     for d in drifts:
         if not d.fixable:
+            continue
+        if d.fix_payment:
+            job = replace(payment_job({"Id": d.fix_payment}, company, now_utc()), submitted_by=actor)
+            jobs.setdefault((job.entity_type, job.crm_record_id, job.source), job)
             continue
         if d.kind is DriftKind.FIELD:
             source, operation = Source.ACCOUNTING, Operation.UPDATE

@@ -102,4 +102,6 @@ async def test_zero_drift_after_activity_and_one_cycle_then_an_edit_is_named(tmp
 
         table = await invoke(config, "reconcile", "invoice", "--fix")
         assert table.exit_code == 1, table.output
-        assert "--fix: no job repairs payment drift: not recorded in CRM" in table.output, table.output
+        # The payment's own Link Job records it and refreshes the invoice it paid (issue 16 item 6).
+        assert "--fix: queued 1 job(s)" in table.output, table.output
+        assert "no job repairs payment drift" not in table.output, table.output

@@ -100,3 +100,57 @@ async def test_last_transaction_date_and_ytd_sales_equal_the_sandbox_figures(s: 
         assert await back.aging() == 0, "a second run writes nothing when nothing changed"
     finally:
         await engine.stop()
+
+
+async def test_reconcile_compares_payment_amounts_and_fix_queues_the_payment_job(s: Stack) -> None:
+    from inolink_tui.domain.enums import EntityType
+    from inolink_tui.engine.reconcile import queue_repairs, reconcile
+
+    customers = {r["ino_accountingid"] for r in linked(s, "accounts") + linked(s, "contacts")}
+    invoices = [s.qbo.get("Invoice", r["ino_accountingid"]) for r in linked(s, "invoices")]
+    invoice = next(i for i in invoices if i and float(i["Balance"]) > 1 and i["CustomerRef"]["value"] in customers)
+    part = round(float(invoice["Balance"]) / 2, 2)
+    payment = s.qbo.create(
+        "Payment",
+        {
+            "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+            "TotalAmt": part + 5,  # 5 left unapplied
+            "Line": [{"Amount": part, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        },
+    )
+    pid = payment["Id"]
+    engine = await s.engine()
+    try:
+        await engine.cycles.high_priority()  # CDC reports the payment: its Link Job records it in CRM
+
+        async def mine() -> list[Any]:
+            drifts = await reconcile(s.store, engine.crm, engine.qbo, engine.options, [EntityType.INVOICE])
+            return [d for d in drifts if d.qbo_id in (pid, invoice["Id"])]
+
+        assert await mine() == [], "recorded with QuickBooks' figures"
+        row = next(r for r in s.dv.rows("ino_payments") if r["ino_accountingid"] == pid)
+        app = next(
+            r for r in s.dv.rows("ino_paymentapplications") if r["ino_applicationkey"] == f"{pid}|{invoice['Id']}"
+        )
+        crm_invoice = next(r for r in linked(s, "invoices") if r["ino_accountingid"] == invoice["Id"])
+        # Someone edits the money rows in CRM by hand.
+        s.dv.update_row("ino_payments", row["ino_paymentid"], {"ino_amount": 1.0, "ino_unappliedamount": 0.0})
+        s.dv.update_row("ino_paymentapplications", app["ino_paymentapplicationid"], {"ino_amountapplied": 0.01})
+        s.dv.update_row("invoices", crm_invoice["invoiceid"], {"ino_balance": 0.0})
+        found = {(d.kind.value, d.field, d.crm_value, d.qbo_value) for d in await mine()}
+        assert {
+            ("payment", "amount", "1.00", f"{part + 5:.2f}"),
+            ("payment", "unapplied amount", "0.00", "5.00"),
+            ("application", f"invoice {invoice['Id']} applied", "0.01", f"{part:.2f}"),
+        } <= found, found
+        assert ("invoice", "ino_balance", "0.00", f"{float(invoice['Balance']) - part:.2f}") in found, found
+        drifts = await mine()
+        assert all(d.fixable and d.fix_payment == pid for d in drifts), drifts
+        queued = await queue_repairs(s.store, drifts, engine.options.company, "tester")
+        assert len(queued.created) == 1, "one Payment Link Job repairs the payment, its application and invoice"
+        job = next(j for j in await s.jobs() if j.id == queued.created[0])
+        assert job.entity_type is EntityType.PAYMENT and job.accounting_id == pid and job.submitted_by == "tester"
+        await engine.run_once()
+        assert await mine() == [], "the repair job rewrote QuickBooks' figures"
+    finally:
+        await engine.stop()
