@@ -26,7 +26,9 @@ from inolink_tui.domain.crm_schema import CrmSchema
 from inolink_tui.domain.customer_totals import NO_TOTALS, CustomerTotals
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.invoice_status import INVOICE_STATUS_OPTIONS, amount, invoice_status, qbo_date
+from inolink_tui.domain.mapping.money import PAYMENT_TERMS_COLUMN, CompanyMoney, MoneyPolicy, company_money
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.domain.mapping.terms import terms_columns
 from inolink_tui.domain.payments import application_key, applications, payment_columns
 from inolink_tui.engine.ports import Written
 
@@ -145,8 +147,10 @@ async def record_money(
     *,
     record_payments: bool = True,
     refresh_invoices: bool = True,
+    terms: MoneyPolicy | None = None,
 ) -> MoneyResult:
-    """Record changed payments (with applications) and refresh the status of every invoice they touch."""
+    """Record changed payments (with applications) and refresh the status of every invoice they touch (and its
+    Payment Terms from the QuickBooks invoice's SalesTermRef when `terms`, the `[sync]` policy, is given)."""
     schema, p = crm.schema, crm.schema.payment
     payments = [dict(x) for x in changed.get("Payment") or [] if x.get("status") != "Deleted"]
     if not record_payments:
@@ -165,6 +169,7 @@ async def record_money(
             schema.invoice_balance,
             schema.accounting_due_date,
             schema.last_payment_date,
+            *([PAYMENT_TERMS_COLUMN] if terms is not None else []),
         ],
     )
     created = updated = waiting = applied = 0
@@ -200,7 +205,9 @@ async def record_money(
             applied += 1
     invoices_updated = 0
     if refresh_invoices:
-        invoices_updated = await _refresh_invoices(crm, qbo, crm_invoices, invoice_ids, payments, today, remember)
+        invoices_updated = await _refresh_invoices(
+            crm, qbo, crm_invoices, invoice_ids, payments, today, remember, terms
+        )
     return MoneyResult(created, updated, waiting, applied, invoices_updated)
 
 
@@ -212,9 +219,11 @@ async def _refresh_invoices(
     payments: Sequence[Mapping[str, Any]],
     today: date,
     remember: Remember | None,
+    terms: MoneyPolicy | None = None,
 ) -> int:
     known = {str(x["Id"]): x for x in payments}
     updated = 0
+    term_names: CompanyMoney | None = None
     for invoice_id in sorted(invoice_ids & set(crm_invoices)):
         invoice = await qbo.read("Invoice", invoice_id)
         if invoice is None:
@@ -228,6 +237,9 @@ async def _refresh_invoices(
             if when is not None:
                 paid_on.append(when)
         wanted = invoice_columns(crm.schema, invoice, today, max(paid_on, default=None))
+        if terms is not None and invoice.get("SalesTermRef"):
+            term_names = term_names or company_money(None, None, [], await qbo.query("Term"))
+            wanted |= terms_columns(term_names, terms, invoice)
         row = crm_invoices[invoice_id]
         if _same(row, wanted):
             continue

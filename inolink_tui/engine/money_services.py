@@ -75,6 +75,7 @@ class MoneyBack:
             self.remember,
             record_payments=False,
             refresh_invoices=self.options.invoice_status,
+            terms=self.options.money,
         )
         log.info("money: %d invoices refreshed", result.invoices_updated)
         return result
@@ -96,6 +97,7 @@ class MoneyBack:
             today,
             self.remember,
             refresh_invoices=self.options.invoice_status,
+            terms=self.options.money,
         )
 
     async def backfill(self) -> list[Mapping[str, Any]]:

@@ -37,6 +37,7 @@ from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
+from inolink_tui.engine.terms import customer_terms
 
 UNLINKED = RecordLinkStatus.UNLINKED
 
@@ -84,6 +85,7 @@ class Pull(UsesContext[SyncContext]):
             )
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
         mapped = fit.crm_columns(et, entity, without_deleted_suffix(current))
+        mapped.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
         activity = crm_columns_for_active(self.options.lifecycle, current, row)
         mapped.update(activity)
         payload: dict[str, Any] | None = None
@@ -167,6 +169,7 @@ class Pull(UsesContext[SyncContext]):
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
         columns = fit.crm_columns(et, entity, current, for_create=True)
+        columns.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
         name = qbo_display_name(entity, current)
         notes: list[str] = []
         if et is EntityType.ACCOUNT and (parent := current.get("ParentRef")):

@@ -154,3 +154,38 @@ async def test_reconcile_compares_payment_amounts_and_fix_queues_the_payment_job
         assert await mine() == [], "the repair job rewrote QuickBooks' figures"
     finally:
         await engine.stop()
+
+
+async def test_payment_terms_come_back_to_accounts_and_invoices(s: Stack) -> None:
+    terms = {t["Name"]: t["Id"] for t in s.qbo.all("Term")}
+    customers = [r for r in linked(s, "accounts") if s.qbo.get("Customer", r["ino_accountingid"]) is not None]
+    net30, net15 = customers[-1], customers[-2]
+    invoice_row = next(
+        r
+        for r in linked(s, "invoices")
+        if (i := s.qbo.get("Invoice", r["ino_accountingid"])) is not None and float(i["Balance"]) > 0
+    )
+    s.dv.update_row("accounts", net15["accountid"], {"paymenttermscode": 4})  # set in CRM before
+    for row, term in ((net30, "Net 30"), (net15, "Net 15")):
+        current = s.qbo.get("Customer", row["ino_accountingid"])
+        s.qbo.update(
+            "Customer",
+            {
+                "Id": current["Id"],
+                "SyncToken": current["SyncToken"],
+                "Notes": "terms",
+                "SalesTermRef": {"value": terms[term]},
+            },
+        )
+    invoice = s.qbo.get("Invoice", invoice_row["ino_accountingid"])
+    s.qbo.update(
+        "Invoice", {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"], "SalesTermRef": {"value": terms["Net 30"]}}
+    )
+    engine = await s.engine()
+    try:
+        await engine.cycles.high_priority()  # CDC: the customers' pull jobs, the invoice's money refresh
+    finally:
+        await engine.stop()
+    assert s.dv.get_row("accounts", net30["accountid"])["paymenttermscode"] == 1, "Net 30 is CRM's Net 30"
+    assert s.dv.get_row("accounts", net15["accountid"])["paymenttermscode"] == 4, "no CRM option: left alone"
+    assert s.dv.get_row("invoices", invoice_row["invoiceid"])["paymenttermscode"] == 1

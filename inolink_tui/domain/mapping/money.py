@@ -17,6 +17,7 @@ Terms (InoLink matches picklists by label, reference §1.3): the CRM Payment Ter
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ class CompanyMoney:
     multicurrency: bool = False
     terms: Mapping[str, str] = field(default_factory=dict)
     """Term name (case-folded) -> Term Id."""
+    term_names: Mapping[str, str] = field(default_factory=dict)
+    """Term Id -> Term name (QuickBooks -> CRM, domain/mapping/terms.py)."""
 
     def tax_code(self, wanted: str) -> TaxCode:
         """A configured tax code by name or Id; a name QuickBooks does not know is a clear error."""
@@ -89,6 +92,7 @@ def company_money(
         home_currency=str(home.get("value")) if isinstance(home, Mapping) and home.get("value") else "USD",
         multicurrency=currency.get("MultiCurrencyEnabled") is True,
         terms={str(t.get("Name") or "").casefold(): str(t["Id"]) for t in terms if t.get("Name")},
+        term_names={str(t["Id"]): str(t["Name"]) for t in terms if t.get("Name")},
     )
 
 
@@ -137,6 +141,14 @@ def terms_label(row: Mapping[str, Any]) -> str | None:
         return None
 
 
+_NOISE = re.compile(r"[^0-9a-z%]+")
+
+
+def same_term(a: str, b: str) -> bool:
+    """Two term names are the same term: case, spaces and punctuation (but '%') ignored."""
+    return _NOISE.sub("", a.casefold()) == _NOISE.sub("", b.casefold())
+
+
 def sales_term_ref(company: CompanyMoney, policy: MoneyPolicy, row: Mapping[str, Any]) -> dict[str, str] | None:
     """The SalesTermRef for a CRM row's Payment Terms, or None when it has none or QuickBooks has no such term."""
     label = terms_label(row)
@@ -144,7 +156,9 @@ def sales_term_ref(company: CompanyMoney, policy: MoneyPolicy, row: Mapping[str,
         return None
     name = policy.payment_terms.get(label.casefold(), label)
     term_id = company.terms.get(name.casefold())
-    return {"value": term_id, "name": name} if term_id else None
+    if term_id is None:  # the default table: "2% 10, Net 30" is the Term "2% 10 Net 30"
+        term_id = next((i for n, i in company.terms.items() if same_term(n, name)), None)
+    return {"value": term_id, "name": company.term_names.get(term_id, name)} if term_id else None
 
 
 def dress_transaction(

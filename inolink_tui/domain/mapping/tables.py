@@ -121,6 +121,14 @@ _PHONES_AND_WEB = (
     FieldMapping("emailaddress1", "PrimaryEmailAddr.Address", B),
 )
 
+_TERMS_BACK = FieldMapping(
+    "paymenttermscode",
+    "SalesTermRef.value",
+    C,
+    Transform.LOOKUP,
+    "the option named like the Term, or [sync] payment_terms (engine)",
+)
+
 ACCOUNT: tuple[FieldMapping, ...] = (
     FieldMapping("name", "DisplayName", B, Transform.NAME, "to CRM when there is no Company Name"),
     FieldMapping("name", "CompanyName", B, Transform.NAME, "to CRM unless cut to 100 (then Display Name)"),
@@ -130,6 +138,7 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     *_addresses(),
     FieldMapping("parentaccountid", "ParentRef.value", B, Transform.LOOKUP, "the linked parent; makes a sub-customer"),
     FieldMapping(None, "Job", Q, Transform.CONSTANT, "true when there is a parent account"),
+    _TERMS_BACK,
 )
 
 CONTACT: tuple[FieldMapping, ...] = (
@@ -156,6 +165,7 @@ CONTACT: tuple[FieldMapping, ...] = (
     FieldMapping("fax", "Fax.FreeFormNumber", Q),
     FieldMapping("websiteurl", "WebAddr.URI", Q),
     *_addresses(),
+    _TERMS_BACK,
 )
 
 PRODUCT: tuple[FieldMapping, ...] = (
@@ -240,6 +250,7 @@ INVOICE = _transaction(
     (
         FieldMapping("requestdeliveryby", "ShipDate", Q, Transform.DATE),
         FieldMapping("duedate", "DueDate", Q, Transform.DATE),
+        _TERMS_BACK,
     ),
 )
 

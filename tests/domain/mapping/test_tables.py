@@ -395,9 +395,12 @@ def test_every_column_written_to_crm_is_in_the_table(entity_type: EntityType, da
     assert set(produced) <= allowed, set(produced) - allowed
 
 
-def test_transactions_are_written_to_quickbooks_only() -> None:
+def test_transactions_are_written_to_quickbooks_only_but_an_invoice_s_terms() -> None:
+    # issue 16: money back refreshes a linked invoice's Payment Terms from QuickBooks (engine/money_back.py)
     for entity_type in (EntityType.QUOTE, EntityType.ORDER, EntityType.INVOICE):
-        assert all(row.direction is Direction.TO_QUICKBOOKS for row in DEFAULT_MAPPINGS[entity_type])
+        back = [row for row in DEFAULT_MAPPINGS[entity_type] if row.direction is not Direction.TO_QUICKBOOKS]
+        expected = [("paymenttermscode", Direction.TO_CRM)] if entity_type is EntityType.INVOICE else []
+        assert [(row.crm, row.direction) for row in back] == expected
 
 
 def test_limits_come_from_the_fitting_rules() -> None:
