@@ -345,6 +345,15 @@ class QuickBooksAccounting:
                 return None
             raise
 
+    async def exchange_rate(self, source_currency: str, as_of: str | None = None) -> dict[str, Any] | None:
+        """QuickBooks' ExchangeRate record for a currency on a date, None when QuickBooks knows no rate (610)."""
+        try:
+            return await self.client.exchange_rate(source_currency, as_of)
+        except ConnectorError as exc:
+            if exc.code == "610" or exc.status == 404:
+                return None
+            raise
+
     async def create(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
         return await self.client.create(entity, body, request_id=request_id)
 

@@ -10,7 +10,11 @@ and .../manage-sales-tax-for-non-us-locales):
   (reference §1.11); here the order is: the per-product mapping of `[sync] tax_codes`, the item's own
   `SalesTaxCodeRef`, `[sync] exempt_tax_code` for an item that is not taxable, then `[sync] default_tax_code`.
 Currency (…/workflows/manage-multiple-currencies): with multicurrency on, a transaction is in its customer's
-currency (`CurrencyRef`); QuickBooks fills `ExchangeRate` from its rate table when it is omitted.
+currency (`CurrencyRef`) with the `ExchangeRate` ("the number of home currency units it takes to equal one foreign
+currency unit") the engine read from QuickBooks' own exchangerate endpoint for the day (engine/money.py; CRM's
+transactioncurrency.exchangerate is the inverse, units per one CRM base unit, and CRM's base currency need not be
+QuickBooks' home currency, so QuickBooks' rate is the one used); without a known rate it is left out and
+QuickBooks applies its own.
 Terms (InoLink matches picklists by label, reference §1.3): the CRM Payment Terms label, through
 `[sync] payment_terms` when mapped, names a QuickBooks Term (`SalesTermRef`) case-insensitively.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from inolink_tui.domain.mapping.errors import MappingError
@@ -170,6 +175,7 @@ def dress_transaction(
     product_keys: Mapping[str, str] | None = None,
     customer: Mapping[str, Any] | None = None,
     header: Mapping[str, Any] | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> dict[str, Any]:
     """`body` with a tax code on every sales line, the customer's currency and the payment terms.
 
@@ -205,6 +211,9 @@ def dress_transaction(
     if company.multicurrency:
         currency = _ref_value((customer or {}).get("CurrencyRef")) or company.home_currency
         out["CurrencyRef"] = {"value": currency}
+        if currency != company.home_currency and exchange_rate is not None:
+            # home-currency units per one foreign unit, as QuickBooks records it (manage-multiple-currencies)
+            out["ExchangeRate"] = float(exchange_rate)
     if header is not None and (term := sales_term_ref(company, policy, header)) is not None:
         out["SalesTermRef"] = term
     return out

@@ -129,6 +129,14 @@ _TERMS_BACK = FieldMapping(
     "the option named like the Term, or [sync] payment_terms (engine)",
 )
 
+_CURRENCY = FieldMapping(
+    "transactioncurrencyid",
+    "CurrencyRef.value",
+    N,
+    Transform.LOOKUP,
+    "the currency's ISO code (isocurrencycode); foreign needs multicurrency",
+)
+
 ACCOUNT: tuple[FieldMapping, ...] = (
     FieldMapping("name", "DisplayName", B, Transform.NAME, "to CRM when there is no Company Name"),
     FieldMapping("name", "CompanyName", B, Transform.NAME, "to CRM unless cut to 100 (then Display Name)"),
@@ -138,6 +146,7 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     *_addresses(),
     FieldMapping("parentaccountid", "ParentRef.value", B, Transform.LOOKUP, "the linked parent; makes a sub-customer"),
     FieldMapping(None, "Job", Q, Transform.CONSTANT, "true when there is a parent account"),
+    _CURRENCY,
     _TERMS_BACK,
 )
 
@@ -165,6 +174,7 @@ CONTACT: tuple[FieldMapping, ...] = (
     FieldMapping("fax", "Fax.FreeFormNumber", Q),
     FieldMapping("websiteurl", "WebAddr.URI", Q),
     *_addresses(),
+    _CURRENCY,
     _TERMS_BACK,
 )
 

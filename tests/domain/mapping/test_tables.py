@@ -97,7 +97,8 @@ def to_qbo(
     log = reads if reads is not None else set()
     if entity_type in (EntityType.ACCOUNT, EntityType.CONTACT):
         parent = record.get("parentaccountid") if entity_type is EntityType.ACCOUNT else None
-        return flatten(crm_to_customer(entity_type, Reads(record, log), parent_qbo_id=parent))
+        currency = record.get("transactioncurrencyid") if for_create else None  # on create only (engine/lookups.py)
+        return flatten(crm_to_customer(entity_type, Reads(record, log), parent_qbo_id=parent, currency=currency))
     if entity_type is EntityType.PRODUCT:
         accounts = ItemAccounts(income="income", expense="expense", asset="asset")
         return flatten(crm_to_item(Reads(record, log), accounts, for_create=for_create, today=date(2026, 1, 2)))
