@@ -8,6 +8,9 @@ invoice the payment no longer pays is reported too. A payment's Link Job rewrite
 QuickBooks (an upsert on the same ids), so these drifts are fixable: `--fix` queues the Payment Link Job named by
 `fix_payment`. An application CRM holds that QuickBooks dropped is not removed by that job (money rows are
 never deleted by the engine), so it is reported without a fix.
+
+`totals_drift` compares a linked customer's year-to-date sales and last transaction date with QuickBooks' (issue 16
+item 2), as the Low Priority service writes them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from inolink_tui.domain.crm_schema import CrmSchema
+from inolink_tui.domain.customer_totals import NO_TOTALS, CustomerTotals
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.invoice_status import amount
 from inolink_tui.domain.payments import applications
@@ -103,3 +107,38 @@ def payment_amount_drift(
                     )
                 )
     return out
+
+
+def totals_drift(
+    schema: CrmSchema,
+    entity_type: EntityType,
+    name: str,
+    crm_id: str,
+    qbo_id: str,
+    row: Mapping[str, Any],
+    totals: Mapping[str, CustomerTotals],
+) -> list[Drift]:
+    """A linked account's or contact's year-to-date sales (to the cent) and last transaction date (the day)
+    against QuickBooks' (domain/customer_totals.py); a customer QuickBooks has no figures for sold nothing."""
+    figures = totals.get(qbo_id, NO_TOTALS)
+    last = figures.last_transaction.isoformat() if figures.last_transaction else None
+    have_last = str(row.get(schema.last_transaction_date) or "")[:10] or None
+    wanted = [
+        (schema.ytd_sales, str(_cents(row.get(schema.ytd_sales))), str(figures.ytd_sales.quantize(CENT))),
+        (schema.last_transaction_date, have_last, last),
+    ]
+    return [
+        Drift(
+            DriftKind.AGING,
+            entity_type,
+            name,
+            crm_id,
+            qbo_id,
+            field=column,
+            crm_value=have,
+            qbo_value=want,
+            detail="the next Low Priority cycle writes QuickBooks' sales and last transaction date",
+        )
+        for column, have, want in wanted
+        if have != want
+    ]

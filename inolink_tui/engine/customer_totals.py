@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.customer_totals import (
     LAST_TRANSACTION_ENTITIES,
@@ -21,6 +21,7 @@ from inolink_tui.domain.customer_totals import (
 )
 
 
+@runtime_checkable
 class TotalsReader(Protocol):
     async def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]: ...
 

@@ -50,3 +50,21 @@ def test_unlinked_or_unrecorded_payments_are_left_to_the_existence_check() -> No
     fixed = fixable_by_payment([missing, other])
     assert fixed[0].fixable and fixed[0].fix_payment == "9"
     assert fixed[1] == other
+
+
+def test_sales_and_last_transaction_date_against_quickbooks() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from inolink_tui.domain.customer_totals import CustomerTotals
+    from inolink_tui.domain.reconcile_amounts import totals_drift
+
+    totals = {"1": CustomerTotals(date(2026, 2, 28), Decimal("125.5"))}
+    same = {S.ytd_sales: 125.5, S.last_transaction_date: "2026-02-28T00:00:00Z"}
+    assert totals_drift(S, EntityType.ACCOUNT, "Acme", "a1", "1", same, totals) == []
+    assert totals_drift(S, EntityType.ACCOUNT, "Idle", "a2", "2", {}, totals) == []  # no sales, no date: empty
+    drifts = totals_drift(S, EntityType.CONTACT, "Acme", "c1", "1", {S.ytd_sales: 100}, totals)
+    assert [(d.kind, d.field, d.crm_value, d.qbo_value) for d in drifts] == [
+        (DriftKind.AGING, S.ytd_sales, "100.00", "125.50"),
+        (DriftKind.AGING, S.last_transaction_date, None, "2026-02-28"),
+    ]

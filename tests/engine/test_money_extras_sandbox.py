@@ -189,3 +189,29 @@ async def test_payment_terms_come_back_to_accounts_and_invoices(s: Stack) -> Non
     assert s.dv.get_row("accounts", net30["accountid"])["paymenttermscode"] == 1, "Net 30 is CRM's Net 30"
     assert s.dv.get_row("accounts", net15["accountid"])["paymenttermscode"] == 4, "no CRM option: left alone"
     assert s.dv.get_row("invoices", invoice_row["invoiceid"])["paymenttermscode"] == 1
+
+
+async def test_reconcile_compares_sales_and_last_transaction_date(s: Stack) -> None:
+    from inolink_tui.domain.enums import EntityType
+    from inolink_tui.engine.reconcile import reconcile
+
+    engine, back = await money(s)
+    try:
+        await back.aging()  # the Low Priority pass writes QuickBooks' figures
+
+        async def totals_drift() -> list[Any]:
+            drifts = await reconcile(s.store, engine.crm, engine.qbo, engine.options, [EntityType.ACCOUNT])
+            return [d for d in drifts if d.field in ("ino_ytdsales", "ino_lasttransactiondate")]
+
+        assert await totals_drift() == []
+        row = next(r for r in linked(s, "accounts") if r.get("ino_ytdsales"))
+        s.dv.update_row("accounts", row["accountid"], {"ino_ytdsales": 1.0, "ino_lasttransactiondate": None})
+        found = {(d.crm_id, d.field, d.crm_value) for d in await totals_drift()}
+        assert found == {
+            (row["accountid"], "ino_ytdsales", "1.00"),
+            (row["accountid"], "ino_lasttransactiondate", None),
+        }
+        await back.aging()
+        assert await totals_drift() == []
+    finally:
+        await engine.stop()
