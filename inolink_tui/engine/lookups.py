@@ -21,6 +21,7 @@ from inolink_tui.engine.currency import CurrencyCodes, customer_currency
 from inolink_tui.engine.lifecycle import quickbooks_active
 from inolink_tui.engine.money import MoneyLookups
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
+from inolink_tui.engine.terms import customer_term
 
 
 @dataclass
@@ -132,5 +133,8 @@ class Lookups(UsesContext[SyncContext]):
             parent_link = await self.store.get_link(EntityType.ACCOUNT, str(parent))
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
         currency = await customer_currency(self.currencies, self.money, row) if create else None
-        customer = fit.qbo_values("Customer", crm_to_customer(et, row, parent_qbo_id=parent_qbo, currency=currency))
+        term = await customer_term(self.money, self.options.money, row)
+        customer = fit.qbo_values(
+            "Customer", crm_to_customer(et, row, parent_qbo_id=parent_qbo, currency=currency, sales_term=term)
+        )
         return customer if create else {**customer, **quickbooks_active(self.options.lifecycle, row)}

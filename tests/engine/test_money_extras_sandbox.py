@@ -215,3 +215,19 @@ async def test_reconcile_compares_sales_and_last_transaction_date(s: Stack) -> N
         assert await totals_drift() == []
     finally:
         await engine.stop()
+
+
+async def test_an_account_s_payment_terms_go_to_its_customer(s: Stack) -> None:
+    terms = {t["Name"]: t["Id"] for t in s.qbo.all("Term")}
+    customers = [r for r in linked(s, "accounts") if s.qbo.get("Customer", r["ino_accountingid"]) is not None]
+    assert len(customers) >= 4, "the other tests of the module use the first and the last two"
+    row = customers[1]
+    s.dv.update_row("accounts", row["accountid"], {"paymenttermscode": 4})  # a CRM user sets Net 60
+    engine = await s.engine()
+    try:
+        await engine.run_once()  # CRM change tracking: the account's CRM -> QuickBooks update job
+    finally:
+        await engine.stop()
+    customer = s.qbo.get("Customer", row["ino_accountingid"])
+    assert customer["SalesTermRef"]["value"] == terms["Net 60"]
+    assert s.dv.get_row("accounts", row["accountid"])["paymenttermscode"] == 4, "and it does not come back changed"

@@ -128,6 +128,13 @@ _TERMS_BACK = FieldMapping(
     Transform.LOOKUP,
     "the option named like the Term, or [sync] payment_terms (engine)",
 )
+_TERMS = FieldMapping(
+    "paymenttermscode",
+    "SalesTermRef.value",
+    B,
+    Transform.LOOKUP,
+    "the Term named like the option, or [sync] payment_terms (engine)",
+)
 
 _CURRENCY = FieldMapping(
     "transactioncurrencyid",
@@ -147,7 +154,7 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     FieldMapping("parentaccountid", "ParentRef.value", B, Transform.LOOKUP, "the linked parent; makes a sub-customer"),
     FieldMapping(None, "Job", Q, Transform.CONSTANT, "true when there is a parent account"),
     _CURRENCY,
-    _TERMS_BACK,
+    _TERMS,
 )
 
 CONTACT: tuple[FieldMapping, ...] = (
@@ -175,7 +182,7 @@ CONTACT: tuple[FieldMapping, ...] = (
     FieldMapping("websiteurl", "WebAddr.URI", Q),
     *_addresses(),
     _CURRENCY,
-    _TERMS_BACK,
+    _TERMS,
 )
 
 PRODUCT: tuple[FieldMapping, ...] = (

@@ -98,7 +98,12 @@ def to_qbo(
     if entity_type in (EntityType.ACCOUNT, EntityType.CONTACT):
         parent = record.get("parentaccountid") if entity_type is EntityType.ACCOUNT else None
         currency = record.get("transactioncurrencyid") if for_create else None  # on create only (engine/lookups.py)
-        return flatten(crm_to_customer(entity_type, Reads(record, log), parent_qbo_id=parent, currency=currency))
+        terms = record.get("paymenttermscode")  # the Term of that name, resolved by the engine (engine/terms.py)
+        term = {"value": f"T-{terms}"} if terms else None
+        customer = crm_to_customer(
+            entity_type, Reads(record, log), parent_qbo_id=parent, currency=currency, sales_term=term
+        )
+        return flatten(customer)
     if entity_type is EntityType.PRODUCT:
         accounts = ItemAccounts(income="income", expense="expense", asset="asset")
         return flatten(crm_to_item(Reads(record, log), accounts, for_create=for_create, today=date(2026, 1, 2)))
