@@ -16,8 +16,9 @@ Sources (Microsoft Learn):
   "CDS Payment Terms Code" enum: Net30, 2%10Net30, Net45, Net60).
 
 Every organization has at least its base currency; the sandbox seeds the base (USD) and a few others with rates
-(`seed_currencies`). A record's `exchangerate` is set by the platform from its currency on save; the sandbox
-keeps what the writer sends (the engine never writes it), a simplification.
+(`seed_currencies`). A record's `exchangerate` is read-only (the account reference lists it valid for neither
+create nor update; the platform sets it from the currency on save); the sandbox leaves it empty, a simplification
+(the engine reads QuickBooks' rate, engine/currency.py).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def money_record_columns() -> list[Column]:
     return [
         _choice("paymenttermscode", PAYMENT_TERMS, "Payment Terms"),
         _lookup("transactioncurrencyid", {"transactioncurrencyid": "transactioncurrencies"}),
-        _d("exchangerate", 0.000000000001, 100000000000),
+        Column("exchangerate", Kind.DECIMAL, read_only=True, min_value=0.000000000001, max_value=100000000000),
     ]
 
 

@@ -44,3 +44,7 @@ async def test_currencies_and_the_records_currency_and_terms(bare: bool) -> None
         assert labels == {1: "Net 30", 2: "2% 10, Net 30", 3: "Net 45", 4: "Net 60"}
         refused = await org.post("accounts", {"name": "Currency Two", "paymenttermscode": 9})
         assert refused.status_code == 400, refused.text
+        # ACCOUNT: exchangerate is valid for neither create nor update (the platform sets it from the currency).
+        ignored = org.created_id(await org.post("accounts", {"name": "Currency Three", "exchangerate": 5}))
+        read = await org.get(f"accounts({ignored})?$select=exchangerate")
+        assert read.status_code == 200 and read.json()["exchangerate"] is None, read.text
