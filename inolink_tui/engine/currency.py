@@ -1,5 +1,6 @@
-"""Currency on the way to QuickBooks (issue 16 item 4): a new customer gets its CRM record's currency, and a
-transaction of a foreign-currency customer carries QuickBooks' exchange rate for the day.
+"""Currency (issue 16 item 4): a new QuickBooks customer gets its CRM record's currency (and a CRM record created
+from a QuickBooks customer gets the customer's), and a transaction of a foreign-currency customer carries
+QuickBooks' exchange rate for the day.
 
 - CRM: a record's currency is the `transactioncurrencyid` lookup to `transactioncurrencies`, whose
   `isocurrencycode` is the ISO 4217 code (Microsoft Learn, Currency (TransactionCurrency) table/entity reference).
@@ -62,6 +63,14 @@ class CurrencyCodes:
         self._lock = asyncio.Lock()
 
     async def code(self, currency_id: str) -> str | None:
+        return (await self._load()).get(currency_id.lower())
+
+    async def currency_id(self, code: str) -> str | None:
+        """The CRM currency with this ISO code (QuickBooks -> CRM), None when the org has no such currency."""
+        wanted = code.strip().upper()
+        return next((cid for cid, iso in (await self._load()).items() if iso == wanted), None)
+
+    async def _load(self) -> dict[str, str]:
         async with self._lock:
             if self._codes is None:
                 rows: list[dict[str, Any]] = []
@@ -73,7 +82,7 @@ class CurrencyCodes:
                     for r in rows
                     if r.get("transactioncurrencyid") and r.get("isocurrencycode")
                 }
-            return self._codes.get(currency_id.lower())
+            return self._codes
 
 
 async def customer_currency(codes: CurrencyCodes, money: MoneyLookups, row: Mapping[str, Any]) -> str | None:
@@ -93,3 +102,11 @@ async def customer_currency(codes: CurrencyCodes, money: MoneyLookups, row: Mapp
             f"the record's currency to {company.home_currency}, then requeue this job",
         )
     return code
+
+
+async def crm_currency(codes: CurrencyCodes, customer: Mapping[str, Any]) -> dict[str, str]:
+    """A CRM record created from a QuickBooks customer gets the customer's currency, when the org has it."""
+    ref = customer.get("CurrencyRef")
+    code = str(ref.get("value") or "") if isinstance(ref, Mapping) else ""
+    currency_id = await codes.currency_id(code) if code else None
+    return {"transactioncurrencyid@odata.bind": f"/{CURRENCIES}({currency_id})"} if currency_id else {}

@@ -30,6 +30,7 @@ from inolink_tui.domain.mapping import changed_fields, customer_entity_type, rec
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
+from inolink_tui.engine.currency import crm_currency
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import request_id
 from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, without_deleted_suffix
@@ -215,6 +216,8 @@ class Pull(UsesContext[SyncContext]):
             message = f"linked to the existing {et.value} in CRM"
             operation = Operation.LINK
         else:
+            if entity == "Customer":  # a new record only: an existing one keeps its currency
+                columns.update(await crm_currency(self.lookups.currencies, current))
             written = await self.crm.create(et, columns)
             crm_id, written_version = written.id, written.version
             message = f"created {et.value} in CRM"

@@ -62,3 +62,15 @@ def test_last_transaction_date_is_the_latest_txn_date_per_customer() -> None:
     assert last == {"1": date(2026, 2, 28)}
     totals = customer_totals({"1": Decimal(5), "9": Decimal(7)}, last)
     assert totals == {"1": CustomerTotals(date(2026, 2, 28), Decimal(5)), "9": CustomerTotals(None, Decimal(7))}
+
+
+def test_crm_setup_and_the_start_up_check_know_the_columns_under_the_prefix() -> None:
+    # `crm setup` (engine/crm_setup.py plan_setup) and the engine's start-up check (engine_findings) both plan from
+    # `requirements`: the two columns are there, named with the configured prefix, on both customer tables.
+    from inolink_tui.domain.crm_requirements import Kind, requirements
+    from inolink_tui.domain.crm_schema import CrmSchema
+
+    specs = {(c.table, c.logical_name): c.kind for c in requirements(CrmSchema(prefix="acme")).columns}
+    for table in ("account", "contact"):
+        assert specs[(table, "acme_ytdsales")] is Kind.MONEY
+        assert specs[(table, "acme_lasttransactiondate")] is Kind.DATETIME

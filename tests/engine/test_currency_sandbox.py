@@ -70,3 +70,15 @@ async def test_a_euro_account_and_its_invoice_go_to_quickbooks_in_euros(s: Stack
     assert pushed["CurrencyRef"]["value"] == "EUR"
     assert float(pushed["ExchangeRate"]) == pytest.approx(float(today_rate))
     assert float(pushed["HomeTotalAmt"]) == pytest.approx(float(pushed["TotalAmt"]) * float(today_rate), abs=0.01)
+
+
+async def test_a_quickbooks_customer_in_euros_becomes_a_crm_account_in_euros(s: Stack) -> None:
+    await s.run_once()  # the cursors start
+    made = s.qbo.create(
+        "Customer",
+        {"DisplayName": "Rhine Nurseries GmbH", "CompanyName": "Rhine Nurseries GmbH", "CurrencyRef": {"value": "EUR"}},
+    )
+    await s.run_once()  # CDC reports the new customer: a QuickBooks -> CRM job creates the account
+    row = next(r for r in s.dv.rows("accounts") if r.get("ino_accountingid") == made["Id"])
+    assert row["name"] == "Rhine Nurseries GmbH"
+    assert row["_transactioncurrencyid_value"] == currency_id(s, "EUR")
