@@ -144,6 +144,14 @@ _CURRENCY = FieldMapping(
     "the currency's ISO code (isocurrencycode); foreign needs multicurrency",
 )
 
+_CURRENCY_BACK = FieldMapping(
+    "transactioncurrencyid",
+    "CurrencyRef.value",
+    C,
+    Transform.LOOKUP,
+    "a record created from a customer: the org's currency of that code",
+)
+
 ACCOUNT: tuple[FieldMapping, ...] = (
     FieldMapping("name", "DisplayName", B, Transform.NAME, "to CRM when there is no Company Name"),
     FieldMapping("name", "CompanyName", B, Transform.NAME, "to CRM unless cut to 100 (then Display Name)"),
@@ -154,6 +162,7 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     FieldMapping("parentaccountid", "ParentRef.value", B, Transform.LOOKUP, "the linked parent; makes a sub-customer"),
     FieldMapping(None, "Job", Q, Transform.CONSTANT, "true when there is a parent account"),
     _CURRENCY,
+    _CURRENCY_BACK,
     _TERMS,
 )
 
@@ -182,6 +191,7 @@ CONTACT: tuple[FieldMapping, ...] = (
     FieldMapping("websiteurl", "WebAddr.URI", Q),
     *_addresses(),
     _CURRENCY,
+    _CURRENCY_BACK,
     _TERMS,
 )
 
