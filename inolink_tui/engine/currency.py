@@ -18,13 +18,13 @@ QuickBooks' exchange rate for the day.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.enums import ErrorClass
 from inolink_tui.engine.fit import FittingCrm
-from inolink_tui.engine.ports import PortError
+from inolink_tui.engine.ports import PortError, RowReads
 
 if TYPE_CHECKING:
     from inolink_tui.engine.money import MoneyLookups
@@ -36,11 +36,6 @@ CURRENCIES = "transactioncurrencies"
 @runtime_checkable
 class RateReader(Protocol):
     async def exchange_rate(self, source_currency: str, as_of: str | None = None) -> dict[str, Any] | None: ...
-
-
-@runtime_checkable
-class RowReads(Protocol):
-    async def table_rows(self, entity_set: str, columns: Sequence[str]) -> list[dict[str, Any]]: ...
 
 
 async def exchange_rate(qbo: object, currency: str, as_of: str | None) -> Decimal | None:

@@ -24,6 +24,7 @@ from inolink_tui.domain.reconcile import Drift, DriftKind
 from inolink_tui.domain.reconcile_amounts import fixable_by_payment, payment_amount_drift
 from inolink_tui.domain.reconcile_money import invoice_drift, payment_drift
 from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.ports import RowReads
 
 
 @runtime_checkable
@@ -37,13 +38,6 @@ class MoneyReads(Protocol):
     async def linked_rows(self, entity_type: EntityType) -> list[dict[str, Any]]: ...
 
     async def column_values(self, entity_set: str, column: str) -> set[str]: ...
-
-
-@runtime_checkable
-class RowReads(Protocol):
-    """A CRM port that lists a table's rows with chosen columns (engine/adapters.py DataverseCrm)."""
-
-    async def table_rows(self, entity_set: str, columns: Sequence[str]) -> list[dict[str, Any]]: ...
 
 
 class QueryReader(Protocol):
