@@ -18,13 +18,13 @@ void keeps the form and its date in QuickBooks.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from inolink_tui.domain.aging import ReportShapeError
+from inolink_tui.domain.aging import ReportShapeError, report_rows
 
 LAST_TRANSACTION_ENTITIES: tuple[str, ...] = ("Invoice", "SalesReceipt", "CreditMemo", "Payment")
 """The posting transactions whose TxnDate makes a customer's last transaction date."""
@@ -56,17 +56,6 @@ def sales_report_params(today: date, start_month: str | None) -> dict[str, str]:
     }
 
 
-def _rows(rows: Mapping[str, Any] | None) -> Iterator[list[Mapping[str, Any]]]:
-    for row in (rows or {}).get("Row") or []:
-        if row.get("ColData") is not None and row.get("type", "Data") == "Data":
-            yield row["ColData"]
-        if row.get("Rows"):
-            yield from _rows(row["Rows"])
-        header = row.get("Header") or {}
-        if header.get("ColData") and header["ColData"][0].get("id"):
-            yield header["ColData"]  # a parent customer's own figures sit on its section's header
-
-
 def parse_customer_sales(report: Mapping[str, Any]) -> dict[str, Decimal]:
     """Customer Id -> sales, from a CustomerSales report summarised by Total (its last Money column)."""
     columns = ((report.get("Columns") or {}).get("Column")) or []
@@ -75,7 +64,7 @@ def parse_customer_sales(report: Mapping[str, Any]) -> dict[str, Decimal]:
         raise ReportShapeError("CustomerSales has no Money column")
     index = money[-1]
     out: dict[str, Decimal] = {}
-    for cells in _rows(report.get("Rows")):
+    for cells in report_rows(report.get("Rows")):
         customer_id = str(cells[0].get("id") or "")
         if not customer_id or index >= len(cells):
             continue
