@@ -232,6 +232,12 @@ class QuickBooksClient(OwnedClientLifecycle):
             raise ProtocolError(ErrorFacts(Service.QUICKBOOKS, 200, "bad_body", f"answer holds no {name} report"))
         return body
 
+    async def exchange_rate(self, source_currency: str, as_of: str | None = None) -> dict[str, Any]:
+        """The rate in force for a currency (GET exchangerate?sourcecurrencycode=&asofdate=, all-entities/exchangerate):
+        home-currency units per one unit of `source_currency`."""
+        params = {"sourcecurrencycode": source_currency, **({"asofdate": as_of} if as_of else {})}
+        return self._entity(await self._call("GET", "exchangerate", params=params), "ExchangeRate")
+
     async def iter_query(self, query: QboQuery, *, page_size: int = MAX_RESULTS) -> AsyncIterator[dict[str, Any]]:
         """Every matching row, STARTPOSITION page by page; stops on an empty or short page."""
         start = 1

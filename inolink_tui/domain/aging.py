@@ -51,12 +51,13 @@ def _money(cell: Mapping[str, Any]) -> Decimal:
         raise ReportShapeError(f"{text!r} is not an amount") from None
 
 
-def _data_rows(rows: Mapping[str, Any] | None) -> Iterator[list[Mapping[str, Any]]]:
+def report_rows(rows: Mapping[str, Any] | None) -> Iterator[list[Mapping[str, Any]]]:
+    """The ColData of every customer row of a Reports API body (summary reports by customer share the shape)."""
     for row in (rows or {}).get("Row") or []:
         if row.get("ColData") is not None and row.get("type", "Data") == "Data":
             yield row["ColData"]
         if row.get("Rows"):
-            yield from _data_rows(row["Rows"])
+            yield from report_rows(row["Rows"])
         header = row.get("Header") or {}
         if header.get("ColData") and header["ColData"][0].get("id"):
             # A parent customer's own amounts sit on its section's header row.
@@ -72,7 +73,7 @@ def parse_aged_receivables(report: Mapping[str, Any]) -> dict[str, Aging]:
     except ValueError:
         raise ReportShapeError(f"AgedReceivables columns {titles} lack one of {REPORT_COLUMNS}") from None
     out: dict[str, Aging] = {}
-    for cells in _data_rows(report.get("Rows")):
+    for cells in report_rows(report.get("Rows")):
         customer_id = str(cells[0].get("id") or "")
         if not customer_id:
             continue

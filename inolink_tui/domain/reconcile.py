@@ -59,6 +59,8 @@ class Drift:
     side: str = ""
     fixable: bool = False
     detail: str = ""
+    fix_payment: str = ""
+    """The QuickBooks payment whose Payment Link Job repairs this drift (money drifts), else empty."""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -2,8 +2,9 @@
 
 Pure comparisons of what QuickBooks holds (Invoice, Payment records and the AgedReceivables report) with what
 the linked CRM rows hold, in the same terms money back to CRM writes them (domain/invoice_status.py,
-domain/payments.py, domain/aging.py), to the cent. None of these is repaired by a Link Job: the detail says which
-service cycle writes the QuickBooks figures.
+domain/payments.py, domain/aging.py), to the cent. The detail says which service cycle writes the QuickBooks
+figures; payment, application and (paid) invoice drifts are also repaired by a payment's Link Job
+(engine/reconcile_money.py marks them, domain/reconcile_amounts.py compares the amounts).
 """
 
 from __future__ import annotations

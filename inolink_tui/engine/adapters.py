@@ -255,6 +255,10 @@ class DataverseCrm:
         rows = await self.client.list_rows(entity_set, select=[column])
         return {str(r[column]) for r in rows if r.get(column)}
 
+    async def table_rows(self, entity_set: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Every row of a table with these columns (reconcile's payment and application amounts): one listing."""
+        return await self.client.list_rows(entity_set, select=list(columns))
+
     async def upsert_row(self, entity_set: str, record_id: str, columns: Mapping[str, Any]) -> bool:
         """Create or update the row with this id (PATCH without If-Match: a replay updates); True if created."""
         result = await self.client.upsert(entity_set, record_id, dict(columns))
@@ -353,6 +357,15 @@ class QuickBooksAccounting:
             return None
         try:
             return await self.client.read(entity, entity_id)
+        except ConnectorError as exc:
+            if exc.code == "610" or exc.status == 404:
+                return None
+            raise
+
+    async def exchange_rate(self, source_currency: str, as_of: str | None = None) -> dict[str, Any] | None:
+        """QuickBooks' ExchangeRate record for a currency on a date, None when QuickBooks knows no rate (610)."""
+        try:
+            return await self.client.exchange_rate(source_currency, as_of)
         except ConnectorError as exc:
             if exc.code == "610" or exc.status == 404:
                 return None

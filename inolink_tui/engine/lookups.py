@@ -17,10 +17,12 @@ from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.domain.mapping import ItemAccounts, NameIndex, ServiceItems, crm_to_customer, crm_to_item
 from inolink_tui.engine import fit
+from inolink_tui.engine.currency import CurrencyCodes, customer_currency
 from inolink_tui.engine.custom_mapping import CustomMapping
 from inolink_tui.engine.lifecycle import quickbooks_active
 from inolink_tui.engine.money import MoneyLookups
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
+from inolink_tui.engine.terms import customer_term
 
 
 @dataclass
@@ -48,12 +50,15 @@ class Lookups(UsesContext[SyncContext]):
         """Tax codes, currencies and terms (engine/money.py), read once per cycle like the rest."""
         self.custom = CustomMapping(ctx)
         """The config's custom mapping rows, with the cycle's custom field definitions and choice options."""
+        self.currencies = CurrencyCodes(ctx.crm)
+        """CRM currencies' ISO codes (engine/currency.py)."""
 
     def new_cycle(self) -> None:
         """Forget the last cycle's reads, so QuickBooks edits made since are seen."""
         self.cache = CycleCache()
         self.money = MoneyLookups(self.qbo)
         self.custom.new_cycle()
+        self.currencies = CurrencyCodes(self.crm)
 
     async def index(self, entity: str) -> NameIndex:
         """Every QuickBooks name of `entity`, for Name Matching before a create (kept up to date by creates)."""
@@ -133,6 +138,8 @@ class Lookups(UsesContext[SyncContext]):
         if et is EntityType.ACCOUNT and (parent := row.get("_parentaccountid_value")):
             parent_link = await self.store.get_link(EntityType.ACCOUNT, str(parent))
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
-        built = crm_to_customer(et, row, parent_qbo_id=parent_qbo)
+        currency = await customer_currency(self.currencies, self.money, row) if create else None
+        term = await customer_term(self.money, self.options.money, row)
+        built = crm_to_customer(et, row, parent_qbo_id=parent_qbo, currency=currency, sales_term=term)
         customer = fit.qbo_values("Customer", await self.custom.to_qbo(et, "Customer", row, built, create=create))
         return customer if create else {**customer, **quickbooks_active(self.options.lifecycle, row)}

@@ -17,6 +17,8 @@ from inolink_tui.domain.enums import EntityType, ErrorClass
 from inolink_tui.domain.mapping.errors import MappingError
 from inolink_tui.domain.mapping.money import CompanyMoney, MoneyPolicy, company_money, dress_transaction
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.engine.currency import exchange_rate
+from inolink_tui.engine.fit import FittingQbo
 from inolink_tui.engine.ports import AccountingPort, CrmPort, PortError
 
 
@@ -80,9 +82,21 @@ async def dress(
     customer_id = (body.get("CustomerRef") or {}).get("value")
     if company.multicurrency and customer_id:
         customer = await qbo.read("Customer", str(customer_id))
+    rate = None
+    currency = str(((customer or {}).get("CurrencyRef") or {}).get("value") or "")
+    if company.multicurrency and currency and currency != company.home_currency:
+        inner = qbo.inner if isinstance(qbo, FittingQbo) else qbo
+        rate = await exchange_rate(inner, currency, body.get("TxnDate"))
     try:
         return dress_transaction(
-            body, company, policy, items=items, product_keys=product_keys, customer=customer, header=header
+            body,
+            company,
+            policy,
+            items=items,
+            product_keys=product_keys,
+            customer=customer,
+            header=header,
+            exchange_rate=rate,
         )
     except MappingError as exc:
         raise PortError(ErrorClass.VALIDATION, str(exc)) from exc

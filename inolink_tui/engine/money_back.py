@@ -23,9 +23,12 @@ from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.aging import NO_BALANCE, parse_aged_receivables
 from inolink_tui.domain.crm_schema import CrmSchema
+from inolink_tui.domain.customer_totals import NO_TOTALS, CustomerTotals
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.invoice_status import INVOICE_STATUS_OPTIONS, amount, invoice_status, qbo_date
+from inolink_tui.domain.mapping.money import PAYMENT_TERMS_COLUMN, CompanyMoney, MoneyPolicy, company_money
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.domain.mapping.terms import terms_columns
 from inolink_tui.domain.payments import application_key, applications, payment_columns
 from inolink_tui.engine.ports import Written
 
@@ -111,6 +114,15 @@ def invoice_columns(
     }
 
 
+def totals_columns(schema: CrmSchema, totals: CustomerTotals) -> dict[str, object]:
+    """The last transaction date (a date at midnight UTC, as the due dates) and year-to-date sales columns."""
+    last = totals.last_transaction
+    return {
+        schema.last_transaction_date: f"{last.isoformat()}T00:00:00Z" if last else None,
+        schema.ytd_sales: float(totals.ytd_sales),
+    }
+
+
 def _same(row: Mapping[str, Any], wanted: Mapping[str, object]) -> bool:
     for column, value in wanted.items():
         have = row.get(column)
@@ -135,8 +147,10 @@ async def record_money(
     *,
     record_payments: bool = True,
     refresh_invoices: bool = True,
+    terms: MoneyPolicy | None = None,
 ) -> MoneyResult:
-    """Record changed payments (with applications) and refresh the status of every invoice they touch."""
+    """Record changed payments (with applications) and refresh the status of every invoice they touch (and its
+    Payment Terms from the QuickBooks invoice's SalesTermRef when `terms`, the `[sync]` policy, is given)."""
     schema, p = crm.schema, crm.schema.payment
     payments = [dict(x) for x in changed.get("Payment") or [] if x.get("status") != "Deleted"]
     if not record_payments:
@@ -155,6 +169,7 @@ async def record_money(
             schema.invoice_balance,
             schema.accounting_due_date,
             schema.last_payment_date,
+            *([PAYMENT_TERMS_COLUMN] if terms is not None else []),
         ],
     )
     created = updated = waiting = applied = 0
@@ -190,7 +205,9 @@ async def record_money(
             applied += 1
     invoices_updated = 0
     if refresh_invoices:
-        invoices_updated = await _refresh_invoices(crm, qbo, crm_invoices, invoice_ids, payments, today, remember)
+        invoices_updated = await _refresh_invoices(
+            crm, qbo, crm_invoices, invoice_ids, payments, today, remember, terms
+        )
     return MoneyResult(created, updated, waiting, applied, invoices_updated)
 
 
@@ -202,14 +219,20 @@ async def _refresh_invoices(
     payments: Sequence[Mapping[str, Any]],
     today: date,
     remember: Remember | None,
+    terms: MoneyPolicy | None = None,
 ) -> int:
     known = {str(x["Id"]): x for x in payments}
     updated = 0
+    term_names: CompanyMoney | None = None
     for invoice_id in sorted(invoice_ids & set(crm_invoices)):
         invoice = await qbo.read("Invoice", invoice_id)
         if invoice is None:
             continue
-        updated += await refresh_invoice(crm, qbo, crm_invoices[invoice_id], invoice, today, remember, known)
+        if terms is not None and invoice.get("SalesTermRef") and term_names is None:
+            term_names = company_money(None, None, [], await qbo.query("Term"))
+        updated += await refresh_invoice(
+            crm, qbo, crm_invoices[invoice_id], invoice, today, remember, known, terms=terms, term_names=term_names
+        )
     return updated
 
 
@@ -221,9 +244,13 @@ async def refresh_invoice(
     today: date,
     remember: Remember | None,
     known: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    terms: MoneyPolicy | None = None,
+    term_names: CompanyMoney | None = None,
 ) -> bool:
-    """Write one QuickBooks invoice's status, amounts and dates to its linked CRM invoice `row`, unless they
-    already show; True when written. `known`: payments already read (by Id), to spare a read each."""
+    """Write one QuickBooks invoice's status, amounts and dates (and its Payment Terms when `terms`, the [sync]
+    policy, is given) to its linked CRM invoice `row`, unless they already show; True when written. `known`:
+    payments already read (by Id), to spare a read each; `term_names`: the company's Terms, when already read."""
     paid_on: list[date] = []
     for txn in invoice.get("LinkedTxn") or []:
         if txn.get("TxnType") != "Payment":
@@ -233,6 +260,9 @@ async def refresh_invoice(
         if when is not None:
             paid_on.append(when)
     wanted = invoice_columns(crm.schema, invoice, today, max(paid_on, default=None))
+    if terms is not None and invoice.get("SalesTermRef"):
+        names = term_names or company_money(None, None, [], await qbo.query("Term"))
+        wanted |= terms_columns(names, terms, invoice)
     if _same(row, wanted):
         return False
     written = await crm.update(EntityType.INVOICE, str(row[PRIMARY_KEY[EntityType.INVOICE]]), wanted)
@@ -241,18 +271,31 @@ async def refresh_invoice(
     return True
 
 
-async def write_aging(crm: MoneyCrm, qbo: MoneyAccounting, now: datetime, remember: Remember | None = None) -> int:
-    """Aging of every linked account and contact from one AgedReceivables report; returns rows written."""
+async def write_aging(
+    crm: MoneyCrm,
+    qbo: MoneyAccounting,
+    now: datetime,
+    remember: Remember | None = None,
+    totals: Mapping[str, CustomerTotals] | None = None,
+) -> int:
+    """Aging of every linked account and contact from one AgedReceivables report, with the last transaction
+    date and year-to-date sales when `totals` (engine/customer_totals.py) is given; returns rows written."""
     schema = crm.schema
     report = await qbo.report("AgedReceivables", {"report_date": now.date().isoformat()})
     aging = parse_aged_receivables(report)
     written_count = 0
+    extra = [schema.last_transaction_date, schema.ytd_sales] if totals is not None else []
     for et in (EntityType.ACCOUNT, EntityType.CONTACT):
-        rows = await crm.linked_with(et, [*schema.aging_columns, schema.balance_updated_on])
+        rows = await crm.linked_with(et, [*schema.aging_columns, schema.balance_updated_on, *extra])
         changes: list[tuple[str, Mapping[str, Any]]] = []
         for row in rows:
-            figures = aging.get(str(row.get(schema.accounting_id) or ""), NO_BALANCE)
-            wanted = {c: float(v) for c, v in zip(schema.aging_columns, figures.as_tuple(), strict=True)}
+            qbo_id = str(row.get(schema.accounting_id) or "")
+            figures = aging.get(qbo_id, NO_BALANCE)
+            wanted: dict[str, object] = {
+                c: float(v) for c, v in zip(schema.aging_columns, figures.as_tuple(), strict=True)
+            }
+            if totals is not None:
+                wanted |= totals_columns(schema, totals.get(qbo_id, NO_TOTALS))
             if _same(row, wanted) and row.get(schema.balance_updated_on):
                 continue
             changes.append((str(row[PRIMARY_KEY[et]]), {**wanted, schema.balance_updated_on: now.isoformat()}))

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType
+from inolink_tui.engine.customer_totals import read_totals
 from inolink_tui.engine.money_back import (
     MoneyAccounting,
     MoneyCrm,
@@ -76,6 +77,7 @@ class MoneyBack:
             today,
             self.remember,
             refresh_invoices=self.options.invoice_status,
+            terms=self.options.money,
         )
 
     async def backfill(self) -> list[Mapping[str, Any]]:
@@ -92,5 +94,8 @@ class MoneyBack:
         return found
 
     async def aging(self) -> int:
-        """Aging and open balance of every linked account and contact (Low Priority): one report request."""
-        return await write_aging(self.crm, self.qbo, self.clock().astimezone(self.options.timezone), self.remember)
+        """Aging, open balance, last transaction date and year-to-date sales of every linked account and contact
+        (Low Priority): two report requests and a few paged queries (engine/customer_totals.py)."""
+        now = self.clock().astimezone(self.options.timezone)
+        totals = await read_totals(self.qbo, now.date())
+        return await write_aging(self.crm, self.qbo, now, self.remember, totals)

@@ -111,6 +111,14 @@ class CrmPort(Protocol):
         ...
 
 
+@runtime_checkable
+class RowReads(Protocol):
+    """A CRM port that lists any table's rows with chosen columns (DataverseCrm.table_rows): reconcile's payment
+    amounts, the currencies' ISO codes. Optional: a port without it gets the reduced behaviour its caller says."""
+
+    async def table_rows(self, entity_set: str, columns: Sequence[str]) -> list[dict[str, Any]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CdcResult:
     """Changed QuickBooks entities by entity name, and the server time to use as the next cursor."""

@@ -31,6 +31,7 @@ from inolink_tui.domain.mapping.applied import with_applied
 from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
+from inolink_tui.engine.currency import crm_currency
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import request_id
 from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, without_deleted_suffix
@@ -38,6 +39,7 @@ from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
+from inolink_tui.engine.terms import customer_terms
 from inolink_tui.engine.transaction_pull import TransactionPull
 
 UNLINKED = RecordLinkStatus.UNLINKED
@@ -88,6 +90,7 @@ class Pull(UsesContext[SyncContext]):
             )
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
         built = fit.crm_columns(et, entity, without_deleted_suffix(current))
+        built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
         mapped = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, row))
         activity = crm_columns_for_active(self.options.lifecycle, current, row)
         mapped.update(activity)
@@ -177,6 +180,7 @@ class Pull(UsesContext[SyncContext]):
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
         built = fit.crm_columns(et, entity, current, for_create=True)
+        built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
         columns = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, None, create=True))
         name = qbo_display_name(entity, current)
         notes: list[str] = []
@@ -225,6 +229,8 @@ class Pull(UsesContext[SyncContext]):
         else:
             if et is EntityType.PRODUCT:
                 columns.update(await self.lookups.custom.product_unit_columns())
+            if entity == "Customer":  # a new record only: an existing one keeps its currency
+                columns.update(await crm_currency(self.lookups.currencies, current))
             written = await self.crm.create(et, columns)
             crm_id, written_version = written.id, written.version
             message = f"created {et.value} in CRM"

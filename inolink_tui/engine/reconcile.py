@@ -4,25 +4,31 @@ Per entity: one CRM listing of the Linked rows, one of the To be Linked rows, an
 active Customers or Items (paged by the connector: about one request per 1,000 records, far under QuickBooks'
 500 requests a minute). Only a linked record missing from that active list is read on its own, to tell an
 inactive record from a deleted one, so the number of single reads is the number of such drifts. Accounts and
-contacts add one AgedReceivables report for both (their aging); invoices add one Invoice and one Payment query
+contacts add one AgedReceivables report for both (their aging) and what the Low Priority service reads for their
+sales and last transaction date (engine/customer_totals.py: a CustomerSales report, a CompanyInfo query and one
+query each of Invoice, SalesReceipt, CreditMemo and Payment); invoices add one Invoice and one Payment query
 (engine/reconcile_money.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from inolink_tui.domain.aging import Aging
+from inolink_tui.domain.customer_totals import CustomerTotals
 from inolink_tui.domain.enums import QBO_ENTITY_FOR, EntityType, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.jobs import NewJob
 from inolink_tui.domain.mapping import customer_entity_type, record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.domain.reconcile import Drift, DriftKind, duplicates, field_drift
+from inolink_tui.domain.reconcile_amounts import totals_drift
 from inolink_tui.domain.reconcile_money import aging_drift
 from inolink_tui.engine import fit
+from inolink_tui.engine.customer_totals import TotalsReader, read_totals
 from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.payment_jobs import payment_job
 from inolink_tui.engine.ports import AccountingPort
 from inolink_tui.engine.reconcile_money import aging_report, invoice_drifts, now_utc, payment_drifts
 from inolink_tui.store.base import EnqueueResult, JobStore
@@ -67,7 +73,11 @@ async def reconcile(
     now = now_utc()
     cache: dict[str, _Qbo] = {}
     rows: dict[EntityType, list[dict[str, Any]]] = {}
-    aging = await aging_report(qbo, now) if any(et in CUSTOMERS for et in entities) else {}
+    customers_asked = any(et in CUSTOMERS for et in entities)
+    aging = await aging_report(qbo, now) if customers_asked else {}
+    totals = {}
+    if customers_asked and isinstance(qbo, TotalsReader):
+        totals = await read_totals(qbo, now.astimezone(options.timezone).date())
     drifts: list[Drift] = []
     for et in entities:
         if et not in NAMED:
@@ -76,7 +86,7 @@ async def reconcile(
         if entity not in cache:
             cache[entity] = _Qbo({str(r["Id"]): r for r in await qbo.query(entity)})
         rows[et] = await crm.linked_rows(et)
-        drifts += await _entity(store, crm, qbo, options, et, entity, cache[entity], rows[et], aging)
+        drifts += await _entity(store, crm, qbo, options, et, entity, cache[entity], rows[et], (aging, totals))
     if EntityType.INVOICE in entities:
         customers: dict[str, tuple[EntityType, str]] = {}
         for et in CUSTOMERS:
@@ -100,7 +110,7 @@ async def _entity(
     entity: str,
     qbo_data: _Qbo,
     rows: list[dict[str, Any]],
-    aging: Mapping[str, Aging],
+    money: tuple[Mapping[str, Aging], Mapping[str, CustomerTotals]],
 ) -> list[Drift]:
     schema = options.schema
     key = PRIMARY_KEY[et]
@@ -127,7 +137,8 @@ async def _entity(
         mapped = fit.crm_columns(et, entity, current)
         found += field_drift(et, name, crm_id, qbo_id, row, mapped)
         if et in CUSTOMERS:
-            found += aging_drift(schema, et, name, crm_id, qbo_id, row, aging)
+            found += aging_drift(schema, et, name, crm_id, qbo_id, row, money[0])
+            found += totals_drift(schema, et, name, crm_id, qbo_id, row, money[1])
     linked_ids = {str(row.get(key) or "").lower() for row in rows}
     lost = [k for k in await store.links(et, options.company) if k.link_status is RecordLinkStatus.LINKED]
     lost = [k for k in lost if k.crm_id.lower() not in linked_ids]
@@ -175,10 +186,14 @@ def _qbo_names(et: EntityType, entity: str, records: Iterable[Mapping[str, Any]]
 
 def repair_jobs(drifts: Iterable[Drift], company: str, actor: str) -> list[NewJob]:
     """One ordinary Link Job per record with a fixable drift: a QuickBooks -> CRM update for drifted fields, a
-    CRM -> QuickBooks create for a promoted record without a job."""
+    CRM -> QuickBooks create for a promoted record without a job, a Payment job for a payment's money drifts."""
     jobs: dict[tuple[EntityType, str, Source], NewJob] = {}
     for d in drifts:
         if not d.fixable:
+            continue
+        if d.fix_payment:
+            job = replace(payment_job({"Id": d.fix_payment}, company, now_utc()), submitted_by=actor)
+            jobs.setdefault((job.entity_type, job.crm_record_id, job.source), job)
             continue
         if d.kind is DriftKind.FIELD:
             source, operation = Source.ACCOUNTING, Operation.UPDATE

@@ -3,13 +3,16 @@ customers against CRM's payment and application rows, and aging against QuickBoo
 
 QuickBooks requests: one AgedReceivables report (for every customer at once), one Invoice query and one Payment
 query (paged by the connector, about one request per 1,000 records): a handful, whatever the number of records,
-far under QuickBooks' 500 requests a minute. CRM: one listing each of the linked invoices, the payment rows'
-Accounting IDs and the application rows' keys (plus the account and contact listings reconcile reads anyway).
+far under QuickBooks' 500 requests a minute. CRM: one listing each of the linked invoices, the payment rows
+(Accounting ID, amount, unapplied amount) and the application rows (key, amount applied), plus the account and
+contact listings reconcile reads anyway. Money drifts a payment's Link Job repairs carry that payment's Id
+(`Drift.fix_payment`); `--fix` queues the job (engine/reconcile.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -17,9 +20,11 @@ from inolink_tui.domain.aging import Aging, parse_aged_receivables
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.mapping import record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
-from inolink_tui.domain.reconcile import Drift
+from inolink_tui.domain.reconcile import Drift, DriftKind
+from inolink_tui.domain.reconcile_amounts import fixable_by_payment, payment_amount_drift
 from inolink_tui.domain.reconcile_money import invoice_drift, payment_drift
 from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.ports import RowReads
 
 
 @runtime_checkable
@@ -63,14 +68,48 @@ async def invoice_drifts(crm: MoneyReads, qbo: QueryReader, options: EngineOptio
             continue  # a voided or deleted invoice: not a money drift (the link itself is for another check)
         crm_id = str(row.get(PRIMARY_KEY[EntityType.INVOICE]) or "")
         out += invoice_drift(schema, record_name(EntityType.INVOICE, row), crm_id, row, invoice, today)
-    return out
+    return invoice_fixes(out, invoices)
 
 
 async def payment_drifts(
     crm: MoneyReads, qbo: QueryReader, options: EngineOptions, customers: Mapping[str, tuple[EntityType, str]]
 ) -> list[Drift]:
-    """QuickBooks payments of linked customers missing in CRM or missing an application (one Payment query)."""
+    """QuickBooks payments of linked customers missing in CRM or missing an application (one Payment query), and,
+    where CRM can list its payment and application rows, their amounts against QuickBooks' (two CRM listings)."""
     schema = options.schema
-    recorded = await crm.column_values(schema.payments, schema.payment("accountingid"))
-    applied = await crm.column_values(schema.applications, schema.application_key)
-    return payment_drift(await qbo.query("Payment"), customers, recorded, applied)
+    payments = await qbo.query("Payment")
+    if not isinstance(crm, RowReads):
+        recorded = await crm.column_values(schema.payments, schema.payment("accountingid"))
+        applied = await crm.column_values(schema.applications, schema.application_key)
+        return fixable_by_payment(payment_drift(payments, customers, recorded, applied))
+    p = schema.payment
+    payment_rows = {
+        str(r[p("accountingid")]): r
+        for r in await crm.table_rows(schema.payments, [p("accountingid"), p("amount"), p("unappliedamount")])
+        if r.get(p("accountingid"))
+    }
+    application_rows = {
+        str(r[schema.application_key]): r
+        for r in await crm.table_rows(schema.applications, [schema.application_key, p("amountapplied")])
+        if r.get(schema.application_key)
+    }
+    out = fixable_by_payment(payment_drift(payments, customers, set(payment_rows), set(application_rows)))
+    return out + payment_amount_drift(schema, payments, customers, payment_rows, application_rows)
+
+
+def invoice_fixes(drifts: Sequence[Drift], invoices: Mapping[str, Mapping[str, Any]]) -> list[Drift]:
+    """An invoice drift is fixable when QuickBooks links a payment to the invoice: that payment's Link Job
+    refreshes the status and balance of every linked invoice it paid (engine/money_back.py). An invoice with no
+    payment (e.g. it became overdue) waits for the High Priority service, which rewrites it when it changes."""
+    out: list[Drift] = []
+    for d in drifts:
+        invoice = invoices.get(d.qbo_id) or {}
+        paid_by = sorted(
+            (str(t.get("TxnId")) for t in invoice.get("LinkedTxn") or [] if t.get("TxnType") == "Payment"),
+            key=lambda x: (len(x), x),
+        )
+        if d.kind is DriftKind.INVOICE and paid_by:
+            detail = "the Payment Link Job of a payment of this invoice rewrites its status (--fix queues it)"
+            d = replace(d, fixable=True, fix_payment=paid_by[-1], detail=detail)
+        out.append(d)
+    return out

@@ -101,7 +101,7 @@ class TransactionPull(UsesContext[SyncContext]):
         if row is None:
             raise PortError(ErrorClass.REFERENCE, "the linked invoice no longer exists in CRM")
         today = self.clock().astimezone(self.options.timezone).date()
-        written = await refresh_invoice(crm, money.qbo, row, invoice, today, money.remember)
+        written = await refresh_invoice(crm, money.qbo, row, invoice, today, money.remember, terms=self.options.money)
         if link is not None:
             link = await self.store.get_link(EntityType.INVOICE, crm_id) or link
             token = str(invoice.get("SyncToken")) if invoice.get("SyncToken") is not None else None
@@ -233,7 +233,7 @@ class TransactionPull(UsesContext[SyncContext]):
             message += f" ({write_ins} write-in: item not linked to a CRM product)"
         if et is EntityType.INVOICE and row is not None:
             today = self.clock().astimezone(self.options.timezone).date()
-            if await refresh_invoice(crm, money.qbo, row, txn, today, money.remember):
+            if await refresh_invoice(crm, money.qbo, row, txn, today, money.remember, terms=self.options.money):
                 message += "; status and balance written"
         return JobSuccess(
             accounting_id=tid,

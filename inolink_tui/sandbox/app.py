@@ -78,6 +78,7 @@ def _dataverse_parts(sandbox: Sandbox, data: dict[str, Any] | None) -> list[Base
         DataverseState,
         dataverse_routes,
     )
+    from inolink_tui.sandbox.dataverse.schema_currency import seed_currencies
     from inolink_tui.sandbox.entra import EntraState, entra_routes
 
     options, identity, clock = sandbox.options, sandbox.identity, sandbox.clock
@@ -96,6 +97,7 @@ def _dataverse_parts(sandbox: Sandbox, data: dict[str, Any] | None) -> list[Base
         sandbox.dataverse = DataverseState.from_json(data["dataverse"], clock)
     else:
         sandbox.dataverse = DataverseState(clock, org_url=sandbox.crm_url, bare=options.bare_org)
+        seed_currencies(sandbox.dataverse)  # every organization has its base currency (schema_currency.py)
         sandbox.dataverse.customizations.key_index_seconds = options.dataverse_key_index_seconds
     limits = DataverseLimits(
         requests_per_window=options.dataverse_requests_per_window,

@@ -44,10 +44,13 @@ async def test_clean_after_once_then_drift_after_a_direct_edit_and_fix_repairs_i
     clean = await invoke(config, "reconcile", "account", "contact")
     assert clean.exit_code == 0, clean.output
     assert "No drift" in clean.output
-    # Bulk reads only: one AgedReceivables report and QuickBooks' customers in one query for both entities, no
-    # read per linked record.
+    # Bulk reads only: one AgedReceivables report, the sales totals (one CustomerSales report, a CompanyInfo query
+    # and one query each of Invoice, SalesReceipt, CreditMemo, Payment) and QuickBooks' customers in one query for
+    # both entities, no read per linked record.
     log = (await control(handle, f"/_sandbox/stats?since={since}&api=qbo"))["log"]
-    assert [entry["path"].rsplit("/", 1)[-1] for entry in log] == ["AgedReceivables", "query"]
+    assert [entry["path"].rsplit("/", 1)[-1] for entry in log] == ["AgedReceivables", "query", "CustomerSales"] + [
+        "query"
+    ] * 5
 
     qbo_id = str(crm_row(handle, "accounts", first)["ino_accountingid"])
     customer = await _qbo_customer(handle, qbo_id)

@@ -46,9 +46,16 @@ def _address(row: Mapping[str, Any], prefix: str) -> dict[str, str] | None:
 
 
 def crm_to_customer(
-    entity_type: EntityType, row: Mapping[str, Any], *, parent_qbo_id: str | None = None
+    entity_type: EntityType,
+    row: Mapping[str, Any],
+    *,
+    parent_qbo_id: str | None = None,
+    currency: str | None = None,
+    sales_term: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The QuickBooks Customer body (create or the desired state for a sparse update)."""
+    """The QuickBooks Customer body (create or the desired state for a sparse update). `currency`: the ISO code of
+    the CRM record's currency, given on create only (QuickBooks fixes a customer's CurrencyRef once set);
+    `sales_term`: the SalesTermRef of the record's Payment Terms (money.py `sales_term_ref`, resolved by the engine)."""
     if entity_type not in (EntityType.ACCOUNT, EntityType.CONTACT):
         raise MappingError(f"{entity_type.value} is not a customer")
     name = qbo_name(record_name(entity_type, row))
@@ -80,6 +87,10 @@ def crm_to_customer(
     if parent_qbo_id:
         body["ParentRef"] = {"value": parent_qbo_id}
         body["Job"] = True
+    if currency:
+        body["CurrencyRef"] = {"value": currency}
+    if sales_term:
+        body["SalesTermRef"] = dict(sales_term)
     return body
 
 

@@ -10,15 +10,21 @@ and .../manage-sales-tax-for-non-us-locales):
   (reference §1.11); here the order is: the per-product mapping of `[sync] tax_codes`, the item's own
   `SalesTaxCodeRef`, `[sync] exempt_tax_code` for an item that is not taxable, then `[sync] default_tax_code`.
 Currency (…/workflows/manage-multiple-currencies): with multicurrency on, a transaction is in its customer's
-currency (`CurrencyRef`); QuickBooks fills `ExchangeRate` from its rate table when it is omitted.
+currency (`CurrencyRef`) with the `ExchangeRate` ("the number of home currency units it takes to equal one foreign
+currency unit") the engine read from QuickBooks' own exchangerate endpoint for the day (engine/money.py; CRM's
+transactioncurrency.exchangerate is the inverse, units per one CRM base unit, and CRM's base currency need not be
+QuickBooks' home currency, so QuickBooks' rate is the one used); without a known rate it is left out and
+QuickBooks applies its own.
 Terms (InoLink matches picklists by label, reference §1.3): the CRM Payment Terms label, through
 `[sync] payment_terms` when mapped, names a QuickBooks Term (`SalesTermRef`) case-insensitively.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from inolink_tui.domain.mapping.errors import MappingError
@@ -48,6 +54,8 @@ class CompanyMoney:
     multicurrency: bool = False
     terms: Mapping[str, str] = field(default_factory=dict)
     """Term name (case-folded) -> Term Id."""
+    term_names: Mapping[str, str] = field(default_factory=dict)
+    """Term Id -> Term name (QuickBooks -> CRM, domain/mapping/terms.py)."""
 
     def tax_code(self, wanted: str) -> TaxCode:
         """A configured tax code by name or Id; a name QuickBooks does not know is a clear error."""
@@ -89,6 +97,7 @@ def company_money(
         home_currency=str(home.get("value")) if isinstance(home, Mapping) and home.get("value") else "USD",
         multicurrency=currency.get("MultiCurrencyEnabled") is True,
         terms={str(t.get("Name") or "").casefold(): str(t["Id"]) for t in terms if t.get("Name")},
+        term_names={str(t["Id"]): str(t["Name"]) for t in terms if t.get("Name")},
     )
 
 
@@ -137,6 +146,14 @@ def terms_label(row: Mapping[str, Any]) -> str | None:
         return None
 
 
+_NOISE = re.compile(r"[^0-9a-z%]+")
+
+
+def same_term(a: str, b: str) -> bool:
+    """Two term names are the same term: case, spaces and punctuation (but '%') ignored."""
+    return _NOISE.sub("", a.casefold()) == _NOISE.sub("", b.casefold())
+
+
 def sales_term_ref(company: CompanyMoney, policy: MoneyPolicy, row: Mapping[str, Any]) -> dict[str, str] | None:
     """The SalesTermRef for a CRM row's Payment Terms, or None when it has none or QuickBooks has no such term."""
     label = terms_label(row)
@@ -144,7 +161,9 @@ def sales_term_ref(company: CompanyMoney, policy: MoneyPolicy, row: Mapping[str,
         return None
     name = policy.payment_terms.get(label.casefold(), label)
     term_id = company.terms.get(name.casefold())
-    return {"value": term_id, "name": name} if term_id else None
+    if term_id is None:  # the default table: "2% 10, Net 30" is the Term "2% 10 Net 30"
+        term_id = next((i for n, i in company.terms.items() if same_term(n, name)), None)
+    return {"value": term_id, "name": company.term_names.get(term_id, name)} if term_id else None
 
 
 def dress_transaction(
@@ -156,6 +175,7 @@ def dress_transaction(
     product_keys: Mapping[str, str] | None = None,
     customer: Mapping[str, Any] | None = None,
     header: Mapping[str, Any] | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> dict[str, Any]:
     """`body` with a tax code on every sales line, the customer's currency and the payment terms.
 
@@ -191,6 +211,9 @@ def dress_transaction(
     if company.multicurrency:
         currency = _ref_value((customer or {}).get("CurrencyRef")) or company.home_currency
         out["CurrencyRef"] = {"value": currency}
+        if currency != company.home_currency and exchange_rate is not None:
+            # home-currency units per one foreign unit, as QuickBooks records it (manage-multiple-currencies)
+            out["ExchangeRate"] = float(exchange_rate)
     if header is not None and (term := sales_term_ref(company, policy, header)) is not None:
         out["SalesTermRef"] = term
     return out

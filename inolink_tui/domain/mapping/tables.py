@@ -123,6 +123,37 @@ _PHONES_AND_WEB = (
     FieldMapping("emailaddress1", "PrimaryEmailAddr.Address", B),
 )
 
+_TERMS_BACK = FieldMapping(
+    "paymenttermscode",
+    "SalesTermRef.value",
+    C,
+    Transform.LOOKUP,
+    "the option named like the Term, or [sync] payment_terms (engine)",
+)
+_TERMS = FieldMapping(
+    "paymenttermscode",
+    "SalesTermRef.value",
+    B,
+    Transform.LOOKUP,
+    "the Term named like the option, or [sync] payment_terms (engine)",
+)
+
+_CURRENCY = FieldMapping(
+    "transactioncurrencyid",
+    "CurrencyRef.value",
+    N,
+    Transform.LOOKUP,
+    "the currency's ISO code (isocurrencycode); foreign needs multicurrency",
+)
+
+_CURRENCY_BACK = FieldMapping(
+    "transactioncurrencyid",
+    "CurrencyRef.value",
+    C,
+    Transform.LOOKUP,
+    "a record created from a customer: the org's currency of that code",
+)
+
 ACCOUNT: tuple[FieldMapping, ...] = (
     FieldMapping("name", "DisplayName", B, Transform.NAME, "to CRM when there is no Company Name"),
     FieldMapping("name", "CompanyName", B, Transform.NAME, "to CRM unless cut to 100 (then Display Name)"),
@@ -132,6 +163,9 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     *_addresses(),
     FieldMapping("parentaccountid", "ParentRef.value", B, Transform.LOOKUP, "the linked parent; makes a sub-customer"),
     FieldMapping(None, "Job", Q, Transform.CONSTANT, "true when there is a parent account"),
+    _CURRENCY,
+    _CURRENCY_BACK,
+    _TERMS,
 )
 
 CONTACT: tuple[FieldMapping, ...] = (
@@ -158,6 +192,9 @@ CONTACT: tuple[FieldMapping, ...] = (
     FieldMapping("fax", "Fax.FreeFormNumber", Q),
     FieldMapping("websiteurl", "WebAddr.URI", Q),
     *_addresses(),
+    _CURRENCY,
+    _CURRENCY_BACK,
+    _TERMS,
 )
 
 PRODUCT: tuple[FieldMapping, ...] = (
@@ -252,6 +289,7 @@ INVOICE = _transaction(
     (
         FieldMapping("requestdeliveryby", "ShipDate", Q, Transform.DATE),
         FieldMapping("duedate", "DueDate", Q, Transform.DATE),
+        _TERMS_BACK,
     ),
 )
 

@@ -36,6 +36,7 @@ from inolink_tui.domain.crm_schema import (
     DEFAULT_JOB_STATUS_OPTIONS,
     DEFAULT_LINK_STATUS_OPTIONS,
 )
+from inolink_tui.sandbox.dataverse.schema_currency import currency_table, money_record_columns
 from inolink_tui.sandbox.dataverse.schema_money import aging_columns, invoice_money_columns, money_tables
 from inolink_tui.sandbox.dataverse.schema_types import (
     DEFAULT_RANGES,
@@ -154,6 +155,7 @@ def _transaction(number: str) -> list[Column]:
         _choice("statecode", {0: "Active", 1: "Closed", 2: "Canceled", 3: "Fulfilled", 4: "Won"}, "Status"),
         Column("statuscode", Kind.CHOICE, options={1: "Active", 2: "Pending", 3: "In Progress", 4: "Closed"}),
         *_inolink(),
+        *money_record_columns(),
     ]
 
 
@@ -281,6 +283,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _choice("statuscode", STATUS_ACTIVE, "Status Reason"),
                 *_inolink(),
                 *aging_columns(),
+                *money_record_columns(),
             ],
             display="Account",
             keys=(AlternateKey("accountnumberkey", ("accountnumber",), "Account Number"),),
@@ -311,6 +314,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _choice("statuscode", STATUS_ACTIVE, "Status Reason"),
                 *_inolink(),
                 *aging_columns(),
+                *money_record_columns(),
             ],
             display="Contact",
         ),
@@ -448,6 +452,7 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
         ),
         *money_tables(_table),
         *unit_tables(_table),
+        currency_table(_table),
     ]
     built = {t.entity_set: t for t in tables}
     return stock_org(built) if bare else built

@@ -249,11 +249,13 @@ def customer_balance(state: QboState, params: Mapping[str, str]) -> dict[str, An
 
 def run_report(state: QboState, name: str, params: Mapping[str, str]) -> dict[str, Any]:
     from inolink_tui.sandbox.quickbooks.reports_detail import aged_receivable_detail
+    from inolink_tui.sandbox.quickbooks.reports_sales import customer_sales
 
     reports = {
         "AgedReceivables": aged_receivables,
         "CustomerBalance": customer_balance,
         "AgedReceivableDetail": aged_receivable_detail,
+        "CustomerSales": customer_sales,
     }
     report = reports.get(name)
     if report is None:

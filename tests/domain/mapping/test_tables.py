@@ -97,7 +97,13 @@ def to_qbo(
     log = reads if reads is not None else set()
     if entity_type in (EntityType.ACCOUNT, EntityType.CONTACT):
         parent = record.get("parentaccountid") if entity_type is EntityType.ACCOUNT else None
-        return flatten(crm_to_customer(entity_type, Reads(record, log), parent_qbo_id=parent))
+        currency = record.get("transactioncurrencyid") if for_create else None  # on create only (engine/lookups.py)
+        terms = record.get("paymenttermscode")  # the Term of that name, resolved by the engine (engine/terms.py)
+        term = {"value": f"T-{terms}"} if terms else None
+        customer = crm_to_customer(
+            entity_type, Reads(record, log), parent_qbo_id=parent, currency=currency, sales_term=term
+        )
+        return flatten(customer)
     if entity_type is EntityType.PRODUCT:
         accounts = ItemAccounts(income="income", expense="expense", asset="asset")
         return flatten(crm_to_item(Reads(record, log), accounts, for_create=for_create, today=date(2026, 1, 2)))
@@ -398,9 +404,12 @@ def test_every_column_written_to_crm_is_in_the_table(entity_type: EntityType, da
     assert set(produced) <= allowed, set(produced) - allowed
 
 
-def test_transactions_are_written_to_quickbooks_only() -> None:
+def test_transactions_are_written_to_quickbooks_only_but_an_invoice_s_terms() -> None:
+    # issue 16: money back refreshes a linked invoice's Payment Terms from QuickBooks (engine/money_back.py)
     for entity_type in (EntityType.QUOTE, EntityType.ORDER, EntityType.INVOICE):
-        assert all(row.direction is Direction.TO_QUICKBOOKS for row in DEFAULT_MAPPINGS[entity_type])
+        back = [row for row in DEFAULT_MAPPINGS[entity_type] if row.direction is not Direction.TO_QUICKBOOKS]
+        expected = [("paymenttermscode", Direction.TO_CRM)] if entity_type is EntityType.INVOICE else []
+        assert [(row.crm, row.direction) for row in back] == expected
 
 
 def test_limits_come_from_the_fitting_rules() -> None:

@@ -96,7 +96,12 @@ async def test_transaction_currency_must_be_the_customers(multi: Qbo) -> None:
     response = await multi.post(
         "payment", {"CustomerRef": {"value": buyer["Id"]}, "TotalAmt": 5, "CurrencyRef": {"value": "CAD"}}
     )
-    assert fault(response)["code"] == "6000"
+    error = fault(response)
+    assert error["code"] == "6000" and error["element"] == "CurrencyRef"
+    assert error["Detail"] == (
+        "Business Validation Error: The transaction needs to be in the same currency as the A/R and A/P accounts "
+        "you use."
+    )
 
 
 async def test_payment_of_a_foreign_invoice(multi: Qbo) -> None:

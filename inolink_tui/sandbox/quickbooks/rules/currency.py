@@ -16,7 +16,8 @@ Sources:
 - all-entities/companycurrency: the currencies a company uses besides its home currency (Code, Name,
   Active); all-entities/exchangerate: one rate per currency and date (defaults to 1 when none is known).
 
-Refusals (none of their codes is documented; each is the business-validation fault 6000, reference §11):
+Refusals (none of their codes is documented; each is the business-validation fault 6000, reference §11; the
+currency mismatch's detail is QuickBooks' own wording as integrators capture it, see `txn_currency`):
 a foreign CurrencyRef with multicurrency off; a customer's currency changed; a transaction whose
 CurrencyRef differs from its customer's; a currency code the sandbox does not know (2500, as any
 unknown reference).
@@ -130,8 +131,11 @@ def txn_currency(state: QboState, out: dict[str, Any], customer: dict[str, Any] 
     code = _code(out["CurrencyRef"]) if out.get("CurrencyRef") else str(customer_code)
     _foreign_allowed(state, code)
     if code != customer_code:
+        # QuickBooks keeps one A/R account per currency, the customer's; its refusal as integrators capture it:
+        # "The transaction needs to be in the same currency as the A/R and A/P accounts you use."
+        # (help.connexecommerce.com, "QuickBooks Online Error Messages"); the code (6000) is not documented.
         raise errors.business(
-            f"The transaction currency ({code}) must be the customer's currency ({customer_code}).",
+            "The transaction needs to be in the same currency as the A/R and A/P accounts you use.",
             element="CurrencyRef",
         )
     out["CurrencyRef"] = currency_ref(code)
