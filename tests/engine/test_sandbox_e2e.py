@@ -97,7 +97,9 @@ async def stack(tmp_path: Path, records: int) -> AsyncIterator[Stack]:
         config = tmp_path / "s.toml"
         write_config(config, handle.info())
         settings = load_settings(config)
-        fast_qbo = settings.quickbooks.model_copy(update={"requests_per_minute": 100_000})
+        fast_qbo = settings.quickbooks.model_copy(
+            update={"requests_per_minute": 100_000, "requests_per_second": 10_000}
+        )
         settings = settings.model_copy(update={"quickbooks": fast_qbo})
         store = await open_store(settings.store.path)
         try:
