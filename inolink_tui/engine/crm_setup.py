@@ -7,9 +7,11 @@ before the interruption are simply no longer in the plan.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import TypeVar, cast
 
 from inolink_tui.connectors.dataverse import DataverseClient
 from inolink_tui.connectors.dataverse_metadata import DataverseMetadata
@@ -21,6 +23,7 @@ from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.engine.options import EngineOptions
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 NOT_FOR_THE_ENGINE = frozenset(
@@ -33,22 +36,37 @@ class SchemaMismatch(ValueError):
     """The org lacks what [crm.schema] names, or holds other choice values: the engine must not start."""
 
 
+async def _all(calls: list[Awaitable[T]]) -> list[T]:
+    """Run the reads at once (each metadata read is a round trip; one after another they made every engine start
+    wait about a second against a local sandbox, several against a real org), then raise the first failure only
+    once every read has ended, so none is left running unobserved."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return cast(list[T], results)
+
+
 async def read_org(md: DataverseMetadata, req: Requirements) -> dict[str, TableState | None]:
     """Every table the engine uses, with the options of the choice columns it needs."""
-    org: dict[str, TableState | None] = {}
-    for table in req.all_tables():
-        org[table] = await md.table(table)
+    tables = list(req.all_tables())
+    org: dict[str, TableState | None] = dict(zip(tables, await _all([md.table(t) for t in tables]), strict=True))
+    picklists = []
     for column in req.columns:
         state = org.get(column.table)
         if column.kind is not Kind.PICKLIST or state is None:
             continue
         found = state.attributes.get(column.logical_name)
         if found is not None and found.attribute_type.lower() == "picklist":
-            options = await md.options(column.table, column.logical_name)
-            attributes = dict(state.attributes)
-            attributes[column.logical_name] = replace(found, options=options)
-            state = replace(state, attributes=attributes)
-            org[column.table] = state
+            picklists.append((column, found))
+    options = await _all([md.options(column.table, column.logical_name) for column, _ in picklists])
+    for (column, found), values in zip(picklists, options, strict=True):
+        state = org[column.table]
+        if state is None:  # cannot happen: only tables that exist have picklists to read
+            continue
+        attributes = dict(state.attributes)
+        attributes[column.logical_name] = replace(found, options=values)
+        org[column.table] = replace(state, attributes=attributes)
     return org
 
 
@@ -80,8 +98,8 @@ async def solution_state(md: DataverseMetadata, schema: CrmSchema, solution: str
 
 async def plan_setup(md: DataverseMetadata, schema: CrmSchema, solution: str = DEFAULT_SOLUTION) -> Plan:
     req = requirements(schema)
-    state, problem = await solution_state(md, schema, solution)
-    plan = make_plan(req, await read_org(md, req), state)
+    (state, problem), org = await asyncio.gather(solution_state(md, schema, solution), read_org(md, req))
+    plan = make_plan(req, org, state)
     if problem is not None:
         finding = Finding(solution, "solution", problem, "run `crm setup --solution NAME` with a solution of yours")
         plan = replace(plan, findings=(*plan.findings, finding))
