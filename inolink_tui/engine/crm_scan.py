@@ -22,24 +22,37 @@ from inolink_tui.engine.cursors import NAMES_FIRST, Cursors, crm_cursor_name, pa
 from inolink_tui.engine.lifecycle import CrmDeleted, links_of, removed_jobs
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
-from inolink_tui.engine.workers import DrainCounts, WorkerPool
+from inolink_tui.engine.workers import DrainCounts, WorkerPool, drain_after_failure
 
 log = logging.getLogger(__name__)
+
+
+def _cancelling() -> bool:
+    current = asyncio.current_task()
+    return current is not None and current.cancelling() > 0
 
 
 async def _finish_or_cancel(task: asyncio.Task[DrainCounts]) -> None:
     """After the scan failed: let the drain finish the jobs already queued (it is not the drain's fault); when
     the cycle itself is being cancelled, cancel the drain too (its jobs keep their leases and run again)."""
-    current = asyncio.current_task()
-    if current is not None and current.cancelling():
+    if _cancelling():
         task.cancel()
     try:
         await task
     except asyncio.CancelledError:
-        if current is not None and current.cancelling():
+        if _cancelling():
             raise
     except Exception as exc:
         log.warning("the early drain failed too: %s", exc)
+
+
+async def _finish(task: asyncio.Task[DrainCounts]) -> DrainCounts:
+    """The early drain's counts after the scan failed (not the drain's fault: the jobs it holds still run)."""
+    try:
+        return await task
+    except Exception as exc:
+        log.warning("the early drain failed too: %s", exc)
+        return DrainCounts()
 
 
 class CrmScan(UsesContext[CycleContext]):
@@ -71,6 +84,20 @@ class CrmScan(UsesContext[CycleContext]):
                 enqueued, echoes = await self._enqueue_crm_changes(et)
                 tally.enqueued += enqueued
                 tally.echoes += echoes
+        except Exception as exc:
+            if early is None:
+                raise
+            if _cancelling():
+                await _finish_or_cancel(early)
+                raise
+            # The scan broke (e.g. CRM answered garbage five times running) after it had queued jobs. The early
+            # drain may have run dry before the last of them were queued: drain again so that none is left Queued,
+            # never attempted, until the next cycle. Then the cycle reports the scan's error.
+            early_counts = await _finish(early)
+            wait = self.options.once_wait_seconds
+            raise await drain_after_failure(
+                self.pool, exc, wait_seconds=wait, stop=self.ctx.stopping, counts=early_counts
+            ) from exc
         except BaseException:
             if early is not None:
                 await _finish_or_cancel(early)

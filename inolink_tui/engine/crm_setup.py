@@ -101,8 +101,8 @@ async def solution_state(md: DataverseMetadata, schema: CrmSchema, solution: str
 
 async def plan_setup(md: DataverseMetadata, schema: CrmSchema, solution: str = DEFAULT_SOLUTION) -> Plan:
     req = requirements(schema)
-    state, problem = await solution_state(md, schema, solution)
-    plan = make_plan(req, await read_org(md, req), state)
+    (state, problem), org = await asyncio.gather(solution_state(md, schema, solution), read_org(md, req))
+    plan = make_plan(req, org, state)
     if problem is not None:
         finding = Finding(solution, "solution", problem, "run `crm setup --solution NAME` with a solution of yours")
         plan = replace(plan, findings=(*plan.findings, finding))

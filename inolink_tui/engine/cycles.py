@@ -30,7 +30,7 @@ from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRI
 from inolink_tui.engine.ports import AccountingPort, CrmPort
 from inolink_tui.engine.processor import Outcome, Processor
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
-from inolink_tui.engine.workers import DrainCounts, WorkerPool
+from inolink_tui.engine.workers import DrainCounts, DrainedThenFailed, WorkerPool
 from inolink_tui.store.base import JobStore
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,8 @@ class Cycles(UsesContext[CycleContext]):
         except Exception as exc:
             log.exception("%s cycle failed", service)
             error = str(exc) or type(exc).__name__
+            if isinstance(exc, DrainedThenFailed):  # the jobs it had queued still ran: count them
+                counts = exc.counts
         try:
             await self.mirror.flush()
         except Exception as exc:

@@ -23,7 +23,7 @@ from inolink_tui.engine.money_services import MONEY_CDC_ENTITIES, money_back
 from inolink_tui.engine.payment_jobs import payment_job
 from inolink_tui.engine.qbo_transactions import transaction_jobs
 from inolink_tui.engine.sync_context import CycleContext, CycleTally, UsesContext
-from inolink_tui.engine.workers import DrainCounts, WorkerPool
+from inolink_tui.engine.workers import DrainCounts, WorkerPool, drain_after_failure
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,19 @@ class HighPriority(UsesContext[CycleContext]):
         self.pool = pool
 
     async def run(self, tally: CycleTally) -> DrainCounts:
+        try:
+            await self._scan(tally)
+        except Exception as exc:
+            if not tally.enqueued or self.ctx.stopping.is_set():
+                raise
+            # A later CDC round or the money write-back broke after jobs were queued: they still run in this cycle
+            # (not left Queued, never attempted, until the next one); then the cycle reports the error.
+            wait = self.options.once_wait_seconds
+            raise await drain_after_failure(self.pool, exc, wait_seconds=wait, stop=self.ctx.stopping) from exc
+        return await self.pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.ctx.stopping)
+
+    async def _scan(self, tally: CycleTally) -> None:
+        """Read the CDC feed round by round and enqueue what changed (and record the money it brings)."""
         await self.cursors.prime()
         since = parse_time(await self.store.get_cursor(CDC_CURSOR)) or self.clock()
         floor = max(
@@ -90,7 +103,6 @@ class HighPriority(UsesContext[CycleContext]):
             await self.store.set_cursor(CDC_CURSOR, resume.isoformat())
             # QuickBooks times have whole seconds: step back one so nothing sharing that second is lost.
             asked = resume - timedelta(seconds=1)
-        return await self.pool.drain(wait_seconds=self.options.once_wait_seconds, stop=self.ctx.stopping)
 
     async def _enqueue_cdc(self, entities: Mapping[str, list[dict[str, Any]]], tally: CycleTally) -> None:
         # Parents before sub-customers, so a sub-customer's job can wait for its parent's job.

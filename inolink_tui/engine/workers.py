@@ -65,6 +65,16 @@ class DrainCounts:
         )
 
 
+class DrainedThenFailed(Exception):
+    """A cycle's scan broke after it had queued jobs; those jobs were still drained (`counts`), then the scan's
+    error is the cycle's error. Without the drain, jobs queued after the early drain ran dry would wait,
+    runnable and never attempted, for the next cycle (for `--once`, for the next run)."""
+
+    def __init__(self, cause: Exception, counts: DrainCounts) -> None:
+        super().__init__(str(cause) or type(cause).__name__)
+        self.counts = counts
+
+
 class WorkerPool:
     def __init__(
         self,
@@ -171,3 +181,18 @@ class WorkerPool:
             await asyncio.sleep(min(max(delay, 0.05), 1.0))
         self.blocked = set(counts.blocked_jobs)
         return counts
+
+
+async def drain_after_failure(
+    pool: WorkerPool, exc: Exception, *, wait_seconds: float, stop: asyncio.Event, counts: DrainCounts | None = None
+) -> DrainedThenFailed:
+    """A cycle's scan failed after it queued jobs: drain them now, and return the error the cycle then raises.
+
+    `counts`: what the cycle had already drained (the CRM scan's early drain).
+    """
+    try:
+        drained = await pool.drain(wait_seconds=wait_seconds, stop=stop)
+    except Exception as drain_exc:
+        log.warning("%s: draining the jobs queued before the scan failed failed too: %s", pool.name, drain_exc)
+        drained = DrainCounts()
+    return DrainedThenFailed(exc, (counts or DrainCounts()).merged(drained))

@@ -12,12 +12,33 @@ from click.testing import CliRunner, Result
 from inolink_tui.cli.main import cli
 
 
+def unthrottled(**options: Any) -> Any:
+    """SandboxOptions whose QuickBooks admits any rate: for tests of what the CLI does, not of throttling
+    (the connectors' own tests cover that); `sandbox_config` then paces the client to match."""
+    from inolink_tui.sandbox.options import QboLimits, SandboxOptions
+
+    return SandboxOptions(qbo_limits=QboLimits(requests_per_minute=0, requests_per_second=0), **options)
+
+
 def sandbox_config(handle: Any, folder: Path, extra: str = "") -> Path:
-    """The config `sandbox serve --write-config` would write, with `extra` TOML appended."""
+    """The config `sandbox serve --write-config` would write, with `extra` TOML appended.
+
+    Against a sandbox whose QuickBooks has no rate limits, the client is not paced for real QuickBooks either
+    (10 requests a second, 500 a minute): that pacing only made these tests wait.
+    """
+    import tomllib
+
+    import tomli_w
+
     from inolink_tui.sandbox.config_writer import write_config
 
     path = folder / "sandbox.toml"
     write_config(path, handle.info())
+    limits = handle.sandbox.options.qbo_limits
+    if not limits.requests_per_second and not limits.requests_per_minute:
+        document = tomllib.loads(path.read_text())
+        document["quickbooks"].update(requests_per_minute=100_000, requests_per_second=10_000)
+        path.write_text(tomli_w.dumps(document))
     if extra:
         path.write_text(path.read_text() + "\n" + extra)
     return path

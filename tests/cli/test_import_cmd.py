@@ -8,17 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.cli.sandbox_cli import control, crm_create, crm_row, invoke, qbo_create, sandbox_config
+from tests.cli.sandbox_cli import control, crm_create, crm_row, invoke, qbo_create, sandbox_config, unthrottled
 
 LINKED = 100000001
 
 
 @pytest.fixture
 async def handle():  # type: ignore[no-untyped-def]
-    from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    async with run_sandbox(SandboxOptions(records=12)) as served:
+    async with run_sandbox(unthrottled(records=12)) as served:
         yield served
 
 

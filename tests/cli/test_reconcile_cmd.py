@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.sandbox_cli import control, crm_create, crm_row, invoke, run_process, sandbox_config
+from tests.cli.sandbox_cli import control, crm_create, crm_row, invoke, run_process, sandbox_config, unthrottled
 
 
 @pytest.fixture
 async def handle():  # type: ignore[no-untyped-def]
-    from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    async with run_sandbox(SandboxOptions(records=0)) as served:
+    async with run_sandbox(unthrottled(records=0)) as served:
         yield served
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.sandbox_cli import control, invoke, run_process, sandbox_config
+from tests.cli.sandbox_cli import control, invoke, run_process, sandbox_config, unthrottled
 
 ACTIVITY_STEPS = 40
 
@@ -28,10 +28,9 @@ def _summary(drifts: list[dict[str, Any]]) -> list[tuple[str, ...]]:
 
 @pytest.mark.timeout(600)
 async def test_zero_drift_after_activity_and_one_cycle_then_an_edit_is_named(tmp_path: Path) -> None:
-    from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    async with run_sandbox(SandboxOptions(records=24)) as handle:
+    async with run_sandbox(unthrottled(records=24)) as handle:
         config = sandbox_config(handle, tmp_path)
         await _once(config)  # the seed's promoted records are linked, their invoices pushed
         events = (await control(handle, "/_sandbox/activity", {"step": ACTIVITY_STEPS}))["events"]

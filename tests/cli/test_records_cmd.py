@@ -6,17 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.sandbox_cli import control, crm_create, crm_row, invoke, qbo_create, run_process, sandbox_config
+from tests.cli.sandbox_cli import (
+    control,
+    crm_create,
+    crm_row,
+    invoke,
+    qbo_create,
+    run_process,
+    sandbox_config,
+    unthrottled,
+)
 
 TO_BE_LINKED, LINKED, UNLINKED = 100000000, 100000001, 100000003
 
 
 @pytest.fixture
 async def handle():  # type: ignore[no-untyped-def]
-    from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    async with run_sandbox(SandboxOptions(records=12)) as served:
+    async with run_sandbox(unthrottled(records=12)) as served:
         yield served
 
 

@@ -10,17 +10,25 @@ from typing import Any
 
 import pytest
 
-from tests.cli.sandbox_cli import control, crm_create, crm_row, invoke, qbo_create, run_process, sandbox_config
+from tests.cli.sandbox_cli import (
+    control,
+    crm_create,
+    crm_row,
+    invoke,
+    qbo_create,
+    run_process,
+    sandbox_config,
+    unthrottled,
+)
 
 LINKED = 100000001
 
 
 @pytest.fixture
 async def bare():  # type: ignore[no-untyped-def]
-    from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    async with run_sandbox(SandboxOptions(records=12, bare_org=True)) as served:
+    async with run_sandbox(unthrottled(records=12, bare_org=True)) as served:
         yield served
 
 
@@ -152,10 +160,9 @@ async def test_a_choice_with_other_values_stops_the_engine_until_configured(bare
 
 @pytest.mark.timeout(120)
 async def test_the_prepared_org_needs_nothing(tmp_path: Path) -> None:
-    from inolink_tui.sandbox.options import SandboxOptions
     from inolink_tui.sandbox.server import run_sandbox
 
-    async with run_sandbox(SandboxOptions(records=12)) as handle:
+    async with run_sandbox(unthrottled(records=12)) as handle:
         config = sandbox_config(handle, tmp_path)
         dry = await invoke(config, "crm", "setup", "--dry-run")
         assert dry.exit_code == 0, dry.output

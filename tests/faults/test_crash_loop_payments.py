@@ -29,7 +29,14 @@ from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.store import open_store
 from tests.faults.processes import StandaloneSandbox, fork_server, standalone_sandbox
 from tests.faults.support import scaled
-from tests.faults.test_crash_loop import SEED, eventually, qbo_customers, rows, run_to_completion
+from tests.faults.test_crash_loop import (
+    SEED,
+    client_at_time_scale,
+    eventually,
+    qbo_customers,
+    rows,
+    run_to_completion,
+)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -124,6 +131,7 @@ def test_sigkill_loop_records_each_payment_once(tmp_path: Path) -> None:
                 statuses[status] += 1
                 assert status in (-signal.SIGKILL, 0, 3), f"cycle {cycle}: exit {status}\n{out.read_text()[-3000:]}"
             loop_seconds = time.monotonic() - started
+            client_at_time_scale(sandbox, 30)
             run_to_completion(server, sandbox.config, db, tmp_path / "once.log")
 
         linked = {
