@@ -127,6 +127,9 @@ def _lines(parent: str, parent_set: str) -> list[Column]:
     return [
         _lookup(parent, {parent: parent_set}, cascade=True),
         _lookup("productid", {"productid": "products"}),
+        # "Unit" (UoMId, lookup to uom) on quotedetail / salesorderdetail / invoicedetail: Microsoft Learn,
+        # https://learn.microsoft.com/en-us/dynamics365/sales/developer/entities/invoicedetail (and its siblings).
+        _lookup("uomid", {"uomid": "uoms"}),
         _s("productdescription", 500),
         _d("quantity"),
         _m("priceperunit"),
