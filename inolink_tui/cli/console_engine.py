@@ -89,7 +89,9 @@ def in_process_engine(settings: Settings, *, pulse_seconds: float | None = None)
         )
         runner = asyncio.create_task(daemon.run(), name="console-engine")
         bridge = EngineBridge(engine)
-        pulse = asyncio.create_task(_pulse(bridge, pulse_seconds), name="demo-pulse") if pulse_seconds else None
+        # Live mode follows the change feeds itself; the pulse is only for a demo config on a schedule.
+        pulsed = pulse_seconds if settings.services.mode != "live" else None
+        pulse = asyncio.create_task(_pulse(bridge, pulsed), name="demo-pulse") if pulsed else None
         try:
             yield bridge
         finally:

@@ -79,12 +79,13 @@ class SandboxThread:
 
 
 def write_demo_config(folder: Path, info: dict[str, str]) -> Path:
-    """The sandbox's ready config, with every service allowed all day, every day."""
+    """The sandbox's ready config in live mode, with every service allowed all day, every day."""
     from inolink_tui.sandbox.config_writer import write_config
 
     path = folder / "config.toml"
     document = write_config(path, info)
     document["services"] = {
+        "mode": "live",
         "high_priority": dict(_ALL_DAY_EVERY_MINUTE),
         "crm_to_quickbooks": dict(_ALL_DAY_EVERY_MINUTE),
     }

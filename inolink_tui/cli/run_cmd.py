@@ -35,6 +35,8 @@ def run_headless(ctx: CliContext, **options: Any) -> int:
             metrics_port=options.get("metrics_port"),
             metrics_bind=str(options.get("metrics_bind") or "127.0.0.1"),
             read_only=ctx.read_only,
+            webhook_port=options.get("webhook_port"),
+            webhook_bind=str(options.get("webhook_bind") or "127.0.0.1"),
         ),
         headless_factory(),
     )

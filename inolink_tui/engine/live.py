@@ -59,17 +59,11 @@ async def sleep_or_wake(seconds: float, wake: asyncio.Event) -> None:
 
 
 def found_work(result: CycleFinished | None) -> bool:
-    """A cycle that queued, finished, retried or skipped anything (our own echoes included) saw changes."""
+    """A cycle that queued, finished, retried or wrote anything saw changes. Our own writes coming back (echoes)
+    are not news: CDC's overlap shows the same echo to several polls, which must not keep the cadence fast."""
     if result is None:
         return True  # it was already running at an operator's request: something is going on
-    return bool(
-        result.enqueued
-        or result.succeeded
-        or result.failed
-        or result.retried
-        or result.skipped_echoes
-        or result.records_updated
-    )
+    return bool(result.enqueued or result.succeeded or result.failed or result.retried or result.records_updated)
 
 
 class CrmProbe:
@@ -116,6 +110,7 @@ class LivePoller:
         clock: Callable[[], datetime],
         sleeper: Sleeper = sleep_or_wake,
         monotonic: Callable[[], float] = time.monotonic,
+        fixed_cost: Mapping[System, float] | None = None,
     ) -> None:
         self.live = live
         self.windows = windows
@@ -126,7 +121,7 @@ class LivePoller:
         self.clock = clock
         self.sleeper = sleeper
         self.monotonic = monotonic
-        self.meter = IdleMeter(live)
+        self.meter = IdleMeter(live, fixed_cost)
         self.cadences: dict[str, AdaptiveCadence] = {
             CRM_TO_QUICKBOOKS: AdaptiveCadence(live.crm_min_seconds, live.crm_max_seconds, live.backoff),
             HIGH_PRIORITY: AdaptiveCadence(live.quickbooks_min_seconds, live.quickbooks_max_seconds, live.backoff),

@@ -26,8 +26,10 @@ SAMPLES = 20
 
 
 class IdleMeter:
-    def __init__(self, live: LiveOptions) -> None:
+    def __init__(self, live: LiveOptions, fixed: Mapping[System, float] | None = None) -> None:
+        """`fixed`: requests per hour spent whatever happens (the sync lease's renewals), added to each API's cost."""
         self.live = live
+        self.fixed = dict(fixed or {})
         self.periods = {
             CRM_PROBE: live.crm_max_seconds,
             CRM_FULL: live.full_scan_seconds,
@@ -53,7 +55,7 @@ class IdleMeter:
         budgets = {System.CRM: self.live.crm_per_hour, System.QUICKBOOKS: self.live.quickbooks_per_hour}
         out: dict[System, IdleCost] = {}
         for system, budget in budgets.items():
-            hourly = 0.0
+            hourly = self.fixed.get(system, 0.0)
             for kind, period in self.periods.items():
                 hourly += (self.per_poll(kind, system) or 0.0) * 3600.0 / period
             out[system] = IdleCost(round(hourly, 1), budget)

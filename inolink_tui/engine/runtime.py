@@ -79,9 +79,17 @@ class Engine:
         self.live: LivePoller | None = None
         """Live mode's loops (engine/live.py); None on InoLink's schedule."""
         if options.live is not None:
-            probe = CrmProbe(crm, store)
+            # The pair lease's renewals (a read and a conditional write each) cost CRM requests in any mode.
+            lease = {System.CRM: 2 * 3600 / guard.renew_every} if guard is not None else {}
             self.live = LivePoller(
-                options.live, options.services, runners, probe, self.request_tallies, tz=options.timezone, clock=clock
+                options.live,
+                options.services,
+                runners,
+                CrmProbe(crm, store),
+                self.request_tallies,
+                tz=options.timezone,
+                clock=clock,
+                fixed_cost=lease,
             )
         self._stopped = asyncio.Event()
         self._closers = tuple(closers)

@@ -237,8 +237,9 @@ def test_found_work_counts_every_kind_of_change() -> None:
     quiet = CycleFinished(service="x", duration_seconds=0.0)
     assert not found_work(quiet)
     assert found_work(None)
-    for key in ("enqueued", "succeeded", "failed", "retried", "skipped_echoes", "records_updated"):
+    for key in ("enqueued", "succeeded", "failed", "retried", "records_updated"):
         assert found_work(CycleFinished(service="x", duration_seconds=0.0, **{key: 1}))
+    assert not found_work(CycleFinished(service="x", duration_seconds=0.0, skipped_echoes=3)), "our own writes"
 
 
 def test_mode_absent_keeps_the_schedule_and_live_reads_its_cadences_and_budgets() -> None:
