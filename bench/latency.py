@@ -231,7 +231,7 @@ async def activity(sandbox: Sandbox, phase: Phase, events: int, every_service_s:
 
 async def settle(phase: Phase, limit: float) -> None:
     started = time.perf_counter()
-    while (phase.promoted_at or any(phase.edited_at.values())) and time.perf_counter() - started < limit:
+    while (phase.promoted_at or any(phase.edited_at.values())) and time.perf_counter() - started < limit:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
 
 
@@ -289,7 +289,7 @@ async def measure_rest(sandbox: Sandbox, engine: Any, phase: Phase, rest_s: floa
 
     if phase.live:  # wait until both loops have backed off all the way
         started = time.perf_counter()
-        while not all(c.idle for c in engine.live.cadences.values()) and time.perf_counter() - started < 120:
+        while not all(c.idle for c in engine.live.cadences.values()) and time.perf_counter() - started < 120:  # noqa: ASYNC110
             await asyncio.sleep(0.5)
     await sandbox.control("stats/reset", {})
     await asyncio.sleep(rest_s)
