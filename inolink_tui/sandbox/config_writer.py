@@ -47,7 +47,8 @@ def config_document(info: dict[str, str], config_path: Path) -> dict[str, Any]:
             "redirect_uri": DEFAULT_REDIRECT_URI,
             "api_base_url": info["qbo_base_url"],
             "token_file": str(folder / "tokens.json"),
-            "webhook_verifier_token": info["qbo_webhook_verifier_token"],
+            # A connection line from a sandbox without webhooks has none: the config then simply lacks it.
+            **({"webhook_verifier_token": token} if (token := info.get("qbo_webhook_verifier_token")) else {}),
         },
         "services": {"mode": "live"},
         "store": {"path": str(folder / "inolink.db")},
