@@ -196,7 +196,7 @@ class LivePoller:
         runner = self.runners[HIGH_PRIORITY]
         while await self._ready(HIGH_PRIORITY):
             before = dict(self.tallies())
-            changed = found_work(await runner.run())
+            changed = await self._run(runner)
             if not changed:
                 self.meter.record(QUICKBOOKS_CDC, before, self.tallies())
             await self._pause_for(HIGH_PRIORITY, changed)
@@ -204,9 +204,18 @@ class LivePoller:
     async def _cycle(self, runner: ServiceRunner) -> bool:
         self._last_full = self.monotonic()
         try:
-            return found_work(await runner.run())
+            return await self._run(runner)
         finally:
             self.probe.reset()
+
+    @staticmethod
+    async def _run(runner: ServiceRunner) -> bool:
+        """One cycle; a failure is logged and the loop goes on (a dead loop would end live mode silently)."""
+        try:
+            return found_work(await runner.run())
+        except Exception:
+            log.exception("live mode: the %s cycle failed; polling on", runner.name)
+            return False
 
     async def _probe(self) -> bool:
         try:

@@ -257,3 +257,22 @@ def test_mode_absent_keeps_the_schedule_and_live_reads_its_cadences_and_budgets(
     assert live is not None
     assert (live.crm_min_seconds, live.crm_max_seconds, live.full_scan_seconds) == (3.0, 30.0, 600.0)
     assert (live.crm_per_hour, live.quickbooks_per_hour) == (36_000.0, 30_000.0)
+
+
+async def test_a_cycle_that_raises_does_not_end_the_loop() -> None:
+    fake = FakeTime(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    counter = Counter()
+    poller, delays, done = _poller(fake, counter, Probe([]), {}, stop_after=4)
+    poller.windows = {CRM_TO_QUICKBOOKS: ServiceWindow(enabled=False), HIGH_PRIORITY: ServiceWindow()}
+    calls = 0
+
+    async def broken() -> CycleFinished:
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("a bug in one cycle")
+
+    poller.runners[HIGH_PRIORITY].cycle = broken
+    poller.start()
+    await asyncio.wait_for(done.wait(), 5)
+    await poller.stop(1.0)
+    assert calls >= 4 and delays[HIGH_PRIORITY][:3] == [7.5, 11.25, 16.875]
