@@ -18,13 +18,16 @@ earlier in the run. Measured from the event to:
 Phases, each on its own sandbox and database:
 1. live mode, polling only (InoLink's services replaced by the adaptive loops; real time, scale 1);
 2. live mode with the QuickBooks webhook receiver (the sandbox signs and sends a notification per change);
-3. scheduled mode with InoLink's default intervals (CRM to QuickBooks every 60 minutes, High Priority every 30),
-   all day, time-scaled (`--scheduled-scale`, 240 by default: an hour in 15 s), reported in service seconds.
+3. live mode on an empty company at rest (`--idle-scale`, 30x): once both loops backed off, the sandbox's request
+   log over `--rest` wall seconds, per service hour, beside the engine's own report (requests per quiet poll,
+   measured, times the polls per hour at the backed-off cadences);
+4. (not with --quick) `--lone` changes one at a time, each after both loops backed off, at a random moment of the
+   30 s poll: the latency of a lone change rather than of a steady activity;
+5. scheduled mode with InoLink's default intervals (CRM to QuickBooks every 60 minutes, High Priority every 30),
+   all day, time-scaled (`--scheduled-scale`, 240 by default: an hour in 15 s), reported in service seconds, and
+   its idle cost counted the same way.
 
-Idle cost: after phase 1's workload the company is left at rest. The engine's own report (requests per quiet poll,
-measured, times the polls per hour at the backed-off cadences) is printed beside what the sandbox's request log
-counted over the quiet stretch, extrapolated to an hour; scheduled mode's idle cost is what the sandbox counted over
-its quiet stretch per service hour. The budgets: Dataverse 72,000 requests an hour (6,000 per 5 minutes), QuickBooks
+The budgets: Dataverse 72,000 requests an hour (6,000 per 5 minutes), QuickBooks
 30,000 (500 a minute). Ends with the line
 `latency: crm_to_qbo_p95_s=... qbo_to_crm_p95_s=... idle_share=... scheduled_p95_s=...`
 (qbo_to_crm without webhooks; the webhook figure and every other one are in the lines above and the JSON file).
@@ -86,6 +89,8 @@ class Phase:
     scale: float
     live: bool
     webhooks: bool = False
+    lone: bool = False
+    """Changes one at a time after the cadences backed off, instead of a steady activity."""
     promoted_at: dict[str, float] = field(default_factory=dict)
     """CRM account id -> wall time of the promotion."""
     edited_at: dict[str, list[float]] = field(default_factory=dict)
@@ -229,6 +234,24 @@ async def activity(sandbox: Sandbox, phase: Phase, events: int, every_service_s:
         await asyncio.sleep(wall)
 
 
+async def lone_events(sandbox: Sandbox, engine: Any, phase: Phase, count: int) -> None:
+    """Changes after a quiet stretch: wait until both loops backed off all the way, then (at a random moment of
+    the 30 s poll) promote one account and edit one customer, and wait for both; `count` times."""
+    import random
+
+    rng = random.Random(7)
+    await promote_one(sandbox, phase, 9000)  # an account to edit later
+    await settle(phase, limit=60)
+    for n in range(count):
+        started = time.perf_counter()
+        while not all(c.idle for c in engine.live.cadences.values()) and time.perf_counter() - started < 240:  # noqa: ASYNC110
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(rng.uniform(0, engine.live.live.crm_max_seconds))
+        await promote_one(sandbox, phase, 9001 + n)
+        await edit_one(sandbox, phase, n)
+        await settle(phase, limit=120)
+
+
 async def settle(phase: Phase, limit: float) -> None:
     started = time.perf_counter()
     while (phase.promoted_at or any(phase.edited_at.values())) and time.perf_counter() - started < limit:  # noqa: ASYNC110
@@ -255,7 +278,10 @@ async def run_phase(phase: Phase, events: int, every: float, rest_s: float, fold
                 await sandbox.control("webhooks", {"url": f"http://127.0.0.1:{port}{WEBHOOK_PATH}"})
             await engine.start()
             await asyncio.sleep(2.0 / min(phase.scale, 2.0))
-            await activity(sandbox, phase, events, every)
+            if phase.lone:
+                await lone_events(sandbox, engine, phase, events)
+            else:
+                await activity(sandbox, phase, events, every)
             await settle(phase, limit=max(60.0, 3 * 3600 / phase.scale))
             idle = await measure_rest(sandbox, engine, phase, rest_s) if rest_s else {}
             linked_rows = await count_linked(sandbox)
@@ -339,6 +365,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             (Phase("live", 1.0, live=True), args.events, args.every, 0.0),
             (Phase("live_webhooks", 1.0, live=True, webhooks=True), args.events, args.every, 0.0),
             (Phase("live_idle", args.idle_scale, live=True), 0, args.every, args.rest),
+            *([(Phase("live_lone", 1.0, live=True, lone=True), args.lone, args.every, 0.0)] if args.lone else []),
             (Phase("scheduled", args.scheduled_scale, live=False), args.scheduled_events, 1200.0, args.rest),
         ]
         for phase, events, every, rest in phases:
@@ -357,9 +384,13 @@ def main() -> None:
     parser.add_argument("--rest", type=float, help="wall seconds the company stays at rest for the idle count")
     parser.add_argument("--idle-scale", type=float, default=30.0, help="time scale of the live idle phase")
     parser.add_argument("--scheduled-scale", type=float, help="time scale of the scheduled phase (240; --quick 480)")
+    parser.add_argument(
+        "--lone", type=int, help="changes made one at a time after a quiet stretch (default 4; --quick 0)"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     args.events = args.events or (6 if args.quick else 24)
+    args.lone = args.lone if args.lone is not None else (0 if args.quick else 4)
     args.rest = args.rest if args.rest is not None else (12.0 if args.quick else 40.0)
     args.scheduled_scale = args.scheduled_scale or (480.0 if args.quick else 240.0)
     args.scheduled_events = 5 if args.quick else 16  # a tick every 20 service minutes
