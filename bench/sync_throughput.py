@@ -385,7 +385,9 @@ async def entra_token(http: httpx.AsyncClient, info: dict[str, str]) -> str:
 
 
 # --- our engine --------------------------------------------------------------------------------
-async def run_engine(sandbox: Sandbox, limits: Limits, workers: int | None, folder: Path) -> RunFigures:
+async def run_engine(
+    sandbox: Sandbox, limits: Limits, workers: int | None, folder: Path, *, live: bool = False
+) -> RunFigures:
     from inolink_tui.config.load import load_settings
     from inolink_tui.connectors.dataverse import DataverseClient
     from inolink_tui.connectors.quickbooks import QuickBooksClient
@@ -420,6 +422,25 @@ async def run_engine(sandbox: Sandbox, limits: Limits, workers: int | None, fold
     overrides: dict[str, Any] = {"lease_seconds": defaults.lease_seconds * scale}
     if workers is not None:
         overrides["workers"] = workers
+    if live:  # --live: live mode's loops run beside the bulk load, at their default cadences in service time
+        from dataclasses import replace
+
+        from inolink_tui.engine.options import HIGH_PRIORITY, LOW_PRIORITY, LiveOptions, ServiceWindow
+
+        d = LiveOptions()
+        overrides["live"] = replace(
+            d,
+            crm_min_seconds=d.crm_min_seconds / scale,
+            crm_max_seconds=d.crm_max_seconds / scale,
+            quickbooks_min_seconds=d.quickbooks_min_seconds / scale,
+            quickbooks_max_seconds=d.quickbooks_max_seconds / scale,
+            full_scan_seconds=d.full_scan_seconds / scale,
+        )
+        overrides["services"] = {
+            "crm_to_quickbooks": ServiceWindow(),
+            HIGH_PRIORITY: ServiceWindow(),
+            LOW_PRIORITY: ServiceWindow(enabled=False),
+        }
     options = EngineOptions.from_settings(settings, company=qs.realm_id, **overrides)
     engine = Engine(
         store,
@@ -433,7 +454,16 @@ async def run_engine(sandbox: Sandbox, limits: Limits, workers: int | None, fold
     try:
         await sandbox.control("stats/reset", {})
         started = time.perf_counter()
-        finished = await engine.cycles.crm_to_quickbooks()
+        if live:
+            # The live loop's first poll is the whole CRM to QuickBooks cycle (the bulk); CDC polls run beside it.
+            runner = engine.scheduler.runners["crm_to_quickbooks"]
+            await engine.start()
+            while runner.runs < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            assert runner.last_result is not None
+            finished = runner.last_result
+        else:
+            finished = await engine.cycles.crm_to_quickbooks()
         wall = time.perf_counter() - started
         requests, throttled, busy = await request_counts(sandbox)
         counts = await store.counts()
@@ -456,6 +486,8 @@ async def run_engine(sandbox: Sandbox, limits: Limits, workers: int | None, fold
             "workers": options.workers,
             "left_queued": by_status[LinkStatus.QUEUED],
             "cycle_error": finished.error,
+            "live_mode": live,
+            "live_cdc_polls": engine.live.polls["high_priority"] if engine.live is not None else 0,
             "throttle_events": len(throttle_events),
             "peak_rss_mib": peak_rss_mib(),
             "rss_after_mib": rss_mib(),
@@ -673,7 +705,9 @@ def quiet_logs() -> Iterator[None]:
     yield
 
 
-async def measure(work: Workload, limits: Limits, workers: int | None, skip_naive: bool) -> dict[str, Any]:
+async def measure(
+    work: Workload, limits: Limits, workers: int | None, skip_naive: bool, live: bool = False
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     ids: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="inolink-sync-bench-") as tmp:
@@ -698,7 +732,7 @@ async def measure(work: Workload, limits: Limits, workers: int | None, skip_naiv
                     print(f"workload of {work.records:,} promoted records built in {time.perf_counter() - t0:.1f} s")
                 load_before = load_average()
                 if label == "engine":
-                    figures = await run_engine(sandbox, limits, workers, folder)
+                    figures = await run_engine(sandbox, limits, workers, folder, live=live)
                 else:
                     figures = await run_naive(sandbox, limits)
                 figures.linked_in_crm = await linked_rows(sandbox, ids)
@@ -726,6 +760,9 @@ def main() -> None:
     parser.add_argument("--dataverse-latency", type=float, default=0.15, help="service seconds per Dataverse request")
     parser.add_argument("--workers", type=int, help="engine workers (default: the config default)")
     parser.add_argument("--no-naive", action="store_true", help="skip the baseline (no ratio is reported)")
+    parser.add_argument(
+        "--live", action="store_true", help="run the engine in live mode (its CDC polls beside the bulk load)"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.time_scale is None:
@@ -744,7 +781,7 @@ def main() -> None:
     before = machine()
     started = stamp()
     with quiet_logs():
-        results = asyncio.run(measure(work, limits, args.workers, args.no_naive))
+        results = asyncio.run(measure(work, limits, args.workers, args.no_naive, args.live))
     engine = results["engine"]
     naive = results.get("naive")
     ratio = round(engine["jobs_per_min"] / naive["jobs_per_min"], 2) if naive and naive["jobs_per_min"] else None
@@ -753,7 +790,7 @@ def main() -> None:
         "timestamp": started,
         "machine": before,
         "machine_after": {"load_average_1_5_15": load_average()},
-        "workload": {**work.__dict__, "records": work.records, "quick": args.quick},
+        "workload": {**work.__dict__, "records": work.records, "quick": args.quick, "live_mode": args.live},
         "limits": {
             "time_scale": limits.time_scale,
             "qbo_requests_per_minute": QBO_PER_MINUTE,

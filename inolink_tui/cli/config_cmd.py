@@ -53,7 +53,7 @@ def check(cli: CliContext, online: bool) -> None:
     click.echo(f"store:       {store_path}{origin} ({_exists(store_path)})")
     click.echo(f"crm:         {_crm_line(s)}")
     click.echo(f"quickbooks:  {_qbo_line(s)}")
-    click.echo("services:")
+    click.echo(f"services:    {_mode_line(s)}")
     for name, service in s.services.items():
         click.echo(f"  {name:<19} {service.describe()}")
     sync = s.sync
@@ -117,6 +117,17 @@ def connection_problems(loaded: LoadedConfig) -> list[str]:
             where = f"{loaded.path}:{line}" if line else str(loaded.path)
             lines.append(f"{where}: {name}.{key}: missing ({how})")
     return lines
+
+
+def _mode_line(s: Settings) -> str:
+    """Live mode names its polling bounds; the windows below still apply in both modes."""
+    if s.services.mode == "scheduled":
+        return "scheduled (InoLink's intervals below)"
+    live = s.services.live
+    return (
+        f"live (CRM changes every {live.crm_min_seconds:g}-{live.crm_max_seconds:g} s, QuickBooks CDC every "
+        f"{live.quickbooks_min_seconds:g}-{live.quickbooks_max_seconds:g} s, within the days and windows below)"
+    )
 
 
 def _exists(path: Path) -> str:

@@ -68,7 +68,9 @@ class EngineBridge:
         return f"resumed: {', '.join(resumed) or 'nothing to resume'}"
 
 
-def in_process_engine(settings: Settings, *, pulse_seconds: float | None = None) -> EngineFactory:
+def in_process_engine(
+    settings: Settings, *, pulse_seconds: float | None = None, webhooks_from: str | None = None
+) -> EngineFactory:
     """A factory `run_console` enters after opening the store and leaves before closing it.
 
     `pulse_seconds` (the demo) asks every enabled service to run again at that period, so a
@@ -82,14 +84,21 @@ def in_process_engine(settings: Settings, *, pulse_seconds: float | None = None)
         from inolink_tui.headless.engine_adapter import EngineAdapter
 
         engine = await build_engine(settings, store)
-        daemon = Daemon(
-            EngineAdapter(engine, store),
-            store,
-            DaemonOptions(lease_ttl=max(10.0, settings.sync.lease_seconds / 2), install_signal_handlers=False),
-        )
+        adapter = EngineAdapter(engine, store)
+        options = DaemonOptions(lease_ttl=max(10.0, settings.sync.lease_seconds / 2), install_signal_handlers=False)
+        webhook = None
+        if webhooks_from is not None:  # the demo: the sandbox's signed notifications trigger CDC reads at once
+            from inolink_tui.cli.demo import webhook_port_for
+            from inolink_tui.headless.app import webhook_receiver
+
+            webhook = webhook_receiver(settings, adapter)
+            options.webhook_port = await webhook_port_for(webhooks_from)
+        daemon = Daemon(adapter, store, options, webhook=webhook)
         runner = asyncio.create_task(daemon.run(), name="console-engine")
         bridge = EngineBridge(engine)
-        pulse = asyncio.create_task(_pulse(bridge, pulse_seconds), name="demo-pulse") if pulse_seconds else None
+        # Live mode follows the change feeds itself; the pulse is only for a demo config on a schedule.
+        pulsed = pulse_seconds if settings.services.mode != "live" else None
+        pulse = asyncio.create_task(_pulse(bridge, pulsed), name="demo-pulse") if pulsed else None
         try:
             yield bridge
         finally:

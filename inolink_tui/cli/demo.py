@@ -79,12 +79,13 @@ class SandboxThread:
 
 
 def write_demo_config(folder: Path, info: dict[str, str]) -> Path:
-    """The sandbox's ready config, with every service allowed all day, every day."""
+    """The sandbox's ready config in live mode, with every service allowed all day, every day."""
     from inolink_tui.sandbox.config_writer import write_config
 
     path = folder / "config.toml"
     document = write_config(path, info)
     document["services"] = {
+        "mode": "live",
         "high_priority": dict(_ALL_DAY_EVERY_MINUTE),
         "crm_to_quickbooks": dict(_ALL_DAY_EVERY_MINUTE),
     }
@@ -114,3 +115,20 @@ def demo_environment(records: int = DEMO_RECORDS, activity: float = DEMO_ACTIVIT
             yield write_demo_config(Path(tmp), info)
         finally:
             sandbox.stop()
+
+
+async def webhook_port_for(sandbox_url: str) -> int:
+    """A free loopback port for the demo's webhook receiver, announced to the sandbox as where to send its
+    notifications (they fail harmlessly until the receiver listens a moment later)."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    async with httpx.AsyncClient(timeout=5) as client:
+        url = f"http://127.0.0.1:{port}/quickbooks/webhooks"
+        response = await client.post(f"{sandbox_url.rstrip('/')}/_sandbox/webhooks", json={"url": url})
+        response.raise_for_status()
+    return port

@@ -124,6 +124,18 @@ class LazyGroup(click.Group):
     help="With --metrics-port: the address /metrics listens on (0.0.0.0 for every interface).",
 )
 @click.option(
+    "--webhook-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="With --no-ui: receive QuickBooks webhooks on this port (needs the app's webhook verifier token).",
+)
+@click.option(
+    "--webhook-bind",
+    default="127.0.0.1",
+    show_default=True,
+    help="With --webhook-port: the address it listens on (put the HTTPS proxy Intuit calls in front).",
+)
+@click.option(
     "--new-db",
     is_flag=True,
     help="Console: run the engine even though the job database does not exist yet (it is created).",
@@ -140,6 +152,8 @@ def cli(
     log_format: str,
     metrics_port: int | None,
     metrics_bind: str,
+    webhook_port: int | None,
+    webhook_bind: str,
     new_db: bool,
 ) -> None:
     """Sync Dynamics 365 and QuickBooks Online, and watch the Link Jobs.
@@ -158,6 +172,8 @@ def cli(
         "log_format": log_format,
         "metrics_port": metrics_port,
         "metrics_bind": metrics_bind,
+        "webhook_port": webhook_port,
+        "webhook_bind": webhook_bind,
         "new_db": new_db,
     }
     if no_ui or once:

@@ -35,6 +35,8 @@ def run_headless(ctx: CliContext, **options: Any) -> int:
             metrics_port=options.get("metrics_port"),
             metrics_bind=str(options.get("metrics_bind") or "127.0.0.1"),
             read_only=ctx.read_only,
+            webhook_port=options.get("webhook_port"),
+            webhook_bind=str(options.get("webhook_bind") or "127.0.0.1"),
         ),
         headless_factory(),
     )
@@ -80,13 +82,15 @@ def _run_demo(ctx: CliContext) -> int:
         with demo_environment() as config_path:
             demo_ctx = CliContext(config_path=config_path, read_only=ctx.read_only)
             demo_ctx.settings()  # validate before the screen switches to the console
-            return _start_console(demo_ctx, engine=True, pulse_seconds=DEMO_PULSE_SECONDS)
+            return _start_console(demo_ctx, engine=True, pulse_seconds=DEMO_PULSE_SECONDS, demo=True)
     except RuntimeError as exc:
         click.echo(f"inolink-tui --demo: {exc}", err=True)
         return 2
 
 
-def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None, new_db: bool = True) -> int:
+def _start_console(
+    ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None, new_db: bool = True, demo: bool = False
+) -> int:
     from inolink_tui.cli.console_tools import register_console_tools
     from inolink_tui.engine.crm_setup import SchemaMismatch
     from inolink_tui.store.base import StoreError
@@ -102,7 +106,8 @@ def _start_console(ctx: CliContext, *, engine: bool, pulse_seconds: float | None
             return 2
         from inolink_tui.cli.console_engine import in_process_engine
 
-        factory = in_process_engine(settings, pulse_seconds=pulse_seconds)
+        hooks = str(settings.crm.url) if demo and settings.quickbooks.webhook_verifier_token else None
+        factory = in_process_engine(settings, pulse_seconds=pulse_seconds, webhooks_from=hooks)
     if pulse_seconds is None:
         _log_to_file(console_log_path())
     ui = settings.ui

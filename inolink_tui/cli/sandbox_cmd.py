@@ -82,6 +82,11 @@ def sandbox() -> None:
     is_flag=True,
     help="QuickBooks multicurrency switched on, with foreign-currency customers and exchange rates.",
 )
+@click.option(
+    "--webhook-url",
+    default=None,
+    help="Send signed QuickBooks webhook notifications of every change here (e.g. the daemon's --webhook-port).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr.")
 def serve(
     host: str,
@@ -97,6 +102,7 @@ def serve(
     bare_org: bool,
     region: str,
     multicurrency: bool,
+    webhook_url: str | None,
     verbose: bool,
 ) -> None:
     """Serve until SIGINT or SIGTERM; print one JSON line with URLs and credentials when ready."""
@@ -113,7 +119,10 @@ def serve(
         raise click.BadParameter(
             "the sandbox listens on loopback only (127.0.0.1, localhost or ::1)", param_hint="--host"
         )
+    if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must be an http(s) URL", param_hint="--webhook-url")
     options = SandboxOptions(
+        webhook_url=webhook_url,
         host=host,
         port=port,
         seed=seed,

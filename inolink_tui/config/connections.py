@@ -83,6 +83,9 @@ class QuickBooksSettings(Section):
     requests_per_second: int = Field(default=10, ge=1)
     max_concurrency: int = Field(default=10, ge=1, le=100)
     token_file: ConfigPath = Field(default_factory=default_token_file)
+    webhook_verifier_token: Secret = None
+    """The Intuit app's webhook verifier token (developer.intuit.com > your app > Webhooks): the key of the
+    `intuit-signature` HMAC on each notification `--webhook-port` receives."""
 
     @field_validator("environment")
     @classmethod

@@ -25,11 +25,13 @@ from inolink_tui.config.paths import default_token_file as default_token_file
 CRM_SECRET_ENV = "INOLINK_CRM_CLIENT_SECRET"
 QBO_SECRET_ENV = "INOLINK_QBO_CLIENT_SECRET"
 SMTP_PASSWORD_ENV = "INOLINK_SMTP_PASSWORD"
+QBO_WEBHOOK_ENV = "INOLINK_QBO_WEBHOOK_VERIFIER_TOKEN"
 
 SECRET_ENV_VARS: dict[tuple[str, str], str] = {
     ("crm", "client_secret"): CRM_SECRET_ENV,
     ("quickbooks", "client_secret"): QBO_SECRET_ENV,
     ("alerts", "smtp_password"): SMTP_PASSWORD_ENV,
+    ("quickbooks", "webhook_verifier_token"): QBO_WEBHOOK_ENV,
 }
 """(section, key) of each secret -> the environment variable that overrides the file."""
 

@@ -223,7 +223,8 @@ class Settings(Section):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for log scrubbing (headless mode redacts them wherever they appear)."""
-        secrets = (self.crm.client_secret, self.quickbooks.client_secret, self.alerts.smtp_password)
+        q = self.quickbooks
+        secrets = (self.crm.client_secret, q.client_secret, self.alerts.smtp_password, q.webhook_verifier_token)
         values = [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
         if self.alerts.webhook_url:  # Slack and Teams webhook URLs carry their credential in the path
             values.append(self.alerts.webhook_url)

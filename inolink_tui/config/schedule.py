@@ -1,4 +1,5 @@
-"""[services]: InoLink's three scheduled services, their windows, and the zone the windows are read in."""
+"""[services]: InoLink's three scheduled services, their windows, the zone the windows are read in, and the mode
+(live: changes found within seconds by polling the change feeds; scheduled: InoLink's intervals)."""
 
 from __future__ import annotations
 
@@ -79,8 +80,40 @@ class LowPrioritySchedule(_Window):
         return timedelta(hours=self.interval_hours)
 
 
+class LiveSettings(Section):
+    """[services.live]: how often live mode looks at each change feed (seconds).
+
+    CRM change tracking is polled every `crm_min_seconds` while changes arrive and backs off (x1.5 per quiet poll)
+    to `crm_max_seconds`; QuickBooks CDC likewise between its two bounds. The bounds keep the idle cost small
+    (`inolink-tui --no-ui` reports it: requests per hour and share of each API's budget)."""
+
+    crm_min_seconds: float = Field(default=2.0, ge=0.5, le=3600)
+    crm_max_seconds: float = Field(default=30.0, ge=1, le=3600)
+    quickbooks_min_seconds: float = Field(default=5.0, ge=1, le=3600)
+    quickbooks_max_seconds: float = Field(default=30.0, ge=1, le=3600)
+    full_scan_minutes: float = Field(default=5.0, ge=1, le=24 * 60)
+    """A whole CRM to QuickBooks cycle (requeues from CRM included) at least this often, changes or not."""
+
+    @field_validator("crm_max_seconds", "quickbooks_max_seconds")
+    @classmethod
+    def _max_after_min(cls, value: float, info: ValidationInfo) -> float:
+        low = info.data.get(str(info.field_name).replace("_max_", "_min_"))
+        if isinstance(low, float | int) and value < low:
+            raise ValueError(f"must be at least the minimum ({low:g} s)")
+        return value
+
+
+ServicesMode = Literal["live", "scheduled"]
+
+
 class ServicesSettings(Section):
     """[services]: InoLink's three scheduled services, with its documented defaults."""
+
+    mode: ServicesMode = "scheduled"
+    """"live" or "scheduled". Absent means "scheduled": a config written before live mode existed keeps the
+    behaviour and the API traffic its operator chose. New configs (the example, `sandbox serve --write-config`,
+    `--demo`) say `mode = "live"`."""
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     timezone: str = "local"
     """The clock the windows' start and end are read on: "local" (this machine's zone) or an IANA name."""

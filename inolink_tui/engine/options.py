@@ -48,6 +48,23 @@ class ServiceWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """Live mode (engine/live.py): each change feed polled at an adaptive cadence instead of on a schedule.
+
+    `crm_per_hour` / `quickbooks_per_hour` are the APIs' request budgets (Dataverse 6,000 per 5 minutes, QuickBooks
+    500 a minute), against which the idle cost is reported."""
+
+    crm_min_seconds: float = 2.0
+    crm_max_seconds: float = 30.0
+    quickbooks_min_seconds: float = 5.0
+    quickbooks_max_seconds: float = 30.0
+    full_scan_seconds: float = 300.0
+    backoff: float = 1.5
+    crm_per_hour: float = 6000 * 12
+    quickbooks_per_hour: float = 500 * 60
+
+
+@dataclass(frozen=True, slots=True)
 class EngineOptions:
     """[sync] and [services], plus the engine's tuning knobs."""
 
@@ -91,6 +108,8 @@ class EngineOptions:
     default_unit: str = "Primary Unit"
     mappings: tuple[LocatedMapping, ...] = ()
     """[[mapping.<entity>]]: the config's custom field mappings, applied on top of the built-in ones."""
+    live: LiveOptions | None = None
+    """Live mode's cadences; None runs the services on their schedules (InoLink's intervals)."""
     services: dict[str, ServiceWindow] = field(
         default_factory=lambda: {
             CRM_TO_QUICKBOOKS: ServiceWindow(days=frozenset(range(6)), interval=timedelta(minutes=60)),
@@ -132,6 +151,8 @@ class EngineOptions:
             "unit_group": sync.unit_group,
             "default_unit": sync.default_unit,
         }
+        if getattr(settings.services, "mode", "scheduled") == "live":
+            values["live"] = live_options(settings)
         values.update(policy_values(sync))
         values["transactions"] = transaction_policy(sync)
         crm_schema = getattr(getattr(settings, "crm", None), "crm_schema", None)
@@ -139,3 +160,17 @@ class EngineOptions:
             values["schema"] = crm_schema.to_schema()
         values.update(overrides)
         return cls(**values)
+
+
+def live_options(settings: Any) -> LiveOptions:
+    """[services.live] and the two connections' budgets, per hour."""
+    live = settings.services.live
+    return LiveOptions(
+        crm_min_seconds=float(live.crm_min_seconds),
+        crm_max_seconds=float(live.crm_max_seconds),
+        quickbooks_min_seconds=float(live.quickbooks_min_seconds),
+        quickbooks_max_seconds=float(live.quickbooks_max_seconds),
+        full_scan_seconds=float(live.full_scan_minutes) * 60,
+        crm_per_hour=float(settings.crm.requests_per_5min) * 12,
+        quickbooks_per_hour=float(settings.quickbooks.requests_per_minute) * 60,
+    )

@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
+from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.engine.cursors import last_run_cursor, parse_time
 from inolink_tui.engine.cycles import Cycles
+from inolink_tui.engine.live import LIVE_SERVICES, CrmProbe, LivePoller
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard
@@ -79,7 +82,23 @@ class Engine:
             guard.on_lost = self.cycles.stopping.set
             guard.on_regained = self._regained
         runners = {name: ServiceRunner(name, cycle, clock=clock) for name, cycle in cycles.items()}
-        self.scheduler = ServiceScheduler(runners, options.services, self.bus, tz=options.timezone)
+        polled = frozenset(LIVE_SERVICES if options.live is not None else ())
+        self.scheduler = ServiceScheduler(runners, options.services, self.bus, tz=options.timezone, polled=polled)
+        self.live: LivePoller | None = None
+        """Live mode's loops (engine/live.py); None on InoLink's schedule."""
+        if options.live is not None:
+            # The pair lease's renewals (a read and a conditional write each) cost CRM requests in any mode.
+            lease = {System.CRM: 2 * 3600 / guard.renew_every} if guard is not None else {}
+            self.live = LivePoller(
+                options.live,
+                options.services,
+                runners,
+                CrmProbe(crm, store),
+                self.request_tallies,
+                tz=options.timezone,
+                clock=clock,
+                fixed_cost=lease,
+            )
         self._stopped = asyncio.Event()
         self._closers = tuple(closers)
         self.stop_grace_seconds = stop_grace_seconds
@@ -131,8 +150,11 @@ class Engine:
         if self.guard is not None:
             self.guard.start()
         self.scheduler.start()
+        if self.live is not None:
+            self.live.start()
         for name in await self.overdue_services():
-            if name not in CATCH_UP_AT_START:  # those the scheduler already starts at once
+            # CATCH_UP_AT_START: the scheduler already starts those at once (live mode's loops too)
+            if name not in CATCH_UP_AT_START and name not in self.scheduler.polled:
                 self.run_now(name)
         log.info("engine started: %s", ", ".join(s.name for s in self.services() if s.enabled))
 
@@ -144,6 +166,8 @@ class Engine:
         """
         self._shutting_down = True
         self.cycles.stopping.set()
+        if self.live is not None:
+            await self.live.stop(self.stop_grace_seconds)
         running = [r.wait_idle() for r in self.scheduler.runners.values() if r.running]
         if running:
             try:
@@ -193,7 +217,15 @@ class Engine:
 
     # --- control ------------------------------------------------------------------------------
     def services(self) -> list[ServiceState]:
-        return self.scheduler.status()
+        states = self.scheduler.status()
+        if self.live is None:
+            return states
+        polls = self.live.next_poll
+        return [replace(s, next_run=polls[s.name]) if s.name in polls and s.enabled else s for s in states]
+
+    def idle_costs(self) -> dict[System, IdleCost]:
+        """Live mode's requests per hour to each API while nothing changes (empty on a schedule, or until measured)."""
+        return self.live.idle_costs() if self.live is not None else {}
 
     def intervals(self) -> dict[str, timedelta]:
         """Each configured service's polling interval (the daemon's stale-queue rule reads the enabled ones)."""
@@ -201,6 +233,8 @@ class Engine:
 
     def run_now(self, name: str) -> asyncio.Task[CycleFinished | None]:
         """Run a service now; a request during its cycle makes it run once more right after."""
+        if self.live is not None:
+            self.live.wake(name, poll=False)
         return self.scheduler.run_now(name)
 
     def pause(self, name: str | None = None) -> list[str]:

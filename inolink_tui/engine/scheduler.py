@@ -131,8 +131,11 @@ class ServiceScheduler:
         bus: EventBus,
         *,
         tz: tzinfo = UTC,
+        polled: frozenset[str] = frozenset(),
     ) -> None:
+        """`polled`: services live mode runs from its own loops (engine/live.py), never put on a timer here."""
         self.runners = runners
+        self.polled = polled
         self.windows = windows
         self.bus = bus
         self.tz = tz
@@ -150,7 +153,7 @@ class ServiceScheduler:
         scheduler = AsyncIOScheduler(timezone=UTC)
         for name, runner in self.runners.items():
             window = self.windows.get(name)
-            if window is None or not window.enabled:
+            if window is None or not window.enabled or name in self.polled:
                 continue
             now = datetime.now(UTC)
             catch_up = name in CATCH_UP_AT_START and not runner.paused and window_open(window, now, self.tz)

@@ -48,6 +48,9 @@ class HeadlessOptions:
     metrics_bind: str = "127.0.0.1"
     """The address /metrics listens on; this machine only by default (`0.0.0.0` for every interface)."""
     read_only: bool = False
+    webhook_port: int | None = None
+    """Receive QuickBooks webhooks on this port (service mode only; headless/webhook.py)."""
+    webhook_bind: str = "127.0.0.1"
 
 
 def collect_secrets(settings: Any, alerts: AlertPolicy | None) -> list[str]:
@@ -102,7 +105,11 @@ async def serve(
         alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None
         lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
         daemon_options = DaemonOptions(
-            metrics_port=options.metrics_port, metrics_addr=options.metrics_bind, lease_ttl=max(10.0, lease_seconds / 2)
+            metrics_port=options.metrics_port,
+            metrics_addr=options.metrics_bind,
+            lease_ttl=max(10.0, lease_seconds / 2),
+            webhook_port=options.webhook_port,
+            webhook_addr=options.webhook_bind,
         )
         daemon = Daemon(
             port,
@@ -112,12 +119,22 @@ async def serve(
             alerts=alerts,
             store_label=str(options.db_path),
             on_refresh=chores,
+            webhook=webhook_receiver(settings, port) if options.webhook_port is not None and not options.once else None,
         )
         if options.once:
             return await run_once(daemon)
         return await daemon.run()
     finally:
         await store.close()
+
+
+def webhook_receiver(settings: Any, engine: DaemonEngine) -> Any:
+    """QuickBooks notifications run the High Priority cycle (its CDC read) at once; imported only when asked for."""
+    from inolink_tui.headless.webhook import WebhookReceiver
+
+    secret = getattr(getattr(settings, "quickbooks", None), "webhook_verifier_token", None)
+    token = secret.get_secret_value() if secret is not None else ""
+    return WebhookReceiver(token, lambda: engine.run_now("high_priority"))
 
 
 def store_upkeep(store: object, settings: Any) -> Callable[[], object]:

@@ -25,7 +25,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import utcnow
@@ -33,11 +33,15 @@ from inolink_tui.domain.vocabulary import CONNECTIONS_CURSOR, SERVICES_CURSOR, e
 from inolink_tui.headless.alerts import AlertManager, AlertType
 from inolink_tui.headless.event_text import describe
 from inolink_tui.headless.job_leases import release_job_leases
+from inolink_tui.headless.live_report import IdleCostLog
 from inolink_tui.headless.logging_json import log_event
 from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.ports import DaemonEngine, DaemonStore, HeadlessEvent
 from inolink_tui.store.base import ControlRequest, SchedulerLease, StoreError
 from inolink_tui.store.lease_holder import holder_is_gone
+
+if TYPE_CHECKING:
+    from inolink_tui.headless.webhook import WebhookReceiver
 
 log = logging.getLogger("inolink_tui.headless")
 
@@ -84,6 +88,9 @@ class DaemonOptions:
     metrics_port: int | None = None
     metrics_addr: str = "127.0.0.1"
     """Where /metrics listens: this machine only unless `--metrics-bind` says otherwise."""
+    webhook_port: int | None = None
+    """`--webhook-port`: QuickBooks notifications trigger the High Priority cycle (headless/webhook.py)."""
+    webhook_addr: str = "127.0.0.1"
     install_signal_handlers: bool = True
     """False when another owner of the loop (the console) handles SIGTERM/SIGINT and stops us itself."""
 
@@ -101,6 +108,7 @@ class Daemon:
         alerts: AlertManager | None = None,
         store_label: str = "the job database",
         on_refresh: Sequence[Callable[[], object]] = (),
+        webhook: WebhookReceiver | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -111,6 +119,8 @@ class Daemon:
         self.on_refresh = tuple(on_refresh)
         """Cheap synchronous chores run on the refresh timer (e.g. learning rotated tokens for the scrubber)."""
         self.metrics_port: int | None = None
+        self.webhook = webhook
+        self._idle_log = IdleCostLog()
         self._stop = asyncio.Event()
         self._stop_reason = ""
         self._exit_code = EXIT_OK
@@ -262,6 +272,8 @@ class Daemon:
         self._spawn(self._renew_lease(), "lease")
         if self.metrics is not None or self.alerts is not None or self.on_refresh:
             self._spawn(self._refresh_loop(), "refresh")
+        if service and self.webhook is not None and self.options.webhook_port is not None:
+            await self.webhook.start(self.options.webhook_port, self.options.webhook_addr)
         if service:
             self._spawn(self._serve_requests(), "requests")
             self._spawn(self._publish_services(), "services")
@@ -317,6 +329,7 @@ class Daemon:
                 chore()
             except Exception as exc:
                 log_event(log, "refresh_failed", f"refresh chore failed: {exc}", logging.WARNING)
+        self._idle_log.check(self.engine.connections())
         try:
             if self.metrics is not None:
                 await self.metrics.refresh(self.store, self.engine.connections())
@@ -409,6 +422,8 @@ class Daemon:
                 reason=self._stop_reason,
             )
         engine_stopped = False
+        if self.webhook is not None:
+            await self.webhook.stop()
         try:
             await asyncio.wait_for(self.engine.stop(), timeout=max(budget - 2.0, 0.5))
             engine_stopped = True

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.events import EventBus
+from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.headless.ports import (
     ConnectionHealth,
@@ -57,6 +58,8 @@ class RuntimeEngine(Protocol):
     def connections(self) -> Sequence[ConnectionState]: ...
 
     def request_tallies(self) -> Mapping[System, RequestTallies]: ...
+
+    def idle_costs(self) -> Mapping[System, IdleCost]: ...
 
     def run_now(self, name: str) -> object:
         """Starts the service's cycle as a task of its own (nothing to await)."""
@@ -105,7 +108,8 @@ class EngineAdapter:
 
     def connections(self) -> Sequence[ConnectionHealth]:
         tallies = self.engine.request_tallies()
-        return [ConnectionHealth(c, tallies.get(c.system)) for c in self.engine.connections()]
+        idle = self.engine.idle_costs()
+        return [ConnectionHealth(c, tallies.get(c.system), idle.get(c.system)) for c in self.engine.connections()]
 
     def events(self) -> AsyncIterator[HeadlessEvent]:
         subscription = self.engine.bus.subscribe(maxsize=self.queue_size)

@@ -79,7 +79,21 @@ class _SnapshotCollector(Collector):
             for token, at in (("access", c.state.access_expires), ("refresh", c.state.refresh_expires)):
                 if at is not None:
                     expiry.add_metric([c.service, token], at.timestamp())
-        yield from (requests, throttled, retries, expiry)
+        idle = GaugeMetricFamily(
+            "inolink_live_idle_requests_per_hour",
+            "Live mode: requests per hour each API receives from polling while nothing changes (measured)",
+            labels=["service"],
+        )
+        share = GaugeMetricFamily(
+            "inolink_live_idle_budget_share",
+            "Live mode: that idle cost as a share of the API's request budget (target <= 0.03)",
+            labels=["service"],
+        )
+        for c in snap.connections:
+            if c.idle is not None:
+                idle.add_metric([c.service], c.idle.requests_per_hour)
+                share.add_metric([c.service], c.idle.share)
+        yield from (requests, throttled, retries, expiry, idle, share)
 
 
 class Metrics:

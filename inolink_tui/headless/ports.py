@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
+from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState
 from inolink_tui.store.base import ControlRequest, JobPage, SchedulerLease
 
@@ -63,6 +64,8 @@ class ConnectionHealth:
 
     state: ConnectionState
     tallies: RequestTallies | None = None
+    idle: IdleCost | None = None
+    """Live mode: the requests per hour this API receives from polling while nothing changes (once measured)."""
 
     @property
     def service(self) -> str:

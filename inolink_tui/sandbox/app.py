@@ -173,6 +173,11 @@ def build_sandbox(
         stats=stats,
         faults=faults,
     )
+    from inolink_tui.sandbox.quickbooks.webhooks import WebhookNotifier
+
+    notifier = WebhookNotifier(qbo.realm_id, identity.qbo_webhook_verifier_token, url=options.webhook_url)
+    qbo.on_change = notifier.changed
+    sandbox.extra["webhooks"] = notifier
     dataverse_routes = _dataverse_parts(sandbox, saved)
     if saved and "intuit" in saved:
         intuit.load_json(saved["intuit"])

@@ -1,7 +1,8 @@
 """`--write-config PATH`: a ready inolink-tui config pointing at a running sandbox, plus its token file.
 
-The key names follow the config model ([crm], [quickbooks], [store]); the QuickBooks refresh token goes
-into a 0600 JSON token file next to the config, never into the config itself.
+The key names follow the config model ([crm], [quickbooks], [services], [store]); the QuickBooks refresh token
+goes into a 0600 JSON token file next to the config, never into the config itself. A new config runs in live mode
+(`[services] mode = "live"`), as the config example does.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def config_document(info: dict[str, str], config_path: Path) -> dict[str, Any]:
             "redirect_uri": DEFAULT_REDIRECT_URI,
             "api_base_url": info["qbo_base_url"],
             "token_file": str(folder / "tokens.json"),
+            # A connection line from a sandbox without webhooks has none: the config then simply lacks it.
+            **({"webhook_verifier_token": token} if (token := info.get("qbo_webhook_verifier_token")) else {}),
         },
+        "services": {"mode": "live"},
         "store": {"path": str(folder / "inolink.db")},
     }
 

@@ -26,6 +26,8 @@ Never faulted, never throttled, never authenticated: it is a test hook on loopba
     POST /_sandbox/promote               {"entity_set": "accounts", "count": 3} or {"ids": [...]}: To be Linked
     POST /_sandbox/activity              {"rate": 30} and/or {"step": 5} (run five user events now)
     POST /_sandbox/save                  write --state now
+    GET  /_sandbox/webhooks, POST {"url": "http://127.0.0.1:PORT/quickbooks/webhooks"} (null: stop): where signed
+                                         QuickBooks notifications go; GET also lists each delivery's HTTP status
 
 Bad input answers 400 {"error": "..."} (or the QBO fault a QuickBooks rule raised) and changes nothing.
 """
@@ -87,6 +89,7 @@ def connection_info(sandbox: Sandbox, base_url: str) -> dict[str, str]:
         "qbo_client_secret": identity.qbo_client_secret,
         "realm_id": sandbox.realm_id,
         "qbo_refresh_token": sandbox.current_refresh_token(),
+        "qbo_webhook_verifier_token": identity.qbo_webhook_verifier_token,
     }
 
 
@@ -313,6 +316,16 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         save_state(sandbox, sandbox.options.state_path)
         return {"saved": str(sandbox.options.state_path)}
 
+    async def webhooks(request: Request) -> Any:
+        notifier = sandbox.extra["webhooks"]
+        if request.method == "POST":
+            body = await _body(request)
+            url = body.get("url")
+            if url is not None and not str(url).startswith(("http://", "https://")):
+                raise ControlError("url must be an http(s) URL, or null to stop")
+            notifier.url = str(url) if url else None
+        return {"url": notifier.url, "delivered": list(notifier.delivered)}
+
     table: list[tuple[str, Any, str]] = [
         ("/_sandbox/info", info, "GET"),
         ("/_sandbox/stats", stats, "GET"),
@@ -340,5 +353,7 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         ("/_sandbox/promote", promote, "POST"),
         ("/_sandbox/activity", activity, "POST"),
         ("/_sandbox/save", save, "POST"),
+        ("/_sandbox/webhooks", webhooks, "GET"),
+        ("/_sandbox/webhooks", webhooks, "POST"),
     ]
     return [Route(path, guarded(handler), methods=[method]) for path, handler, method in table]

@@ -31,6 +31,8 @@ class SandboxIdentity:
     qbo_client_id: str
     qbo_client_secret: str
     realm_id: str
+    qbo_webhook_verifier_token: str = ""
+    """The app's webhook verifier token: the key of the `intuit-signature` HMAC (quickbooks/webhooks.py)."""
 
     @classmethod
     def from_seed(cls, seed: int) -> SandboxIdentity:
@@ -42,4 +44,5 @@ class SandboxIdentity:
             qbo_client_id="AB" + derived_secret(seed, "qbo-client", 48),
             qbo_client_secret=derived_secret(seed, "qbo-secret", 40),
             realm_id=str(1_000_000_000_000_000 + realm_number),
+            qbo_webhook_verifier_token=derived_uuid(seed, "qbo-webhook-verifier"),
         )

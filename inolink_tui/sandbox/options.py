@@ -74,6 +74,8 @@ class SandboxOptions:
     dataverse_execution_seconds: int = 1200
     bare_org: bool = False
     """Start Dataverse as a stock environment: standard tables only, no `ino_` schema, change tracking off."""
+    webhook_url: str | None = None
+    """Where QuickBooks webhook notifications go (signed with the verifier token); None sends none."""
     dataverse_key_index_seconds: float = 2.0
     """Service seconds an alternate key created through the API stays Pending/InProgress before Active."""
 

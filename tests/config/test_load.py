@@ -75,8 +75,11 @@ def test_example_file_loads_cleanly() -> None:
     assert s.crm.authority == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
     assert s.crm.web_api_url == "https://contoso.crm.dynamics.com/api/data/v9.2/"
     assert s.quickbooks.realm_id == "9130350000000000"
-    # The example documents the defaults, so apart from connection details it must equal them.
+    # The example documents the defaults, so apart from connection details it must equal them; one deliberate
+    # exception: a new config runs in live mode, while a config without `mode` (written before it) stays scheduled.
+    assert s.services.mode == "live" and Settings().services.mode == "scheduled"
     defaults = Settings().model_dump()
+    defaults["services"]["mode"] = "live"
     for section in ("services", "sync", "ui", "alerts"):
         assert s.model_dump()[section] == defaults[section], section
 
@@ -92,13 +95,18 @@ def test_example_file_documents_every_key() -> None:
         assert model is not None
         for field_name, field in model.model_fields.items():  # type: ignore[union-attr]
             key = field.alias or field_name
-            if section_name == "services" and key != "timezone":
+            if section_name == "services" and key not in ("timezone", "mode"):
                 assert f"[services.{key}]" in text
                 continue
             if f"\n[{section_name}.{key}]\n" in text:  # a sub-table, such as [crm.schema]
                 continue
             assert f"\n{key} = " in text or f"\n# {key} = " in text, f"{section_name}.{key} missing from example"
-    for var in ("INOLINK_CRM_CLIENT_SECRET", "INOLINK_QBO_CLIENT_SECRET", "INOLINK_SMTP_PASSWORD"):
+    for var in (
+        "INOLINK_CRM_CLIENT_SECRET",
+        "INOLINK_QBO_CLIENT_SECRET",
+        "INOLINK_SMTP_PASSWORD",
+        "INOLINK_QBO_WEBHOOK_VERIFIER_TOKEN",
+    ):
         assert var in text
 
 
@@ -158,6 +166,7 @@ def test_env_secrets_win_over_the_file(tmp_path: Path) -> None:
         "crm.client_secret": "env INOLINK_CRM_CLIENT_SECRET",
         "quickbooks.client_secret": "file",
         "alerts.smtp_password": "env INOLINK_SMTP_PASSWORD",
+        "quickbooks.webhook_verifier_token": "not set",
     }
     assert "from-env" not in repr(s) and "qbo-file" not in str(s.model_dump())
     assert sorted(s.secret_values()) == ["from-env", "qbo-file", "smtp-env"]

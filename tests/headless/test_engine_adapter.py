@@ -14,6 +14,7 @@ import pytest
 
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
 from inolink_tui.domain.jobs import JobFailure, NewJob, utcnow
+from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.headless.engine_adapter import EngineAdapter, normalise
 from inolink_tui.headless.ports import event_name, to_headless_event
@@ -162,6 +163,9 @@ class FakeEngine:
     def request_tallies(self) -> dict[System, RequestTallies]:
         return {System.QUICKBOOKS: RequestTallies(requests=17)}
 
+    def idle_costs(self) -> dict[System, IdleCost]:
+        return {System.QUICKBOOKS: IdleCost(120.0, 30_000.0)}
+
     def run_now(self, name: str) -> asyncio.Task[None]:
         self.calls.append(("run_now", name))
         return asyncio.get_running_loop().create_task(asyncio.sleep(0))
@@ -214,6 +218,7 @@ async def test_services_connections_and_control_calls(tmp_path: Path) -> None:
     assert (crm.service, qbo.service) == ("crm", "quickbooks")
     assert crm.state.access_expires == datetime(2026, 12, 1, tzinfo=UTC) and crm.tallies is None
     assert qbo.state.refresh_expires == datetime(2026, 12, 1, tzinfo=UTC) and qbo.tallies == RequestTallies(17)
+    assert qbo.idle == IdleCost(120.0, 30_000.0) and crm.idle is None
     await adapter.run_now("high_priority")
     await adapter.pause(None)
     await adapter.resume("low_priority")

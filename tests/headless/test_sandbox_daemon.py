@@ -172,3 +172,57 @@ def test_daemon_against_a_standalone_sandbox(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             sandbox.kill()
             sandbox.communicate()
+
+
+def test_live_daemon_reads_cdc_when_the_sandbox_sends_a_signed_webhook(tmp_path: Path) -> None:
+    """The README's commands: `sandbox serve --write-config s.toml --webhook-url URL` and
+    `--no-ui --webhook-port PORT` (the written config is in live mode and carries the verifier token)."""
+    config, db = tmp_path / "s.toml", tmp_path / "jobs.db"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "XDG_DATA_HOME": str(tmp_path / "data")}
+    hook_port = _free_port()
+    hook_url = f"http://127.0.0.1:{hook_port}/quickbooks/webhooks"
+    sandbox = subprocess.Popen(
+        [*CLI, "sandbox", "serve", "--write-config", str(config), "--records", "8", "--webhook-url", hook_url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait(config.exists, 60, "the sandbox config")
+        time.sleep(0.5)
+        assert 'mode = "live"' in config.read_text()
+        with config.open("a") as handle:  # every day, all day: the test must not depend on the weekday or the hour
+            handle.write('\n[services.crm_to_quickbooks]\ndays = ["Mon-Sun"]\n')
+            handle.write('\n[services.high_priority]\nstart = "00:00"\nend = "23:59"\n')
+        daemon = subprocess.Popen(
+            [*CLI, "--config", str(config), "--db", str(db), "--no-ui", "--webhook-port", str(hook_port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            # No sync-now: live mode links what the seed promoted by itself, and each QuickBooks write it makes
+            # comes back as a signed notification that triggers a CDC read.
+            _wait(lambda: _count(db, "SELECT count(*) FROM jobs WHERE link_status = 'Success'") > 0, 90, "Success")
+            time.sleep(3)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            out, err = daemon.communicate(timeout=30)
+        assert daemon.returncode == 0, err[-3000:]
+        events = [json.loads(line) for line in out.splitlines() if line.strip()]
+        names = [e["event"] for e in events]
+        assert "webhook_started" in names and "webhook_received" in names, names
+        assert "webhook_rejected" not in names
+        for secret in _secrets(config):
+            assert secret not in out and secret not in err
+    finally:
+        sandbox.send_signal(signal.SIGTERM)
+        try:
+            sandbox.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            sandbox.kill()
+            sandbox.communicate()

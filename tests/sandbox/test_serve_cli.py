@@ -87,6 +87,7 @@ def test_prints_one_json_line_quickly(served: Served) -> None:
     assert set(served.info) == {
         "crm_url", "aad_authority", "crm_tenant", "crm_client_id", "crm_client_secret", "qbo_base_url",
         "intuit_discovery_url", "qbo_client_id", "qbo_client_secret", "realm_id", "qbo_refresh_token",
+        "qbo_webhook_verifier_token",
     }  # fmt: skip
     folder: Path = served.folder  # type: ignore[attr-defined]
     assert (folder / "config.toml").exists() and (folder / "tokens.json").exists()

@@ -30,6 +30,7 @@ LINE_KEYS = {
     "qbo_client_secret",
     "realm_id",
     "qbo_refresh_token",
+    "qbo_webhook_verifier_token",
 }
 
 
@@ -108,7 +109,10 @@ def test_write_config_and_token_file(tmp_path: Path) -> None:
         "redirect_uri",
         "api_base_url",
         "token_file",
+        "webhook_verifier_token",
     }
+    assert quickbooks["webhook_verifier_token"] == info["qbo_webhook_verifier_token"]
+    assert document["services"] == {"mode": "live"}, "a new config runs in live mode"
     token_file = Path(quickbooks["token_file"])
     assert token_file.parent == config_path.parent
     assert Path(document["store"]["path"]).parent == config_path.parent

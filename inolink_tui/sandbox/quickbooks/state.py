@@ -9,6 +9,7 @@ Seed data and simulated users use the same methods as the HTTP API, so they obey
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -56,6 +57,8 @@ class QboState:
         self.voided: set[tuple[str, str]] = set()
         self.custom_field_definitions: list[dict[str, Any]] = []
         """Custom Fields API definitions (custom_fields.py; the sales-form ones live in Preferences)."""
+        self.on_change: Callable[[str, str, str, str], None] | None = None
+        """(entity, Id, operation, LastUpdatedTime) of each change: the webhook notifier (quickbooks/webhooks.py)."""
         self.unseen: set[tuple[str, str]] = set()
         """Records created earlier in the running batch: batch items are independent, so others cannot see them."""
 
@@ -138,6 +141,7 @@ class QboState:
         self.records[spec.name][new_id] = stored
         self.updated_at[(spec.name, new_id)] = now
         rules.after_write(self, spec, None, stored)
+        self._notify(spec.name, new_id, "Create", now)
         return render(stored)
 
     def update(self, entity: str, body: dict[str, Any], *, sparse: bool = True) -> dict[str, Any]:
@@ -170,6 +174,7 @@ class QboState:
         del self.records[spec.name][record_id]
         self.updated_at.pop((spec.name, record_id), None)
         self.tombstones[spec.name][record_id] = self.clock.now()
+        self._notify(spec.name, record_id, "Delete", self.tombstones[spec.name][record_id])
         self.voided.discard((spec.name, record_id))
         rules.after_write(self, spec, existing, None)
         return {"domain": "QBO", "status": "Deleted", "Id": record_id}
@@ -204,6 +209,7 @@ class QboState:
         self.records[spec.name][record_id] = stored
         self.updated_at[(spec.name, record_id)] = now
         rules.after_write(self, spec, before, stored)
+        self._notify(spec.name, record_id, "Update", now)
         return render(stored)
 
     def touch(self, spec_name: str, record_id: str, changes: dict[str, Any]) -> None:
@@ -217,6 +223,11 @@ class QboState:
             "LastUpdatedTime": self.metadata_time(now),
         }
         self.updated_at[(spec_name, record_id)] = now
+        self._notify(spec_name, record_id, "Update", now)
+
+    def _notify(self, spec_name: str, record_id: str, operation: str, now: datetime) -> None:
+        if self.on_change is not None and spec_for(spec_name) is not None and self.spec(spec_name).cdc:
+            self.on_change(spec_name, record_id, operation, self.metadata_time(now))
 
     def _existing_for_write(self, spec: EntitySpec, body: dict[str, Any]) -> dict[str, Any]:
         if spec.kind == "readonly":
