@@ -235,6 +235,7 @@ def auth_quickbooks(cli: CliContext, no_listen: bool, wait_seconds: float) -> No
 
 async def _check_dataverse(cli: CliContext) -> dict[str, Any]:
     from inolink_tui.connectors.dataverse import DataverseClient
+    from inolink_tui.connectors.dataverse_auth import DataverseTokenProvider
     from inolink_tui.connectors.errors import ConnectorError
     from inolink_tui.connectors.settings import NotConfigured, dataverse_settings_from
 
@@ -248,7 +249,7 @@ async def _check_dataverse(cli: CliContext) -> dict[str, Any]:
         except ConnectorError as exc:
             return {"service": "Dynamics 365", "ok": False, "error": exc.hint, "detail": str(exc)}
         provider = client.token_provider
-        expires = getattr(provider, "expires_at", None)
+        expires = provider.expires_at if isinstance(provider, DataverseTokenProvider) else None
         return {
             "service": "Dynamics 365",
             "ok": True,

@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 import httpx
 
@@ -32,6 +32,13 @@ class TokenSource(Protocol):
     async def invalidate(self, token: str) -> None:
         """The API refused `token`: forget it so the next `access_token()` fetches a new one."""
         ...
+
+
+@runtime_checkable
+class ClosableTokens(Protocol):
+    """A token source holding resources (an HTTP client, a file lock) that its API client closes with itself."""
+
+    def close(self) -> None: ...
 
 
 ErrorParser = Callable[[httpx.Response], ConnectorError]
@@ -203,6 +210,5 @@ class OwnedClientLifecycle:
     async def aclose(self) -> None:
         if self._owns_http:
             await self.http.aclose()
-        close = getattr(self.token_provider, "close", None)
-        if callable(close):
-            close()
+        if isinstance(self.token_provider, ClosableTokens):
+            self.token_provider.close()

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from inolink_tui.domain.crm_schema import CrmSchema
 from inolink_tui.domain.enums import EntityType
@@ -189,13 +189,27 @@ def sales_lines(txn: Mapping[str, Any]) -> list[CrmLine]:
     return out
 
 
-def transaction_policy(sync: Any) -> TransactionPolicy:
-    """The policy from a [sync] section (duck-typed; absent keys keep their defaults)."""
-    d = TransactionPolicy()
+class TransactionSection(Protocol):
+    """The [sync] keys `transaction_policy` reads (the config's `SyncSettings` has them, with their defaults)."""
+
+    @property
+    def quickbooks_invoices(self) -> str: ...
+    @property
+    def quickbooks_estimates(self) -> str: ...
+    @property
+    def quickbooks_credit_memos(self) -> str: ...
+    @property
+    def quickbooks_sales_receipts(self) -> str: ...
+    @property
+    def removed_payments(self) -> str: ...
+
+
+def transaction_policy(sync: TransactionSection) -> TransactionPolicy:
+    """The policy from a [sync] section."""
     return TransactionPolicy(
-        invoices=TransactionSync(getattr(sync, "quickbooks_invoices", d.invoices)),
-        estimates=TransactionSync(getattr(sync, "quickbooks_estimates", d.estimates)),
-        credit_memos=TransactionSync(getattr(sync, "quickbooks_credit_memos", d.credit_memos)),
-        sales_receipts=TransactionSync(getattr(sync, "quickbooks_sales_receipts", d.sales_receipts)),
-        removed_payments=RemovedPayments(getattr(sync, "removed_payments", d.removed_payments)),
+        invoices=TransactionSync(sync.quickbooks_invoices),
+        estimates=TransactionSync(sync.quickbooks_estimates),
+        credit_memos=TransactionSync(sync.quickbooks_credit_memos),
+        sales_receipts=TransactionSync(sync.quickbooks_sales_receipts),
+        removed_payments=RemovedPayments(sync.removed_payments),
     )

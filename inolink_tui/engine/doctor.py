@@ -19,6 +19,7 @@ from typing import Any
 from inolink_tui.connectors.dataverse import DataverseClient
 from inolink_tui.connectors.dataverse_metadata import DataverseMetadata
 from inolink_tui.connectors.errors import ConnectorError
+from inolink_tui.connectors.qbo_auth import QuickBooksTokenProvider
 from inolink_tui.connectors.qbo_query import QboQuery
 from inolink_tui.connectors.quickbooks import QuickBooksClient
 from inolink_tui.domain.crm_requirements import SYNCED_TABLES
@@ -256,10 +257,12 @@ async def _accounts(client: QuickBooksClient) -> list[Finding]:
 
 
 def _tokens(client: QuickBooksClient) -> list[Finding]:
-    provider: Any = client.token_provider
+    provider = client.token_provider
+    if not isinstance(provider, QuickBooksTokenProvider):  # tokens handed in from elsewhere carry no expiry
+        return []
     now = utcnow()
     out: list[Finding] = []
-    refresh = getattr(provider, "refresh_expires_at", None)
+    refresh = provider.refresh_expires_at
     if refresh is not None:
         left = refresh - now
         ok = left > REFRESH_WARNING
@@ -271,8 +274,8 @@ def _tokens(client: QuickBooksClient) -> list[Finding]:
                 "" if ok else "run the engine or `inolink-tui auth check` to renew it, or `auth quickbooks`",
             )
         )
-    tokens = getattr(provider, "tokens", None)
-    hard = getattr(tokens, "refresh_hard_expires_at", None)
+    tokens = provider.tokens
+    hard = tokens.refresh_hard_expires_at if tokens is not None else None
     if hard is not None:
         left = hard - now
         ok = left > CONSENT_WARNING

@@ -62,7 +62,7 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
     guard = EngineGuard(
         DataverseRows(crm_client),
         pair_key(dv_settings.org_url, qbo_settings.realm_id),
-        EngineIdentity(database=str(getattr(store, "path", "") or "")),
+        EngineIdentity(database=database_label(store)),
         lease_seconds=max(15.0, options.lease_seconds),
         claim_seconds=max(30.0, 2 * options.lease_seconds),
         names=LeaseNames(options.schema.prefix),
@@ -83,3 +83,10 @@ async def build_engine(settings: Any, store: JobStore, *, bus: EventBus | None =
     )
     log.info("engine built for %s and QuickBooks company %s", dv_settings.org_url, qbo_settings.realm_id)
     return engine
+
+
+def database_label(store: JobStore) -> str:
+    """The database file the pair lease names as its holder's; a store without a file (a test double) names none."""
+    from inolink_tui.store.sqlite import SqliteJobStore  # the SQLite backend is chosen by cli, not here
+
+    return str(store.path) if isinstance(store, SqliteJobStore) else ""

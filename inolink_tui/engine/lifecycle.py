@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from inolink_tui.domain.enums import QBO_ENTITY_FOR, EntityType, ErrorClass, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.jobs import JobSuccess, LinkJob, NewJob
@@ -189,21 +189,42 @@ async def unlink_deleted(store: JobStore, job: LinkJob, *, now: datetime) -> Job
     )
 
 
-def policy_values(sync: Any) -> dict[str, Any]:
-    """EngineOptions fields from the [sync] section (duck-typed; absent keys keep their defaults)."""
+class SyncPolicySection(Protocol):
+    """The [sync] keys `policy_values` reads, declared here because the engine never imports config (cli passes
+    the config model's `SyncSettings`, which has them all, with their defaults)."""
+
+    @property
+    def quickbooks_inactive(self) -> str: ...
+    @property
+    def inactive_flag_column(self) -> str: ...
+    @property
+    def crm_deactivated(self) -> str: ...
+    @property
+    def crm_deleted(self) -> str: ...
+    @property
+    def default_tax_code(self) -> str | None: ...
+    @property
+    def exempt_tax_code(self) -> str | None: ...
+    @property
+    def tax_codes(self) -> Mapping[str, str]: ...
+    @property
+    def payment_terms(self) -> Mapping[str, str]: ...
+
+
+def policy_values(sync: SyncPolicySection) -> dict[str, Any]:
+    """EngineOptions fields from the [sync] section."""
     from inolink_tui.domain.mapping.money import MoneyPolicy
 
-    defaults = LifecyclePolicy()
     lifecycle = LifecyclePolicy(
-        quickbooks_inactive=QuickBooksInactive(getattr(sync, "quickbooks_inactive", defaults.quickbooks_inactive)),
-        inactive_flag_column=str(getattr(sync, "inactive_flag_column", defaults.inactive_flag_column)),
-        crm_deactivated=CrmDeactivated(getattr(sync, "crm_deactivated", defaults.crm_deactivated)),
-        crm_deleted=CrmDeleted(getattr(sync, "crm_deleted", defaults.crm_deleted)),
+        quickbooks_inactive=QuickBooksInactive(sync.quickbooks_inactive),
+        inactive_flag_column=sync.inactive_flag_column,
+        crm_deactivated=CrmDeactivated(sync.crm_deactivated),
+        crm_deleted=CrmDeleted(sync.crm_deleted),
     )
     money = MoneyPolicy(
-        default_tax_code=getattr(sync, "default_tax_code", None),
-        exempt_tax_code=getattr(sync, "exempt_tax_code", None),
-        tax_codes={k.casefold(): v for k, v in (getattr(sync, "tax_codes", None) or {}).items()},
-        payment_terms={k.casefold(): v for k, v in (getattr(sync, "payment_terms", None) or {}).items()},
+        default_tax_code=sync.default_tax_code,
+        exempt_tax_code=sync.exempt_tax_code,
+        tax_codes={k.casefold(): v for k, v in sync.tax_codes.items()},
+        payment_terms={k.casefold(): v for k, v in sync.payment_terms.items()},
     )
     return {"lifecycle": lifecycle, "money": money}

@@ -23,6 +23,7 @@ from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.headless.ports import DaemonStore, HeadlessEvent, ServiceInfo
+from inolink_tui.headless.settings_port import AlertsSection
 
 if TYPE_CHECKING:
     import httpx
@@ -85,37 +86,24 @@ class AlertPolicy:
         return tuple(s for s in (self.smtp_password, self.webhook_url) if s)
 
     @classmethod
-    def from_config(cls, section: Any) -> AlertPolicy:
+    def from_config(cls, section: AlertsSection) -> AlertPolicy:
         """Map the config model's `[alerts]` section (pydantic, SecretStr password) onto this dataclass."""
-        password = getattr(section, "smtp_password", None)
-        if password is not None and hasattr(password, "get_secret_value"):
-            password = password.get_secret_value()
-        webhook = getattr(section, "webhook_url", None)
-        if webhook is not None and hasattr(webhook, "get_secret_value"):
-            webhook = webhook.get_secret_value()
-        values: dict[str, Any] = {
-            "webhook_url": str(webhook) if webhook else None,
-            "smtp_password": password or None,
-        }
-        for name in (
-            "webhook_format",
-            "smtp_host",
-            "smtp_port",
-            "smtp_user",
-            "smtp_starttls",
-            "email_from",
-            "stale_queue_intervals",
-            "error_rate_threshold",
-            "min_interval_minutes",
-            "digest",
-        ):
-            value = getattr(section, name, None)
-            if value is not None:
-                values[name] = getattr(value, "value", value)
-        email_to = getattr(section, "email_to", None)
-        if email_to:
-            values["email_to"] = (email_to,) if isinstance(email_to, str) else tuple(email_to)
-        return cls(**values)
+        password = section.smtp_password.get_secret_value() if section.smtp_password is not None else None
+        return cls(
+            webhook_url=section.webhook_url or None,
+            webhook_format=section.webhook_format,
+            smtp_host=section.smtp_host,
+            smtp_port=section.smtp_port,
+            smtp_user=section.smtp_user,
+            smtp_password=password or None,
+            smtp_starttls=section.smtp_starttls,
+            email_from=section.email_from,
+            email_to=tuple(section.email_to),
+            stale_queue_intervals=section.stale_queue_intervals,
+            error_rate_threshold=section.error_rate_threshold,
+            min_interval_minutes=section.min_interval_minutes,
+            digest=section.digest,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from inolink_tui.headless.logging_json import SecretScrubber, configure_logging,
 from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.once import run_once
 from inolink_tui.headless.ports import DaemonEngine
+from inolink_tui.headless.settings_port import HeadlessSettings
 from inolink_tui.headless.token_secrets import TokenFileSecrets
 from inolink_tui.store.base import JobStore, StoreError
 
@@ -53,11 +54,8 @@ class HeadlessOptions:
     webhook_bind: str = "127.0.0.1"
 
 
-def collect_secrets(settings: Any, alerts: AlertPolicy | None) -> list[str]:
-    secrets: list[str] = []
-    secret_values = getattr(settings, "secret_values", None)
-    if callable(secret_values):
-        secrets += [str(s) for s in secret_values()]
+def collect_secrets(settings: HeadlessSettings, alerts: AlertPolicy | None) -> list[str]:
+    secrets = list(settings.secret_values())
     if alerts is not None:
         secrets += list(alerts.secrets)
     return secrets
@@ -70,13 +68,12 @@ def is_setup_problem(exc: BaseException) -> bool:
     return isinstance(exc, SetupProblem | pydantic.ValidationError)
 
 
-def token_file_of(settings: Any) -> Path | None:
-    path = getattr(getattr(settings, "quickbooks", None), "token_file", None)
-    return Path(path) if isinstance(path, str | Path) else None
+def token_file_of(settings: HeadlessSettings) -> Path | None:
+    return settings.quickbooks.token_file
 
 
 async def serve(
-    settings: Any,
+    settings: HeadlessSettings,
     options: HeadlessOptions,
     factory: EngineFactory,
     scrubber: SecretScrubber | None = None,
@@ -84,7 +81,7 @@ async def serve(
     """Open the store, build the engine and run the daemon (or one pass); returns the exit status."""
     from inolink_tui.store import open_store  # the SQLite backend, chosen here and nowhere else
 
-    alerts_settings = AlertPolicy.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+    alerts_settings = AlertPolicy.from_config(settings.alerts)
     store = await open_store(options.db_path, read_only=options.read_only)
     try:
         chores: list[Callable[[], object]] = []
@@ -103,7 +100,7 @@ async def serve(
             raise HeadlessSetupError(f"cannot build the engine: {exc}") from exc
         metrics = Metrics() if options.metrics_port is not None else None
         alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None
-        lease_seconds = float(getattr(getattr(settings, "sync", None), "lease_seconds", 60.0))
+        lease_seconds = float(settings.sync.lease_seconds)
         daemon_options = DaemonOptions(
             metrics_port=options.metrics_port,
             metrics_addr=options.metrics_bind,
@@ -128,30 +125,30 @@ async def serve(
         await store.close()
 
 
-def webhook_receiver(settings: Any, engine: DaemonEngine) -> Any:
+def webhook_receiver(settings: HeadlessSettings, engine: DaemonEngine) -> Any:
     """QuickBooks notifications run the High Priority cycle (its CDC read) at once; imported only when asked for."""
     from inolink_tui.headless.webhook import WebhookReceiver
 
-    secret = getattr(getattr(settings, "quickbooks", None), "webhook_verifier_token", None)
+    secret = settings.quickbooks.webhook_verifier_token
     token = secret.get_secret_value() if secret is not None else ""
     return WebhookReceiver(token, lambda: engine.run_now("high_priority"))
 
 
-def store_upkeep(store: object, settings: Any) -> Callable[[], object]:
+def store_upkeep(store: object, settings: HeadlessSettings) -> Callable[[], object]:
     """The hourly retention purge and feed pruning (store/retention.py) as a refresh chore of the daemon."""
     from inolink_tui.store.retention import StoreUpkeep
     from inolink_tui.store.sqlite import SqliteJobStore
 
-    days = int(getattr(getattr(settings, "store", None), "success_retention_days", 0))
+    days = settings.store.success_retention_days
     if not isinstance(store, SqliteJobStore):
         return lambda: None
     return StoreUpkeep(store, days).poll
 
 
-def main(settings: Any, options: HeadlessOptions, factory: EngineFactory) -> int:
+def main(settings: HeadlessSettings, options: HeadlessOptions, factory: EngineFactory) -> int:
     """The synchronous entry `run_headless` calls: logging, the event loop, one-line errors."""
     try:
-        alerts_settings = AlertPolicy.from_config(settings.alerts) if hasattr(settings, "alerts") else None
+        alerts_settings = AlertPolicy.from_config(settings.alerts)
     except ValueError as exc:
         configure_logging(options.log_format, collect_secrets(settings, None))
         log_event(log, "config_error", f"[alerts]: {exc}", logging.ERROR)

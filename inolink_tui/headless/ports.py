@@ -23,12 +23,16 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from inolink_tui.domain.events import Event
 from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
 from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 from inolink_tui.store.base import ControlRequest, JobPage, SchedulerLease
 
 
@@ -140,11 +144,12 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def event_name(event: object) -> str:
-    """`JobChanged` / `JobChangedEvent` -> "job_changed"; an explicit `name`/`kind` string wins."""
-    for attr in ("name", "kind"):
-        value = getattr(event, attr, None)
-        if isinstance(value, str) and value:
-            return value
+    """A domain event's `kind`, a HeadlessEvent's `name`; anything else by its class, `JobChangedEvent` ->
+    "job_changed"."""
+    if isinstance(event, Event):
+        return event.kind
+    if isinstance(event, HeadlessEvent) and event.name:
+        return event.name
     name = _CAMEL.sub("_", type(event).__name__).lower()
     return name.removesuffix("_event")
 
@@ -166,8 +171,18 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [plain(v) for v in value]
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+        return {name: plain(v) for name, v in field_values(value).items()}
     return str(value)
+
+
+def field_values(value: DataclassInstance) -> dict[str, Any]:
+    """A dataclass's declared fields, one level deep (the one place events are read field by field).
+
+    Not `dataclasses.asdict`: it copies nested dataclasses into dicts, so a Link Job inside an event would
+    lose its type, escape `job_fields` and put its payload (customer data) on the wire. The names come
+    from `fields()`, so every attribute read here exists.
+    """
+    return {f.name: getattr(value, f.name) for f in fields(value)}
 
 
 def job_fields(job: LinkJob) -> dict[str, Any]:
@@ -201,7 +216,7 @@ def to_headless_event(event: object) -> HeadlessEvent:
         return event
     raw: dict[str, Any]
     if is_dataclass(event) and not isinstance(event, type):
-        raw = {f.name: getattr(event, f.name) for f in fields(event)}
+        raw = field_values(event)
     else:
         raw = {k: v for k, v in vars(event).items() if not k.startswith("_")} if hasattr(event, "__dict__") else {}
     at = raw.pop("at", None)

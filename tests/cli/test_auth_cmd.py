@@ -86,6 +86,7 @@ async def test_auth_check_succeeds_and_prints_expiries(tmp_path: Path) -> None:
         assert again.exit_code == 0
         body = json.loads(again.output)
         assert body["QuickBooks"]["ok"] and body["Dynamics 365"]["ok"]
+        assert body["Dynamics 365"]["access_expires_at"]  # read from the Dataverse token provider
         assert json.loads((tmp_path / "tokens.json").read_text())[f"quickbooks:{handle.realm_id}"] == saved
 
 

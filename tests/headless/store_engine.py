@@ -129,11 +129,28 @@ async def build_engine(settings: Any, store: JobStore) -> StoreEngine:
 
 
 def settings_for(webhook: str | None) -> SimpleNamespace:
-    """The slice of Settings the headless app reads: secrets, [alerts], [sync] lease."""
-    alerts = SimpleNamespace(webhook_url=webhook, webhook_format="slack", smtp_host=None, digest=False)
+    """The slice of Settings the headless app reads (headless/settings_port.py): secrets, [alerts], the token file,
+    [store] retention, [sync] lease. Alerts at AlertPolicy's defaults, no token file, Success jobs kept forever."""
+    alerts = SimpleNamespace(
+        webhook_url=webhook,
+        webhook_format="slack",
+        smtp_host=None,
+        smtp_port=587,
+        smtp_user=None,
+        smtp_password=None,
+        smtp_starttls=True,
+        email_from=None,
+        email_to=[],
+        stale_queue_intervals=3,
+        error_rate_threshold=0.5,
+        min_interval_minutes=60,
+        digest=False,
+    )
     return SimpleNamespace(
         secret_values=lambda: [SECRET],
         alerts=alerts,
+        quickbooks=SimpleNamespace(token_file=None),
+        store=SimpleNamespace(success_retention_days=0),
         sync=SimpleNamespace(lease_seconds=20.0),
     )
 

@@ -7,17 +7,17 @@ import importlib.util
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Source
+from inolink_tui.domain.events import ServicePaused
 from inolink_tui.domain.jobs import JobFailure, NewJob, utcnow
 from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.headless.engine_adapter import EngineAdapter, normalise
-from inolink_tui.headless.ports import event_name, to_headless_event
+from inolink_tui.headless.ports import HeadlessEvent, event_name, to_headless_event
 from inolink_tui.store import open_store
 from tests.headless.fakes import make_job
 
@@ -56,14 +56,15 @@ class Throttled:
     retry_after_seconds: float
 
 
-def test_event_names_come_from_the_class_or_an_explicit_kind() -> None:
+def test_event_names_come_from_the_class_or_the_events_own_kind() -> None:
     assert event_name(JobChanged(job_id=1)) == "job_changed"
 
     class CycleStartedEvent:
         pass
 
     assert event_name(CycleStartedEvent()) == "cycle_started"
-    assert event_name(SimpleNamespace(kind="service_paused")) == "service_paused"
+    assert event_name(ServicePaused(service="high_priority")) == "service_paused"  # a domain event's kind
+    assert event_name(HeadlessEvent("auth_restored")) == "auth_restored"
 
 
 def test_normalise_maps_engine_and_connector_field_names() -> None:
