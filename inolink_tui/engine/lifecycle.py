@@ -205,5 +205,6 @@ def policy_values(sync: Any) -> dict[str, Any]:
         exempt_tax_code=getattr(sync, "exempt_tax_code", None),
         tax_codes={k.casefold(): v for k, v in (getattr(sync, "tax_codes", None) or {}).items()},
         payment_terms={k.casefold(): v for k, v in (getattr(sync, "payment_terms", None) or {}).items()},
+        customer_types=dict(getattr(sync, "customer_types", None) or {}),
     )
     return {"lifecycle": lifecycle, "money": money}

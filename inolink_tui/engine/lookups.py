@@ -19,6 +19,7 @@ from inolink_tui.domain.mapping import ItemAccounts, NameIndex, ServiceItems, cr
 from inolink_tui.engine import fit
 from inolink_tui.engine.currency import CurrencyCodes, customer_currency
 from inolink_tui.engine.custom_mapping import CustomMapping
+from inolink_tui.engine.customer_types import account_customer_type
 from inolink_tui.engine.lifecycle import quickbooks_active
 from inolink_tui.engine.money import MoneyLookups
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
@@ -140,6 +141,9 @@ class Lookups(UsesContext[SyncContext]):
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
         currency = await customer_currency(self.currencies, self.money, row) if create else None
         term = await customer_term(self.money, self.options.money, row)
-        built = crm_to_customer(et, row, parent_qbo_id=parent_qbo, currency=currency, sales_term=term)
+        ctype = await account_customer_type(self.money, self.options.money, et, row)
+        built = crm_to_customer(
+            et, row, parent_qbo_id=parent_qbo, currency=currency, sales_term=term, customer_type=ctype
+        )
         customer = fit.qbo_values("Customer", await self.custom.to_qbo(et, "Customer", row, built, create=create))
         return customer if create else {**customer, **quickbooks_active(self.options.lifecycle, row)}

@@ -77,6 +77,8 @@ class MoneyPolicy:
     """Product number or QuickBooks item name (case-folded) -> tax code name or Id."""
     payment_terms: Mapping[str, str] = field(default_factory=dict)
     """CRM Payment Terms label (case-folded) -> QuickBooks Term name."""
+    customer_types: Mapping[str, str] = field(default_factory=dict)
+    """CRM account Category label (or option value as digits) -> QuickBooks Customer Type name."""
 
 
 def company_money(

@@ -166,6 +166,13 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     _CURRENCY,
     _CURRENCY_BACK,
     _TERMS,
+    FieldMapping(
+        "accountcategorycode",
+        "CustomerTypeRef.value",
+        B,
+        Transform.LOOKUP,
+        "the Customer Type named like the category, or [sync] customer_types (engine)",
+    ),
 )
 
 CONTACT: tuple[FieldMapping, ...] = (

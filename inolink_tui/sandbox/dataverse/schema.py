@@ -280,6 +280,8 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _memo("description"),
                 _m("revenue"),
                 _m("creditlimit"),
+                # Microsoft Learn, account reference (AccountCategoryCode "Category"): 1 Preferred Customer, 2 Standard
+                _choice("accountcategorycode", {1: "Preferred Customer", 2: "Standard"}, "Category"),
                 _lookup("primarycontactid", {"primarycontactid": "contacts"}),
                 _lookup("parentaccountid", {"parentaccountid": "accounts"}),
                 _choice("statecode", STATE_ACTIVE, "Status"),

@@ -100,8 +100,15 @@ def to_qbo(
         currency = record.get("transactioncurrencyid") if for_create else None  # on create only (engine/lookups.py)
         terms = record.get("paymenttermscode")  # the Term of that name, resolved by the engine (engine/terms.py)
         term = {"value": f"T-{terms}"} if terms else None
+        category = record.get("accountcategorycode")  # the Customer Type of that name (engine/customer_types.py)
+        ctype = {"value": f"CT-{category}"} if category else None
         customer = crm_to_customer(
-            entity_type, Reads(record, log), parent_qbo_id=parent, currency=currency, sales_term=term
+            entity_type,
+            Reads(record, log),
+            parent_qbo_id=parent,
+            currency=currency,
+            sales_term=term,
+            customer_type=ctype,
         )
         return flatten(customer)
     if entity_type is EntityType.PRODUCT:
