@@ -24,6 +24,7 @@ from inolink_tui.engine.lifecycle import quickbooks_active
 from inolink_tui.engine.money import MoneyLookups
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
 from inolink_tui.engine.terms import customer_term
+from inolink_tui.engine.vendors import preferred_vendor
 
 
 @dataclass
@@ -132,7 +133,8 @@ class Lookups(UsesContext[SyncContext]):
         et = job.entity_type
         if et is EntityType.PRODUCT:
             accounts = await self.accounts() if create else ItemAccounts()
-            built = crm_to_item(row, accounts, for_create=create, today=self.clock().date())
+            vendor = await preferred_vendor(self.money, row)
+            built = crm_to_item(row, accounts, for_create=create, today=self.clock().date(), pref_vendor=vendor)
             item = fit.qbo_values("Item", await self.custom.to_qbo(et, "Item", row, built, create=create))
             return item if create else {**item, **quickbooks_active(self.options.lifecycle, row)}
         parent_qbo: str | None = None

@@ -29,6 +29,8 @@ class MoneyLookups:
         self.qbo = qbo
         self._company: CompanyMoney | None = None
         self._customer_types: dict[str, str] | None = None
+        self.vendors: dict[str, dict[str, str] | None] = {}
+        """Vendors looked up by Display Name this cycle (case-folded name -> PrefVendorRef, None: no such vendor)."""
         self._lock = asyncio.Lock()
         self.items: dict[str, dict[str, Any]] = {}
         """Items read this cycle (their Taxable flag and tax code): a bulk push reads each item once."""
@@ -36,6 +38,7 @@ class MoneyLookups:
     def reset(self) -> None:
         self._company = None
         self._customer_types = None
+        self.vendors = {}
         self.items = {}
 
     async def item(self, item_id: str) -> dict[str, Any] | None:

@@ -252,6 +252,14 @@ PRODUCT: tuple[FieldMapping, ...] = (
     ),
     FieldMapping(None, "TrackQtyOnHand", N, Transform.CONSTANT, "Inventory: true", "producttypecode"),
     FieldMapping(None, "InvStartDate", N, Transform.CONSTANT, "Inventory: the day it is created", "producttypecode"),
+    FieldMapping(
+        "vendorname",
+        "PrefVendorRef.value",
+        Q,
+        Transform.LOOKUP,
+        "the Vendor of that Display Name (never created; none: left out, said in the job)",
+    ),
+    FieldMapping("vendorname", "PrefVendorRef.name", C, note="the preferred vendor's name"),
 )
 
 

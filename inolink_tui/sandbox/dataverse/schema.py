@@ -336,6 +336,8 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _m("standardcost", 0, 1_000_000_000_000),
                 _m("currentcost", 0, 1_000_000_000_000),
                 _d("quantityonhand", 0, 1_000_000_000),
+                _s("vendorname", 100),  # Microsoft Learn product reference: VendorName, VendorPartNumber (100 each)
+                _s("vendorpartnumber", 100),
                 _choice(
                     "producttypecode",
                     {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services", 4: "Flat Fees"},

@@ -113,7 +113,10 @@ def to_qbo(
         return flatten(customer)
     if entity_type is EntityType.PRODUCT:
         accounts = ItemAccounts(income="income", expense="expense", asset="asset")
-        return flatten(crm_to_item(Reads(record, log), accounts, for_create=for_create, today=date(2026, 1, 2)))
+        vendor = record.get("vendorname")  # the Vendor of that name, looked up by the engine (engine/vendors.py)
+        ref = {"value": f"V-{vendor}"} if vendor else None
+        item = crm_to_item(Reads(record, log), accounts, for_create=for_create, today=date(2026, 1, 2), pref_vendor=ref)
+        return flatten(item)
     header = Reads({k: v for k, v in record.items() if not k.startswith("line.")}, log)
     columns = {k.removeprefix("line.").replace("productid", "_productid_value"): v for k, v in record.items()}
     line = Reads({k: v for k, v in columns.items() if k not in header}, log, "line.")

@@ -50,6 +50,9 @@ def item(
     for ref in ("SalesTaxCodeRef", "PurchaseTaxCodeRef"):
         if out.get(ref):
             out[ref] = named_ref(state, "TaxCode", out[ref], ref)
+    if out.get("PrefVendorRef"):
+        # all-entities/item: PrefVendorRef references a Vendor (its Id and name); a missing one is 2500, inactive 610
+        out["PrefVendorRef"] = named_ref(state, "Vendor", out["PrefVendorRef"], "PrefVendorRef")
     parent_name = None
     if out.get("ParentRef"):
         out["ParentRef"] = named_ref(state, "Item", out["ParentRef"], "ParentRef")

@@ -1,4 +1,4 @@
-"""Conformance: the CustomerType list and a Customer's CustomerTypeRef, over HTTP.
+"""Conformance: the CustomerType list, a Customer's CustomerTypeRef and an Item's PrefVendorRef, over HTTP.
 
 https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer: CustomerTypeRef is a
 reference to the customer type assigned to the customer (shown only when set in the QuickBooks UI). Customer types
@@ -24,3 +24,15 @@ async def test_customer_types_are_read_and_referenced_but_not_written(qbo: Qbo) 
     assert customer["CustomerTypeRef"] == {"value": wholesale["Id"], "name": "Wholesale"}
     unknown = await qbo.post("customer", {"DisplayName": "Untyped", "CustomerTypeRef": {"value": "999"}})
     assert unknown.status_code == 400 and unknown.json()["Fault"]["Error"][0]["code"] == "2500"
+
+
+async def test_an_item_references_its_preferred_vendor(qbo: Qbo) -> None:
+    # .../all-entities/item: PrefVendorRef is a reference to a Vendor (its Id; the answer fills the name);
+    # a missing Id is 2500 (the sandbox's answer for every unknown reference).
+    vendor = await qbo.create("Vendor", {"DisplayName": "Acme Supplies"})
+    income = next(a["Id"] for a in qbo.sandbox.qbo.all("Account") if a.get("AccountType") == "Income")
+    body = {"Name": "Bolt", "Type": "Service", "IncomeAccountRef": {"value": income}}
+    item = await qbo.create("Item", {**body, "PrefVendorRef": {"value": vendor["Id"]}})
+    assert item["PrefVendorRef"] == {"value": vendor["Id"], "name": "Acme Supplies"}
+    missing = await qbo.post("item", {**body, "Name": "Nut", "PrefVendorRef": {"value": "999"}})
+    assert missing.status_code == 400 and missing.json()["Fault"]["Error"][0]["code"] == "2500"
