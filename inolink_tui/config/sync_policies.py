@@ -34,6 +34,8 @@ class SyncPolicyKeys(BaseModel):
     """CRM Payment Terms label -> QuickBooks Term name (by default the same name)."""
     customer_types: dict[str, str] = Field(default_factory=dict)
     """CRM account Category label (or option value) -> QuickBooks Customer Type name (by default the same name)."""
+    primary_contact: bool = False
+    """InoLink's "Allow Primary contact to sync": an account's primary contact names its customer's person."""
     quickbooks_invoices: Literal["off", "history", "record"] = "off"
     """An invoice entered in QuickBooks for a linked customer: nothing, a Sales Transaction row, or a CRM invoice."""
     quickbooks_estimates: Literal["off", "history", "record"] = "off"

@@ -206,5 +206,6 @@ def policy_values(sync: Any) -> dict[str, Any]:
         tax_codes={k.casefold(): v for k, v in (getattr(sync, "tax_codes", None) or {}).items()},
         payment_terms={k.casefold(): v for k, v in (getattr(sync, "payment_terms", None) or {}).items()},
         customer_types=dict(getattr(sync, "customer_types", None) or {}),
+        primary_contact=bool(getattr(sync, "primary_contact", False)),
     )
     return {"lifecycle": lifecycle, "money": money}

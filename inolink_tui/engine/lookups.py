@@ -22,6 +22,7 @@ from inolink_tui.engine.custom_mapping import CustomMapping
 from inolink_tui.engine.customer_types import account_customer_type
 from inolink_tui.engine.lifecycle import quickbooks_active
 from inolink_tui.engine.money import MoneyLookups
+from inolink_tui.engine.primary_contact import primary_contact
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
 from inolink_tui.engine.terms import customer_term
 from inolink_tui.engine.vendors import preferred_vendor
@@ -144,8 +145,15 @@ class Lookups(UsesContext[SyncContext]):
         currency = await customer_currency(self.currencies, self.money, row) if create else None
         term = await customer_term(self.money, self.options.money, row)
         ctype = await account_customer_type(self.money, self.options.money, et, row)
+        person = await primary_contact(self.crm, self.options.money, et, row)
         built = crm_to_customer(
-            et, row, parent_qbo_id=parent_qbo, currency=currency, sales_term=term, customer_type=ctype
+            et,
+            row,
+            parent_qbo_id=parent_qbo,
+            currency=currency,
+            sales_term=term,
+            customer_type=ctype,
+            primary_contact=person,
         )
         customer = fit.qbo_values("Customer", await self.custom.to_qbo(et, "Customer", row, built, create=create))
         return customer if create else {**customer, **quickbooks_active(self.options.lifecycle, row)}

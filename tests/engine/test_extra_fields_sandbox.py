@@ -2,6 +2,8 @@
 
 - an account's Category reaches its QuickBooks customer as the Customer Type `[sync] customer_types` names, and a
   Customer Type changed in QuickBooks comes back as the Category of the same name (no config entry needed);
+- with `[sync] primary_contact = true`, the account's primary contact's names become the customer's Given / Family
+  Name;
 - a product's Vendor Name becomes its item's Preferred Vendor (the Vendor of that Display Name); a name no vendor
   has leaves PrefVendorRef out and says so in the job's message; the vendor set in QuickBooks comes back.
 """
@@ -25,8 +27,8 @@ def crm_user(s: Stack) -> str:
     )
 
 
-async def test_category_and_vendor_both_ways(tmp_path: Path) -> None:
-    sync = 'customer_types = { "Preferred Customer" = "Wholesale" }'
+async def test_category_primary_contact_and_vendor(tmp_path: Path) -> None:
+    sync = 'customer_types = { "Preferred Customer" = "Wholesale" }\nprimary_contact = true'
     async with stack(tmp_path, records=3, sync=sync) as s:
         wholesale = s.qbo.create("CustomerType", {"Name": "Wholesale"})  # kept in the QuickBooks UI
         standard = s.qbo.create("CustomerType", {"Name": "standard"})
@@ -38,9 +40,17 @@ async def test_category_and_vendor_both_ways(tmp_path: Path) -> None:
         )
         account, qbo_id = str(job.crm_record_id), str(job.accounting_id)
 
-        s.dv.update_row("accounts", account, {"accountcategorycode": PREFERRED}, user_id=crm_user(s))
+        person = next(c for c in s.dv.rows("contacts") if c.get("firstname") and c.get("lastname"))
+        s.dv.update_row(
+            "accounts",
+            account,
+            {"accountcategorycode": PREFERRED, "_primarycontactid_value": person["contactid"]},
+            user_id=crm_user(s),
+        )
         await s.run_once()
-        assert s.qbo.get("Customer", qbo_id)["CustomerTypeRef"]["value"] == wholesale["Id"]
+        customer = s.qbo.get("Customer", qbo_id)
+        assert customer["CustomerTypeRef"]["value"] == wholesale["Id"]
+        assert (customer["GivenName"], customer["FamilyName"]) == (person["firstname"], person["lastname"])
 
         customer = s.qbo.get("Customer", qbo_id)
         s.qbo.update(

@@ -173,6 +173,12 @@ ACCOUNT: tuple[FieldMapping, ...] = (
         Transform.LOOKUP,
         "the Customer Type named like the category, or [sync] customer_types (engine)",
     ),
+    FieldMapping(
+        "primarycontactid", "GivenName", Q, Transform.LOOKUP, "[sync] primary_contact: the contact's first name"
+    ),
+    FieldMapping(
+        "primarycontactid", "FamilyName", Q, Transform.LOOKUP, "[sync] primary_contact: the contact's last name"
+    ),
 )
 
 CONTACT: tuple[FieldMapping, ...] = (

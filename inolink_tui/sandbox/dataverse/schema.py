@@ -336,7 +336,8 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _m("standardcost", 0, 1_000_000_000_000),
                 _m("currentcost", 0, 1_000_000_000_000),
                 _d("quantityonhand", 0, 1_000_000_000),
-                _s("vendorname", 100),  # Microsoft Learn product reference: VendorName, VendorPartNumber (100 each)
+                # VendorName, VendorPartNumber Text[100] (Learn: Business Central's "CRM Product" table mirrors product)
+                _s("vendorname", 100),
                 _s("vendorpartnumber", 100),
                 _choice(
                     "producttypecode",

@@ -102,6 +102,8 @@ def to_qbo(
         term = {"value": f"T-{terms}"} if terms else None
         category = record.get("accountcategorycode")  # the Customer Type of that name (engine/customer_types.py)
         ctype = {"value": f"CT-{category}"} if category else None
+        person = record.get("primarycontactid")  # the contact the engine reads (engine/primary_contact.py)
+        contact = {"firstname": f"{person} first", "lastname": f"{person} last"} if person else None
         customer = crm_to_customer(
             entity_type,
             Reads(record, log),
@@ -109,6 +111,7 @@ def to_qbo(
             currency=currency,
             sales_term=term,
             customer_type=ctype,
+            primary_contact=contact,
         )
         return flatten(customer)
     if entity_type is EntityType.PRODUCT:

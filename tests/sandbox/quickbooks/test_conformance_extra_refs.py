@@ -36,3 +36,22 @@ async def test_an_item_references_its_preferred_vendor(qbo: Qbo) -> None:
     assert item["PrefVendorRef"] == {"value": vendor["Id"], "name": "Acme Supplies"}
     missing = await qbo.post("item", {**body, "Name": "Nut", "PrefVendorRef": {"value": "999"}})
     assert missing.status_code == 400 and missing.json()["Fault"]["Error"][0]["code"] == "2500"
+
+
+async def test_an_inventory_item_keeps_its_reorder_point(qbo: Qbo) -> None:
+    # .../all-entities/item: ReorderPoint is a decimal on an inventory item; a value that is no number is refused.
+    accounts = {a.get("AccountType"): a["Id"] for a in qbo.sandbox.qbo.all("Account")}
+    body = {
+        "Name": "Widget",
+        "Type": "Inventory",
+        "IncomeAccountRef": {"value": accounts["Income"]},
+        "ExpenseAccountRef": {"value": accounts["Cost of Goods Sold"]},
+        "AssetAccountRef": {"value": accounts["Other Current Asset"]},
+        "InvStartDate": "2026-01-01",
+        "QtyOnHand": 10,
+        "TrackQtyOnHand": True,
+    }
+    item = await qbo.create("Item", {**body, "ReorderPoint": 4})
+    assert float(item["ReorderPoint"]) == 4
+    bad = await qbo.post("item", {**body, "Name": "Gadget", "ReorderPoint": "soon"})
+    assert bad.status_code == 400, bad.text
