@@ -32,6 +32,10 @@ class SyncPolicyKeys(BaseModel):
     """Product number or QuickBooks item name -> tax code name (outside the US)."""
     payment_terms: dict[str, str] = Field(default_factory=dict)
     """CRM Payment Terms label -> QuickBooks Term name (by default the same name)."""
+    customer_types: dict[str, str] = Field(default_factory=dict)
+    """CRM account Category label (or option value) -> QuickBooks Customer Type name (by default the same name)."""
+    primary_contact: bool = False
+    """InoLink's "Allow Primary contact to sync": an account's primary contact names its customer's person."""
     quickbooks_invoices: Literal["off", "history", "record"] = "off"
     """An invoice entered in QuickBooks for a linked customer: nothing, a Sales Transaction row, or a CRM invoice."""
     quickbooks_estimates: Literal["off", "history", "record"] = "off"
@@ -44,7 +48,7 @@ class SyncPolicyKeys(BaseModel):
     """A payment deleted or voided in QuickBooks: as QuickBooks shows it (deleted goes, voided stays marked void),
     removed from CRM either way, or kept marked void either way (domain/transaction_history.py)."""
 
-    @field_validator("tax_codes", "payment_terms")
+    @field_validator("tax_codes", "payment_terms", "customer_types")
     @classmethod
     def _no_blank(cls, value: dict[str, str]) -> dict[str, str]:
         for key, target in value.items():

@@ -50,6 +50,7 @@ reference/entities/<table>, MaxLength of each column; the `ino_` columns as the 
 | contact | emailaddress1                            | 100  | refuse   |
 | product | name, productnumber                      | 100  | refuse   |
 | product | description                              | 2000 | truncate |
+| product | vendorname                               | 100  | truncate |
 | all     | ino_accountingid                         | 50   | refuse   |
 | all     | ino_accountingref                        | 100  | truncate |
 """
@@ -214,6 +215,7 @@ CRM_LIMITS: dict[EntityType, tuple[Limit, ...]] = {
         Limit("name", 100, R),
         Limit("productnumber", 100, R),
         Limit("description", 2000, T),
+        Limit("vendorname", 100, T),
         *_INOLINK,
     ),
     EntityType.QUOTE: _INOLINK,

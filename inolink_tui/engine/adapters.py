@@ -338,7 +338,7 @@ class QuickBooksAccounting:
 
     @staticmethod
     def _name_field(entity: str) -> str:
-        return "DisplayName" if entity == "Customer" else "Name"
+        return "DisplayName" if entity in ("Customer", "Vendor", "Employee") else "Name"
 
     async def find_by_names(self, entity: str, names: Sequence[str]) -> list[dict[str, Any]]:
         found = await self.client.find_by_values(entity, self._name_field(entity), [n for n in names if n])

@@ -23,11 +23,20 @@ from inolink_tui.domain.mapping import ItemAccounts, crm_to_customer, crm_to_ite
 from inolink_tui.engine.ports import AccountingPort, CdcResult, CrmChanges, CrmPort, Written
 
 _cut: ContextVar[list[Truncation] | None] = ContextVar("inolink_truncations", default=None)
+_said: ContextVar[list[str] | None] = ContextVar("inolink_job_notes", default=None)
 
 
 def start_collecting() -> None:
-    """A fresh list of truncations for the job this task is about to run."""
+    """A fresh list of truncations (and notes) for the job this task is about to run."""
     _cut.set([])
+    _said.set([])
+
+
+def note_for_job(text: str) -> None:
+    """Something the job left out on purpose (e.g. a Preferred Vendor QuickBooks lacks), added to its message."""
+    said = _said.get()
+    if said is not None and text not in said:
+        said.append(text)
 
 
 def _note(truncations: Sequence[Truncation]) -> None:
@@ -39,6 +48,10 @@ def _note(truncations: Sequence[Truncation]) -> None:
 def with_truncations(success: JobSuccess) -> JobSuccess:
     """The job's outcome with what was cut to fit (message for people, payload for the inspector)."""
     collected = _cut.get() or []
+    said = _said.get() or []
+    if said:
+        text = "; ".join(said)
+        success = replace(success, message=f"{success.message}; {text}" if success.message else text)
     if not collected:
         return success
     unique = list(dict.fromkeys(collected))

@@ -209,6 +209,10 @@ class SyncPolicySection(Protocol):
     def tax_codes(self) -> Mapping[str, str]: ...
     @property
     def payment_terms(self) -> Mapping[str, str]: ...
+    @property
+    def customer_types(self) -> Mapping[str, str]: ...
+    @property
+    def primary_contact(self) -> bool: ...
 
 
 def policy_values(sync: SyncPolicySection) -> dict[str, Any]:
@@ -226,5 +230,7 @@ def policy_values(sync: SyncPolicySection) -> dict[str, Any]:
         exempt_tax_code=sync.exempt_tax_code,
         tax_codes={k.casefold(): v for k, v in sync.tax_codes.items()},
         payment_terms={k.casefold(): v for k, v in sync.payment_terms.items()},
+        customer_types=dict(sync.customer_types),
+        primary_contact=sync.primary_contact,
     )
     return {"lifecycle": lifecycle, "money": money}

@@ -19,10 +19,13 @@ from inolink_tui.domain.mapping import ItemAccounts, NameIndex, ServiceItems, cr
 from inolink_tui.engine import fit
 from inolink_tui.engine.currency import CurrencyCodes, customer_currency
 from inolink_tui.engine.custom_mapping import CustomMapping
+from inolink_tui.engine.customer_types import account_customer_type
 from inolink_tui.engine.lifecycle import quickbooks_active
 from inolink_tui.engine.money import MoneyLookups
+from inolink_tui.engine.primary_contact import primary_contact
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
 from inolink_tui.engine.terms import customer_term
+from inolink_tui.engine.vendors import preferred_vendor
 
 
 @dataclass
@@ -131,7 +134,8 @@ class Lookups(UsesContext[SyncContext]):
         et = job.entity_type
         if et is EntityType.PRODUCT:
             accounts = await self.accounts() if create else ItemAccounts()
-            built = crm_to_item(row, accounts, for_create=create, today=self.clock().date())
+            vendor = await preferred_vendor(self.money, row)
+            built = crm_to_item(row, accounts, for_create=create, today=self.clock().date(), pref_vendor=vendor)
             item = fit.qbo_values("Item", await self.custom.to_qbo(et, "Item", row, built, create=create))
             return item if create else {**item, **quickbooks_active(self.options.lifecycle, row)}
         parent_qbo: str | None = None
@@ -140,6 +144,16 @@ class Lookups(UsesContext[SyncContext]):
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
         currency = await customer_currency(self.currencies, self.money, row) if create else None
         term = await customer_term(self.money, self.options.money, row)
-        built = crm_to_customer(et, row, parent_qbo_id=parent_qbo, currency=currency, sales_term=term)
+        ctype = await account_customer_type(self.money, self.options.money, et, row)
+        person = await primary_contact(self.crm, self.options.money, et, row)
+        built = crm_to_customer(
+            et,
+            row,
+            parent_qbo_id=parent_qbo,
+            currency=currency,
+            sales_term=term,
+            customer_type=ctype,
+            primary_contact=person,
+        )
         customer = fit.qbo_values("Customer", await self.custom.to_qbo(et, "Customer", row, built, create=create))
         return customer if create else {**customer, **quickbooks_active(self.options.lifecycle, row)}

@@ -28,12 +28,17 @@ class MoneyLookups:
     def __init__(self, qbo: AccountingPort) -> None:
         self.qbo = qbo
         self._company: CompanyMoney | None = None
+        self._customer_types: dict[str, str] | None = None
+        self.vendors: dict[str, dict[str, str] | None] = {}
+        """Vendors looked up by Display Name this cycle (case-folded name -> PrefVendorRef, None: no such vendor)."""
         self._lock = asyncio.Lock()
         self.items: dict[str, dict[str, Any]] = {}
         """Items read this cycle (their Taxable flag and tax code): a bulk push reads each item once."""
 
     def reset(self) -> None:
         self._company = None
+        self._customer_types = None
+        self.vendors = {}
         self.items = {}
 
     async def item(self, item_id: str) -> dict[str, Any] | None:
@@ -53,6 +58,14 @@ class MoneyLookups:
                 terms = await self.qbo.query("Term")
                 self._company = company_money(prefs[0] if prefs else None, info[0] if info else None, codes, terms)
             return self._company
+
+    async def customer_types(self) -> dict[str, str]:
+        """The company's Customer Types, Id -> name (`select * from CustomerType`), read on first use in a cycle."""
+        async with self._lock:
+            if self._customer_types is None:
+                found = await self.qbo.query("CustomerType")
+                self._customer_types = {str(t["Id"]): str(t["Name"]) for t in found if t.get("Name")}
+            return self._customer_types
 
 
 async def dress(

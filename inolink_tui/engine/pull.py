@@ -32,6 +32,7 @@ from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
 from inolink_tui.engine.currency import crm_currency
+from inolink_tui.engine.customer_types import account_category
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import request_id
 from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, without_deleted_suffix
@@ -91,6 +92,7 @@ class Pull(UsesContext[SyncContext]):
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
         built = fit.crm_columns(et, entity, without_deleted_suffix(current))
         built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
+        built.update(await account_category(self.lookups.money, self.options.money, et, current))
         mapped = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, row))
         activity = crm_columns_for_active(self.options.lifecycle, current, row)
         mapped.update(activity)
@@ -181,6 +183,7 @@ class Pull(UsesContext[SyncContext]):
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
         built = fit.crm_columns(et, entity, current, for_create=True)
         built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
+        built.update(await account_category(self.lookups.money, self.options.money, et, current))
         columns = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, None, create=True))
         name = qbo_display_name(entity, current)
         notes: list[str] = []

@@ -168,5 +168,6 @@ def test_the_readme_example_loads_as_documented(tmp_path: Path) -> None:
         ("new_customertier", "CustomField:Tier", Transform.VALUE_MAP),
         ("new_region", "CustomField:Region", Transform.COPY),
         ("name", "Notes", Transform.TEMPLATE),
+        ("new_reorderpoint", "ReorderPoint", Transform.COPY),
     ]
     assert rows[2].mapping.values == (("Gold", "A"), ("Silver", "B"), ("Bronze", "C"))

@@ -52,10 +52,15 @@ def crm_to_customer(
     parent_qbo_id: str | None = None,
     currency: str | None = None,
     sales_term: Mapping[str, str] | None = None,
+    customer_type: Mapping[str, str] | None = None,
+    primary_contact: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The QuickBooks Customer body (create or the desired state for a sparse update). `currency`: the ISO code of
     the CRM record's currency, given on create only (QuickBooks fixes a customer's CurrencyRef once set);
-    `sales_term`: the SalesTermRef of the record's Payment Terms (money.py `sales_term_ref`, resolved by the engine)."""
+    `sales_term`: the SalesTermRef of the record's Payment Terms (money.py `sales_term_ref`, resolved by the engine);
+    `customer_type`: an account's CustomerTypeRef from its Category (customer_types.py, resolved by the engine);
+    `primary_contact`: an account's primary contact row, whose first and last names become the company customer's
+    GivenName / FamilyName (InoLink: "Company + first/last name -> an Account ... with a Primary Contact")."""
     if entity_type not in (EntityType.ACCOUNT, EntityType.CONTACT):
         raise MappingError(f"{entity_type.value} is not a customer")
     name = qbo_name(record_name(entity_type, row))
@@ -91,6 +96,12 @@ def crm_to_customer(
         body["CurrencyRef"] = {"value": currency}
     if sales_term:
         body["SalesTermRef"] = dict(sales_term)
+    if customer_type and entity_type is EntityType.ACCOUNT:
+        body["CustomerTypeRef"] = dict(customer_type)
+    if primary_contact and entity_type is EntityType.ACCOUNT:
+        for crm, qbo in (("firstname", "GivenName"), ("lastname", "FamilyName")):
+            if value := _text(primary_contact, crm):
+                body[qbo] = qbo_name(value)
     return body
 
 

@@ -46,9 +46,15 @@ def _ref(value: str | None) -> dict[str, str] | None:
 
 
 def crm_to_item(
-    row: Mapping[str, Any], accounts: ItemAccounts, *, for_create: bool = True, today: date | None = None
+    row: Mapping[str, Any],
+    accounts: ItemAccounts,
+    *,
+    for_create: bool = True,
+    today: date | None = None,
+    pref_vendor: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The QuickBooks Item body; account refs and inventory start fields only matter on create."""
+    """The QuickBooks Item body; account refs and inventory start fields only matter on create. `pref_vendor`: the
+    PrefVendorRef of the Vendor named like the product's Vendor Name (looked up by the engine, never created)."""
     name = qbo_name(str(row.get("name") or ""))
     if not name:
         raise MappingError("the Product has no name; QuickBooks needs an Item Name")
@@ -63,6 +69,8 @@ def crm_to_item(
         body["UnitPrice"] = float(price)
     if (cost := row.get("currentcost")) is not None:
         body["PurchaseCost"] = float(cost)
+    if pref_vendor:
+        body["PrefVendorRef"] = dict(pref_vendor)
     if not for_create:
         return body
     body["Type"] = item_type
@@ -107,4 +115,7 @@ def item_to_crm(item: Mapping[str, Any], *, for_create: bool = False) -> dict[st
         cols["producttypecode"] = CRM_TYPE_FOR[str(kind)]
     if item.get("TrackQtyOnHand") and item.get("QtyOnHand") is not None:
         cols["quantityonhand"] = item.get("QtyOnHand")
+    vendor = item.get("PrefVendorRef")
+    if isinstance(vendor, Mapping) and vendor.get("name"):
+        cols["vendorname"] = str(vendor["name"])  # the reference carries the Vendor's name (Item reference)
     return cols

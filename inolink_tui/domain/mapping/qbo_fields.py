@@ -157,7 +157,9 @@ WRITABLE: dict[str, frozenset[str]] = {
 READ_ONLY: dict[str, frozenset[str]] = {
     "Customer": _COMMON_READ_ONLY
     | frozenset({"Balance", "BalanceWithJobs", "FullyQualifiedName", "Level", "V4IDPseudonym"}),
-    "Item": _COMMON_READ_ONLY | frozenset({"FullyQualifiedName", "Level"}),
+    # PrefVendorRef.name: the preferred Vendor's name returned with the reference (Item reference: the ref's value and
+    # name are the Vendor's Id and name); a mapping writes the reference through .value only
+    "Item": _COMMON_READ_ONLY | frozenset({"FullyQualifiedName", "Level", "PrefVendorRef.name"}),
     "Invoice": _COMMON_READ_ONLY
     | frozenset({"TotalAmt", "HomeTotalAmt", "Balance", "HomeBalance", "InvoiceLink", "TxnTaxDetail.TotalTax"}),
     "Estimate": _COMMON_READ_ONLY | frozenset({"TotalAmt", "HomeTotalAmt", "TxnTaxDetail.TotalTax"}),

@@ -166,6 +166,19 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     _CURRENCY,
     _CURRENCY_BACK,
     _TERMS,
+    FieldMapping(
+        "accountcategorycode",
+        "CustomerTypeRef.value",
+        B,
+        Transform.LOOKUP,
+        "the Customer Type named like the category, or [sync] customer_types (engine)",
+    ),
+    FieldMapping(
+        "primarycontactid", "GivenName", Q, Transform.LOOKUP, "[sync] primary_contact: the contact's first name"
+    ),
+    FieldMapping(
+        "primarycontactid", "FamilyName", Q, Transform.LOOKUP, "[sync] primary_contact: the contact's last name"
+    ),
 )
 
 CONTACT: tuple[FieldMapping, ...] = (
@@ -245,6 +258,14 @@ PRODUCT: tuple[FieldMapping, ...] = (
     ),
     FieldMapping(None, "TrackQtyOnHand", N, Transform.CONSTANT, "Inventory: true", "producttypecode"),
     FieldMapping(None, "InvStartDate", N, Transform.CONSTANT, "Inventory: the day it is created", "producttypecode"),
+    FieldMapping(
+        "vendorname",
+        "PrefVendorRef.value",
+        Q,
+        Transform.LOOKUP,
+        "the Vendor of that Display Name (never created; none: left out, said in the job)",
+    ),
+    FieldMapping("vendorname", "PrefVendorRef.name", C, note="the preferred vendor's name"),
 )
 
 

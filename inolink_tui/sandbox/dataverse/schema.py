@@ -280,6 +280,8 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _memo("description"),
                 _m("revenue"),
                 _m("creditlimit"),
+                # Microsoft Learn, account reference (AccountCategoryCode "Category"): 1 Preferred Customer, 2 Standard
+                _choice("accountcategorycode", {1: "Preferred Customer", 2: "Standard"}, "Category"),
                 _lookup("primarycontactid", {"primarycontactid": "contacts"}),
                 _lookup("parentaccountid", {"parentaccountid": "accounts"}),
                 _choice("statecode", STATE_ACTIVE, "Status"),
@@ -334,6 +336,9 @@ def build_tables(*, bare: bool = False) -> dict[str, Table]:
                 _m("standardcost", 0, 1_000_000_000_000),
                 _m("currentcost", 0, 1_000_000_000_000),
                 _d("quantityonhand", 0, 1_000_000_000),
+                # VendorName, VendorPartNumber Text[100] (Learn: Business Central's "CRM Product" table mirrors product)
+                _s("vendorname", 100),
+                _s("vendorpartnumber", 100),
                 _choice(
                     "producttypecode",
                     {1: "Sales Inventory", 2: "Miscellaneous Charges", 3: "Services", 4: "Flat Fees"},

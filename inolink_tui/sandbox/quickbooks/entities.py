@@ -285,6 +285,10 @@ SPECS: dict[str, EntitySpec] = {
             name_field="Name",
         ),
         EntitySpec("PaymentMethod", "name", frozenset({"Name", "Active", "Type"}), name_field="Name"),
+        # developer.intuit.com .../all-entities/customer: CustomerTypeRef names a CustomerType, a list kept in the
+        # QuickBooks UI; the API reads it (`select * from CustomerType`) and offers no create or update. The field
+        # list beyond Name / Active is not documented there (vague): Name and Active, as connectors expose it.
+        EntitySpec("CustomerType", "readonly", frozenset({"Name", "Active"}), name_field="Name", cdc=False),
         EntitySpec(
             "TaxRate",
             "readonly",

@@ -100,13 +100,26 @@ def to_qbo(
         currency = record.get("transactioncurrencyid") if for_create else None  # on create only (engine/lookups.py)
         terms = record.get("paymenttermscode")  # the Term of that name, resolved by the engine (engine/terms.py)
         term = {"value": f"T-{terms}"} if terms else None
+        category = record.get("accountcategorycode")  # the Customer Type of that name (engine/customer_types.py)
+        ctype = {"value": f"CT-{category}"} if category else None
+        person = record.get("primarycontactid")  # the contact the engine reads (engine/primary_contact.py)
+        contact = {"firstname": f"{person} first", "lastname": f"{person} last"} if person else None
         customer = crm_to_customer(
-            entity_type, Reads(record, log), parent_qbo_id=parent, currency=currency, sales_term=term
+            entity_type,
+            Reads(record, log),
+            parent_qbo_id=parent,
+            currency=currency,
+            sales_term=term,
+            customer_type=ctype,
+            primary_contact=contact,
         )
         return flatten(customer)
     if entity_type is EntityType.PRODUCT:
         accounts = ItemAccounts(income="income", expense="expense", asset="asset")
-        return flatten(crm_to_item(Reads(record, log), accounts, for_create=for_create, today=date(2026, 1, 2)))
+        vendor = record.get("vendorname")  # the Vendor of that name, looked up by the engine (engine/vendors.py)
+        ref = {"value": f"V-{vendor}"} if vendor else None
+        item = crm_to_item(Reads(record, log), accounts, for_create=for_create, today=date(2026, 1, 2), pref_vendor=ref)
+        return flatten(item)
     header = Reads({k: v for k, v in record.items() if not k.startswith("line.")}, log)
     columns = {k.removeprefix("line.").replace("productid", "_productid_value"): v for k, v in record.items()}
     line = Reads({k: v for k, v in columns.items() if k not in header}, log, "line.")

@@ -116,6 +116,7 @@ _HANDLERS: dict[str, Handler] = {
     "Department": lists.simple_list,
     "PaymentMethod": lists.payment_method,
     "TaxRate": lists.tax_rate,
+    "CustomerType": lists.customer_type,
     "Preferences": lists.preferences,
     "Estimate": transactions.sales_txn,
     "Invoice": transactions.sales_txn,

@@ -50,6 +50,13 @@ def item(
     for ref in ("SalesTaxCodeRef", "PurchaseTaxCodeRef"):
         if out.get(ref):
             out[ref] = named_ref(state, "TaxCode", out[ref], ref)
+    if out.get("ReorderPoint") is not None:
+        # all-entities/item: ReorderPoint, a decimal, the quantity at which an inventory item is restocked; the
+        # reference names no fault for one on a non-Inventory item (vague), so it is only checked as a number
+        out["ReorderPoint"] = number(out["ReorderPoint"], "ReorderPoint")
+    if out.get("PrefVendorRef"):
+        # all-entities/item: PrefVendorRef references a Vendor (its Id and name); a missing one is 2500, inactive 610
+        out["PrefVendorRef"] = named_ref(state, "Vendor", out["PrefVendorRef"], "PrefVendorRef")
     parent_name = None
     if out.get("ParentRef"):
         out["ParentRef"] = named_ref(state, "Item", out["ParentRef"], "ParentRef")

@@ -90,6 +90,16 @@ def tax_rate(
     return out
 
 
+def customer_type(
+    state: QboState, spec: EntitySpec, body: dict[str, Any], existing: dict[str, Any] | None, rid: str
+) -> dict[str, Any]:
+    """Only the seed (standing for the QuickBooks UI) creates customer types: the API only reads them."""
+    out = dict(body)
+    out["Name"] = check_name(spec, "Name", out.get("Name"))
+    out["Active"] = boolean(out.get("Active"), "Active", True)
+    return out
+
+
 def preferences(
     state: QboState, spec: EntitySpec, body: dict[str, Any], existing: dict[str, Any] | None, rid: str
 ) -> dict[str, Any]:

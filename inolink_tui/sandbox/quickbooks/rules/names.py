@@ -110,6 +110,9 @@ def person(
     out.setdefault("PreferredDeliveryMethod", "Print")
     if out.get("SalesTermRef"):
         out["SalesTermRef"] = named_ref(state, "Term", out["SalesTermRef"], "SalesTermRef")
+    if out.get("CustomerTypeRef"):
+        # a reference to an existing CustomerType (all-entities/customer); an unknown Id is the usual 2500 / 610
+        out["CustomerTypeRef"] = named_ref(state, "CustomerType", out["CustomerTypeRef"], "CustomerTypeRef")
     if out.get("DefaultTaxCodeRef"):
         out["DefaultTaxCodeRef"] = named_ref(state, "TaxCode", out["DefaultTaxCodeRef"], "DefaultTaxCodeRef")
     customer_currency(state, out, existing)
