@@ -7,6 +7,9 @@
   Transaction job (`"history"`) or an Invoice / Quote job creating the CRM record (`"record"`), by the `[sync]`
   switch of its type (domain/transaction_history.py; all off by default);
 - a transaction kept as history and then deleted in QuickBooks: a Sales Transaction job removing its row;
+- an invoice or estimate linked to a CRM invoice or quote and then deleted in QuickBooks: an Invoice / Quote job
+  unlinking the CRM record and reporting it (engine/transaction_removal.py); a voided invoice is an update and
+  gets the ordinary status job, which writes QuickBooks' zeroed amounts;
 - a payment deleted in QuickBooks: a Payment job removing it from CRM or marking it void (engine/payment_removal.py).
   A voided payment is an ordinary update in CDC and gets the ordinary Payment job, which sees the void.
 
@@ -35,6 +38,7 @@ from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.money_back import MONEY_NAMESPACE, MoneyAccounting, MoneyCrm
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.payment_jobs import removed_payment_job
+from inolink_tui.engine.transaction_removal import REMOVABLE
 from inolink_tui.store.base import JobStore
 
 TRANSACTION_ENTITIES: tuple[str, ...] = tuple(TRANSACTION_LABELS)
@@ -89,6 +93,25 @@ def _job(
     )
 
 
+def removed_linked(link: RecordLink) -> bool:
+    """A CRM invoice or quote linked to a transaction QuickBooks reports deleted: it gets an unlinking job."""
+    return link.entity_type in REMOVABLE and link.link_status is RecordLinkStatus.LINKED and bool(link.crm_id)
+
+
+def _removed_job(link: RecordLink, entity: str, txn: Mapping[str, Any], company: str, now: datetime) -> NewJob:
+    name = link.record_name or f"{TRANSACTION_LABELS[entity]} {txn['Id']}"
+    return _job(
+        link.entity_type,
+        entity,
+        txn,
+        company,
+        now,
+        crm_id=link.crm_id,
+        name=f"{name} (deleted in QuickBooks)",
+        operation=Operation.UPDATE,
+    )
+
+
 async def transaction_jobs(
     crm: MoneyCrm,
     store: JobStore,
@@ -108,6 +131,9 @@ async def transaction_jobs(
             tid, deleted = str(txn["Id"]), txn.get("status") == "Deleted"
             link = await store.find_link_by_qbo(entity, tid, company)
             if link is not None:
+                if deleted and removed_linked(link):  # its CRM invoice or quote is unlinked and reported
+                    jobs.append(_removed_job(link, entity, txn, company, now))
+                    continue
                 # Promoted from CRM or recorded from QuickBooks: only an invoice's status comes back.
                 if (
                     entity == "Invoice"
@@ -131,22 +157,33 @@ async def transaction_jobs(
                         )
                     )
                 continue
-            if entity == "Invoice" and not deleted and options.invoice_status:
+            if entity == "Invoice" and options.invoice_status:
                 if crm_invoices is None:  # linked in CRM without a link in this store (InoLink's, a new database)
                     rows = await crm.linked_with(EntityType.INVOICE, [])
                     crm_invoices = {str(r[crm.schema.accounting_id]): str(r["invoiceid"]) for r in rows}
                 if tid in crm_invoices:
-                    jobs.append(
-                        _job(
-                            EntityType.INVOICE,
-                            entity,
-                            txn,
-                            company,
-                            now,
-                            crm_id=crm_invoices[tid],
-                            operation=Operation.UPDATE,
-                        )
+                    crm_link = RecordLink(
+                        entity_type=EntityType.INVOICE,
+                        crm_id=crm_invoices[tid],
+                        company=company,
+                        link_status=RecordLinkStatus.LINKED,
+                        qbo_entity=entity,
+                        qbo_id=tid,
                     )
+                    if deleted:
+                        jobs.append(_removed_job(crm_link, entity, txn, company, now))
+                    else:
+                        jobs.append(
+                            _job(
+                                EntityType.INVOICE,
+                                entity,
+                                txn,
+                                company,
+                                now,
+                                crm_id=crm_link.crm_id,
+                                operation=Operation.UPDATE,
+                            )
+                        )
                     continue
             if mode is TransactionSync.OFF:
                 continue

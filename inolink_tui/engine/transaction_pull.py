@@ -26,6 +26,7 @@ from inolink_tui.domain.transaction_history import (
     TRANSACTION_LABELS,
     CrmLine,
     history_columns,
+    is_voided,
     record_columns,
     sales_lines,
     transaction_name,
@@ -39,6 +40,7 @@ from inolink_tui.engine.payment_removal import RowsCrm
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.qbo_transactions import history_row_id, record_line_id, record_row_id
 from inolink_tui.engine.sync_context import SyncContext, UsesContext
+from inolink_tui.engine.transaction_removal import REMOVABLE, unlink_deleted_transaction
 
 _CUSTOMER_SET = {EntityType.ACCOUNT: "accounts", EntityType.CONTACT: "contacts"}
 
@@ -64,6 +66,10 @@ class TransactionPull(UsesContext[SyncContext]):
         txn = await self.qbo.read(entity, tid)
         if job.entity_type is EntityType.SALES_TRANSACTION:
             return await self._history(job, crm, entity, tid, txn)
+        if txn is None and job.entity_type in REMOVABLE:  # deleted in QuickBooks: its CRM record is unlinked
+            return await unlink_deleted_transaction(
+                crm, self.store, job, entity, tid, company=self.options.company, now=self.clock()
+            )
         if txn is None:
             raise PortError(ErrorClass.REFERENCE, f"QuickBooks {entity} {tid} no longer exists")
         link = await self.store.find_link_by_qbo(entity, tid, self.options.company)
@@ -110,11 +116,12 @@ class TransactionPull(UsesContext[SyncContext]):
                 replace(link, qbo_sync_token=token, qbo_last_updated=shown, updated_at=self.clock())
             )
         done = "refreshed from QuickBooks" if written else "already up to date"
+        voided = "voided in QuickBooks (every amount 0): " if is_voided(invoice) else ""
         return JobSuccess(
             accounting_id=str(invoice["Id"]),
             qbo_entity="Invoice",
             crm_record_id=crm_id,
-            message=f"invoice status {done} (balance {invoice.get('Balance')} of {invoice.get('TotalAmt')})",
+            message=f"{voided}invoice status {done} (balance {invoice.get('Balance')} of {invoice.get('TotalAmt')})",
             operation=Operation.UPDATE,
         )
 
