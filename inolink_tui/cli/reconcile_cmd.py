@@ -4,7 +4,8 @@ Compares the linked customers (accounts, contacts) and products of both systems 
 links whose other side is gone or inactive, mapped fields that differ, account and contact aging that differs
 from QuickBooks' AgedReceivables report, records To be Linked with no Queued job, and duplicate names on either
 side; `invoice` compares the money (engine/reconcile_money.py): linked invoices' status, amount paid and
-balance, and QuickBooks payments of linked customers missing in CRM or missing an application.
+balance, QuickBooks payments of linked customers missing in CRM or missing an application, and the Sales
+Transaction history rows of the types switched to "history" (domain/reconcile_history.py).
 `--fix` queues the ordinary Link Jobs that repair the fixable ones (audited; refused with --read-only); what no
 Link Job repairs (the money) is said with the service cycle that writes it.
 

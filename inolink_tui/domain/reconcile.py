@@ -42,6 +42,8 @@ class DriftKind(StrEnum):
     """A recorded payment lacks the application of an invoice it paid in QuickBooks."""
     AGING = "aging"
     """An account's or contact's open balance or overdue bucket differs from QuickBooks' AgedReceivables."""
+    HISTORY = "history"
+    """A Sales Transaction history row differs from, lacks, or outlives its QuickBooks transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,9 @@ class Drift:
     detail: str = ""
     fix_payment: str = ""
     """The QuickBooks payment whose Payment Link Job repairs this drift (money drifts), else empty."""
+    fix_transaction: str = ""
+    """The QuickBooks entity (Invoice, CreditMemo, ...) of `qbo_id` whose Sales Transaction Link Job repairs this
+    drift (history drifts), else empty."""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -30,7 +30,8 @@ from inolink_tui.engine.customer_totals import TotalsReader, read_totals
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.payment_jobs import payment_job
 from inolink_tui.engine.ports import AccountingPort
-from inolink_tui.engine.reconcile_money import aging_report, invoice_drifts, now_utc, payment_drifts
+from inolink_tui.engine.qbo_transactions import history_row_id
+from inolink_tui.engine.reconcile_money import aging_report, history_drifts, invoice_drifts, now_utc, payment_drifts
 from inolink_tui.store.base import EnqueueResult, JobStore
 
 CRM_INACTIVE = 1
@@ -96,6 +97,7 @@ async def reconcile(
         # [sync] invoice_status / payments off: the engine writes none of it, so none of it is compared.
         money = await invoice_drifts(crm, qbo, options, now) if options.invoice_status else []
         money += await payment_drifts(crm, qbo, options, customers) if options.payments else []
+        money += await history_drifts(crm, qbo, store, options, customers, now)
         order = list(DriftKind)
         drifts += sorted(money, key=lambda d: (order.index(d.kind), d.name.casefold(), d.field))
     return drifts
@@ -184,12 +186,32 @@ def _qbo_names(et: EntityType, entity: str, records: Iterable[Mapping[str, Any]]
     ]
 
 
+def history_job(d: Drift, company: str, actor: str) -> NewJob:
+    """The Sales Transaction Link Job that rewrites a history row from QuickBooks (or removes it: deleted)."""
+    return NewJob(
+        entity_type=EntityType.SALES_TRANSACTION,
+        source=Source.ACCOUNTING,
+        crm_record_id=history_row_id(company, d.fix_transaction, d.qbo_id),
+        record_name=d.name,
+        company=company,
+        operation=Operation.CREATE if d.side == "CRM" else Operation.UPDATE,
+        submitted_by=actor,
+        qbo_entity=d.fix_transaction,
+        qbo_id=d.qbo_id,
+    )
+
+
 def repair_jobs(drifts: Iterable[Drift], company: str, actor: str) -> list[NewJob]:
     """One ordinary Link Job per record with a fixable drift: a QuickBooks -> CRM update for drifted fields, a
-    CRM -> QuickBooks create for a promoted record without a job, a Payment job for a payment's money drifts."""
+    CRM -> QuickBooks create for a promoted record without a job, a Payment job for a payment's money drifts, a
+    Sales Transaction job for a history row's drifts."""
     jobs: dict[tuple[EntityType, str, Source], NewJob] = {}
     for d in drifts:
         if not d.fixable:
+            continue
+        if d.fix_transaction:
+            job = history_job(d, company, actor)
+            jobs.setdefault((job.entity_type, job.crm_record_id, job.source), job)
             continue
         if d.fix_payment:
             job = replace(payment_job({"Id": d.fix_payment}, company, now_utc()), submitted_by=actor)

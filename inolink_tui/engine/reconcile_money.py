@@ -22,9 +22,12 @@ from inolink_tui.domain.mapping import record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.domain.reconcile import Drift, DriftKind
 from inolink_tui.domain.reconcile_amounts import fixable_by_payment, payment_amount_drift
+from inolink_tui.domain.reconcile_history import history_drift
 from inolink_tui.domain.reconcile_money import invoice_drift, payment_drift
+from inolink_tui.domain.transaction_history import TRANSACTION_LABELS, TransactionSync, transaction_key
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import RowReads
+from inolink_tui.store.base import JobStore
 
 
 @runtime_checkable
@@ -113,3 +116,34 @@ def invoice_fixes(drifts: Sequence[Drift], invoices: Mapping[str, Mapping[str, A
             d = replace(d, fixable=True, fix_payment=paid_by[-1], detail=detail)
         out.append(d)
     return out
+
+
+async def history_drifts(
+    crm: MoneyReads,
+    qbo: QueryReader,
+    store: JobStore,
+    options: EngineOptions,
+    customers: Mapping[str, tuple[EntityType, str]],
+    now: datetime,
+) -> list[Drift]:
+    """The Sales Transaction history rows against QuickBooks, for the types `[sync]` switches to "history": one
+    query per such type and one CRM listing of the rows (nothing read when no type is on "history")."""
+    schema, policy = options.schema, options.transactions
+    entities = [e for e in TRANSACTION_LABELS if policy.mode(e) is TransactionSync.HISTORY]
+    if not entities or not isinstance(crm, RowReads):
+        return []  # nothing kept as history, or a CRM port that cannot list the rows (a test double)
+    transactions = {entity: await qbo.query(entity) for entity in entities}
+    c = schema.sales_transaction
+    columns = [schema.sales_transaction_id, schema.transaction_key, c("name"), c("amount"), c("balance")]
+    listed = await crm.table_rows(schema.sales_transactions, [*columns, c("transactionstatus")])
+    rows = {str(r[schema.transaction_key]): r for r in listed if r.get(schema.transaction_key)}
+    linked: set[str] = set()
+    for et, entity in ((EntityType.INVOICE, "Invoice"), (EntityType.QUOTE, "Estimate")):
+        for link in await store.links(et, options.company):
+            if link.qbo_id and link.qbo_entity in (None, entity):
+                linked.add(transaction_key(entity, link.qbo_id))
+    for row in await crm.linked_rows(EntityType.INVOICE):
+        if qbo_id := str(row.get(schema.accounting_id) or ""):
+            linked.add(transaction_key("Invoice", qbo_id))
+    today = now.astimezone(options.timezone).date()
+    return history_drift(schema, transactions, customers, rows, linked, today)
