@@ -9,8 +9,11 @@ The CRM record is unlinked, as engine/lifecycle.py unlinks a record deleted in C
 becomes Unlinked (in CRM and in the store), nothing in CRM is deleted. The Accounting ID is kept on purpose:
 it says which QuickBooks transaction the record was linked to, and every lookup of linked rows filters on
 Link Status Linked (engine/adapters.py `linked_with`, the status refreshes, reconcile), so a kept id is never
-taken for a live link. A voided invoice is not deleted: QuickBooks keeps it with every amount 0, and its
-ordinary status job writes those amounts (engine/transaction_pull.py).
+taken for a live link. A voided invoice is not deleted: QuickBooks keeps it with every amount 0 and "Voided"
+before its PrivateNote (developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
+#void-an-invoice; the sandbox does the same, sandbox/quickbooks/rules/effects.py `voided_copy`), CDC returns it
+as an update, and its ordinary status job writes those amounts (engine/transaction_pull.py): balance 0, so the
+status reads Paid (domain/invoice_status.py: the entity has no void flag; the job's message says "voided").
 
 Idempotent: a record already Unlinked is left as it is and the job still ends Success with the same report.
 """
