@@ -62,3 +62,18 @@ def test_an_estimate_has_no_balance_to_compare() -> None:
     estimate = {"Id": "4", "TotalAmt": "9", "TxnStatus": "Accepted", "CustomerRef": {"value": "5"}}
     rows = {"Estimate|4": row("Estimate|4", 9.0, None, "Accepted")}
     assert history_drift(S, {"Estimate": [estimate]}, CUSTOMERS, rows, set(), TODAY) == []
+
+
+def test_a_history_drift_reads_in_the_table_and_the_json_report() -> None:
+    from inolink_tui.domain.reconcile import table_rows
+
+    (drift,) = history_drift(S, {"SalesReceipt": [txn("3", "15", "0")]}, CUSTOMERS, {}, set(), TODAY)
+    data = drift.as_json()
+    assert (data["kind"], data["entity_type"], data["qbo_id"], data["fix_transaction"]) == (
+        "history",
+        EntityType.SALES_TRANSACTION.value,
+        "3",
+        "SalesReceipt",
+    )
+    (cells,) = table_rows([drift])
+    assert cells[0] == "history" and cells[2] == "Sales Receipt D3 - Amy" and cells[-1] == "job"
