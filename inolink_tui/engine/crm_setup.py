@@ -21,6 +21,7 @@ from inolink_tui.domain.crm_schema import CrmSchema
 from inolink_tui.domain.crm_setup_plan import Finding, Plan, SolutionState, Step, StepKind, TableState, make_plan
 from inolink_tui.domain.enums import RecordLinkStatus
 from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.schema_errors import SchemaMismatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,10 +31,6 @@ NOT_FOR_THE_ENGINE = frozenset(
     {StepKind.PUBLISH, StepKind.ENABLE_CHANGE_TRACKING, StepKind.CREATE_PUBLISHER, StepKind.CREATE_SOLUTION}
 )
 """Steps whose absence does not stop the engine from starting (doctor still reports tracking)."""
-
-
-class SchemaMismatch(ValueError):
-    """The org lacks what [crm.schema] names, or holds other choice values: the engine must not start."""
 
 
 async def together(calls: Sequence[Awaitable[T]]) -> list[T]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,14 +22,15 @@ from textual.widgets import Footer, Static
 from inolink_tui.domain.enums import JobView
 from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobFilter, JobSort
 from inolink_tui.store.base import StoreError
-from inolink_tui.ui.commands import ConsoleCommands
 from inolink_tui.ui.conflicts import ConflictActions
 from inolink_tui.ui.filter_bar import FilterBar
-from inolink_tui.ui.help import HelpScreen, collect_bindings
-from inolink_tui.ui.inspector import InspectorScreen
 from inolink_tui.ui.job_table import JobTable
+from inolink_tui.ui.lazy import console_commands_provider
 from inolink_tui.ui.status_bar import StatusBar
 from inolink_tui.ui.tiles import Throughput, Tiles
+
+if TYPE_CHECKING:
+    from inolink_tui.ui.inspector import InspectorScreen
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 class JobsScreen(ConflictActions):
     """The Link Jobs of one store, live, with every action of the console."""
 
-    COMMANDS: ClassVar = {ConsoleCommands}
+    COMMANDS: ClassVar = {console_commands_provider}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
@@ -179,10 +180,12 @@ class JobsScreen(ConflictActions):
         except StoreError as exc:
             self.notify(f"Cannot open job {job_id}: {exc}", severity="error")
             return
+        from inolink_tui.ui.inspector import InspectorScreen  # its first use: not on the first frame's path
+
         await self.app.push_screen(InspectorScreen(job, now=self.now, reply_to=self))
 
-    @on(InspectorScreen.Action)
-    def _inspector_action(self, event: InspectorScreen.Action) -> None:
+    def on_inspector_screen_action(self, event: InspectorScreen.Action) -> None:
+        """The inspector's requeue / re-apply / mark (a handler by name: the inspector loads on first use)."""
         if event.action == "requeue":
             if not self._refuse("requeue"):
                 self._requeue_one(event.job)
@@ -194,5 +197,7 @@ class JobsScreen(ConflictActions):
     # --- help ------------------------------------------------------------------------------
     def action_help(self) -> None:
         """The keys in reading order: the table's, the general ones (focus, copy, quit), then this screen's."""
+        from inolink_tui.ui.help import HelpScreen, collect_bindings  # only when asked for
+
         active = sorted(self.active_bindings.values(), key=lambda a: a.node is self and self._owns(a.binding))
         self.app.push_screen(HelpScreen(collect_bindings(a.binding for a in active)))
