@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+FOOTER_AT_LATEST = 0.5
+"""Seconds after mount when the key footer shows even if the first rows have not come."""
+
+
 class JobsScreen(ConflictActions):
     """The Link Jobs of one store, live, with every action of the console."""
 
@@ -84,7 +88,22 @@ class JobsScreen(ConflictActions):
         yield JobTable(self.store, now=self.now, job_filter=self.effective_filter, sort=self.sort, id="jobs")
         yield FilterBar(now=self.now, id="filter")
         yield Static(id="info")
-        yield Footer(compact=True)
+        # The key footer follows once the first rows are on screen (`_show_footer`); its line is held meanwhile,
+        # so the table keeps the height its first window was read for.
+        yield Static(id="footer-space")
+
+    async def _show_footer(self) -> None:
+        """Textual's compact Footer builds its keys one by one, restyling each: about as long as reading the first
+        window at 1,000,000 jobs, so the rows come first and the keys a frame later (or after FOOTER_AT_LATEST when
+        the rows do not come: a slow or failing store)."""
+        if self.query(Footer):
+            return
+        footer = Footer(compact=True)
+        await self.query_one("#footer-space", Static).remove()
+        await self.mount(footer)
+        # The screen's bindings settled before the footer came; it builds its keys on its own loop (its keys bind
+        # to it as the node that composes them).
+        footer.call_later(footer.bindings_changed, self)
 
     def on_mount(self) -> None:
         self._mounted_at = time.perf_counter()
@@ -92,12 +111,14 @@ class JobsScreen(ConflictActions):
         self._paint_bar()
         self._paint_info()
         self.start_live_feed()
+        self.set_timer(FOOTER_AT_LATEST, self._show_footer)
 
     @on(JobTable.Loaded)
     def _table_loaded(self, event: JobTable.Loaded) -> None:
         if self.first_paint is None:
             self.first_paint = time.perf_counter() - self._mounted_at
             log.info("first window painted in %.3f s (%d jobs)", self.first_paint, event.total)
+            self.call_after_refresh(self._show_footer)
         self._updated_at = self.now()
         self._paint_info()
 
