@@ -92,7 +92,7 @@ def _start_console(
     ctx: CliContext, *, engine: bool, pulse_seconds: float | None = None, new_db: bool = True, demo: bool = False
 ) -> int:
     from inolink_tui.cli.console_tools import register_console_tools
-    from inolink_tui.engine.crm_setup import SchemaMismatch
+    from inolink_tui.engine.schema_errors import SchemaMismatch
     from inolink_tui.store.base import StoreError
     from inolink_tui.ui.options import ConsoleOptions
     from inolink_tui.ui.run import run_console as start_console

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
@@ -20,7 +20,9 @@ from inolink_tui.domain.crm_requirements import Kind, Requirements, requirements
 from inolink_tui.domain.crm_schema import CrmSchema
 from inolink_tui.domain.crm_setup_plan import Finding, Plan, SolutionState, Step, StepKind, TableState, make_plan
 from inolink_tui.domain.enums import RecordLinkStatus
+from inolink_tui.engine.concurrent import together
 from inolink_tui.engine.options import EngineOptions
+from inolink_tui.engine.schema_errors import SchemaMismatch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,23 +32,6 @@ NOT_FOR_THE_ENGINE = frozenset(
     {StepKind.PUBLISH, StepKind.ENABLE_CHANGE_TRACKING, StepKind.CREATE_PUBLISHER, StepKind.CREATE_SOLUTION}
 )
 """Steps whose absence does not stop the engine from starting (doctor still reports tracking)."""
-
-
-class SchemaMismatch(ValueError):
-    """The org lacks what [crm.schema] names, or holds other choice values: the engine must not start."""
-
-
-async def together(calls: Sequence[Awaitable[T]]) -> list[T]:
-    """The reads at once, in order; the first failure cancels the others and is raised as itself (callers catch
-    ConnectorError). Read one after another, the engine's start spent about a second in these round trips."""
-    tasks = [asyncio.ensure_future(call) for call in calls]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 async def read_org(md: DataverseMetadata, req: Requirements) -> dict[str, TableState | None]:

@@ -13,10 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from inolink_tui.store.base import JobStore
-from inolink_tui.ui.commands import ToolCommands
 from inolink_tui.ui.engine_port import EnginePort, StoreOnlyEngine
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.jobs_screen import JobsScreen
+from inolink_tui.ui.lazy import tool_commands_provider
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.styles import APP_CSS
 from inolink_tui.ui.theme import DEFAULT_THEME, MONO_TERMINAL, MONO_THEME, pick_theme
@@ -27,7 +27,7 @@ class InolinkApp(App[int]):
 
     TITLE = "inolink-tui"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {ToolCommands}
+    COMMANDS = App.COMMANDS | {tool_commands_provider}
     CSS = APP_CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [

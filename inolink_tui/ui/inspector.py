@@ -16,7 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from inolink_tui.domain.enums import ErrorClass, LinkStatus
@@ -25,6 +24,7 @@ from inolink_tui.domain.mapping.applied import PAYLOAD_KEY as APPLIED_KEY
 from inolink_tui.present.text import clean
 from inolink_tui.present.times import detail_time
 from inolink_tui.ui.conflict_section import conflict_section
+from inolink_tui.ui.job_detail import JobDetail
 from inolink_tui.ui.mapped_section import mapped_section
 
 STATUS_STYLE = {LinkStatus.QUEUED: "yellow", LinkStatus.SUCCESS: "green", LinkStatus.ERROR: "bold red"}
@@ -194,7 +194,7 @@ def diff_section(job: LinkJob) -> RenderableType:
     return Group(*parts)
 
 
-class InspectorScreen(Screen[None]):
+class InspectorScreen(JobDetail):
     """A full screen (usable at 80x24) that follows the job live while it is open."""
 
     DEFAULT_CSS = """

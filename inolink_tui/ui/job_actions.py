@@ -13,8 +13,6 @@ from textual import work
 from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.store.base import StoreError
-from inolink_tui.ui.confirm import ChoiceScreen, ConfirmScreen
-from inolink_tui.ui.export import ExportError, ExportScreen, default_path, export_jobs
 from inolink_tui.ui.live_feed import LiveFeed
 from inolink_tui.ui.marks import plan_marked_requeue
 
@@ -117,6 +115,8 @@ class JobActions(LiveFeed):
         """Ask first; bulk confirmations can be switched off in config ([ui] confirm_bulk)."""
         if not (always or self.options.confirm_bulk):
             return True
+        from inolink_tui.ui.confirm import ConfirmScreen  # dialogs load when first shown
+
         answer: bool | None = await self.app.push_screen_wait(ConfirmScreen(question, detail))
         return bool(answer)
 
@@ -158,6 +158,8 @@ class JobActions(LiveFeed):
     async def _sync_now(self) -> None:
         services = await self.engine.services()
         choices = [(s.name, f"{s.label} ({s.state})") for s in services] + [("*", "All services")]
+        from inolink_tui.ui.confirm import ChoiceScreen
+
         picked = await self.app.push_screen_wait(ChoiceScreen("Sync now: which service?", choices))
         if picked is None:
             return
@@ -201,6 +203,8 @@ class JobActions(LiveFeed):
 
     @work(group="action", exit_on_error=False)
     async def _export(self) -> None:
+        from inolink_tui.ui.export import ExportError, ExportScreen, default_path, export_jobs  # csv, json: on use
+
         table = self.table
         scope, sort = self.effective_filter, self.sort
         path = await self.app.push_screen_wait(

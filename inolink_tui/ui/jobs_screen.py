@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,22 +22,27 @@ from textual.widgets import Footer, Static
 from inolink_tui.domain.enums import JobView
 from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobFilter, JobSort
 from inolink_tui.store.base import StoreError
-from inolink_tui.ui.commands import ConsoleCommands
 from inolink_tui.ui.conflicts import ConflictActions
 from inolink_tui.ui.filter_bar import FilterBar
-from inolink_tui.ui.help import HelpScreen, collect_bindings
-from inolink_tui.ui.inspector import InspectorScreen
 from inolink_tui.ui.job_table import JobTable
+from inolink_tui.ui.lazy import console_commands_provider
 from inolink_tui.ui.status_bar import StatusBar
 from inolink_tui.ui.tiles import Throughput, Tiles
 
+if TYPE_CHECKING:
+    from inolink_tui.ui.inspector import InspectorScreen
+
 log = logging.getLogger(__name__)
+
+
+FOOTER_AT_LATEST = 0.5
+"""Seconds after mount when the key footer shows even if the first rows have not come."""
 
 
 class JobsScreen(ConflictActions):
     """The Link Jobs of one store, live, with every action of the console."""
 
-    COMMANDS: ClassVar = {ConsoleCommands}
+    COMMANDS: ClassVar = {console_commands_provider}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
@@ -83,7 +88,22 @@ class JobsScreen(ConflictActions):
         yield JobTable(self.store, now=self.now, job_filter=self.effective_filter, sort=self.sort, id="jobs")
         yield FilterBar(now=self.now, id="filter")
         yield Static(id="info")
-        yield Footer(compact=True)
+        # The key footer follows once the first rows are on screen (`_show_footer`); its line is held meanwhile,
+        # so the table keeps the height its first window was read for.
+        yield Static(id="footer-space")
+
+    async def _show_footer(self) -> None:
+        """Textual's compact Footer builds its keys one by one, restyling each: about as long as reading the first
+        window at 1,000,000 jobs, so the rows come first and the keys a frame later (or after FOOTER_AT_LATEST when
+        the rows do not come: a slow or failing store)."""
+        if self.query(Footer):
+            return
+        footer = Footer(compact=True)
+        await self.query_one("#footer-space", Static).remove()
+        await self.mount(footer)
+        # The screen's bindings settled before the footer came; it builds its keys on its own loop (its keys bind
+        # to it as the node that composes them).
+        footer.call_later(footer.bindings_changed, self)
 
     def on_mount(self) -> None:
         self._mounted_at = time.perf_counter()
@@ -91,12 +111,14 @@ class JobsScreen(ConflictActions):
         self._paint_bar()
         self._paint_info()
         self.start_live_feed()
+        self.set_timer(FOOTER_AT_LATEST, self._show_footer)
 
     @on(JobTable.Loaded)
     def _table_loaded(self, event: JobTable.Loaded) -> None:
         if self.first_paint is None:
             self.first_paint = time.perf_counter() - self._mounted_at
             log.info("first window painted in %.3f s (%d jobs)", self.first_paint, event.total)
+            self.call_after_refresh(self._show_footer)
         self._updated_at = self.now()
         self._paint_info()
 
@@ -179,10 +201,12 @@ class JobsScreen(ConflictActions):
         except StoreError as exc:
             self.notify(f"Cannot open job {job_id}: {exc}", severity="error")
             return
+        from inolink_tui.ui.inspector import InspectorScreen  # its first use: not on the first frame's path
+
         await self.app.push_screen(InspectorScreen(job, now=self.now, reply_to=self))
 
-    @on(InspectorScreen.Action)
-    def _inspector_action(self, event: InspectorScreen.Action) -> None:
+    def on_inspector_screen_action(self, event: InspectorScreen.Action) -> None:
+        """The inspector's requeue / re-apply / mark (a handler by name: the inspector loads on first use)."""
         if event.action == "requeue":
             if not self._refuse("requeue"):
                 self._requeue_one(event.job)
@@ -194,5 +218,7 @@ class JobsScreen(ConflictActions):
     # --- help ------------------------------------------------------------------------------
     def action_help(self) -> None:
         """The keys in reading order: the table's, the general ones (focus, copy, quit), then this screen's."""
+        from inolink_tui.ui.help import HelpScreen, collect_bindings  # only when asked for
+
         active = sorted(self.active_bindings.values(), key=lambda a: a.node is self and self._owns(a.binding))
         self.app.push_screen(HelpScreen(collect_bindings(a.binding for a in active)))

@@ -25,7 +25,7 @@ from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.present.columns import COLUMNS
 from inolink_tui.store.base import JobStore, StoreError
 from inolink_tui.ui.engine_port import ConnectionStatus, EnginePort, ServiceStatus, bar_mode
-from inolink_tui.ui.inspector import InspectorScreen
+from inolink_tui.ui.job_detail import JobDetail
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.status_bar import BarState, StatusBar
@@ -106,11 +106,11 @@ class LiveFeed(Screen[None]):
         self.table.reload(recount=True)
         self._tiles_dirty = True
         self._spark_dirty = True
-        if isinstance(self.app.screen, InspectorScreen):
+        if isinstance(self.app.screen, JobDetail):
             self._refresh_inspector(self.app.screen)
 
     @work(group="inspect-refresh", exclusive=True, exit_on_error=False)
-    async def _refresh_inspector(self, screen: InspectorScreen) -> None:
+    async def _refresh_inspector(self, screen: JobDetail) -> None:
         try:
             job = await self.store.get(screen.job.id)
         except StoreError:

@@ -15,6 +15,7 @@ APP_CSS = """
 #summary { height: 2; }
 #info { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
 Footer { height: 1; }
+#footer-space { dock: bottom; height: 1; }
 Footer.-compact FooterKey.-command-palette { margin-right: 0; padding-right: 1; }
 FooterKey.-command-palette:nocolor { border-left: vkey $foreground 60%; }
 Throughput:nocolor #spark-done > .sparkline--min-color { color: $success; }
