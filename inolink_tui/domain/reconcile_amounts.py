@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from inolink_tui.domain.crm_schema import CrmSchema
@@ -26,19 +26,14 @@ from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.invoice_status import amount
 from inolink_tui.domain.payments import applications
 from inolink_tui.domain.reconcile import Drift, DriftKind
+from inolink_tui.domain.reconcile_money import CENT, cents
 
-CENT = Decimal("0.01")
 REWRITE = "a Payment Link Job rewrites the payment and its applications from QuickBooks (--fix queues it)"
 
 
 def _cents(value: Any) -> Decimal:
     """A CRM money value to the cent; empty reads as 0 (the engine writes 0 for no unapplied amount)."""
-    if value is None or value == "":
-        return Decimal("0.00")
-    try:
-        return Decimal(str(value)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        return Decimal("0.00")
+    return cents(value) or Decimal("0.00")
 
 
 def fixable_by_payment(drifts: Iterable[Drift]) -> list[Drift]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from inolink_tui.domain.crm_schema import CrmSchema
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.invoice_status import amount
 from inolink_tui.domain.reconcile import Drift, DriftKind
+from inolink_tui.domain.reconcile_money import CENT, cents
 from inolink_tui.domain.transaction_history import (
     transaction_balance,
     transaction_key,
@@ -27,17 +27,7 @@ from inolink_tui.domain.transaction_history import (
     transaction_status,
 )
 
-CENT = Decimal("0.01")
 FIX = "its Sales Transaction Link Job rewrites the row from QuickBooks (--fix queues it)"
-
-
-def _cents(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def history_drift(
@@ -81,8 +71,8 @@ def history_drift(
                 continue
             balance = transaction_balance(entity, txn)
             wanted: list[tuple[str, Any, Any]] = [
-                (c("amount"), _cents(row.get(c("amount"))), amount(txn.get("TotalAmt")).quantize(CENT)),
-                (c("balance"), _cents(row.get(c("balance"))), None if balance is None else _cents(balance)),
+                (c("amount"), cents(row.get(c("amount"))), amount(txn.get("TotalAmt")).quantize(CENT)),
+                (c("balance"), cents(row.get(c("balance"))), None if balance is None else cents(balance)),
                 (c("transactionstatus"), row.get(c("transactionstatus")), transaction_status(entity, txn, today)),
             ]
             crm_id = str(row.get(schema.sales_transaction_id) or "")

@@ -25,7 +25,8 @@ CENT = Decimal("0.01")
 _STATUS_NAME = {value: status.value for status, value in INVOICE_STATUS_OPTIONS.items()}
 
 
-def _cents(value: Any) -> Decimal | None:
+def cents(value: Any) -> Decimal | None:
+    """A CRM money value to the cent; None when empty or not a number (the reconcile checks share this reading)."""
     if value is None or value == "":
         return None
     try:
@@ -52,8 +53,8 @@ def invoice_drift(
     status = invoice_status(invoice, today)
     wanted: list[tuple[str, Any, Any]] = [
         (schema.invoice_status, _status_name(row.get(schema.invoice_status)), status.value),
-        (schema.amount_paid, _cents(row.get(schema.amount_paid)), total - balance),
-        (schema.invoice_balance, _cents(row.get(schema.invoice_balance)), balance),
+        (schema.amount_paid, cents(row.get(schema.amount_paid)), total - balance),
+        (schema.invoice_balance, cents(row.get(schema.invoice_balance)), balance),
     ]
     return [
         Drift(
@@ -140,7 +141,7 @@ def aging_drift(
     figures = aging.get(qbo_id, NO_BALANCE)
     out: list[Drift] = []
     for column, want in zip(schema.aging_columns, figures.as_tuple(), strict=True):
-        have = _cents(row.get(column)) or Decimal("0.00")
+        have = cents(row.get(column)) or Decimal("0.00")
         if have != want.quantize(CENT):
             out.append(
                 Drift(

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from inolink_tui.domain.enums import QBO_ENTITY_FOR, EntityType, RecordLinkStatus
+from inolink_tui.domain.enums import QBO_ENTITY_FOR, SYNCED_ENTITY_TYPES, EntityType, RecordLinkStatus
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import record_name
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
@@ -24,14 +24,7 @@ from inolink_tui.engine.sync_context import CycleContext, UsesContext
 
 log = logging.getLogger(__name__)
 
-NAMES_FIRST: tuple[EntityType, ...] = (
-    EntityType.ACCOUNT,
-    EntityType.CONTACT,
-    EntityType.PRODUCT,
-    EntityType.QUOTE,
-    EntityType.ORDER,
-    EntityType.INVOICE,
-)
+NAMES_FIRST: tuple[EntityType, ...] = tuple(sorted(SYNCED_ENTITY_TYPES, key=lambda et: et.is_transaction))
 """Customers and products are enqueued before the transactions that need them."""
 TWO_WAY: tuple[EntityType, ...] = (EntityType.ACCOUNT, EntityType.CONTACT, EntityType.PRODUCT)
 CDC_CURSOR = "qbo_cdc"

@@ -62,7 +62,7 @@ class Pull(UsesContext[SyncContext]):
         if job.entity_type is EntityType.PAYMENT:
             return await PaymentPull(self.ctx).record(job)
         if job.entity_type is EntityType.SALES_TRANSACTION or job.entity_type.is_transaction:
-            return await TransactionPull(self.ctx).run(job)
+            return await TransactionPull(self.ctx, self.lookups.money).run(job)
         entity = job.qbo_entity or QBO_ENTITY_FOR[job.entity_type]
         qbo_id = job.accounting_id
         if not qbo_id:

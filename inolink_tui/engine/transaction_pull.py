@@ -13,6 +13,7 @@ the engine was killed half-way, writes the same rows again and never a second in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +21,7 @@ from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Operati
 from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
+from inolink_tui.domain.mapping.money import CompanyMoney
 from inolink_tui.domain.mapping.records import DETAIL_SET, PRIMARY_KEY
 from inolink_tui.domain.transaction_history import (
     RECORD_TABLE,
@@ -34,6 +36,7 @@ from inolink_tui.domain.transaction_history import (
 from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.fit import FittingCrm, FittingQbo
+from inolink_tui.engine.money import MoneyLookups
 from inolink_tui.engine.money_back import refresh_invoice
 from inolink_tui.engine.money_services import MoneyBack, money_back
 from inolink_tui.engine.payment_removal import RowsCrm
@@ -47,6 +50,14 @@ _CUSTOMER_SET = {EntityType.ACCOUNT: "accounts", EntityType.CONTACT: "contacts"}
 
 class TransactionPull(UsesContext[SyncContext]):
     """Runs an Accounting job of Entity Type Invoice, Quote or Sales Transaction."""
+
+    def __init__(self, ctx: SyncContext, money: MoneyLookups) -> None:
+        super().__init__(ctx)
+        self.money = money
+        """The cycle's QuickBooks Terms (and tax codes), read once per cycle, not once per invoice."""
+
+    async def _term_names(self, txn: Mapping[str, Any]) -> CompanyMoney | None:
+        return await self.money.company() if txn.get("SalesTermRef") else None
 
     def _ports(self) -> tuple[RowsCrm, MoneyBack]:
         # Rows here are built to fit the tables (domain/transaction_history.py), so the ports under the fitting
@@ -107,7 +118,16 @@ class TransactionPull(UsesContext[SyncContext]):
         if row is None:
             raise PortError(ErrorClass.REFERENCE, "the linked invoice no longer exists in CRM")
         today = self.clock().astimezone(self.options.timezone).date()
-        written = await refresh_invoice(crm, money.qbo, row, invoice, today, money.remember, terms=self.options.money)
+        written = await refresh_invoice(
+            crm,
+            money.qbo,
+            row,
+            invoice,
+            today,
+            money.remember,
+            terms=self.options.money,
+            term_names=await self._term_names(invoice),
+        )
         if link is not None:
             link = await self.store.get_link(EntityType.INVOICE, crm_id) or link
             token = str(invoice.get("SyncToken")) if invoice.get("SyncToken") is not None else None
@@ -240,7 +260,10 @@ class TransactionPull(UsesContext[SyncContext]):
             message += f" ({write_ins} write-in: item not linked to a CRM product)"
         if et is EntityType.INVOICE and row is not None:
             today = self.clock().astimezone(self.options.timezone).date()
-            if await refresh_invoice(crm, money.qbo, row, txn, today, money.remember, terms=self.options.money):
+            names = await self._term_names(txn)
+            if await refresh_invoice(
+                crm, money.qbo, row, txn, today, money.remember, terms=self.options.money, term_names=names
+            ):
                 message += "; status and balance written"
         return JobSuccess(
             accounting_id=tid,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.enums import QBO_ENTITY_FOR, SYNCED_ENTITY_TYPES, EntityType
 from inolink_tui.domain.limits import CRM_LIMITS, QBO_LIMITS, QBO_RANGES, Limit
 
 
@@ -84,15 +84,9 @@ class FieldMapping:
     """True for a row that came from the config's `[[mapping.*]]`, not from the built-in tables."""
 
 
-QBO_ENTITY: dict[EntityType, str] = {
-    EntityType.ACCOUNT: "Customer",
-    EntityType.CONTACT: "Customer",
-    EntityType.PRODUCT: "Item",
-    EntityType.QUOTE: "Estimate",
-    EntityType.ORDER: "Invoice",
-    EntityType.INVOICE: "Invoice",
-}
-"""The QuickBooks entity each Entity Type becomes (an Order becomes an Invoice, reference §1.7)."""
+QBO_ENTITY: dict[EntityType, str] = {et: QBO_ENTITY_FOR[et] for et in SYNCED_ENTITY_TYPES}
+"""The QuickBooks entity of each Entity Type that has field mappings (derived from `QBO_ENTITY_FOR`; Payment has
+none: it is recorded from QuickBooks, not mapped field by field)."""
 
 B, Q, C, N = Direction.BOTH, Direction.TO_QUICKBOOKS, Direction.TO_CRM, Direction.ON_CREATE
 NO_QBO_FIELD = "-"
