@@ -147,17 +147,15 @@ class EngineOptions:
             "company": company,
             "services": services,
             "timezone": settings.services.zone(),
-            "mappings": tuple(getattr(settings, "mapping", ())),
+            "mappings": tuple(settings.mapping),
             "unit_group": sync.unit_group,
             "default_unit": sync.default_unit,
         }
-        if getattr(settings.services, "mode", "scheduled") == "live":
+        if settings.services.mode == "live":
             values["live"] = live_options(settings)
         values.update(policy_values(sync))
         values["transactions"] = transaction_policy(sync)
-        crm_schema = getattr(getattr(settings, "crm", None), "crm_schema", None)
-        if crm_schema is not None:
-            values["schema"] = crm_schema.to_schema()
+        values["schema"] = settings.crm.crm_schema.to_schema()
         values.update(overrides)
         return cls(**values)
 
