@@ -62,6 +62,8 @@ class AuthCode:
     scope: str
     expires_at: float
     used: bool = False
+    grant_id: str | None = None
+    """The consent this code produced, so a replayed code can revoke it."""
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,18 @@ class IntuitState:
         if record is None or record.expires_at <= now:
             raise OAuthError("invalid_grant", "Token invalid")
         if record.used:
-            # Intuit: exchanging a code twice can invalidate the tokens it produced.
+            # Intuit ("Exchange the code once. Repeated exchanges can invalidate tokens", reference §2.4) and
+            # RFC 6749 §4.1.2: a code used twice is refused and the server "SHOULD revoke (when possible) all
+            # tokens previously issued based on that authorization code".
+            if record.grant_id is not None and record.grant_id in self.grants:
+                self.grants[record.grant_id].revoked = True
             raise OAuthError("invalid_grant", "Token invalid")
         if redirect_uri != record.redirect_uri:
             raise OAuthError("invalid_grant", "Redirect URI mismatch")
         record.used = True
-        return self.consent(record.realm_id)
+        issue = self.consent(record.realm_id)
+        record.grant_id = self.refresh_tokens[issue.refresh_token].grant_id
+        return issue
 
     def refresh(self, token: str) -> TokenIssue:
         now = self.clock.monotonic()
