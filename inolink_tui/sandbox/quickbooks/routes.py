@@ -29,6 +29,7 @@ from inolink_tui.sandbox.quickbooks.cdc import run_cdc
 from inolink_tui.sandbox.quickbooks.custom_fields import without_api_custom_fields
 from inolink_tui.sandbox.quickbooks.entities import spec_for
 from inolink_tui.sandbox.quickbooks.errors import QboFault
+from inolink_tui.sandbox.quickbooks.pdf import PDF_FORMS, form_pdf
 from inolink_tui.sandbox.quickbooks.query import run_query
 from inolink_tui.sandbox.quickbooks.reports import run_report
 from inolink_tui.sandbox.quickbooks.rules.currency import exchange_rate_for
@@ -190,9 +191,21 @@ class QboApi:
         self, request: Request, parts: list[str], raw: bytes, parsed: Any, started: float, *, with_requestid: bool
     ) -> Response:
         try:
+            if request.method == "GET" and len(parts) == 3 and parts[2] == "pdf":
+                return self._pdf(parts, started)
             return self._ok(self._route(request, parts, raw, parsed, with_requestid), started)
         except QboFault as fault:
             return self.fault_response(fault, started)
+
+    def _pdf(self, parts: list[str], started: float) -> Response:
+        """A sales form as PDF (pdf.py); other entities have no such resource (Fault 500, as any unknown path)."""
+        spec = spec_for(parts[0])
+        if spec is None or parts[0] != spec.path or spec.name not in PDF_FORMS:
+            raise errors.unsupported(f"Operation pdf is not supported for {parts[0]}.")
+        record = self.state.read(spec.name, parts[1])
+        company = next(iter(self.state.records["CompanyInfo"].values()), {}).get("CompanyName", "")
+        body = form_pdf(spec.name, record, str(company))
+        return Response(body, 200, headers=self._headers(started), media_type="application/pdf")
 
     def _route(
         self, request: Request, parts: list[str], raw: bytes, parsed: Any, with_requestid: bool

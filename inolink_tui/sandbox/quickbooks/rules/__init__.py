@@ -25,6 +25,8 @@ fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}
 |   QtyOnHand (TrackQtyOnHand set true)                              |      |                              |
 | Item Type one of Service, NonInventory, Inventory, Category, Group | 2170 | most-commonly-used/item      |
 | Invoice/Estimate/CreditMemo: CustomerRef; every sales form: Line   | 2020 | invoice, creditmemo          |
+| RefundReceipt: DepositToAccountRef (2020), a Bank or Other Current | 2020 / 6000 | refundreceipt (rules/ |
+|   Asset account (fault code undocumented: 6000)                    |      |   refunds.py)                |
 | Payment: CustomerRef and TotalAmt                                  | 2020 | all-entities/payment         |
 | reference to a missing record / an inactive or deleted one         | 2500 / 610 | reference §11          |
 | line Amount = Qty x UnitPrice when both are given                  | 6070 | reference §12                |
@@ -84,7 +86,16 @@ from typing import TYPE_CHECKING, Any
 
 from inolink_tui.sandbox.quickbooks import custom_fields, errors
 from inolink_tui.sandbox.quickbooks.entities import EntitySpec
-from inolink_tui.sandbox.quickbooks.rules import currency, fields, items, lists, names, payments, transactions
+from inolink_tui.sandbox.quickbooks.rules import (
+    currency,
+    fields,
+    items,
+    lists,
+    names,
+    payments,
+    refunds,
+    transactions,
+)
 from inolink_tui.sandbox.quickbooks.rules.common import DELETED_SUFFIX, same_content
 from inolink_tui.sandbox.quickbooks.rules.effects import after_write, before_remove, customer_balance, voided_copy
 
@@ -122,6 +133,7 @@ _HANDLERS: dict[str, Handler] = {
     "Invoice": transactions.sales_txn,
     "SalesReceipt": transactions.sales_txn,
     "CreditMemo": transactions.sales_txn,
+    "RefundReceipt": refunds.refund_receipt,
     "Payment": payments.payment,
     "CompanyCurrency": currency.company_currency,
     "ExchangeRate": currency.exchange_rate,
