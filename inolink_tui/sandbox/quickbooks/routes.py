@@ -23,7 +23,7 @@ from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.faults import throttle_body
 from inolink_tui.sandbox.intuit.state import IntuitState
 from inolink_tui.sandbox.options import QboLimits, RequestIdMode
-from inolink_tui.sandbox.quickbooks import errors
+from inolink_tui.sandbox.quickbooks import errors, xmlfmt
 from inolink_tui.sandbox.quickbooks.batch import batch_items, run_batch, too_many
 from inolink_tui.sandbox.quickbooks.cdc import run_cdc
 from inolink_tui.sandbox.quickbooks.custom_fields import without_api_custom_fields
@@ -84,13 +84,19 @@ class QboApi:
             "Server": "nginx",
         }
 
-    def _ok(self, payload: dict[str, Any], started: float) -> Response:
+    def _ok(self, payload: dict[str, Any], started: float, *, xml: bool = False) -> Response:
+        if xml:  # xmlfmt.py: asked for by `Accept: application/xml`
+            body = xmlfmt.to_xml(payload, self.state.response_time())
+            return Response(body, 200, headers=self._headers(started), media_type=xmlfmt.MEDIA_TYPE)
         # a report carries its time in Header.Time, with no envelope (report-entities/aragingsummary)
         stamped = payload if "Header" in payload else {**payload, "time": self.state.response_time()}
         body = jsonfmt.dumps(stamped).encode()
         return Response(body, 200, headers=self._headers(started), media_type=SUCCESS_TYPE)
 
-    def fault_response(self, fault: QboFault, started: float) -> Response:
+    def fault_response(self, fault: QboFault, started: float, *, xml: bool = False) -> Response:
+        if xml:
+            body = xmlfmt.to_xml({"Fault": fault.fault_json()}, self.state.response_time())
+            return Response(body, fault.status, headers=self._headers(started), media_type=xmlfmt.MEDIA_TYPE)
         body = jsonfmt.dumps({"Fault": fault.fault_json(), "time": self.state.response_time()}).encode()
         return Response(body, fault.status, headers=self._headers(started), media_type=FAULT_TYPE)
 
@@ -135,7 +141,7 @@ class QboApi:
                     raise too_many(len(items), self.limits.batch_max_items)
                 cost = max(1, len(items))
         except QboFault as fault:
-            return self.fault_response(fault, started)
+            return self.fault_response(fault, started, xml=xmlfmt.wants_xml(request.headers.get("accept")))
         refusal = self.throttle.admit(cost, batch=is_batch)
         if refusal is not None:
             retry = self.throttle.retry_after_header(refusal) if self.limits.retry_after else None
@@ -167,7 +173,8 @@ class QboApi:
         if is_write and requestid is not None:
             limit = MAX_BATCH_REQUESTID if parts == ["batch"] else MAX_REQUESTID
             if len(requestid) > limit:
-                return self.fault_response(errors.string_length("requestid", limit, len(requestid)), started)
+                too_long = errors.string_length("requestid", limit, len(requestid))
+                return self.fault_response(too_long, started, xml=xmlfmt.wants_xml(request.headers.get("accept")))
             key = requestid
             body_hash = hashlib.sha256(request.url.path.encode() + b"?" + request.url.query.encode() + raw).hexdigest()
             previous = self.answers.get(key)
@@ -190,12 +197,13 @@ class QboApi:
     def _execute(
         self, request: Request, parts: list[str], raw: bytes, parsed: Any, started: float, *, with_requestid: bool
     ) -> Response:
+        xml = xmlfmt.wants_xml(request.headers.get("accept"))
         try:
             if request.method == "GET" and len(parts) == 3 and parts[2] == "pdf":
                 return self._pdf(parts, started)
-            return self._ok(self._route(request, parts, raw, parsed, with_requestid), started)
+            return self._ok(self._route(request, parts, raw, parsed, with_requestid), started, xml=xml)
         except QboFault as fault:
-            return self.fault_response(fault, started)
+            return self.fault_response(fault, started, xml=xml)
 
     def _pdf(self, parts: list[str], started: float) -> Response:
         """A sales form as PDF (pdf.py); other entities have no such resource (Fault 500, as any unknown path)."""
