@@ -71,7 +71,9 @@ sandbox's choice and each module's docstring says what it relies on):
 | Invoice DueDate: TxnDate + the term's DueDays (or its day of month)|  --  | invoice (DueDate), term      |
 |   from SalesTermRef, else the customer's, else the company default |      |   (fallbacks undocumented)   |
 | Reports AgedReceivables, AgedReceivableDetail, CustomerBalance    |  --  | reports.py, reports_detail.py |
-| Report CustomerSales (Sales by Customer Summary, before tax)      |  --  | reports_sales.py |
+| Report CustomerSales (Sales by Customer Summary, before tax;      |  --  | reports_sales.py |
+|   accrual, or cash: invoices and credit memos as payments apply  |      |                  |
+|   them)                                                          |      |                  |
 | Customer Active false with a non-zero balance ("Delete List Has    | 6000 assumed | captured: github.com/ |
 |   Balance Error")                                                  |      |   ruckus/quickbooks-ruby#390 |
 | invoice status is derived, not stored: paid = Balance 0, partly    |  --  | invoice (Balance, DueDate);  |
