@@ -205,3 +205,37 @@ async def test_a_revoked_token_gets_401_mid_run(q: Qbo) -> None:
     body = denied.json()
     assert body["fault"]["error"][0]["code"] == "3200" and isinstance(body["time"], int)
     assert body["fault"]["error"][0]["message"] == "message=AuthenticationFailed; errorCode=003200; statusCode=401"
+
+
+async def test_customer_create_fills_the_documented_defaults(q: Qbo) -> None:
+    # §3 create skeleton / §12 "Server-filled on create (US sandbox)", DefaultTaxCodeRef included; the customer
+    # page: DefaultTaxCodeRef "is valid if Customer.Taxable is set to true"
+    made = await q.create("Customer", {"DisplayName": "Skeleton Co"})
+    expected = {
+        "FullyQualifiedName": "Skeleton Co",
+        "PrintOnCheckName": "Skeleton Co",
+        "Active": True,
+        "Taxable": True,
+        "Job": False,
+        "BillWithParent": False,
+        "Balance": 0,
+        "BalanceWithJobs": 0,
+        "PreferredDeliveryMethod": "Print",
+        "CurrencyRef": {"value": "USD", "name": "United States Dollar"},
+    }
+    assert {k: made.get(k) for k in expected} == expected
+    tax_code = made["DefaultTaxCodeRef"]["value"]
+    assert (await q.get(f"taxcode/{tax_code}")).status_code == 200
+    untaxed = await q.create("Customer", {"DisplayName": "Exempt Co", "Taxable": False})
+    assert "DefaultTaxCodeRef" not in untaxed
+    chosen = await q.create("Customer", {"DisplayName": "Chosen Code Co", "DefaultTaxCodeRef": {"value": "TAX"}})
+    assert chosen["DefaultTaxCodeRef"]["value"] == "TAX"
+
+
+async def test_company_offset_is_configurable() -> None:
+    # §13.18: MetaData and the envelope's time in the company's fixed offset, which a test can choose
+    sandbox = make_sandbox(records=0, company_utc_offset_minutes=60)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.asgi), base_url=BASE) as http:
+        answer = await qbo_for(sandbox, http).post("customer", {"DisplayName": "Offset Co"})
+    assert answer.json()["time"].endswith("+01:00")
+    assert answer.json()["Customer"]["MetaData"]["CreateTime"] == "2026-03-02T18:00:00+01:00"
