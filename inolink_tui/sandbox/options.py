@@ -41,6 +41,9 @@ class IntuitPolicy:
     """Five-year cap on a consent, reported only on the opt-in header."""
     old_refresh_grace_seconds: float = 0.0
     """How long a rotated-out refresh token keeps working: 0 means it dies at once."""
+    refresh_rotation_seconds: float = 0.0
+    """How old a refresh token must be before a refresh hands out a new value (Intuit: "roughly every 24
+    hours"); younger ones come back unchanged with their expiry rolled. 0 rotates on every refresh."""
     auth_code_seconds: int = 600
 
 

@@ -43,6 +43,8 @@ class RefreshToken:
     grant_id: str
     expires_at: float
     superseded_at: float | None = None
+    issued_at: float | None = None
+    """When this value was first handed out (None in states saved before it was recorded)."""
 
 
 @dataclass
@@ -158,6 +160,16 @@ class IntuitState:
             raise OAuthError("invalid_grant", "Refresh token is invalid or expired")
         if record.superseded_at is not None and now - record.superseded_at >= self.policy.old_refresh_grace_seconds:
             raise OAuthError("invalid_grant", "Token invalid")
+        rotation = self.policy.refresh_rotation_seconds
+        if (
+            rotation > 0
+            and record.superseded_at is None
+            and record.issued_at is not None
+            and now - record.issued_at < rotation
+        ):
+            # reference §2.5 / §13.3: the value changes "roughly every 24 hours"; until then a refresh answers
+            # the same refresh token, its 100-day window restarted
+            return self._issue(grant, now, keep=record)
         if record.superseded_at is None:
             record.superseded_at = now
         return self._issue(grant, now)
@@ -174,12 +186,19 @@ class IntuitState:
         self.grants[grant_id].revoked = True
         return True
 
-    def _issue(self, grant: Grant, now: float) -> TokenIssue:
-        refresh = RefreshToken(
-            token="RT1-" + secrets.token_urlsafe(18) + "-" + secrets.token_hex(10),
-            grant_id=grant.grant_id,
-            expires_at=min(now + self.policy.refresh_token_seconds, grant.hard_expires_at),
-        )
+    def _issue(self, grant: Grant, now: float, *, keep: RefreshToken | None = None) -> TokenIssue:
+        """New access token; a new refresh token too, unless `keep` (a young one) is rolled over instead."""
+        expires_at = min(now + self.policy.refresh_token_seconds, grant.hard_expires_at)
+        if keep is not None:
+            keep.expires_at = expires_at
+            refresh = keep
+        else:
+            refresh = RefreshToken(
+                token="RT1-" + secrets.token_urlsafe(18) + "-" + secrets.token_hex(10),
+                grant_id=grant.grant_id,
+                expires_at=expires_at,
+                issued_at=now,
+            )
         access = AccessToken(
             token="eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0.." + secrets.token_urlsafe(96),
             grant_id=grant.grant_id,
@@ -242,7 +261,9 @@ class IntuitState:
 
         return {
             "grants": [rel(g, "consented_at", "hard_expires_at") for g in self.grants.values()],
-            "refresh_tokens": [rel(r, "expires_at", "superseded_at") for r in self.refresh_tokens.values()],
+            "refresh_tokens": [
+                rel(r, "expires_at", "superseded_at", "issued_at") for r in self.refresh_tokens.values()
+            ],
             "access_tokens": [rel(a, "expires_at") for a in self.access_tokens.values()],
         }
 
@@ -260,7 +281,7 @@ class IntuitState:
             grant = Grant(**absolute(g, "consented_at", "hard_expires_at"))
             self.grants[grant.grant_id] = grant
         for r in data.get("refresh_tokens", []):
-            refresh = RefreshToken(**absolute(r, "expires_at", "superseded_at"))
+            refresh = RefreshToken(**absolute(r, "expires_at", "superseded_at", "issued_at"))
             self.refresh_tokens[refresh.token] = refresh
         for a in data.get("access_tokens", []):
             access = AccessToken(**absolute(a, "expires_at"))

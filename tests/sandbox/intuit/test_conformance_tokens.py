@@ -228,3 +228,26 @@ async def test_an_expired_access_token_gets_401_and_a_refresh_fixes_it(
     assert expired.headers["www-authenticate"] == 'Bearer realm="Intuit", error="invalid_token"'
     fresh = (await _refresh(http, shared, issue.refresh_token)).json()["access_token"]
     assert (await http.get(url, headers={"Authorization": f"Bearer {fresh}"})).status_code == 200
+
+
+async def test_rotation_every_24_hours_is_an_option() -> None:
+    # §2.5 "Intuit says the value changes roughly every 24 hours"; §13.3 "issue a new refresh token on refresh
+    # (every time, or every N hours by test clock)"
+    from dataclasses import replace
+
+    from inolink_tui.sandbox.options import IntuitPolicy
+
+    sandbox = make_sandbox(records=0, intuit=replace(IntuitPolicy(), refresh_rotation_seconds=DAY))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.asgi), base_url=BASE) as http:
+        first = sandbox.intuit.consent()
+        sandbox.clock.advance(3600)
+        same = (await _refresh(http, sandbox, first.refresh_token)).json()
+        assert same["refresh_token"] == first.refresh_token and same["access_token"] != first.access_token
+        assert same["x_refresh_token_expires_in"] == 8_726_400  # the window rolled all the same
+        sandbox.clock.advance(DAY)
+        rotated = (await _refresh(http, sandbox, first.refresh_token)).json()
+        assert rotated["refresh_token"] != first.refresh_token
+        _invalid_grant(await _refresh(http, sandbox, first.refresh_token))
+        assert (await _refresh(http, sandbox, rotated["refresh_token"])).json()["refresh_token"] == rotated[
+            "refresh_token"
+        ]
