@@ -212,8 +212,9 @@ class IntuitState:
             access_token=access.token,
             refresh_token=refresh.token,
             expires_in=self.policy.access_token_seconds,
-            refresh_expires_in=int(refresh.expires_at - now),
-            hard_expires_in=int(grant.hard_expires_at - now),
+            # round, not int: (now + 8726400) - now on a large float clock can be 8726399.999...
+            refresh_expires_in=round(refresh.expires_at - now),
+            hard_expires_in=round(grant.hard_expires_at - now),
         )
 
     def _prune(self, now: float) -> None:
