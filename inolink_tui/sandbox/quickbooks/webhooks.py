@@ -11,7 +11,8 @@ From Intuit's "Managing webhooks notifications"
   default) and sent in one notification.
 - Which entities notify: the page's table (Customer, Item, Invoice, Payment, CreditMemo, Estimate, SalesReceipt and
   more); here, every entity the sandbox serves through CDC, which covers the ones the engine syncs.
-- Operations: Create, Update, Delete (Void and Merge are not raised by the sandbox).
+- Operations: Create, Update, Delete, and Void for a voided invoice, payment or sales receipt (the page's
+  operations per entity; Merge is not raised: the sandbox has no merge).
 
 The verifier token is derived from the seed (identity.py) and handed out in the connection line. A failed delivery
 is counted and dropped: Intuit retries, but the engine's polls catch the change anyway, so tests see no difference.

@@ -239,3 +239,24 @@ async def test_company_offset_is_configurable() -> None:
         answer = await qbo_for(sandbox, http).post("customer", {"DisplayName": "Offset Co"})
     assert answer.json()["time"].endswith("+01:00")
     assert answer.json()["Customer"]["MetaData"]["CreateTime"] == "2026-03-02T18:00:00+01:00"
+
+
+async def test_webhook_operations_name_what_happened(q: Qbo) -> None:
+    # §8 webhooks: each entity's `operation` is one of Create, Update, Delete, Merge, Void ("Managing webhooks
+    # notifications", developer.intuit.com/app/developer/qbo/docs/develop/webhooks/managing-webhooks-notifications)
+    seen: list[tuple[str, str, str]] = []
+    state = q.sandbox.qbo
+    previous = state.on_change
+    state.on_change = lambda entity, rid, operation, _when: seen.append((entity, rid, operation))
+    try:
+        customer = await q.create("Customer", {"DisplayName": "Hooked Co"})
+        voided = await q.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [item_line(q, 4)]})
+        deleted = await q.create("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [item_line(q, 6)]})
+        await q.post("invoice", {"Id": voided["Id"], "SyncToken": "0"}, operation="void")
+        await q.post("invoice", {"Id": deleted["Id"], "SyncToken": "0"}, operation="delete")
+        await q.post("customer", {"Id": customer["Id"], "SyncToken": "0", "sparse": True, "Notes": "n"})
+    finally:
+        state.on_change = previous
+    invoices = [(rid, op) for entity, rid, op in seen if entity == "Invoice"]
+    assert (voided["Id"], "Void") in invoices and (deleted["Id"], "Delete") in invoices
+    assert ("Customer", customer["Id"], "Create") in seen and ("Customer", customer["Id"], "Update") in seen
