@@ -15,6 +15,7 @@ from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.options import IntuitPolicy
 
 OPENID_SCOPES = frozenset({"openid", "profile", "email", "phone", "address", "intuit_name"})
+ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 
 
 class OAuthError(Exception):
@@ -35,6 +36,8 @@ class Grant:
     consented_at: float
     hard_expires_at: float
     revoked: bool = False
+    scope: str = ACCOUNTING_SCOPE
+    """The scopes the user consented to (space separated); the Accounting API needs the accounting scope."""
 
 
 @dataclass
@@ -95,7 +98,7 @@ class IntuitState:
             raise OAuthError("invalid_client", "Client authentication failed", status=401)
 
     # -- grants ------------------------------------------------------------------------------------
-    def consent(self, realm_id: str | None = None) -> TokenIssue:
+    def consent(self, realm_id: str | None = None, scope: str = ACCOUNTING_SCOPE) -> TokenIssue:
         """A user connected the app: a new grant with its first tokens (used for the seeded token too)."""
         now = self.clock.monotonic()
         grant = Grant(
@@ -104,6 +107,7 @@ class IntuitState:
             client_id=self.client_id,
             consented_at=now,
             hard_expires_at=now + self.policy.hard_expiry_seconds,
+            scope=scope,
         )
         self.grants[grant.grant_id] = grant
         return self._issue(grant, now)
@@ -144,7 +148,7 @@ class IntuitState:
         if redirect_uri != record.redirect_uri:
             raise OAuthError("invalid_grant", "Redirect URI mismatch")
         record.used = True
-        issue = self.consent(record.realm_id)
+        issue = self.consent(record.realm_id, record.scope)
         record.grant_id = self.refresh_tokens[issue.refresh_token].grant_id
         return issue
 
@@ -238,6 +242,11 @@ class IntuitState:
         if record.realm_id != realm_id:
             return f"Token not valid for realm {realm_id}"
         return None
+
+    def lacks_accounting_scope(self, token: str) -> bool:
+        """A valid token whose consent did not include the accounting scope (the API answers 403 / 3100)."""
+        record = self.access_tokens.get(token)
+        return record is not None and ACCOUNTING_SCOPE not in self.grants[record.grant_id].scope.split()
 
     def user_for(self, token: str | None) -> Grant | None:
         if token is None:

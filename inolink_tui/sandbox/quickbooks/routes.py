@@ -127,6 +127,9 @@ class QboApi:
         problem = self.intuit.access_problem(token.strip() if scheme.lower() == "bearer" else None, realm)
         if problem is not None:
             return self._unauthorized(problem, started)
+        if self.intuit.lacks_accounting_scope(token.strip()):
+            body = jsonfmt.dumps(errors.scope_failure_body(int(self.clock.now().timestamp() * 1000))).encode()
+            return Response(body, 403, headers=self._headers(started), media_type=FAULT_TYPE)
         raw = await request.body()
         parts = [p for p in request.path_params.get("rest", "").split("/") if p]
         is_batch = request.method == "POST" and parts == ["batch"]

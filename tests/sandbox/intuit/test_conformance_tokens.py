@@ -50,11 +50,11 @@ async def _refresh(http: httpx.AsyncClient, sandbox: Sandbox, token: str, **head
     )
 
 
-async def _code(http: httpx.AsyncClient, sandbox: Sandbox) -> str:
+async def _code(http: httpx.AsyncClient, sandbox: Sandbox, scope: str = "com.intuit.quickbooks.accounting") -> str:
     params = {
         "client_id": sandbox.intuit.client_id,
         "response_type": "code",
-        "scope": "com.intuit.quickbooks.accounting",
+        "scope": scope,
         "redirect_uri": REDIRECT,
         "state": "st",
     }
@@ -251,3 +251,23 @@ async def test_rotation_every_24_hours_is_an_option() -> None:
         assert (await _refresh(http, sandbox, rotated["refresh_token"])).json()["refresh_token"] == rotated[
             "refresh_token"
         ]
+
+
+async def test_a_token_without_the_accounting_scope_is_forbidden(http: httpx.AsyncClient, shared: Sandbox) -> None:
+    # §2.4: realmId comes only with accounting or payment scopes; a token without the accounting scope gets 403,
+    # Fault 3100 in the lower-case envelope (captured in github.com/IntuitDeveloper/QBOConceptsTutorial-PHP/
+    # issues/13 "The access token does not have sufficient scope", and github.com/minimul/qbo_api/issues/138)
+    url = f"/v3/company/{shared.realm_id}/companyinfo/1"
+    openid = (await _exchange(http, shared, await _code(http, shared, "openid email"))).json()
+    denied = await http.get(url, headers={"Authorization": f"Bearer {openid['access_token']}"})
+    assert denied.status_code == 403 and denied.headers["intuit-tid"]
+    error = denied.json()["fault"]["error"][0]
+    assert error["code"] == "3100" and "statusCode=403" in error["message"]
+    assert denied.json()["fault"]["type"] == "SERVICE"
+    profile = await http.get(
+        "/v1/openid_connect/userinfo", headers={"Authorization": f"Bearer {openid['access_token']}"}
+    )
+    assert profile.status_code == 200  # the token itself is good: only the scope is missing
+    both = await _exchange(http, shared, await _code(http, shared, "com.intuit.quickbooks.accounting openid"))
+    allowed = await http.get(url, headers={"Authorization": f"Bearer {both.json()['access_token']}"})
+    assert allowed.status_code == 200
