@@ -198,3 +198,13 @@ async def test_batch_calls_per_minute_are_limited() -> None:
         assert (await client.get("companyinfo/1")).status_code == 200  # other calls are not batch calls
         sandbox.clock.advance(61)
         assert (await client.post("batch", body)).status_code == 200
+
+
+async def test_a_space_in_quotes_stands_for_null(q: Qbo) -> None:
+    # Data queries: "Null is represented as the string ' ' (i.e. a space within single quotes)"
+    bare = await q.create("Customer", {"DisplayName": "No Company Here"})
+    named = await q.create("Customer", {"DisplayName": "Company Here", "CompanyName": "Here Inc"})
+    nulls = await rows(q, "select * from Customer where CompanyName = ' ' and DisplayName like '%Company Here'")
+    assert [c["Id"] for c in nulls["Customer"]] == [bare["Id"]]
+    either = await rows(q, "select * from Customer where CompanyName in (' ', 'Here Inc') and DisplayName like '%Here'")
+    assert {c["Id"] for c in either["Customer"]} == {bare["Id"], named["Id"]}
