@@ -260,3 +260,21 @@ async def test_webhook_operations_name_what_happened(q: Qbo) -> None:
     invoices = [(rid, op) for entity, rid, op in seen if entity == "Invoice"]
     assert (voided["Id"], "Void") in invoices and (deleted["Id"], "Delete") in invoices
     assert ("Customer", customer["Id"], "Create") in seen and ("Customer", customer["Id"], "Update") in seen
+
+
+def test_webhook_bodies_in_both_formats() -> None:
+    # §8 legacy body; the CloudEvents array (blogs.intuit.com/2025/11/12/upcoming-change-to-webhooks-payload-structure)
+    import json
+
+    from inolink_tui.sandbox.quickbooks.webhooks import WebhookNotifier
+
+    change = {"name": "Invoice", "id": "95", "operation": "Create", "lastUpdated": "2026-03-02T10:00:00-07:00"}
+    legacy = json.loads(WebhookNotifier("310687", "token").body([change]))
+    assert legacy == {"eventNotifications": [{"realmId": "310687", "dataChangeEvent": {"entities": [change]}}]}
+    cloud = json.loads(WebhookNotifier("310687", "token", payload_format="cloudevents").body([change]))
+    assert isinstance(cloud, list) and len(cloud) == 1
+    event = cloud[0]
+    assert event["specversion"] == "1.0" and event["type"] == "qbo.invoice.created.v1"
+    assert event["intuitentityid"] == "95" and event["intuitaccountid"] == "310687" and event["data"] == {}
+    assert event["datacontenttype"] == "application/json" and event["time"] == "2026-03-02T17:00:00Z"
+    assert event["id"] and event["source"].startswith("intuit.")
