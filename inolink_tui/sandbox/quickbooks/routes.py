@@ -137,7 +137,8 @@ class QboApi:
         cost = 1
         try:
             if request.method == "POST" and parts != ["query"]:
-                parsed = self._parse_json(raw, parts[0] if parts else "")
+                xml_body = xmlfmt.wants_xml(request.headers.get("content-type"))
+                parsed = self._parse_json(raw, parts[0] if parts else "", xml=xml_body)
             if is_batch:
                 items = batch_items(parsed)
                 if len(items) > self.limits.batch_max_items:
@@ -157,7 +158,8 @@ class QboApi:
         finally:
             self.throttle.in_flight -= 1
 
-    def _parse_json(self, raw: bytes, entity: str) -> Any:
+    def _parse_json(self, raw: bytes, entity: str, *, xml: bool = False) -> Any:
+        """The request body as the JSON shape (an XML body, `Content-Type: application/xml`, is mapped onto it)."""
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -165,7 +167,7 @@ class QboApi:
         if not text.strip():
             raise errors.malformed_body(entity or "request", "the body is empty")
         try:
-            return jsonfmt.loads(text)
+            return xmlfmt.from_xml(text) if xml else jsonfmt.loads(text)
         except ValueError as exc:
             raise errors.malformed_body(entity or "request", str(exc)) from None
 

@@ -13,6 +13,8 @@ One rule maps the JSON shape onto the XML one, as Intuit's schema (the same obje
   `maxResults`, `totalCount` on a QueryResponse; `bId`; `type` on a Fault; `code` and `element` on an Error);
 - a reference (`{"value", "name"}` under a `...Ref` key) is `<XRef name="..">value</XRef>`;
 - a list repeats its element; `true` / `false` are lower case; money keeps its digits.
+Request bodies sent as `Content-Type: application/xml` are read back through the same rule (`from_xml`); elements
+that are arrays in JSON (`Line`, `LinkedTxn`, ...) stay lists when the XML holds one.
 What is vague: whether a request without Accept gets XML (the notes say "may"): the sandbox answers JSON unless
 XML is asked for by name, and the 401's lower-case body stays JSON as captured.
 """
@@ -80,3 +82,50 @@ def to_xml(payload: Mapping[str, Any], time_text: str) -> bytes:
             _append(root, key, value)
     body: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return body
+
+
+LIST_ELEMENTS = frozenset({"Line", "LinkedTxn", "CustomField", "BatchItemRequest", "TaxLine", "NameValue"})
+"""Elements that are arrays in the JSON shape even when the XML holds one of them."""
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _scalar(text: str) -> Any:
+    return {"true": True, "false": False}.get(text, text)
+
+
+def _value(element: ElementTree.Element) -> Any:
+    children = list(element)
+    name = _local(element.tag)
+    if not children:
+        text = (element.text or "").strip()
+        if name.endswith("Ref"):
+            ref: dict[str, Any] = {"value": text}
+            ref.update({key: value for key, value in element.attrib.items() if key in ("name", "type")})
+            return ref
+        if element.attrib:
+            return {key: _scalar(value) for key, value in element.attrib.items()}
+        return _scalar(text)
+    out: dict[str, Any] = {key: _scalar(value) for key, value in element.attrib.items()}
+    for child in children:
+        key, value = _local(child.tag), _value(child)
+        if key in out or key in LIST_ELEMENTS:
+            existing = out.get(key)
+            out[key] = [*(existing if isinstance(existing, list) else [] if existing is None else [existing]), value]
+        else:
+            out[key] = value
+    return out
+
+
+def from_xml(text: str) -> Any:
+    """A request body in XML (`<Customer xmlns=..>..</Customer>`, `<IntuitBatchRequest>..`) as the JSON shape:
+    `{"Customer": {...}}` becomes the entity's own object, as a JSON request body is; values stay text (the
+    rules parse numbers from strings) except `true` / `false`. Raises ValueError on malformed XML."""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise ValueError(str(exc)) from None
+    value = _value(root)
+    return value if isinstance(value, dict) else {}

@@ -99,3 +99,43 @@ async def test_lines_repeat_and_json_stays_the_default(q: Qbo) -> None:
     for accept in ("application/json", "*/*", "application/json, application/xml"):
         plain = await q.http.get(q.url("companyinfo/1"), headers={**q.headers, "Accept": accept})
         assert plain.headers["content-type"] == "application/json;charset=utf-8", accept
+
+
+async def test_xml_request_bodies(q: Qbo) -> None:
+    # the entity pages print each request body in JSON and in XML; a sparse update names `sparse` as an attribute
+    created = await q.http.post(
+        q.url("customer"),
+        content=b'<Customer xmlns="http://schema.intuit.com/finance/v3"><DisplayName>Xml Writer</DisplayName>'
+        b"<BillAddr><City>Bayshore</City></BillAddr><Taxable>false</Taxable></Customer>",
+        headers={**q.headers, "Content-Type": "application/xml"},
+    )
+    assert created.status_code == 200, created.text
+    customer = created.json()["Customer"]
+    assert customer["DisplayName"] == "Xml Writer" and customer["BillAddr"]["City"] == "Bayshore"
+    assert customer["Taxable"] is False
+    item = next(i["Id"] for i in q.sandbox.qbo.all("Item") if i["Name"] == "Write-In")
+    invoice = await q.http.post(
+        q.url("invoice"),
+        content=(
+            f'<Invoice xmlns="http://schema.intuit.com/finance/v3"><CustomerRef>{customer["Id"]}</CustomerRef>'
+            f"<Line><Amount>12.50</Amount><DetailType>SalesItemLineDetail</DetailType><SalesItemLineDetail>"
+            f"<ItemRef>{item}</ItemRef></SalesItemLineDetail></Line></Invoice>"
+        ).encode(),
+        headers={**q.headers, "Content-Type": "application/xml", **XML},
+    )
+    assert invoice.status_code == 200, invoice.text
+    parsed_invoice = parsed(invoice).find("q:Invoice", NS)
+    assert parsed_invoice is not None and parsed_invoice.findtext("q:TotalAmt", namespaces=NS) == "12.50"
+    sparse = await q.http.post(
+        q.url("customer"),
+        content=(
+            f'<Customer xmlns="http://schema.intuit.com/finance/v3" sparse="true"><Id>{customer["Id"]}</Id>'
+            f"<SyncToken>0</SyncToken><Notes>by xml</Notes></Customer>"
+        ).encode(),
+        headers={**q.headers, "Content-Type": "application/xml"},
+    )
+    assert sparse.json()["Customer"]["Notes"] == "by xml" and sparse.json()["Customer"]["BillAddr"]["City"]
+    broken = await q.http.post(
+        q.url("customer"), content=b"<Customer><DisplayName>", headers={**q.headers, "Content-Type": "application/xml"}
+    )
+    assert broken.status_code == 400
