@@ -278,3 +278,14 @@ def test_webhook_bodies_in_both_formats() -> None:
     assert event["intuitentityid"] == "95" and event["intuitaccountid"] == "310687" and event["data"] == {}
     assert event["datacontenttype"] == "application/json" and event["time"] == "2026-03-02T17:00:00Z"
     assert event["id"] and event["source"].startswith("intuit.")
+
+
+async def test_the_cloudevents_switch_through_the_control_api(q: Qbo) -> None:
+    # the blog's "switch on the webhooks subscription page", as the sandbox's control API offers it
+    switched = await q.http.post("/_sandbox/webhooks", json={"url": None, "format": "cloudevents"})
+    assert switched.status_code == 200 and switched.json()["format"] == "cloudevents"
+    assert q.sandbox.extra["webhooks"].payload_format == "cloudevents"
+    refused = await q.http.post("/_sandbox/webhooks", json={"url": None, "format": "xml"})
+    assert refused.status_code == 400
+    back = await q.http.post("/_sandbox/webhooks", json={"url": None, "format": "legacy"})
+    assert back.json()["format"] == "legacy"
