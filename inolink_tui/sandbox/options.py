@@ -22,6 +22,9 @@ class QboLimits:
     max_concurrency: int = 10
     batch_per_minute: int = 120
     batch_max_items: int = 30
+    reports_per_minute: int = 200
+    """Reports endpoints: 200 a minute per realm (Intuit's throttling page as quoted in client issues, 2017,
+    reference §10), on top of the general per-minute limit."""
     throttle_body: ThrottleBody = "xml"
     """The only captured 429 bodies are XML; "json" emits the derived JSON fault instead."""
     retry_after: bool = False

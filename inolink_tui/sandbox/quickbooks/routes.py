@@ -146,7 +146,8 @@ class QboApi:
                 cost = max(1, len(items))
         except QboFault as fault:
             return self.fault_response(fault, started, xml=xmlfmt.wants_xml(request.headers.get("accept")))
-        refusal = self.throttle.admit(cost, batch=is_batch)
+        is_report = request.method == "GET" and len(parts) == 2 and parts[0] == "reports"
+        refusal = self.throttle.admit(cost, batch=is_batch, report=is_report)
         if refusal is not None:
             retry = self.throttle.retry_after_header(refusal) if self.limits.retry_after else None
             return self._throttled(retry, started)

@@ -208,3 +208,18 @@ async def test_a_space_in_quotes_stands_for_null(q: Qbo) -> None:
     assert [c["Id"] for c in nulls["Customer"]] == [bare["Id"]]
     either = await rows(q, "select * from Customer where CompanyName in (' ', 'Here Inc') and DisplayName like '%Here'")
     assert {c["Id"] for c in either["Customer"]} == {bare["Id"], named["Id"]}
+
+
+async def test_report_calls_per_minute_are_limited() -> None:
+    # §10: reports endpoints 200 a minute per realm, on top of the general limits; throttled calls get 429 / 3001
+    limits = QboLimits(requests_per_minute=0, requests_per_second=0, reports_per_minute=2, throttle_body="json")
+    sandbox = make_sandbox(records=0, qbo_limits=limits)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sandbox.asgi), base_url=BASE) as http:
+        client = qbo_for(sandbox, http)
+        statuses = [(await client.get("reports/CustomerBalance")).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        assert (await client.get("reports/AgedReceivables")).json()["Fault"]["Error"][0]["code"] == "3001"
+        assert (await client.get("companyinfo/1")).status_code == 200  # other calls are not report calls
+        sandbox.clock.advance(61)
+        assert (await client.get("reports/CustomerBalance")).status_code == 200
+    assert QboLimits().reports_per_minute == 200
