@@ -76,10 +76,14 @@ def _append(parent: ElementTree.Element, key: str, value: Any) -> None:
 
 def to_xml(payload: Mapping[str, Any], time_text: str) -> bytes:
     """`{"Customer": {...}}` (no `time`: it becomes the root's attribute) as an IntuitResponse document."""
-    root = ElementTree.Element("IntuitResponse", {"xmlns": NAMESPACE, "time": time_text})
-    for key, value in payload.items():
-        if key != "time":
-            _append(root, key, value)
+    if "Header" in payload:  # a report has no envelope in JSON; in XML its root is <Report> (vague: no capture)
+        root = ElementTree.Element("Report", {"xmlns": NAMESPACE})
+        _fill(root, "Report", payload)
+    else:
+        root = ElementTree.Element("IntuitResponse", {"xmlns": NAMESPACE, "time": time_text})
+        for key, value in payload.items():
+            if key != "time":
+                _append(root, key, value)
     body: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
     return body
 

@@ -139,3 +139,13 @@ async def test_xml_request_bodies(q: Qbo) -> None:
         q.url("customer"), content=b"<Customer><DisplayName>", headers={**q.headers, "Content-Type": "application/xml"}
     )
     assert broken.status_code == 400
+
+
+async def test_a_report_in_xml(q: Qbo) -> None:
+    answer = await q.http.get(q.url("reports/CustomerBalance"), headers={**q.headers, **XML})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/xml")
+    root = ElementTree.fromstring(answer.content)
+    assert root.tag == "{http://schema.intuit.com/finance/v3}Report"
+    assert root.findtext("q:Header/q:ReportName", namespaces=NS) == "CustomerBalance"
+    titles = [c.findtext("q:ColTitle", namespaces=NS) for c in root.findall("q:Columns/q:Column", NS)]
+    assert titles and titles[-1] == "Total"
