@@ -138,7 +138,7 @@ class QboApi:
         try:
             if request.method == "POST" and parts != ["query"]:
                 xml_body = xmlfmt.wants_xml(request.headers.get("content-type"))
-                parsed = self._parse_json(raw, parts[0] if parts else "", xml=xml_body)
+                parsed = self._parse_body(raw, parts[0] if parts else "", xml=xml_body)
             if is_batch:
                 items = batch_items(parsed)
                 if len(items) > self.limits.batch_max_items:
@@ -159,7 +159,7 @@ class QboApi:
         finally:
             self.throttle.in_flight -= 1
 
-    def _parse_json(self, raw: bytes, entity: str, *, xml: bool = False) -> Any:
+    def _parse_body(self, raw: bytes, entity: str, *, xml: bool = False) -> Any:
         """The request body as the JSON shape (an XML body, `Content-Type: application/xml`, is mapped onto it)."""
         try:
             text = raw.decode("utf-8")
