@@ -7,7 +7,7 @@ a `QboFault` with the real code for every rule a request breaks, before anything
 
 Modules: `fields` (lengths, formats, numeric ranges: the field rules table), `names` (name lists: names,
 uniqueness, hierarchy), `items`, `lists` (Class, Department, PaymentMethod, TaxRate, Preferences),
-`transactions`, `effects` (balances, links, deletes and voids).
+`transactions`, `refunds` (RefundReceipt), `effects` (balances, links, deletes and voids).
 
 Entity-level rules (pages under developer.intuit.com/app/developer/qbo/docs/api/accounting/; every
 fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}], "type":
