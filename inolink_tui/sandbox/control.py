@@ -26,7 +26,8 @@ Never faulted, never throttled, never authenticated: it is a test hook on loopba
     POST /_sandbox/promote               {"entity_set": "accounts", "count": 3} or {"ids": [...]}: To be Linked
     POST /_sandbox/activity              {"rate": 30} and/or {"step": 5} (run five user events now)
     POST /_sandbox/save                  write --state now
-    GET  /_sandbox/webhooks, POST {"url": "http://127.0.0.1:PORT/quickbooks/webhooks"} (null: stop): where signed
+    GET  /_sandbox/webhooks, POST {"url": "http://127.0.0.1:PORT/quickbooks/webhooks"} (null: stop; optional
+         "format": "legacy" | "cloudevents", the payload Intuit sends, quickbooks/webhooks.py): where signed
                                          QuickBooks notifications go; GET also lists each delivery's HTTP status
 
 Bad input answers 400 {"error": "..."} (or the QBO fault a QuickBooks rule raised) and changes nothing.
@@ -323,8 +324,12 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
             url = body.get("url")
             if url is not None and not str(url).startswith(("http://", "https://")):
                 raise ControlError("url must be an http(s) URL, or null to stop")
+            payload_format = body.get("format", notifier.payload_format)
+            if payload_format not in ("legacy", "cloudevents"):
+                raise ControlError("format must be legacy or cloudevents (Intuit's switch on the subscription page)")
             notifier.url = str(url) if url else None
-        return {"url": notifier.url, "delivered": list(notifier.delivered)}
+            notifier.payload_format = payload_format
+        return {"url": notifier.url, "format": notifier.payload_format, "delivered": list(notifier.delivered)}
 
     table: list[tuple[str, Any, str]] = [
         ("/_sandbox/info", info, "GET"),

@@ -22,6 +22,9 @@ class QboLimits:
     max_concurrency: int = 10
     batch_per_minute: int = 120
     batch_max_items: int = 30
+    reports_per_minute: int = 200
+    """Reports endpoints: 200 a minute per realm (Intuit's throttling page as quoted in client issues, 2017,
+    reference §10), on top of the general per-minute limit."""
     throttle_body: ThrottleBody = "xml"
     """The only captured 429 bodies are XML; "json" emits the derived JSON fault instead."""
     retry_after: bool = False
@@ -41,6 +44,9 @@ class IntuitPolicy:
     """Five-year cap on a consent, reported only on the opt-in header."""
     old_refresh_grace_seconds: float = 0.0
     """How long a rotated-out refresh token keeps working: 0 means it dies at once."""
+    refresh_rotation_seconds: float = 0.0
+    """How old a refresh token must be before a refresh hands out a new value (Intuit: "roughly every 24
+    hours"); younger ones come back unchanged with their expiry rolled. 0 rotates on every refresh."""
     auth_code_seconds: int = 600
 
 

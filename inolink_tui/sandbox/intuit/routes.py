@@ -170,6 +170,10 @@ def intuit_routes(state: IntuitState) -> list[BaseRoute]:
     return [
         Route("/.well-known/openid_configuration", discovery, methods=["GET"]),
         Route("/.well-known/openid_configuration/", discovery, methods=["GET"]),
+        # intuit-oauth's "sandbox" environment reads .../openid_sandbox_configuration/ (reference §2.2); Intuit
+        # serves the same keys there, so one document answers both
+        Route("/.well-known/openid_sandbox_configuration", discovery, methods=["GET"]),
+        Route("/.well-known/openid_sandbox_configuration/", discovery, methods=["GET"]),
         Route("/connect/oauth2", authorize, methods=["GET"]),
         Route("/oauth2/v1/tokens/bearer", token, methods=["POST"]),
         Route("/v2/oauth2/tokens/revoke", revoke, methods=["POST"]),

@@ -15,6 +15,7 @@ from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.options import IntuitPolicy
 
 OPENID_SCOPES = frozenset({"openid", "profile", "email", "phone", "address", "intuit_name"})
+ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 
 
 class OAuthError(Exception):
@@ -35,6 +36,8 @@ class Grant:
     consented_at: float
     hard_expires_at: float
     revoked: bool = False
+    scope: str = ACCOUNTING_SCOPE
+    """The scopes the user consented to (space separated); the Accounting API needs the accounting scope."""
 
 
 @dataclass
@@ -43,6 +46,8 @@ class RefreshToken:
     grant_id: str
     expires_at: float
     superseded_at: float | None = None
+    issued_at: float | None = None
+    """When this value was first handed out (None in states saved before it was recorded)."""
 
 
 @dataclass
@@ -62,6 +67,8 @@ class AuthCode:
     scope: str
     expires_at: float
     used: bool = False
+    grant_id: str | None = None
+    """The consent this code produced, so a replayed code can revoke it."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ class IntuitState:
             raise OAuthError("invalid_client", "Client authentication failed", status=401)
 
     # -- grants ------------------------------------------------------------------------------------
-    def consent(self, realm_id: str | None = None) -> TokenIssue:
+    def consent(self, realm_id: str | None = None, scope: str = ACCOUNTING_SCOPE) -> TokenIssue:
         """A user connected the app: a new grant with its first tokens (used for the seeded token too)."""
         now = self.clock.monotonic()
         grant = Grant(
@@ -100,6 +107,7 @@ class IntuitState:
             client_id=self.client_id,
             consented_at=now,
             hard_expires_at=now + self.policy.hard_expiry_seconds,
+            scope=scope,
         )
         self.grants[grant.grant_id] = grant
         return self._issue(grant, now)
@@ -131,12 +139,18 @@ class IntuitState:
         if record is None or record.expires_at <= now:
             raise OAuthError("invalid_grant", "Token invalid")
         if record.used:
-            # Intuit: exchanging a code twice can invalidate the tokens it produced.
+            # Intuit ("Exchange the code once. Repeated exchanges can invalidate tokens", reference §2.4) and
+            # RFC 6749 §4.1.2: a code used twice is refused and the server "SHOULD revoke (when possible) all
+            # tokens previously issued based on that authorization code".
+            if record.grant_id is not None and record.grant_id in self.grants:
+                self.grants[record.grant_id].revoked = True
             raise OAuthError("invalid_grant", "Token invalid")
         if redirect_uri != record.redirect_uri:
             raise OAuthError("invalid_grant", "Redirect URI mismatch")
         record.used = True
-        return self.consent(record.realm_id)
+        issue = self.consent(record.realm_id, record.scope)
+        record.grant_id = self.refresh_tokens[issue.refresh_token].grant_id
+        return issue
 
     def refresh(self, token: str) -> TokenIssue:
         now = self.clock.monotonic()
@@ -150,6 +164,16 @@ class IntuitState:
             raise OAuthError("invalid_grant", "Refresh token is invalid or expired")
         if record.superseded_at is not None and now - record.superseded_at >= self.policy.old_refresh_grace_seconds:
             raise OAuthError("invalid_grant", "Token invalid")
+        rotation = self.policy.refresh_rotation_seconds
+        if (
+            rotation > 0
+            and record.superseded_at is None
+            and record.issued_at is not None
+            and now - record.issued_at < rotation
+        ):
+            # reference §2.5 / §13.3: the value changes "roughly every 24 hours"; until then a refresh answers
+            # the same refresh token, its 100-day window restarted
+            return self._issue(grant, now, keep=record)
         if record.superseded_at is None:
             record.superseded_at = now
         return self._issue(grant, now)
@@ -166,12 +190,19 @@ class IntuitState:
         self.grants[grant_id].revoked = True
         return True
 
-    def _issue(self, grant: Grant, now: float) -> TokenIssue:
-        refresh = RefreshToken(
-            token="RT1-" + secrets.token_urlsafe(18) + "-" + secrets.token_hex(10),
-            grant_id=grant.grant_id,
-            expires_at=min(now + self.policy.refresh_token_seconds, grant.hard_expires_at),
-        )
+    def _issue(self, grant: Grant, now: float, *, keep: RefreshToken | None = None) -> TokenIssue:
+        """New access token; a new refresh token too, unless `keep` (a young one) is rolled over instead."""
+        expires_at = min(now + self.policy.refresh_token_seconds, grant.hard_expires_at)
+        if keep is not None:
+            keep.expires_at = expires_at
+            refresh = keep
+        else:
+            refresh = RefreshToken(
+                token="RT1-" + secrets.token_urlsafe(18) + "-" + secrets.token_hex(10),
+                grant_id=grant.grant_id,
+                expires_at=expires_at,
+                issued_at=now,
+            )
         access = AccessToken(
             token="eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0.." + secrets.token_urlsafe(96),
             grant_id=grant.grant_id,
@@ -185,8 +216,9 @@ class IntuitState:
             access_token=access.token,
             refresh_token=refresh.token,
             expires_in=self.policy.access_token_seconds,
-            refresh_expires_in=int(refresh.expires_at - now),
-            hard_expires_in=int(grant.hard_expires_at - now),
+            # round, not int: (now + 8726400) - now on a large float clock can be 8726399.999...
+            refresh_expires_in=round(refresh.expires_at - now),
+            hard_expires_in=round(grant.hard_expires_at - now),
         )
 
     def _prune(self, now: float) -> None:
@@ -211,6 +243,11 @@ class IntuitState:
             return f"Token not valid for realm {realm_id}"
         return None
 
+    def lacks_accounting_scope(self, token: str) -> bool:
+        """A valid token whose consent did not include the accounting scope (the API answers 403 / 3100)."""
+        record = self.access_tokens.get(token)
+        return record is not None and ACCOUNTING_SCOPE not in self.grants[record.grant_id].scope.split()
+
     def user_for(self, token: str | None) -> Grant | None:
         if token is None:
             return None
@@ -234,7 +271,9 @@ class IntuitState:
 
         return {
             "grants": [rel(g, "consented_at", "hard_expires_at") for g in self.grants.values()],
-            "refresh_tokens": [rel(r, "expires_at", "superseded_at") for r in self.refresh_tokens.values()],
+            "refresh_tokens": [
+                rel(r, "expires_at", "superseded_at", "issued_at") for r in self.refresh_tokens.values()
+            ],
             "access_tokens": [rel(a, "expires_at") for a in self.access_tokens.values()],
         }
 
@@ -252,7 +291,7 @@ class IntuitState:
             grant = Grant(**absolute(g, "consented_at", "hard_expires_at"))
             self.grants[grant.grant_id] = grant
         for r in data.get("refresh_tokens", []):
-            refresh = RefreshToken(**absolute(r, "expires_at", "superseded_at"))
+            refresh = RefreshToken(**absolute(r, "expires_at", "superseded_at", "issued_at"))
             self.refresh_tokens[refresh.token] = refresh
         for a in data.get("access_tokens", []):
             access = AccessToken(**absolute(a, "expires_at"))

@@ -375,6 +375,15 @@ SPECS: dict[str, EntitySpec] = {
             readonly=frozenset({"Balance"}),
         ),
         EntitySpec(
+            # all-entities/refundreceipt: a sales form paid back at once (rules/refunds.py)
+            "RefundReceipt",
+            "transaction",
+            _TXN
+            | {"PaymentMethodRef", "PaymentRefNum", "DepositToAccountRef", "CheckPayment", "CreditCardPayment"}
+            | {"PaymentType"},
+            readonly=frozenset({"Balance"}),
+        ),
+        EntitySpec(
             "Payment",
             "transaction",
             frozenset(

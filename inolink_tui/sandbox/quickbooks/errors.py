@@ -130,6 +130,27 @@ def malformed_body(entity: str, problem: str) -> QboFault:
     )
 
 
+def scope_failure_body(epoch_ms: int) -> dict[str, Any]:
+    """403 / 3100: a token without the accounting scope. The same lower-case envelope as the 401, captured in
+    Intuit's own sample (github.com/IntuitDeveloper/QBOConceptsTutorial-PHP/issues/13: "The access token does
+    not have sufficient scope", code 3100, type SERVICE) and by client libraries (github.com/minimul/qbo_api/
+    issues/138, frappe/erpnext#29161: "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403").
+    """
+    body = auth_failure_body("The access token does not have sufficient scope", epoch_ms)
+    body["fault"] = {
+        "error": [
+            {
+                "message": "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
+                "detail": "The access token does not have sufficient scope",
+                "code": "3100",
+                "element": None,
+            }
+        ],
+        "type": "SERVICE",
+    }
+    return body
+
+
 def auth_failure_body(detail: str, epoch_ms: int) -> dict[str, Any]:
     """The captured lower-case 401 body, null siblings and all."""
     return {

@@ -104,8 +104,15 @@ def _like(actual: Any, pattern: str) -> bool:
     return re.fullmatch(regex, str(actual), flags=re.IGNORECASE | re.DOTALL) is not None
 
 
+NULL_LITERAL = " "
+"""Data queries page (developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/
+data-queries): "Null is represented as the string ' ' (i.e. a space within single quotes)"."""
+
+
 def _matches(record: dict[str, Any], condition: Condition, state: QboState) -> bool:
     actual = _resolve(record, condition.prop)
+    if actual in (None, "") and condition.op in ("=", "IN"):
+        return NULL_LITERAL in condition.values
     if condition.op == "LIKE":
         return _like(actual, str(condition.values[0]))
     if condition.op == "IN":

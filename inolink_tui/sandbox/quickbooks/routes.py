@@ -23,12 +23,13 @@ from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.faults import throttle_body
 from inolink_tui.sandbox.intuit.state import IntuitState
 from inolink_tui.sandbox.options import QboLimits, RequestIdMode
-from inolink_tui.sandbox.quickbooks import errors
+from inolink_tui.sandbox.quickbooks import errors, xmlfmt
 from inolink_tui.sandbox.quickbooks.batch import batch_items, run_batch, too_many
 from inolink_tui.sandbox.quickbooks.cdc import run_cdc
 from inolink_tui.sandbox.quickbooks.custom_fields import without_api_custom_fields
 from inolink_tui.sandbox.quickbooks.entities import spec_for
 from inolink_tui.sandbox.quickbooks.errors import QboFault
+from inolink_tui.sandbox.quickbooks.pdf import PDF_FORMS, form_pdf
 from inolink_tui.sandbox.quickbooks.query import run_query
 from inolink_tui.sandbox.quickbooks.reports import run_report
 from inolink_tui.sandbox.quickbooks.rules.currency import exchange_rate_for
@@ -83,13 +84,19 @@ class QboApi:
             "Server": "nginx",
         }
 
-    def _ok(self, payload: dict[str, Any], started: float) -> Response:
+    def _ok(self, payload: dict[str, Any], started: float, *, xml: bool = False) -> Response:
+        if xml:  # xmlfmt.py: asked for by `Accept: application/xml`
+            body = xmlfmt.to_xml(payload, self.state.response_time())
+            return Response(body, 200, headers=self._headers(started), media_type=xmlfmt.MEDIA_TYPE)
         # a report carries its time in Header.Time, with no envelope (report-entities/aragingsummary)
         stamped = payload if "Header" in payload else {**payload, "time": self.state.response_time()}
         body = jsonfmt.dumps(stamped).encode()
         return Response(body, 200, headers=self._headers(started), media_type=SUCCESS_TYPE)
 
-    def fault_response(self, fault: QboFault, started: float) -> Response:
+    def fault_response(self, fault: QboFault, started: float, *, xml: bool = False) -> Response:
+        if xml:
+            body = xmlfmt.to_xml({"Fault": fault.fault_json()}, self.state.response_time())
+            return Response(body, fault.status, headers=self._headers(started), media_type=xmlfmt.MEDIA_TYPE)
         body = jsonfmt.dumps({"Fault": fault.fault_json(), "time": self.state.response_time()}).encode()
         return Response(body, fault.status, headers=self._headers(started), media_type=FAULT_TYPE)
 
@@ -120,6 +127,9 @@ class QboApi:
         problem = self.intuit.access_problem(token.strip() if scheme.lower() == "bearer" else None, realm)
         if problem is not None:
             return self._unauthorized(problem, started)
+        if self.intuit.lacks_accounting_scope(token.strip()):
+            body = jsonfmt.dumps(errors.scope_failure_body(int(self.clock.now().timestamp() * 1000))).encode()
+            return Response(body, 403, headers=self._headers(started), media_type=FAULT_TYPE)
         raw = await request.body()
         parts = [p for p in request.path_params.get("rest", "").split("/") if p]
         is_batch = request.method == "POST" and parts == ["batch"]
@@ -127,15 +137,17 @@ class QboApi:
         cost = 1
         try:
             if request.method == "POST" and parts != ["query"]:
-                parsed = self._parse_json(raw, parts[0] if parts else "")
+                xml_body = xmlfmt.wants_xml(request.headers.get("content-type"))
+                parsed = self._parse_body(raw, parts[0] if parts else "", xml=xml_body)
             if is_batch:
                 items = batch_items(parsed)
                 if len(items) > self.limits.batch_max_items:
                     raise too_many(len(items), self.limits.batch_max_items)
                 cost = max(1, len(items))
         except QboFault as fault:
-            return self.fault_response(fault, started)
-        refusal = self.throttle.admit(cost, batch=is_batch)
+            return self.fault_response(fault, started, xml=xmlfmt.wants_xml(request.headers.get("accept")))
+        is_report = request.method == "GET" and len(parts) == 2 and parts[0] == "reports"
+        refusal = self.throttle.admit(cost, batch=is_batch, report=is_report)
         if refusal is not None:
             retry = self.throttle.retry_after_header(refusal) if self.limits.retry_after else None
             return self._throttled(retry, started)
@@ -147,7 +159,8 @@ class QboApi:
         finally:
             self.throttle.in_flight -= 1
 
-    def _parse_json(self, raw: bytes, entity: str) -> Any:
+    def _parse_body(self, raw: bytes, entity: str, *, xml: bool = False) -> Any:
+        """The request body as the JSON shape (an XML body, `Content-Type: application/xml`, is mapped onto it)."""
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -155,7 +168,7 @@ class QboApi:
         if not text.strip():
             raise errors.malformed_body(entity or "request", "the body is empty")
         try:
-            return jsonfmt.loads(text)
+            return xmlfmt.from_xml(text) if xml else jsonfmt.loads(text)
         except ValueError as exc:
             raise errors.malformed_body(entity or "request", str(exc)) from None
 
@@ -166,7 +179,8 @@ class QboApi:
         if is_write and requestid is not None:
             limit = MAX_BATCH_REQUESTID if parts == ["batch"] else MAX_REQUESTID
             if len(requestid) > limit:
-                return self.fault_response(errors.string_length("requestid", limit, len(requestid)), started)
+                too_long = errors.string_length("requestid", limit, len(requestid))
+                return self.fault_response(too_long, started, xml=xmlfmt.wants_xml(request.headers.get("accept")))
             key = requestid
             body_hash = hashlib.sha256(request.url.path.encode() + b"?" + request.url.query.encode() + raw).hexdigest()
             previous = self.answers.get(key)
@@ -189,10 +203,23 @@ class QboApi:
     def _execute(
         self, request: Request, parts: list[str], raw: bytes, parsed: Any, started: float, *, with_requestid: bool
     ) -> Response:
+        xml = xmlfmt.wants_xml(request.headers.get("accept"))
         try:
-            return self._ok(self._route(request, parts, raw, parsed, with_requestid), started)
+            if request.method == "GET" and len(parts) == 3 and parts[2] == "pdf":
+                return self._pdf(parts, started)
+            return self._ok(self._route(request, parts, raw, parsed, with_requestid), started, xml=xml)
         except QboFault as fault:
-            return self.fault_response(fault, started)
+            return self.fault_response(fault, started, xml=xml)
+
+    def _pdf(self, parts: list[str], started: float) -> Response:
+        """A sales form as PDF (pdf.py); other entities have no such resource (Fault 500, as any unknown path)."""
+        spec = spec_for(parts[0])
+        if spec is None or parts[0] != spec.path or spec.name not in PDF_FORMS:
+            raise errors.unsupported(f"Operation pdf is not supported for {parts[0]}.")
+        record = self.state.read(spec.name, parts[1])
+        company = next(iter(self.state.records["CompanyInfo"].values()), {}).get("CompanyName", "")
+        body = form_pdf(spec.name, record, str(company))
+        return Response(body, 200, headers=self._headers(started), media_type="application/pdf")
 
     def _route(
         self, request: Request, parts: list[str], raw: bytes, parsed: Any, with_requestid: bool

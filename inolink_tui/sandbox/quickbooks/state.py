@@ -189,10 +189,13 @@ class QboState:
         rules.before_remove(self, spec, existing)
         voided = rules.voided_copy(self, spec, existing)
         self.voided.add((spec.name, existing["Id"]))
-        return self._replace(spec, existing, voided)
+        return self._replace(spec, existing, voided, operation="Void")
 
     # -- internals ----------------------------------------------------------------------------------
-    def _replace(self, spec: EntitySpec, existing: dict[str, Any], normalized: dict[str, Any]) -> dict[str, Any]:
+    def _replace(
+        self, spec: EntitySpec, existing: dict[str, Any], normalized: dict[str, Any], *, operation: str = "Update"
+    ) -> dict[str, Any]:
+        """Store a changed record (SyncToken + 1); `operation` is what the webhook says (Update, or Void)."""
         from inolink_tui.sandbox.quickbooks import rules
 
         now = self.clock.now()
@@ -209,7 +212,7 @@ class QboState:
         self.records[spec.name][record_id] = stored
         self.updated_at[(spec.name, record_id)] = now
         rules.after_write(self, spec, before, stored)
-        self._notify(spec.name, record_id, "Update", now)
+        self._notify(spec.name, record_id, operation, now)
         return render(stored)
 
     def touch(self, spec_name: str, record_id: str, changes: dict[str, Any]) -> None:

@@ -28,14 +28,15 @@ class RealmThrottle:
     minute: deque[float] = field(default_factory=deque)
     second: deque[float] = field(default_factory=deque)
     batches: deque[float] = field(default_factory=deque)
+    reports: deque[float] = field(default_factory=deque)
     in_flight: int = 0
 
     def _trim(self, now: float) -> None:
-        for window, span in ((self.minute, 60.0), (self.second, 1.0), (self.batches, 60.0)):
+        for window, span in ((self.minute, 60.0), (self.second, 1.0), (self.batches, 60.0), (self.reports, 60.0)):
             while window and window[0] <= now - span:
                 window.popleft()
 
-    def admit(self, cost: int = 1, *, batch: bool = False) -> Refusal | None:
+    def admit(self, cost: int = 1, *, batch: bool = False, report: bool = False) -> Refusal | None:
         """Count a request (a batch costs one per item) or say why it is refused."""
         now = self.clock.monotonic()
         self._trim(now)
@@ -50,10 +51,14 @@ class RealmThrottle:
             return Refusal("per-minute", wait)
         if batch and limits.batch_per_minute and len(self.batches) >= limits.batch_per_minute:
             return Refusal("batch-per-minute", self.batches[0] + 60.0 - now)
+        if report and limits.reports_per_minute and len(self.reports) >= limits.reports_per_minute:
+            return Refusal("reports-per-minute", self.reports[0] + 60.0 - now)
         self.second.append(now)
         self.minute.extend([now] * cost)
         if batch:
             self.batches.append(now)
+        if report:
+            self.reports.append(now)
         return None
 
     def retry_after_header(self, refusal: Refusal) -> str:

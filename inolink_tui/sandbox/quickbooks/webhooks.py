@@ -11,7 +11,16 @@ From Intuit's "Managing webhooks notifications"
   default) and sent in one notification.
 - Which entities notify: the page's table (Customer, Item, Invoice, Payment, CreditMemo, Estimate, SalesReceipt and
   more); here, every entity the sandbox serves through CDC, which covers the ones the engine syncs.
-- Operations: Create, Update, Delete (Void and Merge are not raised by the sandbox).
+- Operations: Create, Update, Delete, and Void for a voided invoice, payment or sales receipt (the page's
+  operations per entity; Merge is not raised: the sandbox has no merge).
+
+Payload format: the legacy `eventNotifications` body by default; `payload_format = "cloudevents"` sends the
+CloudEvents array Intuit moved to ("Upcoming change to webhooks payload structure",
+https://blogs.intuit.com/2025/11/12/upcoming-change-to-webhooks-payload-structure: opt-in by a switch on the
+subscription page, mandatory by 2026-05-15): `[{"specversion": "1.0", "id", "source", "type":
+"qbo.<entity>.<verb>.v1", "datacontenttype": "application/json", "time", "intuitentityid", "intuitaccountid",
+"data": {}}]`. The blog shows only `created`; `updated`, `deleted`, `voided` and `merged` follow its pattern
+(vague), and `source` is an opaque string there, made up here from the realm.
 
 The verifier token is derived from the seed (identity.py) and handed out in the connection line. A failed delivery
 is counted and dropped: Intuit retries, but the engine's polls catch the change anyway, so tests see no difference.
@@ -25,7 +34,9 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -42,6 +53,8 @@ class WebhookNotifier:
     verifier_token: str
     url: str | None = None
     delay_seconds: float = 0.5
+    payload_format: str = "legacy"
+    """"legacy" (eventNotifications) or "cloudevents" (the array Intuit made mandatory on 2026-05-15)."""
     pending: list[dict[str, Any]] = field(default_factory=list)
     delivered: list[int] = field(default_factory=list)
     """HTTP status of each delivery (0: the URL could not be reached)."""
@@ -60,8 +73,27 @@ class WebhookNotifier:
             self._flush = loop.create_task(self._send_later(), name="sandbox-webhook")
 
     def body(self, entities: list[dict[str, Any]]) -> bytes:
-        document = {"eventNotifications": [{"realmId": self.realm_id, "dataChangeEvent": {"entities": entities}}]}
+        document: Any
+        if self.payload_format == "cloudevents":
+            document = [self._cloud_event(entity) for entity in entities]
+        else:
+            document = {"eventNotifications": [{"realmId": self.realm_id, "dataChangeEvent": {"entities": entities}}]}
         return json.dumps(document, separators=(",", ":")).encode()
+
+    def _cloud_event(self, entity: dict[str, Any]) -> dict[str, Any]:
+        moment = datetime.fromisoformat(str(entity["lastUpdated"])).astimezone(UTC)
+        verb = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided", "Merge": "merged"}
+        return {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": "intuit." + base64.b64encode(hashlib.sha256(self.realm_id.encode()).digest()).decode(),
+            "type": f"qbo.{str(entity['name']).lower()}.{verb.get(str(entity['operation']), 'updated')}.v1",
+            "datacontenttype": "application/json",
+            "time": moment.isoformat().replace("+00:00", "Z"),
+            "intuitentityid": entity["id"],
+            "intuitaccountid": self.realm_id,
+            "data": {},
+        }
 
     async def _send_later(self) -> None:
         import httpx

@@ -62,10 +62,6 @@ async def test_code_exchange_refresh_rotation_and_single_use_codes(served: Sandb
     assert client.access_token and client.refresh_token and client.expires_in == 3600
     assert client.x_refresh_token_expires_in > 8_000_000
     assert client.id_token is None and getattr(client, "x_refresh_token_hard_expires_in", None) is None
-    with pytest.raises(AuthClientError) as reused:
-        await asyncio.to_thread(client.get_bearer_token, code, realm)
-    assert reused.value.status_code == 400 and b"invalid_grant" in reused.value.content
-    assert reused.value.intuit_tid  # read from the `intuit_tid` header
     old_refresh = client.refresh_token
     await asyncio.to_thread(client.refresh)
     assert client.refresh_token != old_refresh
@@ -79,6 +75,11 @@ async def test_code_exchange_refresh_rotation_and_single_use_codes(served: Sandb
             f"/v3/company/{realm}/companyinfo/{realm}", headers={"Authorization": f"Bearer {client.access_token}"}
         )
     assert ok.status_code == 200 and ok.json()["CompanyInfo"]["Id"] == "1"
+    # a code is single-use; replaying it also revokes the consent it produced (test_conformance_tokens.py)
+    with pytest.raises(AuthClientError) as reused:
+        await asyncio.to_thread(client.get_bearer_token, code, realm)
+    assert reused.value.status_code == 400 and b"invalid_grant" in reused.value.content
+    assert reused.value.intuit_tid  # read from the `intuit_tid` header
 
 
 async def test_seeded_refresh_token_hard_expiry_header_and_bad_secret(served: SandboxHandle) -> None:

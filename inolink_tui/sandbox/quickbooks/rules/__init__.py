@@ -7,7 +7,7 @@ a `QboFault` with the real code for every rule a request breaks, before anything
 
 Modules: `fields` (lengths, formats, numeric ranges: the field rules table), `names` (name lists: names,
 uniqueness, hierarchy), `items`, `lists` (Class, Department, PaymentMethod, TaxRate, Preferences),
-`transactions`, `effects` (balances, links, deletes and voids).
+`transactions`, `refunds` (RefundReceipt), `effects` (balances, links, deletes and voids).
 
 Entity-level rules (pages under developer.intuit.com/app/developer/qbo/docs/api/accounting/; every
 fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}], "type":
@@ -25,6 +25,8 @@ fault is HTTP 400 `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}
 |   QtyOnHand (TrackQtyOnHand set true)                              |      |                              |
 | Item Type one of Service, NonInventory, Inventory, Category, Group | 2170 | most-commonly-used/item      |
 | Invoice/Estimate/CreditMemo: CustomerRef; every sales form: Line   | 2020 | invoice, creditmemo          |
+| RefundReceipt: DepositToAccountRef (2020), a Bank or Other Current | 2020 / 6000 | refundreceipt (rules/ |
+|   Asset account (fault code undocumented: 6000)                    |      |   refunds.py)                |
 | Payment: CustomerRef and TotalAmt                                  | 2020 | all-entities/payment         |
 | reference to a missing record / an inactive or deleted one         | 2500 / 610 | reference §11          |
 | line Amount = Qty x UnitPrice when both are given                  | 6070 | reference §12                |
@@ -69,7 +71,9 @@ sandbox's choice and each module's docstring says what it relies on):
 | Invoice DueDate: TxnDate + the term's DueDays (or its day of month)|  --  | invoice (DueDate), term      |
 |   from SalesTermRef, else the customer's, else the company default |      |   (fallbacks undocumented)   |
 | Reports AgedReceivables, AgedReceivableDetail, CustomerBalance    |  --  | reports.py, reports_detail.py |
-| Report CustomerSales (Sales by Customer Summary, before tax)      |  --  | reports_sales.py |
+| Report CustomerSales (Sales by Customer Summary, before tax;      |  --  | reports_sales.py |
+|   accrual, or cash: invoices and credit memos as payments apply  |      |                  |
+|   them)                                                          |      |                  |
 | Customer Active false with a non-zero balance ("Delete List Has    | 6000 assumed | captured: github.com/ |
 |   Balance Error")                                                  |      |   ruckus/quickbooks-ruby#390 |
 | invoice status is derived, not stored: paid = Balance 0, partly    |  --  | invoice (Balance, DueDate);  |
@@ -84,7 +88,16 @@ from typing import TYPE_CHECKING, Any
 
 from inolink_tui.sandbox.quickbooks import custom_fields, errors
 from inolink_tui.sandbox.quickbooks.entities import EntitySpec
-from inolink_tui.sandbox.quickbooks.rules import currency, fields, items, lists, names, payments, transactions
+from inolink_tui.sandbox.quickbooks.rules import (
+    currency,
+    fields,
+    items,
+    lists,
+    names,
+    payments,
+    refunds,
+    transactions,
+)
 from inolink_tui.sandbox.quickbooks.rules.common import DELETED_SUFFIX, same_content
 from inolink_tui.sandbox.quickbooks.rules.effects import after_write, before_remove, customer_balance, voided_copy
 
@@ -122,6 +135,7 @@ _HANDLERS: dict[str, Handler] = {
     "Invoice": transactions.sales_txn,
     "SalesReceipt": transactions.sales_txn,
     "CreditMemo": transactions.sales_txn,
+    "RefundReceipt": refunds.refund_receipt,
     "Payment": payments.payment,
     "CompanyCurrency": currency.company_currency,
     "ExchangeRate": currency.exchange_rate,

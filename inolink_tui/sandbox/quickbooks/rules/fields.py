@@ -83,7 +83,7 @@ DEPARTMENT = f"{DOCS}/all-entities/department"
 PAYMENT_METHOD = f"{DOCS}/all-entities/paymentmethod"
 
 PEOPLE = ("Customer", "Vendor", "Employee")
-SALES = ("Estimate", "Invoice", "SalesReceipt", "CreditMemo")
+SALES = ("Estimate", "Invoice", "SalesReceipt", "CreditMemo", "RefundReceipt")
 ADDRESS_LINES = ("Line1", "Line2", "Line3", "Line4", "Line5")
 ADDRESS_LINE_MAX = 500
 ADDRESS_LINES_TOTAL = 2000
@@ -95,6 +95,7 @@ ADDRESSES: dict[str, tuple[str, ...]] = {
     "Invoice": ("BillAddr", "ShipAddr"),
     "SalesReceipt": ("BillAddr", "ShipAddr"),
     "CreditMemo": ("BillAddr", "ShipAddr"),
+    "RefundReceipt": ("BillAddr", "ShipAddr"),
 }
 FORBIDDEN_IN_NAMES = (":", "\t", "\n")
 NAME_PARTS = ("DisplayName", "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "PrintOnCheckName")

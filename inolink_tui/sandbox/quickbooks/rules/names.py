@@ -115,6 +115,11 @@ def person(
         out["CustomerTypeRef"] = named_ref(state, "CustomerType", out["CustomerTypeRef"], "CustomerTypeRef")
     if out.get("DefaultTaxCodeRef"):
         out["DefaultTaxCodeRef"] = named_ref(state, "TaxCode", out["DefaultTaxCodeRef"], "DefaultTaxCodeRef")
+    elif out["Taxable"] and (default := company_tax_code(state)) is not None:
+        # most-commonly-used/customer: DefaultTaxCodeRef "is valid if Customer.Taxable is set to true"; the
+        # reference notes (§3, §12) show it server-filled on a US create: the company's
+        # default sales tax code, Preferences.TaxPrefs.TaxGroupCodeRef (which code is a reading: undocumented)
+        out["DefaultTaxCodeRef"] = named_ref(state, "TaxCode", default, "DefaultTaxCodeRef")
     customer_currency(state, out, existing)
     balance = customer_balance(state, rid) if existing is not None else zero()
     if existing is not None and existing.get("Active") is not False and out["Active"] is False and balance != 0:
@@ -130,6 +135,13 @@ def person(
     out["BalanceWithJobs"] = balance
     ensure_company_currency(state, out["CurrencyRef"]["value"])
     return out
+
+
+def company_tax_code(state: QboState) -> str | None:
+    """The company's default sales tax code (Preferences.TaxPrefs.TaxGroupCodeRef), if it has one."""
+    prefs = next(iter(state.records["Preferences"].values()), {})
+    ref = (prefs.get("TaxPrefs") or {}).get("TaxGroupCodeRef")
+    return str(ref["value"]) if isinstance(ref, dict) and ref.get("value") else None
 
 
 def account(
