@@ -28,8 +28,7 @@ from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import changed_fields, customer_entity_type, record_name, sparse_update
 from inolink_tui.domain.mapping.applied import with_applied
-from inolink_tui.domain.mapping.customers import qbo_name
-from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.domain.mapping.records import PRIMARY_KEY, qbo_name
 from inolink_tui.engine import fit
 from inolink_tui.engine.currency import crm_currency
 from inolink_tui.engine.customer_types import account_category

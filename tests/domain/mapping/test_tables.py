@@ -1,7 +1,9 @@
-"""The default mapping tables describe the mapping functions exactly.
+"""The default mapping tables and the mapping functions agree exactly.
 
-Two checks, both against the real functions (crm_to_customer, customer_to_crm, crm_to_item, item_to_crm,
-crm_to_transaction):
+The functions execute the table rows without a `special` reason (apply.py) and write the special ones in code
+(test_table_rows.py proves they give what the hand-written functions gave); these checks hold the whole table,
+special rows included, to what the functions do. Two checks, both against the real functions (crm_to_customer,
+customer_to_crm, crm_to_item, item_to_crm, crm_to_transaction):
 - every field a function writes, for any generated record, is a row of the table in that direction;
 - every (CRM column, QuickBooks field) pair carries a value in a direction exactly when a row says so:
   changing the source value changes the target value (so no row the code does not do, and no pairing
