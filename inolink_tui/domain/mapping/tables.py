@@ -18,9 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from inolink_tui.domain.enums import QBO_ENTITY_FOR, SYNCED_ENTITY_TYPES, EntityType
-from inolink_tui.domain.limits import CRM_LIMITS, QBO_LIMITS, QBO_RANGES, Limit
+
+if TYPE_CHECKING:
+    from inolink_tui.domain.limits import Limit
 
 
 class Direction(StrEnum):
@@ -147,22 +150,16 @@ _PHONES_AND_WEB = (
     FieldMapping("emailaddress1", "PrimaryEmailAddr.Address", B),
 )
 
-_TERMS_BACK = FieldMapping(
-    "paymenttermscode",
-    "SalesTermRef.value",
-    C,
-    Transform.LOOKUP,
-    "the option named like the Term, or [sync] payment_terms (engine)",
-    special=RESOLVED,
-)
 _TERMS = FieldMapping(
     "paymenttermscode",
     "SalesTermRef.value",
     B,
     Transform.LOOKUP,
-    "the Term named like the option, or [sync] payment_terms (engine)",
+    "the Term named like the option, or [sync] payment_terms; back: the option named like the Term (engine)",
     special=RESOLVED,
 )
+_TERMS_OUT = replace(_TERMS, direction=Q, note="the Term named like the option, or [sync] payment_terms (engine)")
+"""An Estimate's terms, and an Order's (it becomes an Invoice): a CRM quote or order is not updated from QuickBooks."""
 
 _CURRENCY = FieldMapping(
     "transactioncurrencyid",
@@ -345,7 +342,8 @@ def _extra_line(crm: str, note: str) -> tuple[FieldMapping, ...]:
 
 
 def _transaction(number: str, dates: tuple[FieldMapping, ...]) -> tuple[FieldMapping, ...]:
-    """The header's customer, number and memo, then `dates` (executed from the table), then the lines."""
+    """The header's customer, number and memo, then `dates` (its dates, executed from the table, and its terms,
+    which the engine adds: engine/money.py `dress`), then the lines."""
     lines = _marked(
         LINES,
         (
@@ -379,14 +377,14 @@ def _transaction(number: str, dates: tuple[FieldMapping, ...]) -> tuple[FieldMap
     )
 
 
-QUOTE = _transaction("quotenumber", (FieldMapping("effectiveto", "ExpirationDate", Q, Transform.DATE),))
-ORDER = _transaction("ordernumber", (FieldMapping("requestdeliveryby", "ShipDate", Q, Transform.DATE),))
+QUOTE = _transaction("quotenumber", (FieldMapping("effectiveto", "ExpirationDate", Q, Transform.DATE), _TERMS_OUT))
+ORDER = _transaction("ordernumber", (FieldMapping("requestdeliveryby", "ShipDate", Q, Transform.DATE), _TERMS_OUT))
 INVOICE = _transaction(
     "invoicenumber",
     (
         FieldMapping("requestdeliveryby", "ShipDate", Q, Transform.DATE),
         FieldMapping("duedate", "DueDate", Q, Transform.DATE),
-        _TERMS_BACK,
+        _TERMS,
     ),
 )
 
@@ -407,14 +405,20 @@ def _find(limits: tuple[Limit, ...], path: str | None) -> Limit | None:
 
 def qbo_limit(entity_type: EntityType, row: FieldMapping) -> Limit | None:
     """QuickBooks' documented limit on the row's field, as the fitting applies it (domain.limits)."""
+    from inolink_tui.domain.limits import QBO_LIMITS  # not at the top: domain.limits imports this package (a cycle)
+
     return _find(QBO_LIMITS.get(QBO_ENTITY[entity_type], ()), row.qbo)
 
 
 def crm_limit(entity_type: EntityType, row: FieldMapping) -> Limit | None:
     """Dataverse's column length for the row's column, as the fitting applies it (domain.limits)."""
+    from inolink_tui.domain.limits import CRM_LIMITS  # not at the top: see qbo_limit
+
     return _find(CRM_LIMITS.get(entity_type, ()), row.crm)
 
 
 def qbo_range(entity_type: EntityType, row: FieldMapping) -> Decimal | None:
     """The largest amount QuickBooks accepts in the row's field (a larger one is refused), from domain.limits."""
+    from inolink_tui.domain.limits import QBO_RANGES  # not at the top: see qbo_limit
+
     return next((top for path, top in QBO_RANGES.get(QBO_ENTITY[entity_type], ()) if path == row.qbo), None)
