@@ -38,6 +38,7 @@ from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, wi
 from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
+from inolink_tui.engine.primary_contact import ContactPull, pull_primary_contact
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
 from inolink_tui.engine.terms import customer_terms
 from inolink_tui.engine.transaction_pull import TransactionPull
@@ -121,6 +122,8 @@ class Pull(UsesContext[SyncContext]):
             version = row_version(row)
         else:
             columns = changed_fields(row, mapped)
+            person = await self._primary_contact(et, current, link.crm_id, row)
+            columns.update(person.account_columns)
             if crm_changed:
                 payload = {
                     "conflict": {
@@ -137,6 +140,8 @@ class Pull(UsesContext[SyncContext]):
             message = f"updated {et.value} in CRM ({len(columns)} fields)" if columns else "no field changed"
             if activity and columns:
                 message += "; " + active_note(entity, current, activity)
+            if person.note:
+                message += "; " + person.note
             if crm_changed:
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), " + message
         await self.store.upsert_link(replace(link, crm_version=version, qbo_sync_token=token, updated_at=self.clock()))
@@ -154,6 +159,11 @@ class Pull(UsesContext[SyncContext]):
             payload=payload,
             operation=Operation.UPDATE,
         )
+
+    async def _primary_contact(
+        self, et: EntityType, customer: dict[str, Any], account_id: str, account: dict[str, Any] | None
+    ) -> ContactPull:
+        return await pull_primary_contact(self.crm, self.store, self.options.money, et, customer, account_id, account)
 
     async def _wait_for_crm_job_named(self, job: LinkJob, et: EntityType, names: set[str]) -> None:
         """An unlinked QuickBooks record may be one an older CRM job created just before its process died (the
@@ -237,6 +247,11 @@ class Pull(UsesContext[SyncContext]):
             crm_id, written_version = written.id, written.version
             message = f"created {et.value} in CRM"
             operation = Operation.CREATE
+        person = await self._primary_contact(et, current, crm_id, existing[0] if existing else None)
+        if person.account_columns:
+            written_version = (await self.crm.update(et, crm_id, person.account_columns)).version or written_version
+        if person.note:
+            notes.append(person.note)
         if notes:
             message += "; " + "; ".join(notes)
         await self.store.upsert_link(

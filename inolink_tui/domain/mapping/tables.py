@@ -211,17 +211,17 @@ ACCOUNT: tuple[FieldMapping, ...] = (
     FieldMapping(
         "primarycontactid",
         "GivenName",
-        Q,
+        B,
         Transform.LOOKUP,
-        "[sync] primary_contact: the contact's first name",
+        "[sync] primary_contact: the contact's first name (back: the primary contact's, made when there is none)",
         special=RESOLVED,
     ),
     FieldMapping(
         "primarycontactid",
         "FamilyName",
-        Q,
+        B,
         Transform.LOOKUP,
-        "[sync] primary_contact: the contact's last name",
+        "[sync] primary_contact: the contact's last name (back: the primary contact's, made when there is none)",
         special=RESOLVED,
     ),
 )
