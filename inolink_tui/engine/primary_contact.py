@@ -23,7 +23,7 @@ from typing import Any
 
 from inolink_tui.domain.enums import CRM_ENTITY_SET_FOR, EntityType, RecordLinkStatus
 from inolink_tui.domain.mapping import changed_fields
-from inolink_tui.domain.mapping.money import MoneyPolicy
+from inolink_tui.domain.mapping.customers import CustomerPolicy
 from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
 from inolink_tui.engine.ports import CrmPort
@@ -35,7 +35,7 @@ BIND = "primarycontactid@odata.bind"
 
 
 async def primary_contact(
-    crm: CrmPort, policy: MoneyPolicy, entity_type: EntityType, row: Mapping[str, Any]
+    crm: CrmPort, policy: CustomerPolicy, entity_type: EntityType, row: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """The account's primary contact row (None: not allowed by the config, not an account, none set, or gone)."""
     if not policy.primary_contact or entity_type is not EntityType.ACCOUNT:
@@ -83,7 +83,7 @@ def _full_name(columns: Mapping[str, Any]) -> str:
 async def pull_primary_contact(
     crm: CrmPort,
     store: JobStore,
-    policy: MoneyPolicy,
+    policy: CustomerPolicy,
     entity_type: EntityType,
     customer: Mapping[str, Any],
     account_id: str,

@@ -39,6 +39,7 @@ from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.primary_contact import ContactPull, pull_primary_contact
+from inolink_tui.engine.pulled_link import linked_record
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
 from inolink_tui.engine.terms import customer_terms
 from inolink_tui.engine.transaction_pull import TransactionPull
@@ -92,7 +93,7 @@ class Pull(UsesContext[SyncContext]):
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
         built = fit.crm_columns(et, entity, without_deleted_suffix(current))
         built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
-        built.update(await account_category(self.lookups.money, self.options.money, et, current))
+        built.update(await account_category(self.lookups.money, self.options.customers, et, current))
         mapped = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, row))
         activity = crm_columns_for_active(self.options.lifecycle, current, row)
         mapped.update(activity)
@@ -163,7 +164,9 @@ class Pull(UsesContext[SyncContext]):
     async def _primary_contact(
         self, et: EntityType, customer: dict[str, Any], account_id: str, account: dict[str, Any] | None
     ) -> ContactPull:
-        return await pull_primary_contact(self.crm, self.store, self.options.money, et, customer, account_id, account)
+        return await pull_primary_contact(
+            self.crm, self.store, self.options.customers, et, customer, account_id, account
+        )
 
     async def _wait_for_crm_job_named(self, job: LinkJob, et: EntityType, names: set[str]) -> None:
         """An unlinked QuickBooks record may be one an older CRM job created just before its process died (the
@@ -192,7 +195,7 @@ class Pull(UsesContext[SyncContext]):
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
         built = fit.crm_columns(et, entity, current, for_create=True)
         built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
-        built.update(await account_category(self.lookups.money, self.options.money, et, current))
+        built.update(await account_category(self.lookups.money, self.options.customers, et, current))
         columns = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, None, create=True))
         name = qbo_display_name(entity, current)
         notes: list[str] = []
@@ -255,17 +258,15 @@ class Pull(UsesContext[SyncContext]):
         if notes:
             message += "; " + "; ".join(notes)
         await self.store.upsert_link(
-            RecordLink(
-                entity_type=et,
-                crm_id=crm_id,
-                company=self.options.company,
-                link_status=RecordLinkStatus.LINKED,
-                qbo_entity=entity,
-                qbo_id=str(current["Id"]),
+            linked_record(
+                et,
+                crm_id,
+                self.options.company,
+                entity,
+                current,
                 crm_version=written_version,
-                qbo_sync_token=str(current.get("SyncToken")),
-                record_name=name,
-                updated_at=self.clock(),
+                name=name,
+                now=self.clock(),
             )
         )
         return JobSuccess(

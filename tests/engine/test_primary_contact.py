@@ -7,7 +7,7 @@ from typing import Any
 
 from inolink_tui.domain.enums import EntityType, RecordLinkStatus
 from inolink_tui.domain.links import RecordLink
-from inolink_tui.domain.mapping.money import MoneyPolicy
+from inolink_tui.domain.mapping.customers import CustomerPolicy
 from inolink_tui.engine.ports import Written
 from inolink_tui.engine.primary_contact import NOTHING, primary_contact, pull_primary_contact
 
@@ -23,7 +23,7 @@ class FakeCrm:
 
 async def test_read_only_when_allowed_and_set() -> None:
     crm = FakeCrm()
-    on, off = MoneyPolicy(primary_contact=True), MoneyPolicy()
+    on, off = CustomerPolicy(primary_contact=True), CustomerPolicy()
     row = {"name": "Acme", "_primarycontactid_value": "c1"}
     assert await primary_contact(crm, off, EntityType.ACCOUNT, row) is None  # type: ignore[arg-type]
     assert await primary_contact(crm, on, EntityType.ACCOUNT, {"name": "Acme"}) is None  # type: ignore[arg-type]
@@ -72,7 +72,7 @@ class Links:
         return RecordLink(entity_type, crm_id, "c", RecordLinkStatus.LINKED, "Customer", qbo_id)
 
 
-ON = MoneyPolicy(primary_contact=True)
+ON = CustomerPolicy(primary_contact=True)
 HANK = {"CompanyName": "Globex", "GivenName": "Hank", "FamilyName": "Scorpio"}
 
 
@@ -86,7 +86,7 @@ async def pull(
 
 async def test_pulled_only_when_allowed_for_an_account_with_a_person() -> None:
     crm = ContactCrm({})
-    assert await pull(crm, Links({}), HANK, None, policy=MoneyPolicy()) == NOTHING  # off by default
+    assert await pull(crm, Links({}), HANK, None, policy=CustomerPolicy()) == NOTHING  # off by default
     assert await pull(crm, Links({}), HANK, None, et=EntityType.CONTACT) == NOTHING
     assert await pull(crm, Links({}), {"CompanyName": "Globex"}, None) == NOTHING  # no person: left alone
     assert crm.writes == []

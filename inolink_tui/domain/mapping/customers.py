@@ -13,6 +13,7 @@ an Account with its Parent Account.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType
@@ -43,6 +44,17 @@ def _text(row: Mapping[str, Any], column: str) -> str | None:
 def _address(row: Mapping[str, Any], prefix: str) -> dict[str, str] | None:
     addr = {qbo: v for crm, qbo in _ADDRESS_FIELDS if (v := _text(row, f"{prefix}_{crm}"))}
     return addr or None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPolicy:
+    """[sync] keys of the customer mapping that are not money (tax and terms are `money.MoneyPolicy`)."""
+
+    customer_types: Mapping[str, str] = field(default_factory=dict)
+    """CRM account Category label (or option value as digits) -> QuickBooks Customer Type name."""
+    primary_contact: bool = False
+    """[sync] primary_contact (InoLink's "Allow Primary contact to sync"): an account's primary contact's names
+    become its customer's GivenName / FamilyName, and come back (engine/primary_contact.py)."""
 
 
 def crm_to_customer(
