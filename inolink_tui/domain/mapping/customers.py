@@ -21,16 +21,7 @@ from inolink_tui.domain.mapping.apply import table_to_crm, table_to_qbo
 from inolink_tui.domain.mapping.errors import MappingError
 from inolink_tui.domain.mapping.records import qbo_name as qbo_name  # re-exported: callers import it from here
 from inolink_tui.domain.mapping.records import record_name
-
-_ADDRESS_FIELDS = (
-    ("line1", "Line1"),
-    ("line2", "Line2"),
-    ("line3", "Line3"),
-    ("city", "City"),
-    ("stateorprovince", "CountrySubDivisionCode"),
-    ("postalcode", "PostalCode"),
-    ("country", "Country"),
-)
+from inolink_tui.domain.mapping.tables import ADDRESS_PARTS
 
 
 def _text(row: Mapping[str, Any], column: str) -> str | None:
@@ -42,7 +33,7 @@ def _text(row: Mapping[str, Any], column: str) -> str | None:
 
 
 def _address(row: Mapping[str, Any], prefix: str) -> dict[str, str] | None:
-    addr = {qbo: v for crm, qbo in _ADDRESS_FIELDS if (v := _text(row, f"{prefix}_{crm}"))}
+    addr = {qbo: v for crm, qbo in ADDRESS_PARTS if (v := _text(row, f"{prefix}_{crm}"))}
     return addr or None
 
 
@@ -115,7 +106,7 @@ def customer_entity_type(customer: Mapping[str, Any]) -> EntityType:
     return EntityType.ACCOUNT
 
 
-_WRITTEN_ADDRESS = tuple(pair for pair in _ADDRESS_FIELDS if pair[0] != "line3")
+_WRITTEN_ADDRESS = tuple(pair for pair in ADDRESS_PARTS if pair[0] != "line3")
 
 
 def customer_to_crm(entity_type: EntityType, customer: Mapping[str, Any]) -> dict[str, Any]:

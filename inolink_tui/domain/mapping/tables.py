@@ -124,7 +124,7 @@ RESOLVED, ITEMS, DOCUMENT = Special.RESOLVED, Special.ITEMS, Special.DOCUMENT
 NO_QBO_FIELD = "-"
 """The QuickBooks side of a row that has none: a CRM value from the config (a new product's Unit Group)."""
 
-_ADDRESS = (
+ADDRESS_PARTS = (
     ("line1", "Line1"),
     ("line2", "Line2"),
     ("line3", "Line3"),
@@ -133,14 +133,15 @@ _ADDRESS = (
     ("postalcode", "PostalCode"),
     ("country", "Country"),
 )
+"""A Dataverse address's parts (`address1_<part>`) and the QuickBooks address fields they go to (`BillAddr.<field>`)."""
 
 
 def _addresses() -> tuple[FieldMapping, ...]:
     bill = tuple(
         FieldMapping(f"address1_{crm}", f"BillAddr.{qbo}", Q if crm == "line3" else B, special=ADDRESSES)
-        for crm, qbo in _ADDRESS
+        for crm, qbo in ADDRESS_PARTS
     )
-    ship = tuple(FieldMapping(f"address2_{crm}", f"ShipAddr.{qbo}", Q, special=ADDRESSES) for crm, qbo in _ADDRESS)
+    ship = tuple(FieldMapping(f"address2_{crm}", f"ShipAddr.{qbo}", Q, special=ADDRESSES) for crm, qbo in ADDRESS_PARTS)
     return bill + ship
 
 
