@@ -3,8 +3,18 @@
 QuickBooks keeps `TotalAmt` and `Balance` on every invoice ("Balance: the balance reflecting any payments
 made against the transaction", developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice)
 and `DueDate`; the UI calls an invoice Paid at balance 0, Partially paid below its total, Overdue once the due
-date has passed with a balance left, Open otherwise. A voided invoice (TotalAmt 0 after a void) reads Paid
-with nothing applied; the docs give no separate void flag on the entity, so neither do we.
+date has passed with a balance left, Open otherwise.
+
+A voided invoice is Canceled, not Paid: QuickBooks keeps it with every amount 0 and "Voided" put first in its
+PrivateNote (developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice, "Void an invoice";
+the entity has no void flag, so both signs are required: `is_voided`). Its balance is 0, which alone would read
+Paid. "Canceled" is the state Dynamics 365 documents for an invoice that will not be paid: statecode 3 Canceled,
+statuscode 100003 Canceled (Microsoft Learn, "Default status and status reason values", Invoice entity:
+https://learn.microsoft.com/previous-versions/dynamicscrm-2016/administering-dynamics-365/dn531157(v=crm.8), and
+the invoice table reference). The engine writes it to InoLink's Invoice Status column as it writes Paid there, and
+leaves the invoice's own statecode / statuscode to CRM's users, as it does for Paid (closing a CRM invoice makes it
+read-only there). The option is appended (100000004): an org set up before has four options, and `crm setup` adds
+the fifth (domain/crm_setup_plan.py adds the options a choice column lacks; values already there are unchanged).
 """
 
 from __future__ import annotations
@@ -17,10 +27,14 @@ from typing import Any
 
 
 class InvoiceStatus(StrEnum):
+    """The Invoice Status options, in their value order (a new one goes last: values already in orgs stay)."""
+
     OPEN = "Open"
     PARTIALLY_PAID = "Partially Paid"
     PAID = "Paid"
     OVERDUE = "Overdue"
+    CANCELED = "Canceled"
+    """Voided in QuickBooks (Dynamics' name for an invoice's state once canceled)."""
 
 
 INVOICE_STATUS_OPTIONS: Mapping[InvoiceStatus, int] = {s: 100000000 + i for i, s in enumerate(InvoiceStatus)}
@@ -41,8 +55,18 @@ def qbo_date(value: object) -> date | None:
     return date.fromisoformat(value[:10])
 
 
+def is_voided(txn: Mapping[str, Any]) -> bool:
+    """QuickBooks keeps a voided transaction with every amount 0 and "Voided" put first in PrivateNote
+    (developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/payment, "Void a payment"; the invoice
+    page says the same); the entity has no void flag, so both signs are required."""
+    note = str(txn.get("PrivateNote") or "")
+    return note.startswith("Voided") and amount(txn.get("TotalAmt")) == 0
+
+
 def invoice_status(invoice: Mapping[str, Any], today: date) -> InvoiceStatus:
-    """Paid, Partially Paid, Overdue (past due with a balance, paid in part or not) or Open."""
+    """Canceled (voided), Paid, Partially Paid, Overdue (past due with a balance, paid in part or not) or Open."""
+    if is_voided(invoice):
+        return InvoiceStatus.CANCELED
     total, balance = amount(invoice.get("TotalAmt")), amount(invoice.get("Balance"))
     if balance <= 0:
         return InvoiceStatus.PAID

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from inolink_tui.domain.crm_schema import CrmSchema
 from inolink_tui.domain.enums import EntityType
-from inolink_tui.domain.invoice_status import amount, invoice_status
+from inolink_tui.domain.invoice_status import amount, invoice_status, is_voided
 
 
 class TransactionSync(StrEnum):
@@ -80,14 +80,6 @@ class TransactionPolicy:
         if self.removed_payments is RemovedPayments.MIRROR:
             return not deleted
         return self.removed_payments is RemovedPayments.VOID
-
-
-def is_voided(txn: Mapping[str, Any]) -> bool:
-    """QuickBooks keeps a voided transaction with every amount 0 and "Voided" put first in PrivateNote
-    (developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/payment, "Void a payment"); the entity
-    has no void flag, so both signs are required."""
-    note = str(txn.get("PrivateNote") or "")
-    return note.startswith("Voided") and amount(txn.get("TotalAmt")) == 0
 
 
 def transaction_status(entity: str, txn: Mapping[str, Any], today: date) -> str:

@@ -11,12 +11,12 @@ from typing import Any
 
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.mapping.customer_types import category_columns, category_label, customer_type_ref
-from inolink_tui.domain.mapping.money import MoneyPolicy
+from inolink_tui.domain.mapping.customers import CustomerPolicy
 from inolink_tui.engine.money import MoneyLookups
 
 
 async def account_customer_type(
-    lookups: MoneyLookups, policy: MoneyPolicy, entity_type: EntityType, row: Mapping[str, Any]
+    lookups: MoneyLookups, policy: CustomerPolicy, entity_type: EntityType, row: Mapping[str, Any]
 ) -> dict[str, str] | None:
     """The CustomerTypeRef a CRM account's Category gives its customer (None: not an account, no Category, or no
     Customer Type of that name)."""
@@ -26,7 +26,7 @@ async def account_customer_type(
 
 
 async def account_category(
-    lookups: MoneyLookups, policy: MoneyPolicy, entity_type: EntityType, record: Mapping[str, Any]
+    lookups: MoneyLookups, policy: CustomerPolicy, entity_type: EntityType, record: Mapping[str, Any]
 ) -> dict[str, int]:
     """The Category column for a pulled QuickBooks Customer that becomes (or is linked to) an account."""
     if entity_type is not EntityType.ACCOUNT or not record.get("CustomerTypeRef"):

@@ -217,6 +217,7 @@ class SyncPolicySection(Protocol):
 
 def policy_values(sync: SyncPolicySection) -> dict[str, Any]:
     """EngineOptions fields from the [sync] section."""
+    from inolink_tui.domain.mapping.customers import CustomerPolicy
     from inolink_tui.domain.mapping.money import MoneyPolicy
 
     lifecycle = LifecyclePolicy(
@@ -230,7 +231,6 @@ def policy_values(sync: SyncPolicySection) -> dict[str, Any]:
         exempt_tax_code=sync.exempt_tax_code,
         tax_codes={k.casefold(): v for k, v in sync.tax_codes.items()},
         payment_terms={k.casefold(): v for k, v in sync.payment_terms.items()},
-        customer_types=dict(sync.customer_types),
-        primary_contact=sync.primary_contact,
     )
-    return {"lifecycle": lifecycle, "money": money}
+    customers = CustomerPolicy(customer_types=dict(sync.customer_types), primary_contact=sync.primary_contact)
+    return {"lifecycle": lifecycle, "money": money, "customers": customers}

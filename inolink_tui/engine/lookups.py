@@ -144,8 +144,8 @@ class Lookups(UsesContext[SyncContext]):
             parent_qbo = parent_link.qbo_id if parent_link and parent_link.qbo_id else None
         currency = await customer_currency(self.currencies, self.money, row) if create else None
         term = await customer_term(self.money, self.options.money, row)
-        ctype = await account_customer_type(self.money, self.options.money, et, row)
-        person = await primary_contact(self.crm, self.options.money, et, row)
+        ctype = await account_customer_type(self.money, self.options.customers, et, row)
+        person = await primary_contact(self.crm, self.options.customers, et, row)
         built = crm_to_customer(
             et,
             row,

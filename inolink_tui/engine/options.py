@@ -13,6 +13,7 @@ from typing import Any
 from inolink_tui.domain.crm_schema import DEFAULT_SCHEMA, CrmSchema
 from inolink_tui.domain.enums import DeadlockWin, NameMatching
 from inolink_tui.domain.mapping.custom import LocatedMapping
+from inolink_tui.domain.mapping.customers import CustomerPolicy
 from inolink_tui.domain.mapping.money import MoneyPolicy
 from inolink_tui.domain.transaction_history import TransactionPolicy, transaction_policy
 from inolink_tui.domain.vocabulary import SyncService
@@ -101,6 +102,8 @@ class EngineOptions:
     """[sync] inactive and deleted records, both ways (engine/lifecycle.py)."""
     money: MoneyPolicy = field(default_factory=MoneyPolicy)
     """[sync] tax codes and payment terms on pushed transactions (domain/mapping/money.py)."""
+    customers: CustomerPolicy = field(default_factory=CustomerPolicy)
+    """[sync] customer types and primary contact (domain/mapping/customers.py)."""
     transactions: TransactionPolicy = field(default_factory=TransactionPolicy)
     """[sync] transactions entered in QuickBooks and payments removed there (domain/transaction_history.py)."""
     unit_group: str = "Default Unit"

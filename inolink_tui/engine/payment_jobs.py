@@ -18,9 +18,9 @@ from typing import Any
 
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Operation, Source
 from inolink_tui.domain.filters import JobFilter
+from inolink_tui.domain.invoice_status import is_voided
 from inolink_tui.domain.jobs import JobSuccess, LinkJob, NewJob
 from inolink_tui.domain.payments import applications, payment_name
-from inolink_tui.domain.transaction_history import is_voided
 from inolink_tui.engine.cursors import parse_time
 from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.fit import FittingCrm, FittingQbo

@@ -28,8 +28,7 @@ from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import changed_fields, customer_entity_type, record_name, sparse_update
 from inolink_tui.domain.mapping.applied import with_applied
-from inolink_tui.domain.mapping.customers import qbo_name
-from inolink_tui.domain.mapping.records import PRIMARY_KEY
+from inolink_tui.domain.mapping.records import PRIMARY_KEY, qbo_name
 from inolink_tui.engine import fit
 from inolink_tui.engine.currency import crm_currency
 from inolink_tui.engine.customer_types import account_category
@@ -39,6 +38,8 @@ from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, wi
 from inolink_tui.engine.lookups import Lookups
 from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
+from inolink_tui.engine.primary_contact import ContactPull, pull_primary_contact
+from inolink_tui.engine.pulled_link import linked_record
 from inolink_tui.engine.sync_context import SyncContext, UsesContext, qbo_display_name, row_version
 from inolink_tui.engine.terms import customer_terms
 from inolink_tui.engine.transaction_pull import TransactionPull
@@ -92,7 +93,7 @@ class Pull(UsesContext[SyncContext]):
         crm_changed = link.crm_version is not None and row_version(row) != link.crm_version
         built = fit.crm_columns(et, entity, without_deleted_suffix(current))
         built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
-        built.update(await account_category(self.lookups.money, self.options.money, et, current))
+        built.update(await account_category(self.lookups.money, self.options.customers, et, current))
         mapped = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, row))
         activity = crm_columns_for_active(self.options.lifecycle, current, row)
         mapped.update(activity)
@@ -122,6 +123,8 @@ class Pull(UsesContext[SyncContext]):
             version = row_version(row)
         else:
             columns = changed_fields(row, mapped)
+            person = await self._primary_contact(et, current, link.crm_id, row)
+            columns.update(person.account_columns)
             if crm_changed:
                 payload = {
                     "conflict": {
@@ -138,6 +141,8 @@ class Pull(UsesContext[SyncContext]):
             message = f"updated {et.value} in CRM ({len(columns)} fields)" if columns else "no field changed"
             if activity and columns:
                 message += "; " + active_note(entity, current, activity)
+            if person.note:
+                message += "; " + person.note
             if crm_changed:
                 message = "conflict: both sides changed; QuickBooks won (Deadlock Win), " + message
         await self.store.upsert_link(replace(link, crm_version=version, qbo_sync_token=token, updated_at=self.clock()))
@@ -154,6 +159,13 @@ class Pull(UsesContext[SyncContext]):
             message=message,
             payload=payload,
             operation=Operation.UPDATE,
+        )
+
+    async def _primary_contact(
+        self, et: EntityType, customer: dict[str, Any], account_id: str, account: dict[str, Any] | None
+    ) -> ContactPull:
+        return await pull_primary_contact(
+            self.crm, self.store, self.options.customers, et, customer, account_id, account
         )
 
     async def _wait_for_crm_job_named(self, job: LinkJob, et: EntityType, names: set[str]) -> None:
@@ -183,7 +195,7 @@ class Pull(UsesContext[SyncContext]):
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
         built = fit.crm_columns(et, entity, current, for_create=True)
         built.update(await customer_terms(self.lookups.money, self.options.money, entity, current))
-        built.update(await account_category(self.lookups.money, self.options.money, et, current))
+        built.update(await account_category(self.lookups.money, self.options.customers, et, current))
         columns = fit.crm_values(et, await self.lookups.custom.to_crm(et, entity, current, built, None, create=True))
         name = qbo_display_name(entity, current)
         notes: list[str] = []
@@ -238,20 +250,23 @@ class Pull(UsesContext[SyncContext]):
             crm_id, written_version = written.id, written.version
             message = f"created {et.value} in CRM"
             operation = Operation.CREATE
+        person = await self._primary_contact(et, current, crm_id, existing[0] if existing else None)
+        if person.account_columns:
+            written_version = (await self.crm.update(et, crm_id, person.account_columns)).version or written_version
+        if person.note:
+            notes.append(person.note)
         if notes:
             message += "; " + "; ".join(notes)
         await self.store.upsert_link(
-            RecordLink(
-                entity_type=et,
-                crm_id=crm_id,
-                company=self.options.company,
-                link_status=RecordLinkStatus.LINKED,
-                qbo_entity=entity,
-                qbo_id=str(current["Id"]),
+            linked_record(
+                et,
+                crm_id,
+                self.options.company,
+                entity,
+                current,
                 crm_version=written_version,
-                qbo_sync_token=str(current.get("SyncToken")),
-                record_name=name,
-                updated_at=self.clock(),
+                name=name,
+                now=self.clock(),
             )
         )
         return JobSuccess(

@@ -36,6 +36,7 @@ from inolink_tui.domain.matching import Candidate, MatchResult, Pair, pair_recor
 from inolink_tui.engine.adapters import DataverseCrm
 from inolink_tui.engine.options import EngineOptions
 from inolink_tui.engine.ports import AccountingPort
+from inolink_tui.engine.pulled_link import linked_record
 from inolink_tui.store.base import JobStore
 
 log = logging.getLogger(__name__)
@@ -262,17 +263,15 @@ class RecordActions:
             },
         )
         await self.store.upsert_link(
-            RecordLink(
-                entity_type=et,
-                crm_id=crm_id,
-                company=self.options.company,
-                link_status=RecordLinkStatus.LINKED,
-                qbo_entity=entity,
-                qbo_id=str(current["Id"]),
+            linked_record(
+                et,
+                crm_id,
+                self.options.company,
+                entity,
+                current,
                 crm_version=written.version,
-                qbo_sync_token=str(current.get("SyncToken")) if current.get("SyncToken") is not None else None,
-                record_name=record_name(et, row),
-                updated_at=self.clock(),
+                name=record_name(et, row),
+                now=self.clock(),
             )
         )
         return f"{et.value} {record_name(et, row)!r} linked to QuickBooks {entity} {name!r} (Id {current['Id']})"

@@ -19,6 +19,7 @@ from typing import Any
 
 from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Operation, RecordLinkStatus, Source
 from inolink_tui.domain.filters import JobFilter
+from inolink_tui.domain.invoice_status import is_voided
 from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping.money import CompanyMoney
@@ -28,7 +29,6 @@ from inolink_tui.domain.transaction_history import (
     TRANSACTION_LABELS,
     CrmLine,
     history_columns,
-    is_voided,
     record_columns,
     sales_lines,
     transaction_name,

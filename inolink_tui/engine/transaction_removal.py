@@ -12,8 +12,8 @@ Link Status Linked (engine/adapters.py `linked_with`, the status refreshes, reco
 taken for a live link. A voided invoice is not deleted: QuickBooks keeps it with every amount 0 and "Voided"
 before its PrivateNote (developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice
 #void-an-invoice; the sandbox does the same, sandbox/quickbooks/rules/effects.py `voided_copy`), CDC returns it
-as an update, and its ordinary status job writes those amounts (engine/transaction_pull.py): balance 0, so the
-status reads Paid (domain/invoice_status.py: the entity has no void flag; the job's message says "voided").
+as an update, and its ordinary status job writes those amounts (engine/transaction_pull.py): balance 0 and the
+status Canceled (domain/invoice_status.py, from the zero total and the "Voided" memo; the message says "voided").
 
 Idempotent: a record already Unlinked is left as it is and the job still ends Success with the same report.
 """

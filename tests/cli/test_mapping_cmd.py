@@ -134,11 +134,18 @@ def test_a_bad_entity_or_format_is_a_one_line_error(args: list[str]) -> None:
     assert len(errors) == 1, result.stderr
 
 
-def test_the_readme_shows_the_command_output() -> None:
+@pytest.mark.parametrize("entity", ["account", "invoice"])
+def test_the_readme_shows_the_command_output(entity: str) -> None:
     text = README.read_text(encoding="utf-8")
-    block = re.search(r"<!-- mapping show account -->\n```text\n(.*?)\n```\n<!-- /mapping show account -->", text, re.S)
-    assert block, "README: the Field mappings block is missing"
-    assert block.group(1) + "\n" == invoke("mapping", "show", "account").output
+    pattern = rf"<!-- mapping show {entity} -->\n```text\n(.*?)\n```\n<!-- /mapping show {entity} -->"
+    block = re.search(pattern, text, re.S)
+    assert block, f"README: the Field mappings block of {entity} is missing"
+    assert block.group(1) + "\n" == invoke("mapping", "show", entity).output
+
+
+def test_every_readme_mapping_block_is_tested() -> None:
+    shown = re.findall(r"<!-- mapping show (\w+) -->", README.read_text(encoding="utf-8"))
+    assert sorted(shown) == ["account", "invoice"]
 
 
 def test_the_product_table_shows_the_price_range() -> None:

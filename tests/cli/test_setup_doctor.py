@@ -172,6 +172,21 @@ async def test_the_prepared_org_needs_nothing(tmp_path: Path) -> None:
         assert applied.exit_code == 0, applied.output
         assert "nothing to do" in applied.output.lower(), applied.output
 
+        # An org set up before voided invoices showed Canceled (domain/invoice_status.py) has four Invoice Status
+        # options: doctor says so, `crm setup` adds the fifth and leaves the four alone.
+        status = handle.sandbox.dataverse.tables["invoices"].columns["ino_invoicestatus"]
+        del status.options[100000004]
+        step = "add option 100000004 'Canceled' to invoice.ino_invoicestatus"
+        doctor = await invoke(config, "doctor")
+        assert doctor.exit_code == 2 and step in doctor.output, doctor.output
+        dry = await invoke(config, "crm", "setup", "--dry-run")
+        planned = [line.strip() for line in dry.output.splitlines() if line.startswith("  ")]
+        assert planned[:1] == [step], dry.output
+        added = await invoke(config, "crm", "setup")
+        assert added.exit_code == 0 and step in added.output, added.output
+        after = handle.sandbox.dataverse.tables["invoices"].columns["ino_invoicestatus"].options
+        assert after == {**status.options, 100000004: "Canceled"}
+
 
 @pytest.mark.timeout(240)
 async def test_another_prefix_runs_the_whole_engine_without_an_ino_name(bare: Any, tmp_path: Path) -> None:

@@ -177,3 +177,18 @@ def test_the_prefix_names_everything() -> None:
 def test_a_bad_prefix_is_refused_with_the_rule(bad: str) -> None:
     with pytest.raises(ValueError, match="2 to 8 letters or digits"):
         CrmSchema(prefix=bad)
+
+
+def test_an_org_set_up_before_gets_the_canceled_invoice_status() -> None:
+    """A voided invoice shows Canceled (domain/invoice_status.py): an org whose Invoice Status has the four options
+    of before gets the fifth from `crm setup`, the others left as they are."""
+    req = requirements(DEFAULT_SCHEMA)
+    org = complete_org(req)
+    invoice = org["invoice"]
+    assert invoice is not None
+    before = {100000000: "Open", 100000001: "Partially Paid", 100000002: "Paid", 100000003: "Overdue"}
+    attrs = {**invoice.attributes, "ino_invoicestatus": AttributeState("ino_invoicestatus", "Picklist", before)}
+    plan = make_plan(req, {**org, "invoice": replace(invoice, attributes=attrs)})
+    options = [s.describe() for s in plan.steps if s.kind is StepKind.ADD_OPTION]
+    assert options == ["add option 100000004 'Canceled' to invoice.ino_invoicestatus"]
+    assert not plan.findings

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from inolink_tui.domain.aging import Aging, ReportShapeError, parse_aged_receivables
-from inolink_tui.domain.invoice_status import InvoiceStatus, invoice_status
+from inolink_tui.domain.invoice_status import INVOICE_STATUS_OPTIONS, InvoiceStatus, invoice_status
 from inolink_tui.domain.payments import Application, applications
 
 TODAY = date(2026, 3, 15)
@@ -30,6 +30,27 @@ COLUMNS = {
 )
 def test_invoice_status(total: int, balance: int, due: str, status: InvoiceStatus) -> None:
     assert invoice_status({"TotalAmt": total, "Balance": balance, "DueDate": due}, TODAY) is status
+
+
+def test_a_voided_invoice_is_canceled_not_paid() -> None:
+    """QuickBooks zeroes a voided invoice and puts "Voided" first in its memo: balance 0 is not a payment."""
+    voided = {"TotalAmt": 0, "Balance": 0, "DueDate": "2026-01-01", "PrivateNote": "Voided - wrong customer"}
+    assert invoice_status(voided, TODAY) is InvoiceStatus.CANCELED
+    assert invoice_status({**voided, "PrivateNote": "Voided"}, TODAY) is InvoiceStatus.CANCELED
+    # a zero invoice that was not voided, and a memo that merely starts so on a live invoice, are not canceled
+    assert invoice_status({**voided, "PrivateNote": "free sample"}, TODAY) is InvoiceStatus.PAID
+    assert invoice_status({**voided, "TotalAmt": 5, "Balance": 5}, TODAY) is InvoiceStatus.OVERDUE
+
+
+def test_existing_status_values_are_kept_and_canceled_is_appended() -> None:
+    """Orgs set up before hold 100000000-100000003; a new option may only go after them."""
+    assert {s.value: v for s, v in INVOICE_STATUS_OPTIONS.items()} == {
+        "Open": 100000000,
+        "Partially Paid": 100000001,
+        "Paid": 100000002,
+        "Overdue": 100000003,
+        "Canceled": 100000004,
+    }
 
 
 def test_aged_receivables_rows_at_any_depth_and_blank_cells() -> None:

@@ -10,11 +10,11 @@ import pytest
 from inolink_tui.domain.crm_schema import DEFAULT_ENTITY_TYPE_OPTIONS, CrmSchema
 from inolink_tui.domain.enums import SYNCED_ENTITY_TYPES, EntityType
 from inolink_tui.domain.filters import parse_filter
+from inolink_tui.domain.invoice_status import is_voided
 from inolink_tui.domain.transaction_history import (
     RemovedPayments,
     TransactionPolicy,
     history_columns,
-    is_voided,
     record_columns,
     sales_lines,
     transaction_balance,

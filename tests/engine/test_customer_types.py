@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType
-from inolink_tui.domain.mapping.money import MoneyPolicy
+from inolink_tui.domain.mapping.customers import CustomerPolicy
 from inolink_tui.engine.customer_types import account_category, account_customer_type
 from inolink_tui.engine.money import MoneyLookups
 
@@ -23,7 +23,7 @@ class FakeQbo:
 async def test_read_once_per_cycle_and_only_when_needed() -> None:
     qbo = FakeQbo()
     lookups = MoneyLookups(qbo)  # type: ignore[arg-type]
-    policy = MoneyPolicy(customer_types={"Preferred Customer": "Wholesale"})
+    policy = CustomerPolicy(customer_types={"Preferred Customer": "Wholesale"})
     account = EntityType.ACCOUNT
     assert await account_customer_type(lookups, policy, account, {"name": "A"}) is None
     assert await account_category(lookups, policy, account, {"DisplayName": "A"}) == {}

@@ -1,7 +1,7 @@
 """Issue 16 item 1 over the in-process sandbox: a QuickBooks invoice or estimate linked to a CRM invoice or quote,
 then deleted or voided in QuickBooks. Deleted: the CRM record is unlinked (record Link Status Unlinked, its
 Accounting ID kept) by a Link Job of Source Accounting that says so; nothing in CRM is deleted. Voided: the
-ordinary status job writes QuickBooks' zeroed amounts.
+ordinary status job writes QuickBooks' zeroed amounts, and the status Canceled.
 
 One seeded sandbox serves the whole module; expected values come from the sandbox's QuickBooks state.
 """
@@ -113,7 +113,7 @@ async def test_an_estimate_recorded_from_quickbooks_then_deleted_unlinks_its_quo
     assert "estimate" in said and "Unlinked" in said, said
 
 
-async def test_a_voided_invoice_shows_its_zeroed_amounts_in_crm(world: Stack) -> None:
+async def test_a_voided_invoice_shows_its_zeroed_amounts_and_canceled_in_crm(world: Stack) -> None:
     s = world
     invoice = open_linked_invoices(s)[-1]
     crm_id = str(linked_rows(s, "invoices")[invoice["Id"]]["invoiceid"])
@@ -124,7 +124,8 @@ async def test_a_voided_invoice_shows_its_zeroed_amounts_in_crm(world: Stack) ->
     row = row_of(s, "invoices", "invoiceid", crm_id)
     assert row["ino_linkstatus"] == LINKED  # a voided invoice stays in QuickBooks, so does the link
     assert row["ino_balance"] == 0 and row["ino_amountpaid"] == 0
-    assert row["ino_invoicestatus"] == INVOICE_STATUS_OPTIONS[InvoiceStatus.PAID]
+    # Canceled, Dynamics' documented state of an invoice that will not be paid, not Paid: nothing was paid
+    assert row["ino_invoicestatus"] == INVOICE_STATUS_OPTIONS[InvoiceStatus.CANCELED]
     jobs = [j for j in jobs_for(await s.jobs(), invoice["Id"], "Invoice") if j.operation is Operation.UPDATE]
     assert jobs and jobs[-1].link_status is LinkStatus.SUCCESS
     assert "voided in QuickBooks" in await message(s, jobs[-1])

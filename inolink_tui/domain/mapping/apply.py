@@ -1,9 +1,10 @@
-"""Custom mapping rows applied on top of the built-in mapping, both ways (issue 17 item 1 and 2).
+"""Mapping rows executed, both ways: the built-in rows that are plain copies or transforms, and custom rows.
 
-The built-in rows are still written by the functions in customers.py / items.py / transactions.py (the tables in
-tables.py describe them and tests prove it); the config's `[[mapping.<entity>]]` rows are applied here, driven by
-the rows themselves: after the built-in body or columns are made, each custom row writes its field (and a custom
-row that replaces a built-in one without going that way takes the built-in value out again).
+The built-in rows of tables.py without a `special` reason are executed here (`table_to_qbo` / `table_to_crm`,
+called by the mapping functions of customers.py and transactions.py, which write the special rows in code); the
+config's `[[mapping.<entity>]]` rows go through the same value functions (`row_to_qbo` / `row_to_crm`) on top of
+the built-in body or columns: each custom row writes its field (and a custom row that replaces a built-in one
+without going that way takes the built-in value out again).
 
 What a row needs from outside the record (a QuickBooks custom field's DefinitionId, the QuickBooks id of the record
 a CRM lookup points at, a choice's value for a label) is resolved by the engine first and passed in
@@ -28,8 +29,8 @@ from typing import Any
 
 from inolink_tui.domain.enums import EntityType
 from inolink_tui.domain.mapping.custom import CUSTOM_FIELD_PREFIX, LocatedMapping
-from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.errors import MappingError
+from inolink_tui.domain.mapping.records import qbo_name
 from inolink_tui.domain.mapping.tables import DEFAULT_MAPPINGS, Direction, FieldMapping, Transform, crm_limit, qbo_limit
 
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
@@ -182,6 +183,11 @@ def _as_date(value: Any, row: FieldMapping, what: str, *, from_qbo: bool) -> dat
         raise MappingError(f"{what}: {value!r} is not a date") from None
 
 
+def _date_text(day: date, row: FieldMapping) -> str:
+    """The row's strftime format, else ISO (`isoformat`, which keeps a year's four digits where %Y may not)."""
+    return day.strftime(row.fmt) if row.fmt else day.isoformat()
+
+
 def _cut(text: str, limit: int | None) -> str:
     return text[:limit] if limit is not None else text
 
@@ -199,56 +205,54 @@ def _choice_label(crm_row: Mapping[str, Any], column: str) -> str | None:
     return _text(crm_row.get(f"{column}{FORMATTED}"))
 
 
-def to_qbo_value(
-    et: EntityType, located: LocatedMapping, crm_row: Mapping[str, Any], ctx: MappingContext
-) -> tuple[bool, Any]:
-    """(write it?, the QuickBooks value) of one custom row for a CRM row."""
-    row = located.mapping
-    what = located.origin.where()
+def row_to_qbo(et: EntityType, row: FieldMapping, crm_row: Mapping[str, Any], ctx: MappingContext, what: str) -> Any:
+    """The QuickBooks value of one row for a CRM row (None: nothing to send); `what` names the row in errors.
+
+    Text is sent trimmed, and an empty one not at all; numbers as they are."""
     crm = row.crm or ""
     t = row.transform
     if t is Transform.CONSTANT:
-        return True, row.constant
+        return row.constant
     if t is Transform.TEMPLATE:
-        return True, _template(row, crm_row) or None
+        return _template(row, crm_row) or None
     if t is Transform.LOOKUP:
         if crm_row.get(f"_{crm}_value") is None:
-            return True, None
+            return None
         qbo_id = ctx.linked_qbo_ids.get(crm)
         if qbo_id is None:
             raise MappingError(
                 f"{crm} points at a record not linked to QuickBooks; sync that record first, then requeue this job"
             )
-        return True, qbo_id
+        return qbo_id
     value = crm_row.get(crm)
     if t is Transform.VALUE_MAP:
         if value is None:
-            return True, None
+            return None
         label = _choice_label(crm_row, crm)
         if label is None and isinstance(value, int):  # no annotation on the row: the label from the options
             label = next((lab for lab, v in (ctx.choice_labels.get(crm) or {}).items() if v == value), None)
         pairs = dict(row.values)
         for key in (str(value), label):
             if key is not None and key in pairs:
-                return True, pairs[key]
+                return pairs[key]
         folded = {k.casefold(): v for k, v in row.values}
         if label is not None and label.casefold() in folded:
-            return True, folded[label.casefold()]
+            return folded[label.casefold()]
         shown = f"{value!r}" + (f" ({label})" if label else "")
         raise MappingError(f"{what}: CRM {crm} value {shown} is not in the mapping's values; add it to the config")
     if t is Transform.MONEY:
         amount = _money(value, row, what)
         if amount is None:
-            return True, None
-        return True, str(amount) if custom_field_name(row) is not None else float(amount)
+            return None
+        return str(amount) if custom_field_name(row) is not None else float(amount)
     if t is Transform.DATE:
         day = _as_date(value, row, what, from_qbo=False)
-        return True, day.strftime(row.fmt or "%Y-%m-%d") if day is not None else None
+        return _date_text(day, row) if day is not None else None
     if isinstance(value, bool | int | float | Decimal) and custom_field_name(row) is None and t is Transform.COPY:
-        return True, value
+        return value
     text = _text(value)
     if text is None:
-        return True, None
+        return None
     if t is Transform.UPPER:
         text = text.upper()
     elif t is Transform.LOWER:
@@ -258,15 +262,15 @@ def to_qbo_value(
     elif t is Transform.TRUNCATE:
         limit = qbo_limit(et, row)
         text = _cut(text, limit.maximum if limit else None)
-    return True, text
+    return text
 
 
-def to_crm_value(
-    et: EntityType, located: LocatedMapping, record: Mapping[str, Any], ctx: MappingContext
+def row_to_crm(
+    et: EntityType, row: FieldMapping, record: Mapping[str, Any], ctx: MappingContext, what: str
 ) -> tuple[str, Any] | None:
-    """(CRM column or `column@odata.bind`, value) of one custom row for a QuickBooks record, or None to leave it."""
-    row = located.mapping
-    what = located.origin.where()
+    """(CRM column or `column@odata.bind`, value) of one row for a QuickBooks record, or None to leave it.
+
+    A copied value arrives as QuickBooks has it (an empty text as None); the other text transforms trim it."""
     crm = row.crm or ""
     t = row.transform
     if t is Transform.CONSTANT:
@@ -297,6 +301,8 @@ def to_crm_value(
         return crm, day.isoformat() if day is not None else None
     if isinstance(value, bool | int | float | Decimal):
         return crm, value
+    if t is Transform.COPY:
+        return crm, str(value) if value else None
     text = _text(value)
     if text is not None and t is Transform.UPPER:
         text = text.upper()
@@ -335,14 +341,17 @@ def apply_to_qbo(
             if any(b.direction.to_quickbooks for b in _replaced(et, located)) and not row.direction.to_quickbooks:
                 _drop(out, row.qbo)
             continue
-        write, value = to_qbo_value(et, located, crm_row, ctx)
-        if not write:
-            continue
-        if value is None and custom_field_name(row) is None:
-            _drop(out, row.qbo)  # nothing to send (a custom field is cleared instead, with an empty StringValue)
-            continue
-        _put(out, row, value, ctx, entity)
+        _write(out, row, row_to_qbo(et, row, crm_row, ctx, located.origin.where()), ctx, entity)
     return out
+
+
+def _write(body: dict[str, Any], row: FieldMapping, value: Any, ctx: MappingContext, entity: str) -> None:
+    """Put the row's value in the body; None takes the field out (a custom field is cleared, with an empty
+    StringValue)."""
+    if value is None and custom_field_name(row) is None:
+        _drop(body, row.qbo)
+        return
+    _put(body, row, value, ctx, entity)
 
 
 def apply_to_crm(
@@ -362,7 +371,7 @@ def apply_to_crm(
             if row.crm and any(b.direction.to_crm for b in _replaced(et, located)):
                 out.pop(row.crm, None)
             continue
-        pair = to_crm_value(et, located, record, ctx)
+        pair = row_to_crm(et, row, record, ctx, located.origin.where())
         if pair is None:
             continue
         column, value = pair
@@ -370,6 +379,41 @@ def apply_to_crm(
             out.pop(column, None)
             continue
         out[column] = value
+    return out
+
+
+# --- the built-in rows executed from the tables --------------------------------------------------------------
+
+
+def table_rows(et: EntityType) -> list[FieldMapping]:
+    """The built-in rows of `et` executed from the table (no `special` reason: a plain copy or transform)."""
+    return [row for row in DEFAULT_MAPPINGS[et] if row.special is None]
+
+
+_NO_CONTEXT = MappingContext()
+
+
+def _label(et: EntityType, row: FieldMapping) -> str:
+    return f"{et.value} {row.crm}"
+
+
+def table_to_qbo(
+    et: EntityType, crm_row: Mapping[str, Any], body: Mapping[str, Any], *, create: bool
+) -> dict[str, Any]:
+    """`body` with the table rows of `et` written from `crm_row` (on-create rows only when `create`)."""
+    out = deepcopy(dict(body))
+    for row in table_rows(et):
+        if row.direction.to_quickbooks and (create or row.direction is not Direction.ON_CREATE):
+            _write(out, row, row_to_qbo(et, row, crm_row, _NO_CONTEXT, _label(et, row)), _NO_CONTEXT, et.value)
+    return out
+
+
+def table_to_crm(et: EntityType, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The CRM columns the table rows of `et` write from a QuickBooks record (None clears a column)."""
+    out: dict[str, Any] = {}
+    for row in table_rows(et):
+        if row.direction.to_crm and (pair := row_to_crm(et, row, record, _NO_CONTEXT, _label(et, row))):
+            out[pair[0]] = pair[1]
     return out
 
 

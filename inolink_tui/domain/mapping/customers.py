@@ -1,5 +1,9 @@
 """Account / Contact <-> QuickBooks Customer (reference §1.7).
 
+The rows of tables.ACCOUNT / CONTACT that are plain copies (phones, e-mail, fax, web site, a contact's middle name)
+are executed from the tables (apply.py `table_to_qbo` / `table_to_crm`); this module writes the special ones: names,
+addresses, and the values the engine resolves (parent, currency, terms, category, primary contact).
+
 Phones: Main -> PrimaryPhone, Other/Home -> AlternatePhone; Email -> PrimaryEmailAddr; Fax; web site;
 address 1 -> BillAddr and address 2 -> ShipAddr with lines kept as Line1..3. Coming back, a customer
 with a Company Name becomes an Account, one with only first/last names a Contact, and a sub-customer
@@ -9,27 +13,15 @@ an Account with its Parent Account.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.mapping.apply import table_to_crm, table_to_qbo
 from inolink_tui.domain.mapping.errors import MappingError
+from inolink_tui.domain.mapping.records import qbo_name as qbo_name  # re-exported: callers import it from here
 from inolink_tui.domain.mapping.records import record_name
-
-_ADDRESS_FIELDS = (
-    ("line1", "Line1"),
-    ("line2", "Line2"),
-    ("line3", "Line3"),
-    ("city", "City"),
-    ("stateorprovince", "CountrySubDivisionCode"),
-    ("postalcode", "PostalCode"),
-    ("country", "Country"),
-)
-
-
-def qbo_name(name: str) -> str:
-    """QuickBooks forbids ':' (its hierarchy separator), tabs and newlines in names."""
-    cleaned = name.replace(":", "-").replace("\t", " ").replace("\r", " ").replace("\n", " ")
-    return " ".join(cleaned.split())
+from inolink_tui.domain.mapping.tables import ADDRESS_PARTS
 
 
 def _text(row: Mapping[str, Any], column: str) -> str | None:
@@ -41,8 +33,19 @@ def _text(row: Mapping[str, Any], column: str) -> str | None:
 
 
 def _address(row: Mapping[str, Any], prefix: str) -> dict[str, str] | None:
-    addr = {qbo: v for crm, qbo in _ADDRESS_FIELDS if (v := _text(row, f"{prefix}_{crm}"))}
+    addr = {qbo: v for crm, qbo in ADDRESS_PARTS if (v := _text(row, f"{prefix}_{crm}"))}
     return addr or None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPolicy:
+    """[sync] keys of the customer mapping that are not money (tax and terms are `money.MoneyPolicy`)."""
+
+    customer_types: Mapping[str, str] = field(default_factory=dict)
+    """CRM account Category label (or option value as digits) -> QuickBooks Customer Type name."""
+    primary_contact: bool = False
+    """[sync] primary_contact (InoLink's "Allow Primary contact to sync"): an account's primary contact's names
+    become its customer's GivenName / FamilyName, and come back (engine/primary_contact.py)."""
 
 
 def crm_to_customer(
@@ -70,21 +73,10 @@ def crm_to_customer(
     if entity_type is EntityType.ACCOUNT:
         body["CompanyName"] = name
     else:
-        for crm, qbo in (("firstname", "GivenName"), ("middlename", "MiddleName"), ("lastname", "FamilyName")):
+        for crm, qbo in (("firstname", "GivenName"), ("lastname", "FamilyName")):
             if value := _text(row, crm):
                 body[qbo] = qbo_name(value)  # the same characters are forbidden in the name parts
-        if value := _text(row, "mobilephone"):
-            body["Mobile"] = {"FreeFormNumber": value}
-    if value := _text(row, "telephone1"):
-        body["PrimaryPhone"] = {"FreeFormNumber": value}
-    if value := _text(row, "telephone2"):
-        body["AlternatePhone"] = {"FreeFormNumber": value}
-    if value := _text(row, "fax"):
-        body["Fax"] = {"FreeFormNumber": value}
-    if value := _text(row, "emailaddress1"):
-        body["PrimaryEmailAddr"] = {"Address": value}
-    if value := _text(row, "websiteurl"):
-        body["WebAddr"] = {"URI": value}
+    body = table_to_qbo(entity_type, row, body, create=True)
     if bill := _address(row, "address1"):
         body["BillAddr"] = bill
     if ship := _address(row, "address2"):
@@ -114,23 +106,15 @@ def customer_entity_type(customer: Mapping[str, Any]) -> EntityType:
     return EntityType.ACCOUNT
 
 
-def _free(customer: Mapping[str, Any], key: str, inner: str) -> str | None:
-    value = customer.get(key)
-    if isinstance(value, Mapping):
-        text = value.get(inner)
-        return str(text) if text else None
-    return None
-
-
-_WRITTEN_ADDRESS = tuple(pair for pair in _ADDRESS_FIELDS if pair[0] != "line3")
+_WRITTEN_ADDRESS = tuple(pair for pair in ADDRESS_PARTS if pair[0] != "line3")
 
 
 def customer_to_crm(entity_type: EntityType, customer: Mapping[str, Any]) -> dict[str, Any]:
     """CRM columns for a QuickBooks Customer (lookups such as Parent Account are bound by the caller).
 
     Only columns every Dynamics 365 organisation has are written (main phone, mobile for contacts,
-    fax and web site for accounts, e-mail, the first address), so a write never names a column the
-    organisation lacks; QuickBooks' alternate phone and shipping address stay in QuickBooks.
+    fax and web site for accounts, e-mail: the table rows towards CRM; the first address), so a write never names a
+    column the organisation lacks; QuickBooks' alternate phone and shipping address stay in QuickBooks.
     """
     display = str(customer.get("DisplayName") or "").strip()
     cols: dict[str, Any] = {}
@@ -145,14 +129,9 @@ def customer_to_crm(entity_type: EntityType, customer: Mapping[str, Any]) -> dic
             first, _, last = display.rpartition(" ")
         cols["firstname"] = first or None
         cols["lastname"] = last or display
-        cols["mobilephone"] = _free(customer, "Mobile", "FreeFormNumber")
     else:
         raise MappingError(f"{entity_type.value} is not a customer")
-    cols["telephone1"] = _free(customer, "PrimaryPhone", "FreeFormNumber")
-    cols["emailaddress1"] = _free(customer, "PrimaryEmailAddr", "Address")
-    if entity_type is EntityType.ACCOUNT:
-        cols["fax"] = _free(customer, "Fax", "FreeFormNumber")
-        cols["websiteurl"] = _free(customer, "WebAddr", "URI")
+    cols.update(table_to_crm(entity_type, customer))
     addr = customer.get("BillAddr")
     if isinstance(addr, Mapping):
         for crm, qbo in _WRITTEN_ADDRESS:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from inolink_tui.domain.mapping.customers import qbo_name
 from inolink_tui.domain.mapping.errors import MappingError
+from inolink_tui.domain.mapping.records import qbo_name
 
 # CRM product type option values (Dataverse producttypecode).
 SALES_INVENTORY = 1

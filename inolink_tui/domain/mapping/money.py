@@ -69,7 +69,8 @@ class CompanyMoney:
 
 @dataclass(frozen=True, slots=True)
 class MoneyPolicy:
-    """[sync] tax and terms keys."""
+    """[sync] tax and terms keys: the tax code of every pushed line and the Term of a Payment Terms option (customers
+    and transactions). The customer keys that are not money are `customers.CustomerPolicy`."""
 
     default_tax_code: str | None = None
     exempt_tax_code: str | None = None
@@ -77,11 +78,6 @@ class MoneyPolicy:
     """Product number or QuickBooks item name (case-folded) -> tax code name or Id."""
     payment_terms: Mapping[str, str] = field(default_factory=dict)
     """CRM Payment Terms label (case-folded) -> QuickBooks Term name."""
-    customer_types: Mapping[str, str] = field(default_factory=dict)
-    """CRM account Category label (or option value as digits) -> QuickBooks Customer Type name."""
-    primary_contact: bool = False
-    """[sync] primary_contact (InoLink's "Allow Primary contact to sync"): an account's primary contact's names
-    become its customer's GivenName / FamilyName. Kept here with the other customer keys of [sync]."""
 
 
 def company_money(

@@ -60,3 +60,9 @@ def customer_of(row: Mapping[str, Any]) -> tuple[EntityType, str] | None:
         return None
     logical = str(row.get(CUSTOMER_LOOKUP_TYPE) or "account").lower()
     return (EntityType.CONTACT if logical == "contact" else EntityType.ACCOUNT, str(value))
+
+
+def qbo_name(name: str) -> str:
+    """QuickBooks forbids ':' (its hierarchy separator), tabs and newlines in names."""
+    cleaned = name.replace(":", "-").replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return " ".join(cleaned.split())

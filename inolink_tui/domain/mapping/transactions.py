@@ -6,6 +6,9 @@ Shipping item. Price per unit -> UnitPrice, Quantity -> Qty, the document name -
 the CRM number -> DocNumber when QuickBooks accepts it (at most 21 characters), requested delivery ->
 ShipDate, due date -> DueDate, quote expiry -> ExpirationDate.
 
+The dates are executed from the tables (apply.py `table_to_qbo`); the customer, number, memo and lines are
+written here (tables.py marks those rows special).
+
 Every product a transaction uses must already be linked; the mapping names the missing ones so the
 job's Error Description can tell the operator exactly what to promote.
 """
@@ -18,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from inolink_tui.domain.enums import EntityType
+from inolink_tui.domain.mapping.apply import table_to_qbo
 from inolink_tui.domain.mapping.errors import MappingError
 from inolink_tui.domain.mapping.records import NUMBER_COLUMN
 
@@ -89,12 +93,6 @@ def _sales_line(item_id: str, qty: Decimal, price: Decimal, description: str | N
     return line
 
 
-def _date(value: Any) -> str | None:
-    if not value:
-        return None
-    return str(value)[:10]
-
-
 def crm_to_transaction(
     entity_type: EntityType,
     header: Mapping[str, Any],
@@ -147,14 +145,7 @@ def crm_to_transaction(
         body["DocNumber"] = number
     if memo := header.get("name"):
         body["PrivateNote"] = str(memo)[:4000]
-    if entity_type is EntityType.QUOTE and (expiry := _date(header.get("effectiveto"))):
-        body["ExpirationDate"] = expiry
-    if entity_type is not EntityType.QUOTE:
-        if ship := _date(header.get("requestdeliveryby")):
-            body["ShipDate"] = ship
-        if entity_type is EntityType.INVOICE and (due := _date(header.get("duedate"))):
-            body["DueDate"] = due
-    return body
+    return table_to_qbo(entity_type, header, body, create=True)
 
 
 def accounting_ref(entity_type: EntityType, created: Mapping[str, Any]) -> str:

@@ -5,7 +5,7 @@ These mirror what `crm setup` creates (domain/crm_requirements_money.py) with th
 - accounts and contacts: `ino_openbalance`, `ino_agingcurrent`, `ino_overdue1to30`, `ino_overdue31to60`,
   `ino_overdue61to90`, `ino_overdueover90` (money), `ino_balanceupdatedon`, `ino_lasttransactiondate`
   (datetime), `ino_ytdsales` (money);
-- invoices: `ino_invoicestatus` (choice Open / Partially Paid / Paid / Overdue, 100000000 up),
+- invoices: `ino_invoicestatus` (choice Open / Partially Paid / Paid / Overdue / Canceled, 100000000 up),
   `ino_amountpaid`, `ino_balance` (money), `ino_accountingduedate`, `ino_lastpaymentdate` (datetime);
 - `ino_payments` (`ino_name`, `ino_paymentnumber`, `ino_paymentdate`, `ino_amount`, `ino_unappliedamount`,
   `ino_paymentmethod`, `ino_referencenumber`, `ino_accountingid` with alternate key
@@ -26,7 +26,13 @@ from collections.abc import Callable
 
 from inolink_tui.sandbox.dataverse.schema_types import AlternateKey, Column, Table, _choice, _dt, _lookup, _m, _s
 
-INVOICE_STATUS_LABELS = {100000000: "Open", 100000001: "Partially Paid", 100000002: "Paid", 100000003: "Overdue"}
+INVOICE_STATUS_LABELS = {
+    100000000: "Open",
+    100000001: "Partially Paid",
+    100000002: "Paid",
+    100000003: "Overdue",
+    100000004: "Canceled",  # added by `crm setup` since voided invoices show Canceled (domain/invoice_status.py)
+}
 
 
 def aging_columns() -> list[Column]:

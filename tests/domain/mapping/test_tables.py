@@ -1,7 +1,9 @@
-"""The default mapping tables describe the mapping functions exactly.
+"""The default mapping tables and the mapping functions agree exactly.
 
-Two checks, both against the real functions (crm_to_customer, customer_to_crm, crm_to_item, item_to_crm,
-crm_to_transaction):
+The functions execute the table rows without a `special` reason (apply.py) and write the special ones in code
+(test_table_rows.py proves they give what the hand-written functions gave); these checks hold the whole table,
+special rows included, to what the functions do. Two checks, both against the real functions (crm_to_customer,
+customer_to_crm, crm_to_item, item_to_crm, crm_to_transaction):
 - every field a function writes, for any generated record, is a row of the table in that direction;
 - every (CRM column, QuickBooks field) pair carries a value in a direction exactly when a row says so:
   changing the source value changes the target value (so no row the code does not do, and no pairing
@@ -132,6 +134,8 @@ def to_qbo(
         item_ids={str(product).lower(): f"Q-{product}"} if product else {},
         service_items=ServiceItems(write_in="W", discount="D", shipping="S"),
     )
+    if terms := record.get("paymenttermscode"):  # the Term of that name, added by the engine (engine/money.py)
+        body["SalesTermRef"] = {"value": f"T-{terms}"}
     return flatten(body)
 
 
@@ -421,8 +425,21 @@ def test_transactions_are_written_to_quickbooks_only_but_an_invoice_s_terms() ->
     # issue 16: money back refreshes a linked invoice's Payment Terms from QuickBooks (engine/money_back.py)
     for entity_type in (EntityType.QUOTE, EntityType.ORDER, EntityType.INVOICE):
         back = [row for row in DEFAULT_MAPPINGS[entity_type] if row.direction is not Direction.TO_QUICKBOOKS]
-        expected = [("paymenttermscode", Direction.TO_CRM)] if entity_type is EntityType.INVOICE else []
+        expected = [("paymenttermscode", Direction.BOTH)] if entity_type is EntityType.INVOICE else []
         assert [(row.crm, row.direction) for row in back] == expected
+
+
+@pytest.mark.parametrize("entity_type", [EntityType.QUOTE, EntityType.ORDER, EntityType.INVOICE])
+def test_every_transaction_carries_its_payment_terms_to_quickbooks(entity_type: EntityType) -> None:
+    """The row says what the engine does: a CRM document's Payment Terms become the QuickBooks SalesTermRef."""
+    from inolink_tui.domain.mapping.money import CompanyMoney, MoneyPolicy, dress_transaction
+
+    rows = [r for r in DEFAULT_MAPPINGS[entity_type] if r.crm == "paymenttermscode"]
+    assert [(r.qbo, r.direction.to_quickbooks) for r in rows] == [("SalesTermRef.value", True)]
+    company = CompanyMoney(terms={"net 45": "4"}, term_names={"4": "Net 45"})
+    body = {"CustomerRef": {"value": "1"}, "Line": []}
+    dressed = dress_transaction(body, company, MoneyPolicy(), items={}, header={"paymenttermscode": 3})
+    assert dressed["SalesTermRef"] == {"value": "4", "name": "Net 45"}
 
 
 def test_limits_come_from_the_fitting_rules() -> None:
