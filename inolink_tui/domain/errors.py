@@ -234,6 +234,14 @@ RULES: tuple[_Rule, ...] = (
     _Rule(_DV, None, "0x80044351", _V, False, "Change tracking is not enabled for this CRM table: enable it"),
     _Rule(_DV, None, "0x8004418a", _V, False, "The request to CRM is too large"),
     _Rule(_DV, None, "0x80040265", _V, False, "A CRM plug-in refused the change: {message}"),
+    _Rule(  # PicklistValueOutOfRange (Learn, "Web service error codes"): an org set up by an older version
+        _DV,
+        None,
+        "0x8004431a",
+        _V,
+        False,
+        "A CRM choice column lacks this option: run `inolink-tui crm setup` (or fix a value map): {message}",
+    ),
     _Rule(_DV, 413, None, _V, False, "The request to CRM is too large"),
     _Rule(_DV, 405, None, _V, False, "CRM does not allow this operation: {message}"),
 )

@@ -115,3 +115,10 @@ def test_every_rule_is_reachable_and_renders() -> None:
         c = classify(ErrorFacts(rule.service, rule.status, rule.code, "msg", "detail", "Elem", "Name"))
         assert c.error_class is rule.error_class, rule
         assert "{" not in c.hint, rule
+
+
+def test_a_choice_value_the_org_lacks_points_at_crm_setup() -> None:
+    message = "The value 100000004 of 'ino_invoicestatus' on record of type 'invoice' is outside the valid range."
+    c = classify(ErrorFacts(DV, 400, "0x8004431A", message))
+    assert c.error_class is ErrorClass.VALIDATION and not c.retryable
+    assert "inolink-tui crm setup" in c.hint and "100000004" in c.hint
