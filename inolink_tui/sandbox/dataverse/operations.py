@@ -72,7 +72,8 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
         return answer
     table = state.table(name)
     rest = segments[1:]
-    if len(rest) > 1:
+    raw = key_text is not None and len(rest) == 2 and rest[1] == "$value" and request.method == "GET"
+    if len(rest) > 1 and not raw:
         raise errors.segment_not_found("/".join(rest))
     if key_text is None:
         if rest == ["$count"] and request.method == "GET":
@@ -90,7 +91,7 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
         raise _method_not_allowed(request.method)
     key = parse_key(table, key_text)
     if rest:
-        return _column_operation(state, table, key, rest[0], request)
+        return _column_operation(state, table, key, rest[0], request, raw=raw)
     if request.method == "GET":
         return _get_row(state, table, key, request)
     if request.method == "PATCH":
@@ -250,11 +251,11 @@ def _entity_response(
 
 
 def _column_operation(
-    state: DataverseState, table: Table, key: str | dict[str, Any], name: str, request: DvRequest
+    state: DataverseState, table: Table, key: str | dict[str, Any], name: str, request: DvRequest, *, raw: bool = False
 ) -> DvResponse:
     row = _locate(state, table, key)
     collection = table.collections.get(name)
-    if collection is not None and request.method == "GET":
+    if collection is not None and request.method == "GET" and not raw:
         _require(state, request, table, "Read")
         if row is None:
             raise _missing(table, key)
@@ -280,8 +281,11 @@ def _column_operation(
     if request.method == "GET":
         _require(state, request, table, "Read")
         value = row.get(column.key)
-        if value is None:
+        if value is None:  # OData 4.0 Protocol 11.2.4 and 11.2.4.1: a null property (or its $value) is 204
             return DvResponse(204)
+        if raw:  # Learn "Retrieve a table row": append /$value for the raw value, `Content-Type: text/plain`
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            return DvResponse(200, {"Content-Type": "text/plain"}, text.encode())
         row_id = row[table.primary_key]
         context = f"{state.org_url}/api/data/v9.2/$metadata#{table.entity_set}({row_id})/{column.key}"
         return DvResponse.json(200, {"@odata.context": context, "value": value})

@@ -36,7 +36,7 @@ from inolink_tui.domain.crm_schema import (
     DEFAULT_JOB_STATUS_OPTIONS,
     DEFAULT_LINK_STATUS_OPTIONS,
 )
-from inolink_tui.sandbox.dataverse.schema_currency import currency_table, money_record_columns
+from inolink_tui.sandbox.dataverse.schema_currency import currency_table, money_record_columns, with_base_columns
 from inolink_tui.sandbox.dataverse.schema_money import aging_columns, invoice_money_columns, money_tables
 from inolink_tui.sandbox.dataverse.schema_types import (
     DEFAULT_RANGES,
@@ -177,7 +177,7 @@ def _table(
     plural: str = "",
 ) -> Table:
     pk = f"{logical}id"
-    cols = _system(pk) + columns
+    cols = with_base_columns(_system(pk) + columns)
     return Table(
         schema_name=schema or (f"ino_{logical[4:].title()}" if logical.startswith("ino_") else logical.title()),
         ownership=ownership,
