@@ -14,7 +14,9 @@ import uuid
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.associate import reference
 from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
+from inolink_tui.sandbox.dataverse.deep_insert import create_deep
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
@@ -73,7 +75,8 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
     table = state.table(name)
     rest = segments[1:]
     raw = key_text is not None and len(rest) == 2 and rest[1] == "$value" and request.method == "GET"
-    if len(rest) > 1 and not raw:
+    ref = key_text is not None and len(rest) == 2 and rest[1] == "$ref"
+    if len(rest) > 1 and not (raw or ref):
         raise errors.segment_not_found("/".join(rest))
     if key_text is None:
         if rest == ["$count"] and request.method == "GET":
@@ -90,6 +93,12 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
             return _create(state, table, request)
         raise _method_not_allowed(request.method)
     key = parse_key(table, key_text)
+    if ref:  # associate / disassociate (associate.py); Append on this table, as for a bind
+        _require(state, request, table, "Append")
+        row = _locate(state, table, key)
+        if row is None:
+            raise _missing(table, key)
+        return reference(state, table, row, rest[0], request)
     if rest:
         return _column_operation(state, table, key, rest[0], request, raw=raw)
     if request.method == "GET":
@@ -321,16 +330,23 @@ def _check_duplicates(state: DataverseState, table: Table, request: DvRequest, v
 
 
 def _create(state: DataverseState, table: Table, request: DvRequest) -> DvResponse:
+    """POST: one row, or a row with related rows nested in it (deep insert, deep_insert.py), all or nothing."""
     _require(state, request, table, "Create")
-    values = state.resolve_body(table, _read_body(table, request))
+    body = _read_body(table, request)
+    with state.transaction():
+        row = create_deep(state, table, body, lambda t, values: _insert_checked(state, t, values, request))
+        options = parse_options(state, table, _only(request, "$select", "$expand"))
+    return _write_response(state, table, row, options, request, created=True, entity_id=None)
+
+
+def _insert_checked(state: DataverseState, table: Table, values: Row, request: DvRequest) -> Row:
+    _require(state, request, table, "Create")
     _require_binds(state, request, table, values)
-    options = parse_options(state, table, _only(request, "$select", "$expand"))
     _check_duplicates(state, table, request, values, None)
     _autonumber(state, table, values)
     check_required(table, values)
     check_product_number(table, values, state.row_map(table.entity_set))
-    row = state.insert(table, values, user_id=request.user_id)
-    return _write_response(state, table, row, options, request, created=True, entity_id=None)
+    return state.insert(table, values, user_id=request.user_id)
 
 
 def _write_response(

@@ -9,6 +9,7 @@ UPSERT = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/p
 RETRIEVE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api
 COMPOSE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors
 ALTKEY = https://learn.microsoft.com/power-apps/developer/data-platform/use-alternate-key-reference-record
+ASSOCIATE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/associate-disassociate-entities-using-web-api
 UPSERT_ROW = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#upsert-a-table-row
 """
 
@@ -351,3 +352,120 @@ async def test_throttled_answer_is_json_with_integer_retry_after() -> None:
     assert throttled.headers["OData-Version"] == "4.0"
     assert throttled.headers["Content-Type"] == JSON_MINIMAL
     assert throttled.json()["error"]["code"] == "0x80072322"
+
+
+# ----- CREATE "Create related table rows in one operation" / "Associate table rows on create" -----
+
+
+async def test_deep_insert_creates_related_rows_and_answers_for_the_parent(sb: Sandbox) -> None:
+    # CREATE: a nested object under a single-valued navigation property and a list under a collection-valued one
+    # are created with the parent; the 204 names only the parent.
+    name = _name()
+    response = await sb.post(
+        "accounts",
+        {
+            "name": name,
+            "primarycontactid": {"firstname": "John", "lastname": name},
+            "contact_customer_accounts": [{"lastname": f"{name} one"}, {"lastname": f"{name} two"}],
+        },
+    )
+    assert response.status_code == 204, response.text
+    account = response.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+    assert response.headers["OData-EntityId"] == f"{API}/accounts({account})"
+    row = (await sb.get(f"accounts({account})?$select=_primarycontactid_value")).json()
+    contact = (await sb.get(f"contacts({row['_primarycontactid_value']})?$select=fullname")).json()
+    assert contact["fullname"] == f"John {name}"
+    related = (await sb.get(f"accounts({account})/contact_customer_accounts?$select=lastname")).json()
+    assert sorted(r["lastname"] for r in related["value"]) == [f"{name} one", f"{name} two"]
+
+
+async def test_deep_insert_of_detail_lines_nests_to_any_depth(sb: Sandbox) -> None:
+    # CREATE: related rows are created in one operation (here a quote with its lines, as the docs' account ->
+    # opportunities -> tasks sample nests two levels).
+    product = await sb.create("products", {"name": _name(), "productnumber": uuid.uuid4().hex[:8]})
+    response = await sb.post(
+        "quotes?$select=name&$expand=quote_details($select=quantity)",
+        {
+            "name": _name(),
+            "quote_details": [{"productid@odata.bind": f"/products({product})", "quantity": 2}],
+        },
+        Prefer="return=representation",
+    )
+    assert response.status_code == 201, response.text
+    assert [line["quantity"] for line in response.json()["quote_details"]] == [2]
+
+
+async def test_failed_nested_row_leaves_nothing_behind(sb: Sandbox) -> None:
+    # CREATE: deep insert is one operation; a nested row the service refuses (too long a name) fails it whole.
+    name = _name()
+    response = await sb.post("accounts", {"name": name, "contact_customer_accounts": [{"lastname": "x" * 51}]})
+    assert response.status_code == 400, response.text
+    left = (await sb.get(f"accounts?$select=name&$filter=name eq '{name}'")).json()["value"]
+    assert left == []
+
+
+async def test_collection_valued_bind_on_create(sb: Sandbox) -> None:
+    # CREATE "Associate table rows on create": a collection-valued navigation property takes a list of URLs.
+    name = _name()
+    first = await sb.create("contacts", {"lastname": f"{name} a"})
+    second = await sb.create("contacts", {"lastname": f"{name} b"})
+    account = await sb.create(
+        "accounts",
+        {"name": name, "contact_customer_accounts@odata.bind": [f"/contacts({first})", f"{API}/contacts({second})"]},
+    )
+    related = (await sb.get(f"accounts({account})/contact_customer_accounts?$select=lastname")).json()["value"]
+    assert sorted(r["contactid"] for r in related) == sorted([first, second])
+
+
+# ----- ASSOCIATE: $ref -----
+
+
+async def test_add_and_remove_a_row_of_a_collection_valued_navigation_property(sb: Sandbox) -> None:
+    # ASSOCIATE "Add a record to a collection": POST .../<collection nav>/$ref {"@odata.id": <url>} is 204; "Remove
+    # a record from a collection": DELETE .../<collection nav>(<id>)/$ref or .../$ref?$id=<url>, 204.
+    account = await sb.create("accounts", {"name": _name()})
+    first = await sb.create("contacts", {"lastname": _name()})
+    second = await sb.create("contacts", {"lastname": _name()})
+    for contact in (first, second):
+        added = await sb.post(
+            f"accounts({account})/contact_customer_accounts/$ref", {"@odata.id": f"{API}/contacts({contact})"}
+        )
+        assert added.status_code == 204 and added.content == b"", added.text
+    related = (await sb.get(f"accounts({account})/contact_customer_accounts?$select=lastname")).json()["value"]
+    assert sorted(r["contactid"] for r in related) == sorted([first, second])
+    removed = await sb.delete(f"accounts({account})/contact_customer_accounts({first})/$ref")
+    assert removed.status_code == 204, removed.text
+    by_id = await sb.delete(f"accounts({account})/contact_customer_accounts/$ref?$id={API}/contacts({second})")
+    assert by_id.status_code == 204, by_id.text
+    assert (await sb.get(f"accounts({account})/contact_customer_accounts")).json()["value"] == []
+    contact = (await sb.get(f"contacts({first})?$select=_parentcustomerid_value")).json()
+    assert contact["_parentcustomerid_value"] is None
+
+
+async def test_set_and_clear_a_single_valued_navigation_property(sb: Sandbox) -> None:
+    # ASSOCIATE "Change the reference in a single-valued navigation property": PUT .../<nav>/$ref with
+    # {"@odata.id": <url>}; "Remove a reference to a table row": DELETE .../<nav>/$ref. Both 204.
+    account = await sb.create("accounts", {"name": _name()})
+    contact = await sb.create("contacts", {"lastname": _name()})
+    put = await sb.client.put(
+        f"{API}/accounts({account})/primarycontactid/$ref",
+        json={"@odata.id": f"{API}/contacts({contact})"},
+        headers=sb.headers(),
+    )
+    assert put.status_code == 204, put.text
+    row = (await sb.get(f"accounts({account})?$select=_primarycontactid_value")).json()
+    assert row["_primarycontactid_value"] == contact
+    cleared = await sb.delete(f"accounts({account})/primarycontactid/$ref")
+    assert cleared.status_code == 204, cleared.text
+    row = (await sb.get(f"accounts({account})?$select=_primarycontactid_value")).json()
+    assert row["_primarycontactid_value"] is None
+
+
+async def test_reference_to_a_missing_row_is_404(sb: Sandbox) -> None:
+    # ASSOCIATE + reference §14: the related row must exist (404 0x80040217 otherwise).
+    account = await sb.create("accounts", {"name": _name()})
+    ghost = str(uuid.uuid4())
+    response = await sb.post(
+        f"accounts({account})/contact_customer_accounts/$ref", {"@odata.id": f"{API}/contacts({ghost})"}
+    )
+    assert response.status_code == 404 and response.json()["error"]["code"] == "0x80040217"
