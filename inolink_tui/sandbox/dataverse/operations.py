@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.aggregate import apply_query
 from inolink_tui.sandbox.dataverse.associate import reference
 from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
 from inolink_tui.sandbox.dataverse.deep_insert import create_deep
@@ -181,6 +182,12 @@ def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> 
     prefer = request.prefer
     if prefer.track_changes or "$deltatoken" in params:
         return handle_tracking(state, table, request)
+    if "$apply" in params:  # aggregation (aggregate.py)
+        annotations = Annotations(prefer.include_annotations)
+        rows = apply_query(state, table, params, annotations)
+        context = f"{state.org_url}/api/data/v9.2/$metadata#{table.entity_set}"
+        extra = [f'odata.include-annotations="{prefer.include_annotations}"'] if prefer.include_annotations else []
+        return DvResponse.json(200, {"@odata.context": context, "value": rows}, _applied(extra))
     options = parse_options(state, table, params)
     annotations = Annotations(prefer.include_annotations)
     rows = select_rows(state, table, options)
