@@ -13,6 +13,7 @@ from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.odata_filter import ParseError, parse
+from inolink_tui.sandbox.dataverse.paging import query_string
 from inolink_tui.sandbox.dataverse.predicates import Predicate, compile_filter, known_column, normal
 from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table
 from inolink_tui.sandbox.dataverse.state import DataverseState, Row
@@ -33,6 +34,8 @@ class Expand:
     options: QueryOptions
     lookup_key: str  # single: the `_x_value` on this row; collection: the lookup on the target rows
     single: bool
+    ref: bool = False  # `nav/$ref`: only the related row's `@odata.id`
+    params: list[tuple[str, str]] = field(default_factory=list)  # the item's own options, for its nextLink
 
 
 @dataclass
@@ -138,11 +141,20 @@ def split_top_level(text: str, separator: str) -> list[str]:
     return parts
 
 
+JOIN_TABLES = "https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables"
+ONLY_SELECT_AND_FILTER = (  # JOIN_TABLES, "Nested $expand on collection-valued navigation properties"
+    "Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested "
+    "one-to-many relationship."
+)
+
+
 def _expand(state: DataverseState, table: Table, item: str) -> Expand:
-    match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?", item, re.DOTALL)
+    """One `$expand` item (JOIN_TABLES): `nav`, `nav($select=..;$filter=..;$orderby=..;$top=..;$expand=..)`, or
+    `nav/$ref` for a single-valued navigation property."""
+    match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(/\$ref)?\s*(?:\((.*)\))?", item, re.DOTALL)
     if match is None:
         raise errors.bad_request(f"Syntax error in $expand item '{item}'.", errors.URL_NOT_PARSED)
-    nav, inner = match.group(1), match.group(2)
+    nav, ref, inner = match.group(1), bool(match.group(2)), match.group(3)
     params: dict[str, str] = {}
     if inner:
         for option in split_top_level(inner, ";"):
@@ -155,17 +167,25 @@ def _expand(state: DataverseState, table: Table, item: str) -> Expand:
         column, target_set = found
         target = state.table(target_set)
         options = parse_options(state, target, params, nested=True)
-        if options.top is not None or options.orderby or options.where is not None:
+        if options.top is not None or options.orderby:
+            raise errors.bad_request(ONLY_SELECT_AND_FILTER, errors.URL_NOT_PARSED)
+        if options.where is not None:  # not described for a lookup: the sandbox refuses it rather than guess
             raise errors.bad_request(
-                "Only $select and $expand are supported in $expand of a single-valued navigation property.",
-                errors.URL_NOT_PARSED,
+                "$filter is not supported in $expand of a single-valued navigation property.", errors.URL_NOT_PARSED
             )
-        return Expand(nav, target, options, column.key, single=True)
+        return Expand(nav, target, options, column.key, single=True, ref=ref)
     collection = table.collections.get(nav)
     if collection is None:
         raise errors.unknown_property(table.logical_name, nav)
+    if ref:  # JOIN_TABLES, "Return references"
+        raise errors.bad_request(
+            "Expand with $ref is only supported on lookup type navigation property.", errors.URL_NOT_PARSED
+        )
     target = state.table(collection.entity_set)
-    return Expand(nav, target, parse_options(state, target, params, nested=True), collection.lookup, single=False)
+    options = parse_options(state, target, params, nested=True)
+    if options.expand and (options.top is not None or options.orderby):
+        raise errors.bad_request(ONLY_SELECT_AND_FILTER, errors.URL_NOT_PARSED)
+    return Expand(nav, target, options, collection.lookup, single=False, params=list(params.items()))
 
 
 # ----- ordering -----
@@ -245,9 +265,15 @@ def project(
         _annotate(state, column, value, annotations, out, key)
         out[key] = value
     for item in options.expand:
-        if item.single:
+        if item.single:  # JOIN_TABLES samples: an expanded lookup row carries no @odata.etag
             related = state.row_map(item.target.entity_set).get(row.get(item.lookup_key) or "")
-            out[item.nav] = project(state, item.target, related, item.options, annotations) if related else None
+            if related is None:
+                out[item.nav] = None
+            elif item.ref:
+                out[item.lookup_key] = row.get(item.lookup_key)
+                out[item.nav] = {"@odata.id": state.entity_url(item.target, related[item.target.primary_key])}
+            else:
+                out[item.nav] = project(state, item.target, related, item.options, annotations, with_etag=False)
         else:
             children = [
                 r
@@ -260,6 +286,11 @@ def project(
             if item.options.top is not None:
                 children = children[: item.options.top]
             out[item.nav] = [project(state, item.target, r, item.options, annotations) for r in children]
+            # JOIN_TABLES "Single $expand on collection-valued navigation properties": each expanded collection
+            # has a `<nav>@odata.nextLink` naming the filtered collection with the item's options, no paging.
+            query = query_string(item.params)
+            url = f"{state.entity_url(table, row[table.primary_key])}/{item.nav}"
+            out[f"{item.nav}@odata.nextLink"] = url + (f"?{query}" if query else "")
     return out
 
 
@@ -289,12 +320,17 @@ def _annotate(
 
 def context_url(state: DataverseState, table: Table, options: QueryOptions, suffix: str = "") -> str:
     """`@odata.context`: `<org>/api/data/v9.2/$metadata#accounts(name,revenue)` plus `/$entity` or `/$delta`."""
-    selection = ""
-    if options.select is not None:
-        parts = list(options.select)
-        parts += [f"{e.nav}({','.join(e.options.select or [])})" for e in options.expand]
-        selection = f"({','.join(parts)})"
+    selection = f"({_selection(options)})" if options.select is not None else ""
     return f"{state.org_url}/api/data/v9.2/$metadata#{table.entity_set}{selection}{suffix}"
+
+
+def _selection(options: QueryOptions) -> str:
+    """`name,primarycontactid(fullname,createdby(fullname))`: nested expansions nest (JOIN_TABLES samples); a
+    `$ref` expansion reads `primarycontactid,primarycontactid/$ref()` as the "Return references" sample does."""
+    parts = list(options.select or [])
+    for e in options.expand:
+        parts += [e.nav, f"{e.nav}/$ref()"] if e.ref else [f"{e.nav}({_selection(e.options)})"]
+    return ",".join(parts)
 
 
 def capped_count(total: int) -> tuple[int, bool]:

@@ -10,6 +10,7 @@ RETRIEVE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi
 COMPOSE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors
 ALTKEY = https://learn.microsoft.com/power-apps/developer/data-platform/use-alternate-key-reference-record
 ASSOCIATE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/associate-disassociate-entities-using-web-api
+JOIN = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables
 UPSERT_ROW = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#upsert-a-table-row
 """
 
@@ -469,3 +470,84 @@ async def test_reference_to_a_missing_row_is_404(sb: Sandbox) -> None:
         f"accounts({account})/contact_customer_accounts/$ref", {"@odata.id": f"{API}/contacts({ghost})"}
     )
     assert response.status_code == 404 and response.json()["error"]["code"] == "0x80040217"
+
+
+# ----- JOIN: $expand -----
+
+
+async def _account_with_contacts(sb: Sandbox) -> tuple[str, str, str]:
+    name = _name()
+    contact = await sb.create("contacts", {"firstname": "Sue", "lastname": name})
+    account = await sb.create("accounts", {"name": name, "primarycontactid@odata.bind": f"/contacts({contact})"})
+    await sb.patch(f"contacts({contact})", {"parentcustomerid_account@odata.bind": f"/accounts({account})"})
+    return name, account, contact
+
+
+async def test_expanded_lookup_row_has_no_etag_and_nested_context(sb: Sandbox) -> None:
+    # JOIN "Expand single-valued navigation properties" / "Nested expand of single-valued navigation properties":
+    # the expanded row carries its columns and key but no @odata.etag; the context nests the expansions.
+    name, account, contact = await _account_with_contacts(sb)
+    body = (
+        await sb.get(
+            f"accounts({account})?$select=name"
+            "&$expand=primarycontactid($select=fullname;$expand=parentcustomerid_account($select=name))"
+        )
+    ).json()
+    assert body["@odata.context"] == (
+        f"{API}/$metadata#accounts(name,primarycontactid(fullname,parentcustomerid_account(name)))/$entity"
+    )
+    assert body["primarycontactid"] == {
+        "fullname": f"Sue {name}",
+        "contactid": contact,
+        "parentcustomerid_account": {"name": name, "accountid": account},
+    }
+
+
+async def test_expanded_collection_has_etags_and_its_own_next_link(sb: Sandbox) -> None:
+    # JOIN "Single $expand on collection-valued navigation properties": each item has @odata.etag, and the row
+    # gets `<nav>@odata.nextLink` naming the filtered collection with the item's options (no paging).
+    _, account, contact = await _account_with_contacts(sb)
+    body = (
+        await sb.get(
+            f"accounts?$select=name&$filter=accountid eq {account}&$expand=contact_customer_accounts($select=fullname)"
+        )
+    ).json()
+    [row] = body["value"]
+    [item] = row["contact_customer_accounts"]
+    assert item["contactid"] == contact and item["@odata.etag"].startswith('W/"')
+    link = row["contact_customer_accounts@odata.nextLink"]
+    assert link == f"{API}/accounts({account})/contact_customer_accounts?$select=fullname"
+    followed = await sb.client.get(link, headers=sb.headers())
+    assert [r["contactid"] for r in followed.json()["value"]] == [contact]
+
+
+async def test_expand_lookup_reference(sb: Sandbox) -> None:
+    # JOIN "Return references": `$expand=primarycontactid/$ref` gives {"@odata.id": <contact url>}; on a
+    # collection-valued property it is 400 0x80060888 "Expand with $ref is only supported on lookup type
+    # navigation property."
+    _, account, contact = await _account_with_contacts(sb)
+    body = (await sb.get(f"accounts({account})?$select=name&$expand=primarycontactid/$ref")).json()
+    assert body["primarycontactid"] == {"@odata.id": f"{API}/contacts({contact})"}
+    assert body["_primarycontactid_value"] == contact
+    refused = await sb.get(f"accounts({account})?$select=name&$expand=contact_customer_accounts/$ref")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {
+        "code": "0x80060888",
+        "message": "Expand with $ref is only supported on lookup type navigation property.",
+    }
+
+
+async def test_top_or_orderby_with_a_nested_expand_is_refused(sb: Sandbox) -> None:
+    # JOIN "Nested $expand on collection-valued navigation properties": $top / $orderby there give 0x80060888 "Only
+    # $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested
+    # one-to-many relationship."
+    _, account, _contact = await _account_with_contacts(sb)
+    response = await sb.get(
+        f"accounts({account})?$select=name&$expand=contact_customer_accounts($select=fullname;$top=1;"
+        "$expand=parentcustomerid_account($select=name))"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or "
+        "nested one-to-many relationship."
+    )
