@@ -15,7 +15,7 @@ from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.aggregate import apply_query
-from inolink_tui.sandbox.dataverse.associate import reference
+from inolink_tui.sandbox.dataverse.associate import reference, related_count, related_row
 from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
 from inolink_tui.sandbox.dataverse.deep_insert import create_deep
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
@@ -77,7 +77,8 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
     rest = segments[1:]
     raw = key_text is not None and len(rest) == 2 and rest[1] == "$value" and request.method == "GET"
     ref = key_text is not None and len(rest) == 2 and rest[1] == "$ref"
-    if len(rest) > 1 and not (raw or ref):
+    count = key_text is not None and len(rest) == 2 and rest[1] == "$count" and request.method == "GET"
+    if len(rest) > 1 and not (raw or ref or count):
         raise errors.segment_not_found("/".join(rest))
     if key_text is None:
         if rest == ["$count"] and request.method == "GET":
@@ -95,13 +96,13 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
         raise _method_not_allowed(request.method)
     key = parse_key(table, key_text)
     if ref:  # associate / disassociate (associate.py); Append on this table, as for a bind
-        _require(state, request, table, "Append")
+        _require(state, request, table, "Read" if request.method == "GET" else "Append")
         row = _locate(state, table, key)
         if row is None:
             raise _missing(table, key)
         return reference(state, table, row, rest[0], request)
     if rest:
-        return _column_operation(state, table, key, rest[0], request, raw=raw)
+        return _column_operation(state, table, key, rest[0], request, raw=raw, count=count)
     if request.method == "GET":
         return _get_row(state, table, key, request)
     if request.method == "PATCH":
@@ -267,14 +268,27 @@ def _entity_response(
 
 
 def _column_operation(
-    state: DataverseState, table: Table, key: str | dict[str, Any], name: str, request: DvRequest, *, raw: bool = False
+    state: DataverseState,
+    table: Table,
+    key: str | dict[str, Any],
+    name: str,
+    request: DvRequest,
+    *,
+    raw: bool = False,
+    count: bool = False,
 ) -> DvResponse:
     row = _locate(state, table, key)
     collection = table.collections.get(name)
-    if collection is not None and request.method == "GET" and not raw:
+    single = table.navigation(name)
+    if request.method == "GET" and not raw and (collection is not None or (single is not None and not count)):
         _require(state, request, table, "Read")
         if row is None:
             raise _missing(table, key)
+        if single is not None:
+            return related_row(state, row, single, request)
+        assert collection is not None
+        if count:
+            return related_count(state, row[table.primary_key], collection)
         target = state.table(collection.entity_set)
         options = parse_options(state, target, request.query())
         children = [

@@ -11,6 +11,7 @@ COMPOSE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/
 ALTKEY = https://learn.microsoft.com/power-apps/developer/data-platform/use-alternate-key-reference-record
 ASSOCIATE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/associate-disassociate-entities-using-web-api
 JOIN = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables
+RETRIEVE_NAV = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api#retrieve-navigation-property-values
 UPSERT_ROW = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#upsert-a-table-row
 """
 
@@ -551,3 +552,31 @@ async def test_top_or_orderby_with_a_nested_expand_is_refused(sb: Sandbox) -> No
         "Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or "
         "nested one-to-many relationship."
     )
+
+
+# ----- RETRIEVE_NAV: reading through navigation properties -----
+
+
+async def test_single_valued_navigation_property_reads_the_related_row(sb: Sandbox) -> None:
+    # RETRIEVE_NAV: `accounts(<id>)/primarycontactid?$select=fullname` answers the contact with context
+    # `#contacts(fullname)/$entity` and its @odata.etag.
+    name, account, contact = await _account_with_contacts(sb)
+    response = await sb.get(f"accounts({account})/primarycontactid?$select=fullname")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["@odata.context"] == f"{API}/$metadata#contacts(fullname)/$entity"
+    assert body["fullname"] == f"Sue {name}" and body["contactid"] == contact
+    assert body["@odata.etag"] == response.headers["ETag"]
+
+
+async def test_collection_references_and_count(sb: Sandbox) -> None:
+    # RETRIEVE_NAV: `.../<collection>/$ref` answers `#Collection($ref)` with one `@odata.id` per related row;
+    # `.../<collection>/$count` answers the bare number after a UTF-8 byte order mark (the page's note).
+    _, account, contact = await _account_with_contacts(sb)
+    refs = (await sb.get(f"accounts({account})/contact_customer_accounts/$ref")).json()
+    assert refs == {
+        "@odata.context": f"{API}/$metadata#Collection($ref)",
+        "value": [{"@odata.id": f"{API}/contacts({contact})"}],
+    }
+    count = await sb.get(f"accounts({account})/contact_customer_accounts/$count")
+    assert count.status_code == 200 and count.content == b"\xef\xbb\xbf1"
