@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,6 @@ class DvResponse:
         return cls(status, merged, json.dumps(payload, separators=(",", ":"), default=str).encode())
 
     @classmethod
-    def error(cls, exc: DataverseError, *, annotations: bool = False) -> DvResponse:
+    def error(cls, exc: DataverseError, *, annotations: bool | Callable[[str], bool] = False) -> DvResponse:
         """The error body; REQ_ID is added by whoever sends it (the route, or the $batch part writer)."""
         return cls.json(exc.status, exc.body(annotations=annotations), dict(exc.headers))

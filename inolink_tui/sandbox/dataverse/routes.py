@@ -22,6 +22,7 @@ from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.batch import run_batch
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.operations import dispatch
+from inolink_tui.sandbox.dataverse.query import Annotations
 from inolink_tui.sandbox.dataverse.state import DataverseState
 from inolink_tui.sandbox.dataverse.throttle import DataverseLimits, Throttle
 from inolink_tui.sandbox.entra.state import EntraState
@@ -32,7 +33,8 @@ METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 def execute(state: DataverseState, request: DvRequest) -> DvResponse:
     """One operation, with every failure turned into the service's error response."""
-    annotations = bool(request.prefer.include_annotations)
+    spec = request.prefer.include_annotations
+    annotations = Annotations(spec).wants if spec else False
     try:
         if request.path.strip("/") == "$batch":
             if request.in_batch:

@@ -580,3 +580,30 @@ async def test_collection_references_and_count(sb: Sandbox) -> None:
     }
     count = await sb.get(f"accounts({account})/contact_customer_accounts/$count")
     assert count.status_code == 200 and count.content == b"\xef\xbb\xbf1"
+
+
+# ----- COMPOSE: "Include more details with errors" -----
+
+
+async def test_error_details_with_all_annotations(sb: Sandbox) -> None:
+    # COMPOSE: with `Prefer: odata.include-annotations="*"` the error gains OperationStatus, SubErrorCode, HelpLink
+    # (`...CrmException%3a<code>&client=platform`), TraceText and InnerError.Message.
+    ghost = str(uuid.uuid4())
+    error = (await sb.get(f"accounts({ghost})", Prefer='odata.include-annotations="*"')).json()["error"]
+    assert error["code"] == "0x80040217"
+    for key in ("ErrorDetails.OperationStatus", "ErrorDetails.SubErrorCode", "TraceText"):
+        assert isinstance(error[f"@Microsoft.PowerApps.CDS.{key}"], str)
+    assert error["@Microsoft.PowerApps.CDS.HelpLink"].endswith("CrmException%3a80040217&client=platform")
+    assert error["@Microsoft.PowerApps.CDS.InnerError.Message"] == error["message"]
+
+
+async def test_error_details_follow_the_requested_annotations(sb: Sandbox) -> None:
+    # COMPOSE: `Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue,
+    # Microsoft.PowerApps.CDS.ErrorDetails*"` "only includes the formatted values and any additional error detail
+    # annotations".
+    prefer = (
+        'odata.include-annotations="OData.Community.Display.V1.FormattedValue,Microsoft.PowerApps.CDS.ErrorDetails*"'
+    )
+    error = (await sb.get(f"accounts({uuid.uuid4()})", Prefer=prefer)).json()["error"]
+    extra = [key for key in error if key.startswith("@")]
+    assert extra and all(key.startswith("@Microsoft.PowerApps.CDS.ErrorDetails.") for key in extra)
