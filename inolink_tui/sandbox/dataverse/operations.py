@@ -24,6 +24,7 @@ from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
 from inolink_tui.sandbox.dataverse.metadata_routes import route
 from inolink_tui.sandbox.dataverse.paging import decode_token, encode_token, link, page_size
 from inolink_tui.sandbox.dataverse.query import (
+    GLOBAL_METADATA_VERSION,
     Annotations,
     QueryOptions,
     capped_count,
@@ -213,6 +214,8 @@ def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> 
     page = rows[:size]
     body: dict[str, Any] = {"@odata.context": context_url(state, table, options)}
     body.update(count_annotations(total, options.count, annotations))
+    if annotations.wants(GLOBAL_METADATA_VERSION):  # Learn "Compose HTTP requests", Request annotations
+        body[f"@{GLOBAL_METADATA_VERSION}"] = str(1000 + len(state.customizations.journal))
     body["value"] = [project(state, table, r, options, annotations) for r in page]
     if len(rows) > size:
         token = encode_token(page_number + 1, {"last": sort_key_values(table, page[-1], options.orderby)})

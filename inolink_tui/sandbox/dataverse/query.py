@@ -338,6 +338,10 @@ def capped_count(total: int) -> tuple[int, bool]:
     return min(total, COUNT_LIMIT), total > COUNT_LIMIT
 
 
+GLOBAL_METADATA_VERSION = "Microsoft.Dynamics.CRM.globalmetadataversion"
+"""Learn "Compose HTTP requests and handle errors", Request annotations: "returned on the request ... The value
+changes when any schema change occurs"; samples show it after the count annotations as a string of digits. The
+sandbox counts its schema changes (the customization journal)."""
 TOTAL_RECORD_COUNT = "Microsoft.Dynamics.CRM.totalrecordcount"
 TOTAL_RECORD_COUNT_LIMIT_EXCEEDED = "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"
 

@@ -607,3 +607,25 @@ async def test_error_details_follow_the_requested_annotations(sb: Sandbox) -> No
     error = (await sb.get(f"accounts({uuid.uuid4()})", Prefer=prefer)).json()["error"]
     extra = [key for key in error if key.startswith("@")]
     assert extra and all(key.startswith("@Microsoft.PowerApps.CDS.ErrorDetails.") for key in extra)
+
+
+async def test_global_metadata_version_annotation(sb: Sandbox) -> None:
+    # COMPOSE "Request annotations": `Microsoft.Dynamics.CRM.globalmetadataversion` "is returned on the request";
+    # the samples show it, a string of digits, after the count annotations and before `value`.
+    body = (await sb.get("accounts?$select=name&$top=1", Prefer='odata.include-annotations="*"')).json()
+    keys = list(body)
+    version = body["@Microsoft.Dynamics.CRM.globalmetadataversion"]
+    assert isinstance(version, str) and version.isdigit()
+    assert (
+        keys.index("@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded")
+        < keys.index("@Microsoft.Dynamics.CRM.globalmetadataversion")
+        < keys.index("value")
+    )
+    plain = (await sb.get("accounts?$select=name&$top=1")).json()
+    assert "@Microsoft.Dynamics.CRM.globalmetadataversion" not in plain
+
+
+async def test_patch_or_delete_on_a_collection_is_405(sb: Sandbox) -> None:
+    # COMPOSE "Identify status codes": 405 "you can't use DELETE or PATCH on a collection of entities".
+    assert (await sb.patch("accounts", {"name": "x"})).status_code == 405
+    assert (await sb.delete("accounts")).status_code == 405
