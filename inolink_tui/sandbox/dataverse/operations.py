@@ -19,7 +19,7 @@ from inolink_tui.sandbox.dataverse.associate import reference, related_count, re
 from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
 from inolink_tui.sandbox.dataverse.deep_insert import create_deep
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
-from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
+from inolink_tui.sandbox.dataverse.messages import JSON_TYPE, DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
 from inolink_tui.sandbox.dataverse.metadata_routes import route
 from inolink_tui.sandbox.dataverse.paging import decode_token, encode_token, link, page_size
@@ -251,7 +251,9 @@ def _get_row(state: DataverseState, table: Table, key: str | dict[str, Any], req
     none_match = request.header("if-none-match")
     conditional = none_match and none_match != "null" and not options.expand and not prefer.include_annotations
     if conditional and none_match and tag in [t.strip() for t in none_match.split(",")]:
-        return DvResponse(304, {"ETag": tag})
+        # Learn "Perform conditional operations", Conditional retrievals: `304 Not Modified`, `Content-Type:
+        # application/json; odata.metadata=minimal`, `OData-Version: 4.0`, no body
+        return DvResponse(304, {"ETag": tag, "Content-Type": JSON_TYPE})
     applied = [f'odata.include-annotations="{prefer.include_annotations}"'] if prefer.include_annotations else []
     return _entity_response(state, table, row, options, Annotations(prefer.include_annotations), 200, applied)
 

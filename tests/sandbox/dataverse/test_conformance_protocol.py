@@ -119,13 +119,14 @@ async def test_single_row_context_etag_header_and_404_text(sb: Sandbox) -> None:
 
 
 async def test_conditional_get_304_has_no_body_and_changed_row_gives_200(sb: Sandbox) -> None:
-    # RETRIEVE "Conditional retrievals" / reference §5: If-None-Match with the current ETag gives 304 and no body;
+    # UPSERT "Conditional retrievals" / reference §5: If-None-Match with the current ETag gives 304 and no body (the
+    # sample's headers: Content-Type application/json; odata.metadata=minimal, OData-Version 4.0);
     # after a change the same header gets 200 with the new ETag.
     account = await sb.create("accounts", {"name": _name()})
     tag = (await sb.get(f"accounts({account})?$select=name")).headers["ETag"]
     unchanged = await sb.get(f"accounts({account})?$select=name", **{"If-None-Match": tag})
     assert unchanged.status_code == 304 and unchanged.content == b""
-    assert unchanged.headers["OData-Version"] == "4.0"
+    assert unchanged.headers["OData-Version"] == "4.0" and unchanged.headers["Content-Type"] == JSON_MINIMAL
     await sb.patch(f"accounts({account})", {"telephone1": "555"}, **{"If-Match": "*"})
     changed = await sb.get(f"accounts({account})?$select=name", **{"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
