@@ -333,6 +333,7 @@ def _column_operation(
             values = state.resolve_body(table, {name: body["value"]})
         else:
             values = {column.key: None}
+        check_required(table, values, update=True)
         state.update(table, row, values, user_id=request.user_id)
         return DvResponse(204)
     raise _method_not_allowed(request.method)
@@ -422,6 +423,7 @@ def _patch(
         if not isinstance(key, str):  # key values in the body are ignored when the row exists
             values = {k: v for k, v in values.items() if k not in key}
         _check_duplicates(state, table, request, values, row[table.primary_key])
+        check_required(table, values, update=True)
         check_product_number(
             table, {**values, table.primary_key: row[table.primary_key]}, state.row_map(table.entity_set)
         )

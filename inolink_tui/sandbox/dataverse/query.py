@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.exchange import CURRENCY_KEY
 from inolink_tui.sandbox.dataverse.odata_filter import ParseError, parse
 from inolink_tui.sandbox.dataverse.paging import query_string
 from inolink_tui.sandbox.dataverse.predicates import Predicate, compile_filter, known_column, normal
@@ -259,6 +260,11 @@ def project(
     keys = options.select if options.select is not None else list(table.columns)
     if table.primary_key not in keys:
         keys = [*keys, table.primary_key]
+    # Learn samples ("Create with data returned", "Update with data returned") and reference §5 (seen): selecting
+    # a money column brings the record's `_transactioncurrencyid_value` along unasked.
+    money = any(table.columns[k].kind is Kind.MONEY for k in keys)
+    if money and CURRENCY_KEY in table.columns and CURRENCY_KEY not in keys:
+        keys = [*keys, CURRENCY_KEY]
     for key in keys:
         column = table.columns[key]
         value = row.get(key)

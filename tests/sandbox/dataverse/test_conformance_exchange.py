@@ -131,3 +131,16 @@ async def test_base_columns_are_described_as_read_only_money(sb: tuple[Sandbox, 
     body = response.json()
     assert body["AttributeType"] == "Money"
     assert body["IsValidForCreate"] is False and body["IsValidForUpdate"] is False
+
+
+async def test_selecting_money_brings_the_currency_along(sb: tuple[Sandbox, dict[str, str]]) -> None:
+    # Learn "Create with data returned" / "Update with data returned" samples: `$select=...,revenue,...` answers
+    # `_transactioncurrencyid_value` too; a record saved with money has the base currency when none was given.
+    sandbox, ids = sb
+    response = await sandbox.post(
+        "accounts?$select=name,revenue", {"name": "fx six", "revenue": 5}, Prefer="return=representation"
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["_transactioncurrencyid_value"] == ids["USD"]
+    plain = await sandbox.get(f"accounts({response.json()['accountid']})?$select=name")
+    assert "_transactioncurrencyid_value" not in plain.json()

@@ -630,3 +630,14 @@ async def test_patch_or_delete_on_a_collection_is_405(sb: Sandbox) -> None:
     # COMPOSE "Identify status codes": 405 "you can't use DELETE or PATCH on a collection of entities".
     assert (await sb.patch("accounts", {"name": "x"})).status_code == 405
     assert (await sb.delete("accounts")).status_code == 405
+
+
+async def test_system_required_column_cannot_be_set_to_null(sb: Sandbox) -> None:
+    # UPDATE "Basic update": "When [RequiredLevel] is set to SystemRequired, you cannot set these attributes to a null
+    # value" -- by PATCH or by deleting the single property (0x80040200, write_rules.py).
+    product = await sb.create("products", {"name": _name(), "productnumber": uuid.uuid4().hex[:8]})
+    patched = await sb.patch(f"products({product})", {"productnumber": None}, **{"If-Match": "*"})
+    assert patched.status_code == 400 and patched.json()["error"]["code"] == "0x80040200"
+    cleared = await sb.delete(f"products({product})/productnumber")
+    assert cleared.status_code == 400 and cleared.json()["error"]["code"] == "0x80040200"
+    assert (await sb.get(f"products({product})?$select=productnumber")).json()["productnumber"]
