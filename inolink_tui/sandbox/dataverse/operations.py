@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
@@ -32,7 +33,6 @@ from inolink_tui.sandbox.dataverse.query import (
     context_url,
     count_annotations,
     etag,
-    ordered,
     parse_options,
     project,
     select_rows,
@@ -178,11 +178,15 @@ def _read_body(table: Table, request: DvRequest) -> dict[str, Any]:
 # ----- reads -----
 
 
-def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> DvResponse:
+def _get_collection(
+    state: DataverseState, table: Table, request: DvRequest, scope: Callable[[Row], bool] | None = None
+) -> DvResponse:
+    """A page of an entity set, or (`scope`) of a filtered collection such as `accounts(<id>)/Account_Tasks`, which
+    pages the same way (Learn "Join tables": "You can apply paging to that request")."""
     _require(state, request, table, "Read")
     params = request.query()
     prefer = request.prefer
-    if prefer.track_changes or "$deltatoken" in params:
+    if scope is None and (prefer.track_changes or "$deltatoken" in params):
         return handle_tracking(state, table, request)
     if "$apply" in params:  # aggregation (aggregate.py)
         annotations = Annotations(prefer.include_annotations)
@@ -193,6 +197,8 @@ def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> 
     options = parse_options(state, table, params)
     annotations = Annotations(prefer.include_annotations)
     rows = select_rows(state, table, options)
+    if scope is not None:
+        rows = [r for r in rows if scope(r)]
     total = len(rows)
     page_number = 1
     if "$skiptoken" in params:
@@ -294,20 +300,10 @@ def _column_operation(
         assert collection is not None
         if count:
             return related_count(state, row[table.primary_key], collection)
-        target = state.table(collection.entity_set)
-        options = parse_options(state, target, request.query())
-        children = [
-            r for r in state.row_map(target.entity_set).values() if r.get(collection.lookup) == row[table.primary_key]
-        ]
-        if options.where is not None:
-            children = [r for r in children if options.where(r)]
-        children = ordered(target, children, options.orderby)[: options.top]
-        annotations = Annotations(request.prefer.include_annotations)
-        body = {
-            "@odata.context": context_url(state, target, options),
-            "value": [project(state, target, r, options, annotations) for r in children],
-        }
-        return DvResponse.json(200, body)
+        row_id = row[table.primary_key]
+        return _get_collection(
+            state, state.table(collection.entity_set), request, lambda r: r.get(collection.lookup) == row_id
+        )
     column = table.column(name)
     if column is None:
         raise errors.segment_not_found(name)

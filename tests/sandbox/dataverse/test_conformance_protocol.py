@@ -641,3 +641,25 @@ async def test_system_required_column_cannot_be_set_to_null(sb: Sandbox) -> None
     cleared = await sb.delete(f"products({product})/productnumber")
     assert cleared.status_code == 400 and cleared.json()["error"]["code"] == "0x80040200"
     assert (await sb.get(f"products({product})?$select=productnumber")).json()["productnumber"]
+
+
+async def test_a_filtered_collection_pages_like_an_entity_set(sb: Sandbox) -> None:
+    # JOIN "Single $expand on collection-valued navigation properties": the `<nav>@odata.nextLink` URL is a filtered
+    # collection, "You can apply paging to that request" (PAGE_RESULTS rules: maxpagesize, nextLink, no link last).
+    account = await sb.create("accounts", {"name": _name()})
+    for i in range(3):
+        await sb.create(
+            "contacts", {"lastname": f"pg {i}", "parentcustomerid_account@odata.bind": f"/accounts({account})"}
+        )
+    first = await sb.get(
+        f"accounts({account})/contact_customer_accounts?$select=lastname", Prefer="odata.maxpagesize=2"
+    )
+    assert first.headers["Preference-Applied"] == "odata.maxpagesize=2"
+    body = first.json()
+    assert len(body["value"]) == 2 and body["@odata.nextLink"].startswith(
+        f"{API}/accounts({account})/contact_customer_accounts?"
+    )
+    second = (await sb.client.get(body["@odata.nextLink"], headers=sb.headers(Prefer="odata.maxpagesize=2"))).json()
+    assert len(second["value"]) == 1 and "@odata.nextLink" not in second
+    names = {r["lastname"] for r in body["value"] + second["value"]}
+    assert names == {"pg 0", "pg 1", "pg 2"}
