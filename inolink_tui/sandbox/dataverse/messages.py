@@ -57,6 +57,7 @@ class DvRequest:
     body: bytes = b""
     user_id: str = ""
     in_batch: bool = False
+    on_behalf_of: str = ""  # the real caller when `user_id` is an impersonated user (impersonation.py)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

@@ -364,6 +364,9 @@ def _create(state: DataverseState, table: Table, request: DvRequest) -> DvRespon
 
 def _insert_checked(state: DataverseState, table: Table, values: Row, request: DvRequest) -> Row:
     _require(state, request, table, "Create")
+    if request.on_behalf_of:  # impersonation.py: the real caller
+        values = {**values, "_createdonbehalfby_value": request.on_behalf_of}
+        values["_modifiedonbehalfby_value"] = request.on_behalf_of
     _require_binds(state, request, table, values)
     _check_duplicates(state, table, request, values, None)
     _autonumber(state, table, values)
@@ -420,6 +423,7 @@ def _patch(
             values = {k: v for k, v in values.items() if k not in key}
         _check_duplicates(state, table, request, values, row[table.primary_key])
         check_required(table, values, update=True)
+        values["_modifiedonbehalfby_value"] = request.on_behalf_of or None  # impersonation.py
         check_product_number(
             table, {**values, table.primary_key: row[table.primary_key]}, state.row_map(table.entity_set)
         )

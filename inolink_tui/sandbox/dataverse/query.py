@@ -8,7 +8,7 @@ SQL Server does, and always ends with the primary key so keyset paging can resum
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
@@ -291,7 +291,16 @@ def project(
             children = ordered(item.target, children, item.options.orderby)
             if item.options.top is not None:
                 children = children[: item.options.top]
-            out[item.nav] = [project(state, item.target, r, item.options, annotations) for r in children]
+            # JOIN_TABLES samples: with a single-level $expand each item carries @odata.etag and the lookup that
+            # points back at this row (`_parentcustomerid_value`) even if not selected; where a nested $expand is
+            # in the query, items carry neither.
+            nested = any(e.options.expand for e in options.expand)
+            item_options = item.options
+            if not nested and item.options.select is not None and item.lookup_key not in item.options.select:
+                item_options = replace(item.options, select=[*item.options.select, item.lookup_key])
+            out[item.nav] = [
+                project(state, item.target, r, item_options, annotations, with_etag=not nested) for r in children
+            ]
             # JOIN_TABLES "Single $expand on collection-valued navigation properties": each expanded collection
             # has a `<nav>@odata.nextLink` naming the filtered collection with the item's options, no paging.
             query = query_string(item.params)

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.batch import run_batch
+from inolink_tui.sandbox.dataverse.impersonation import impersonate
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.operations import dispatch
 from inolink_tui.sandbox.dataverse.query import Annotations
@@ -46,7 +47,7 @@ def execute(state: DataverseState, request: DvRequest) -> DvResponse:
                     f"The requested resource does not support http method '{request.method}'.",
                 )
             return run_batch(state, request, lambda inner: execute(state, inner))
-        return dispatch(state, request)
+        return dispatch(state, impersonate(state, request))
     except errors.DataverseError as exc:
         return DvResponse.error(exc, annotations=annotations)
     except Exception:

@@ -12,6 +12,8 @@ ALTKEY = https://learn.microsoft.com/power-apps/developer/data-platform/use-alte
 ASSOCIATE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/associate-disassociate-entities-using-web-api
 JOIN = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables
 RETRIEVE_NAV = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api#retrieve-navigation-property-values
+IMPERSONATE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/impersonate-another-user-web-api
+FILTER = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
 UPSERT_ROW = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#upsert-a-table-row
 """
 
@@ -506,8 +508,9 @@ async def test_expanded_lookup_row_has_no_etag_and_nested_context(sb: Sandbox) -
 
 
 async def test_expanded_collection_has_etags_and_its_own_next_link(sb: Sandbox) -> None:
-    # JOIN "Single $expand on collection-valued navigation properties": each item has @odata.etag, and the row
-    # gets `<nav>@odata.nextLink` naming the filtered collection with the item's options (no paging).
+    # JOIN "Single $expand on collection-valued navigation properties": each item has @odata.etag and the lookup
+    # back to the row, and the row gets `<nav>@odata.nextLink` naming the filtered collection with the item's
+    # options (no paging).
     _, account, contact = await _account_with_contacts(sb)
     body = (
         await sb.get(
@@ -517,6 +520,7 @@ async def test_expanded_collection_has_etags_and_its_own_next_link(sb: Sandbox) 
     [row] = body["value"]
     [item] = row["contact_customer_accounts"]
     assert item["contactid"] == contact and item["@odata.etag"].startswith('W/"')
+    assert item["_parentcustomerid_value"] == account  # the sample's items carry the lookup back to the row
     link = row["contact_customer_accounts@odata.nextLink"]
     assert link == f"{API}/accounts({account})/contact_customer_accounts?$select=fullname"
     followed = await sb.client.get(link, headers=sb.headers())
@@ -663,3 +667,71 @@ async def test_a_filtered_collection_pages_like_an_entity_set(sb: Sandbox) -> No
     assert len(second["value"]) == 1 and "@odata.nextLink" not in second
     names = {r["lastname"] for r in body["value"] + second["value"]}
     assert names == {"pg 0", "pg 1", "pg 2"}
+
+
+# ----- IMPERSONATE -----
+
+
+async def test_impersonated_create_names_both_users(sb: Sandbox) -> None:
+    # IMPERSONATE: `CallerObjectId: <Entra object id>` creates the row as that user (createdby, owner); the real
+    # caller is `createdonbehalfby`. `MSCRMCallerID: <systemuserid>` does the same by user id, for updates too.
+    object_id = str(uuid.uuid4())
+    user = await sb.create("systemusers", {"fullname": "Impersonated User", "azureactivedirectoryobjectid": object_id})
+    me = (await sb.get("WhoAmI")).json()["UserId"]
+    response = await sb.post("accounts", {"name": _name()}, CallerObjectId=object_id)
+    assert response.status_code == 204, response.text
+    account = response.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+    body = (
+        await sb.get(
+            f"accounts({account})?$select=name&$expand=createdby($select=fullname),createdonbehalfby($select=fullname)"
+        )
+    ).json()
+    assert body["createdby"]["systemuserid"] == user and body["createdonbehalfby"]["systemuserid"] == me
+    patched = await sb.patch(f"accounts({account})", {"telephone1": "1"}, MSCRMCallerID=user, **{"If-Match": "*"})
+    assert patched.status_code == 204, patched.text
+    row = (await sb.get(f"accounts({account})?$select=_modifiedby_value,_modifiedonbehalfby_value")).json()
+    assert (row["_modifiedby_value"], row["_modifiedonbehalfby_value"]) == (user, me)
+
+
+async def test_impersonating_an_unknown_user_is_refused(sb: Sandbox) -> None:
+    # IMPERSONATE (vague on the failure; impersonation.py): no user with that object id -> 404 0x80040217.
+    response = await sb.post("accounts", {"name": _name()}, CallerObjectId=str(uuid.uuid4()))
+    assert response.status_code == 404 and response.json()["error"]["code"] == "0x80040217"
+
+
+# ----- FILTER -----
+
+
+async def test_filter_through_two_lookups_and_column_comparison(sb: Sandbox) -> None:
+    # FILTER "Filter using lookup column property values": "compare values further up the hierarchy of single-valued
+    # navigation properties" (`primarycontactid/createdby/fullname`); "Column comparison": `firstname eq lastname`.
+    name = _name()
+    contact = await sb.create("contacts", {"firstname": name, "lastname": name})
+    account = await sb.create("accounts", {"name": name, "primarycontactid@odata.bind": f"/contacts({contact})"})
+    me = (await sb.get("WhoAmI")).json()["UserId"]
+    deep = await sb.get(
+        f"accounts?$select=name&$filter=primarycontactid/createdby/systemuserid eq {me} and name eq '{name}'"
+    )
+    assert deep.status_code == 200, deep.text
+    assert [r["accountid"] for r in deep.json()["value"]] == [account]
+    same = (await sb.get(f"contacts?$select=fullname&$filter=firstname eq lastname and lastname eq '{name}'")).json()
+    assert [r["contactid"] for r in same["value"]] == [contact]
+
+
+async def test_items_of_a_nested_expand_carry_no_etag(sb: Sandbox) -> None:
+    # JOIN "Nested $expand on collection-valued navigation properties" sample: with a nested $expand in the query the
+    # expanded items carry their selected columns and key only (no @odata.etag, no lookup back).
+    name, account, contact = await _account_with_contacts(sb)
+    body = (
+        await sb.get(
+            f"accounts({account})?$select=name"
+            "&$expand=contact_customer_accounts($select=fullname;$expand=parentcustomerid_account($select=name))"
+        )
+    ).json()
+    assert body["contact_customer_accounts"] == [
+        {
+            "fullname": f"Sue {name}",
+            "contactid": contact,
+            "parentcustomerid_account": {"name": name, "accountid": account},
+        }
+    ]
