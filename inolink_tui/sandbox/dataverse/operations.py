@@ -207,7 +207,9 @@ def _get_collection(
         if not isinstance(last, list):
             raise errors.bad_request("The $skiptoken is not valid.", errors.URL_NOT_PARSED)
         directions = [d for _, d in options.orderby]
-        rows = [r for r in rows if compare_keys(sort_key_values(table, r, options.orderby), last, directions) > 0]
+        rows = [
+            r for r in rows if compare_keys(sort_key_values(state, table, r, options.orderby), last, directions) > 0
+        ]
     applied: list[str] = []
     if prefer.max_page_size is not None:
         size = page_size(prefer.max_page_size)
@@ -224,7 +226,7 @@ def _get_collection(
         body[f"@{GLOBAL_METADATA_VERSION}"] = str(1000 + len(state.customizations.journal))
     body["value"] = [project(state, table, r, options, annotations) for r in page]
     if len(rows) > size:
-        token = encode_token(page_number + 1, {"last": sort_key_values(table, page[-1], options.orderby)})
+        token = encode_token(page_number + 1, {"last": sort_key_values(state, table, page[-1], options.orderby)})
         body["@odata.nextLink"] = link(state.org_url, request.path, request.params, [("$skiptoken", token)])
     if prefer.include_annotations:
         applied.append(f'odata.include-annotations="{prefer.include_annotations}"')

@@ -192,10 +192,24 @@ def _expand(state: DataverseState, table: Table, item: str) -> Expand:
 # ----- ordering -----
 
 
-def sort_key_values(table: Table, row: Row, orderby: list[tuple[str, bool]]) -> list[Any]:
+def sort_value(state: DataverseState, table: Table, key: str, row: Row) -> Any:
+    """What a column sorts by. A lookup sorts by the related row's primary name (Learn "Order rows using OData",
+    https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/order-rows: "When you order using
+    lookup columns, the results are sorted using the primary name field for the related table"); a choice by its
+    integer value (same page)."""
+    column = table.columns[key]
+    value = row.get(key)
+    if column.kind is Kind.LOOKUP and value is not None:
+        target = state.lookup_target(column, value)
+        if target is not None:
+            return normal(Kind.STRING, target[2].get(state.tables[target[1]].primary_name))
+    return normal(column.kind, value)
+
+
+def sort_key_values(state: DataverseState, table: Table, row: Row, orderby: list[tuple[str, bool]]) -> list[Any]:
     """The values a row sorts by, ending with its primary key (a total order keyset paging can resume)."""
     keys = [k for k, _ in orderby] + [table.primary_key]
-    return [normal(table.columns[k].kind, row.get(k)) for k in keys]
+    return [sort_value(state, table, k, row) for k in keys]
 
 
 def compare_keys(a: list[Any], b: list[Any], directions: list[bool]) -> int:
@@ -216,14 +230,13 @@ def compare_keys(a: list[Any], b: list[Any], directions: list[bool]) -> int:
     return 0
 
 
-def ordered(table: Table, rows: list[Row], orderby: list[tuple[str, bool]]) -> list[Row]:
+def ordered(state: DataverseState, table: Table, rows: list[Row], orderby: list[tuple[str, bool]]) -> list[Row]:
     """Rows in `$orderby` order then primary key: stable sorts from the last key to the first (nulls first)."""
     result = sorted(rows, key=lambda r: str(r[table.primary_key]))
     for key, descending in reversed(orderby):
-        kind = table.columns[key].kind
 
-        def sort_key(row: Row, key: str = key, kind: Kind = kind) -> tuple[bool, Any]:
-            value = normal(kind, row.get(key))
+        def sort_key(row: Row, key: str = key) -> tuple[bool, Any]:
+            value = sort_value(state, table, key, row)
             return (value is not None, value if value is not None else 0)
 
         result.sort(key=sort_key, reverse=descending)
@@ -234,7 +247,7 @@ def select_rows(state: DataverseState, table: Table, options: QueryOptions) -> l
     rows = list(state.row_map(table.entity_set).values())
     if options.where is not None:
         rows = [r for r in rows if options.where(r)]
-    return ordered(table, rows, options.orderby)
+    return ordered(state, table, rows, options.orderby)
 
 
 # ----- projection -----
@@ -288,7 +301,7 @@ def project(
             ]
             if item.options.where is not None:
                 children = [r for r in children if item.options.where(r)]
-            children = ordered(item.target, children, item.options.orderby)
+            children = ordered(state, item.target, children, item.options.orderby)
             if item.options.top is not None:
                 children = children[: item.options.top]
             # JOIN_TABLES samples: with a single-level $expand each item carries @odata.etag and the lookup that

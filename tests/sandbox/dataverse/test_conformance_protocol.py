@@ -14,6 +14,7 @@ JOIN = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/que
 RETRIEVE_NAV = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api#retrieve-navigation-property-values
 IMPERSONATE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/impersonate-another-user-web-api
 FILTER = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
+ORDER = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/order-rows
 UPSERT_ROW = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#upsert-a-table-row
 """
 
@@ -735,3 +736,20 @@ async def test_items_of_a_nested_expand_carry_no_etag(sb: Sandbox) -> None:
             "parentcustomerid_account": {"name": name, "accountid": account},
         }
     ]
+
+
+async def test_ordering_by_a_lookup_uses_the_related_primary_name(sb: Sandbox) -> None:
+    # ORDER "Lookup Columns": "the results are sorted using the primary name field for the related table"; paging
+    # through the ordered set keeps that order.
+    tag = uuid.uuid4().hex[:8]
+    names = ["Zed", "Mia", "Adam"]  # created with ascending ids, so id order is the reverse of name order
+    for n, contact_name in enumerate(names, start=1):
+        contact = f"{tag}-0000-0000-0000-{n:012d}"
+        assert (await sb.patch(f"contacts({contact})", {"lastname": f"{contact_name} {tag}"})).status_code == 204
+        await sb.create("accounts", {"name": f"ord {tag}", "primarycontactid@odata.bind": f"/contacts({contact})"})
+    path = f"accounts?$select=_primarycontactid_value&$filter=name eq 'ord {tag}'&$orderby=_primarycontactid_value"
+    prefer = 'odata.maxpagesize=2,odata.include-annotations="OData.Community.Display.V1.FormattedValue"'
+    first = (await sb.get(path, Prefer=prefer)).json()
+    second = (await sb.client.get(first["@odata.nextLink"], headers=sb.headers(Prefer=prefer))).json()
+    formatted = "_primarycontactid_value@OData.Community.Display.V1.FormattedValue"
+    assert [r[formatted] for r in first["value"] + second["value"]] == [f"{n} {tag}" for n in sorted(names)]
