@@ -277,11 +277,12 @@ def project(
     # a money column brings the record's `_transactioncurrencyid_value` along unasked.
     money = any(table.columns[k].kind is Kind.MONEY for k in keys)
     if money and CURRENCY_KEY in table.columns and CURRENCY_KEY not in keys:
-        keys = [*keys, CURRENCY_KEY]
+        keys = [*keys[:-1], CURRENCY_KEY, keys[-1]] if keys[-1] == table.primary_key else [*keys, CURRENCY_KEY]
+    symbol = currency_symbol(state, row) if money and annotations else "$"
     for key in keys:
         column = table.columns[key]
         value = row.get(key)
-        _annotate(state, column, value, annotations, out, key)
+        _annotate(state, column, value, annotations, out, key, symbol)
         out[key] = value
     for item in options.expand:
         if item.single:  # JOIN_TABLES samples: an expanded lookup row carries no @odata.etag
@@ -322,8 +323,23 @@ def project(
     return out
 
 
+def currency_symbol(state: DataverseState, row: Row) -> str:
+    """The symbol money values of `row` are formatted with: its transaction currency's (Learn "Select columns using
+    OData", Formatted values: "Currency values with currency symbols"); `$` when it has none."""
+    if CURRENCY_KEY not in row or "transactioncurrencies" not in state.tables:
+        return "$"
+    currency = state.row_map("transactioncurrencies").get(row.get(CURRENCY_KEY) or "")
+    return str(currency.get("currencysymbol") or "$") if currency else "$"
+
+
 def _annotate(
-    state: DataverseState, column: Column, value: Any, annotations: Annotations, out: dict[str, Any], key: str
+    state: DataverseState,
+    column: Column,
+    value: Any,
+    annotations: Annotations,
+    out: dict[str, Any],
+    key: str,
+    symbol: str = "$",
 ) -> None:
     if not annotations or value is None:
         return
@@ -341,7 +357,7 @@ def _annotate(
             out[f"{key}@{LOOKUP_NAME}"] = target_table.logical_name
         return
     if annotations.wants(FORMATTED):
-        text = formatted(column, value)
+        text = formatted(column, value, symbol)
         if text is not None:
             out[f"{key}@{FORMATTED}"] = text
 

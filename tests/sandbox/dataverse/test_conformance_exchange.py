@@ -144,3 +144,21 @@ async def test_selecting_money_brings_the_currency_along(sb: tuple[Sandbox, dict
     assert response.json()["_transactioncurrencyid_value"] == ids["USD"]
     plain = await sandbox.get(f"accounts({response.json()['accountid']})?$select=name")
     assert "_transactioncurrencyid_value" not in plain.json()
+
+
+async def test_money_is_formatted_with_the_records_currency_symbol(sb: tuple[Sandbox, dict[str, str]]) -> None:
+    # Learn "Select columns using OData", Formatted values: "Currency values with currency symbols"; the sample
+    # formats `revenue` 20000 of a US Dollar record as "$20,000.00" and names the currency "US Dollar".
+    sandbox, ids = sb
+    account = await sandbox.create(
+        "accounts",
+        {
+            "name": "fx seven",
+            "revenue": 20000,
+            "transactioncurrencyid@odata.bind": f"/transactioncurrencies({ids['EUR']})",
+        },
+    )
+    prefer = 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"'
+    body = (await sandbox.get(f"accounts({account})?$select=name,revenue", Prefer=prefer)).json()
+    assert body["revenue@OData.Community.Display.V1.FormattedValue"] == "€20,000.00"
+    assert body["_transactioncurrencyid_value@OData.Community.Display.V1.FormattedValue"] == "Euro"
