@@ -87,13 +87,16 @@ def parse_options(state: DataverseState, table: Table, params: dict[str, str], *
     if "$filter" in params:
         options.raw_filter = params["$filter"]
         try:
-            node = parse(params["$filter"], {k: v for k, v in params.items() if k.startswith("@")})
+            aliases = {k: v for k, v in params.items() if k.startswith("@")}
+            node = parse(params["$filter"], aliases, allow_aliases=not nested)
         except ParseError as exc:
             raise errors.bad_request(str(exc), errors.URL_NOT_PARSED) from exc
         options.where = compile_filter(state, table, node)
     if "$orderby" in params:
         for item in params["$orderby"].split(","):
             words = item.split()
+            if words and words[0].startswith("@") and not nested:  # a parameter alias naming the property
+                words[0] = params.get(words[0], "").strip()  # (Learn "Use OData to query data", parameter aliases)
             if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
                 raise errors.bad_request(f"Syntax error in $orderby '{params['$orderby']}'.", errors.URL_NOT_PARSED)
             options.orderby.append((known_column(table, words[0]), len(words) == 2 and words[1].lower() == "desc"))

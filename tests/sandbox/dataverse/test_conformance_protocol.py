@@ -15,6 +15,7 @@ RETRIEVE_NAV = https://learn.microsoft.com/power-apps/developer/data-platform/we
 IMPERSONATE = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/impersonate-another-user-web-api
 FILTER = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
 ORDER = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/order-rows
+QUERY = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/overview
 UPSERT_ROW = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#upsert-a-table-row
 """
 
@@ -753,3 +754,17 @@ async def test_ordering_by_a_lookup_uses_the_related_primary_name(sb: Sandbox) -
     second = (await sb.client.get(first["@odata.nextLink"], headers=sb.headers(Prefer=prefer))).json()
     formatted = "_primarycontactid_value@OData.Community.Display.V1.FormattedValue"
     assert [r[formatted] for r in first["value"] + second["value"]] == [f"{n} {tag}" for n in sorted(names)]
+
+
+async def test_parameter_aliases_in_filter_and_orderby(sb: Sandbox) -> None:
+    # QUERY "Use parameter aliases with query options": `$orderby=@p1 asc,@p2 desc&$filter=@p1 ne @p3&@p1=revenue&
+    # @p2=name`; "If the alias isn't assigned a value, it's assumed to be null"; "not inside the $expand option".
+    tag = uuid.uuid4().hex[:6]
+    for name, revenue in (("b", 7), ("a", 7), ("c", None), ("d", 5)):
+        await sb.create("accounts", {"name": f"{tag} {name}", "revenue": revenue})
+    query = f"accounts?$select=name,revenue&$orderby=@p1 asc,@p2 desc&$filter=@p1 ne @p3 and startswith(name,'{tag}')"
+    response = await sb.get(f"{query}&@p1=revenue&@p2=name")
+    assert response.status_code == 200, response.text
+    assert [r["name"] for r in response.json()["value"]] == [f"{tag} d", f"{tag} b", f"{tag} a"]
+    refused = await sb.get("accounts?$select=name&$expand=contact_customer_accounts($filter=lastname eq @p1)&@p1='x'")
+    assert refused.status_code == 400
