@@ -16,6 +16,7 @@ IMPERSONATE = https://learn.microsoft.com/power-apps/developer/data-platform/web
 FILTER = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows
 ORDER = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/order-rows
 QUERY = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/overview
+BATCH = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api
 UPSERT_ROW = https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#upsert-a-table-row
 """
 
@@ -768,3 +769,75 @@ async def test_parameter_aliases_in_filter_and_orderby(sb: Sandbox) -> None:
     assert [r["name"] for r in response.json()["value"]] == [f"{tag} d", f"{tag} b", f"{tag} a"]
     refused = await sb.get("accounts?$select=name&$expand=contact_customer_accounts($filter=lastname eq @p1)&@p1='x'")
     assert refused.status_code == 400
+
+
+# ----- BATCH: a deep insert inside a change set -----
+
+
+def _changeset_batch(parts: list[str]) -> tuple[str, str]:
+    batch, changeset = f"batch_{uuid.uuid4()}", f"changeset_{uuid.uuid4()}"
+    inner = "".join(f"--{changeset}\r\n{p}\r\n" for p in parts) + f"--{changeset}--\r\n"
+    body = f'--{batch}\r\nContent-Type: multipart/mixed; boundary="{changeset}"\r\n\r\n{inner}--{batch}--\r\n'
+    return batch, body
+
+
+def _batch_part(content_id: int, method: str, url: str, body: str) -> str:
+    return (
+        "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+        f"Content-ID: {content_id}\r\n\r\n{method} {url} HTTP/1.1\r\n"
+        f"Content-Type: application/json; type=entry\r\n\r\n{body}"
+    )
+
+
+async def test_a_failed_change_set_undoes_its_deep_insert(sb: Sandbox) -> None:
+    # BATCH "Change sets": "all operations in the change set must succeed ... or none" -- including the related rows
+    # a deep insert (CREATE) made; `$1` refers to the first item's new row.
+    tag = _name()
+    batch, body = _changeset_batch(
+        [
+            _batch_part(
+                1,
+                "POST",
+                "/api/data/v9.2/accounts",
+                f'{{"name": "{tag}", "primarycontactid": {{"lastname": "{tag}"}}}}',
+            ),
+            _batch_part(2, "PATCH", "$1", '{"telephone1": "555"}'),
+            _batch_part(3, "POST", "/api/data/v9.2/accounts", '{"nonsense": 1}'),
+        ]
+    )
+    response = await sb.client.post(
+        f"{API}/$batch",
+        content=body.encode(),
+        headers=sb.headers(**{"Content-Type": f'multipart/mixed; boundary="{batch}"'}),
+    )
+    assert response.status_code == 400, response.text
+    for entity_set, column in (("accounts", "name"), ("contacts", "lastname")):
+        left = (await sb.get(f"{entity_set}?$select={column}&$filter={column} eq '{tag}'")).json()["value"]
+        assert left == [], entity_set
+
+
+async def test_a_change_set_can_deep_insert_and_refer_to_it(sb: Sandbox) -> None:
+    # BATCH "Reference URIs in an operation" (`PATCH $1`) with CREATE's deep insert as the first item: both rows
+    # exist afterwards and the update applied to the new parent.
+    tag = _name()
+    batch, body = _changeset_batch(
+        [
+            _batch_part(
+                1,
+                "POST",
+                "/api/data/v9.2/accounts",
+                f'{{"name": "{tag}", "primarycontactid": {{"lastname": "{tag}"}}}}',
+            ),
+            _batch_part(2, "PATCH", "$1", '{"telephone1": "555"}'),
+        ]
+    )
+    response = await sb.client.post(
+        f"{API}/$batch",
+        content=body.encode(),
+        headers=sb.headers(**{"Content-Type": f'multipart/mixed; boundary="{batch}"'}),
+    )
+    assert response.status_code == 200, response.text
+    [account] = (
+        await sb.get(f"accounts?$select=telephone1&$filter=name eq '{tag}'&$expand=primarycontactid($select=lastname)")
+    ).json()["value"]
+    assert account["telephone1"] == "555" and account["primarycontactid"]["lastname"] == tag
