@@ -224,7 +224,8 @@ def _get_collection(
     body.update(count_annotations(total, options.count, annotations))
     if annotations.wants(GLOBAL_METADATA_VERSION):  # Learn "Compose HTTP requests", Request annotations
         body[f"@{GLOBAL_METADATA_VERSION}"] = str(1000 + len(state.customizations.journal))
-    body["value"] = [project(state, table, r, options, annotations) for r in page]
+    paging = size if prefer.max_page_size is not None else None
+    body["value"] = [project(state, table, r, options, annotations, page=paging) for r in page]
     if len(rows) > size:
         token = encode_token(page_number + 1, {"last": sort_key_values(state, table, page[-1], options.orderby)})
         body["@odata.nextLink"] = link(state.org_url, request.path, request.params, [("$skiptoken", token)])

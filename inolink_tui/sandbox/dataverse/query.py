@@ -14,7 +14,7 @@ from typing import Any
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.exchange import CURRENCY_KEY
 from inolink_tui.sandbox.dataverse.odata_filter import ParseError, parse
-from inolink_tui.sandbox.dataverse.paging import query_string
+from inolink_tui.sandbox.dataverse.paging import encode_token, query_string
 from inolink_tui.sandbox.dataverse.predicates import Predicate, compile_filter, known_column, normal
 from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table
 from inolink_tui.sandbox.dataverse.state import DataverseState, Row
@@ -268,8 +268,12 @@ def project(
     annotations: Annotations,
     *,
     with_etag: bool = True,
+    page: int | None = None,
 ) -> dict[str, Any]:
-    """A row as JSON: etag, selected columns (primary key always), annotations, expansions."""
+    """A row as JSON: etag, selected columns (primary key always), annotations, expansions.
+
+    `page` is the request's `odata.maxpagesize`: with a nested `$expand` in the query it pages each expanded
+    collection too (JOIN_TABLES, "Nested $expand on collection-valued navigation properties")."""
     out: dict[str, Any] = {}
     if with_etag:
         out["@odata.etag"] = etag(row)
@@ -315,12 +319,20 @@ def project(
             item_options = item.options
             if not nested and item.options.select is not None and item.lookup_key not in item.options.select:
                 item_options = replace(item.options, select=[*item.options.select, item.lookup_key])
+            paged = nested and page is not None
+            shown = children[:page] if paged else children
             out[item.nav] = [
-                project(state, item.target, r, item_options, annotations, with_etag=not nested) for r in children
+                project(state, item.target, r, item_options, annotations, with_etag=not nested, page=page)
+                for r in shown
             ]
             # JOIN_TABLES "Single $expand on collection-valued navigation properties": each expanded collection
-            # has a `<nav>@odata.nextLink` naming the filtered collection with the item's options, no paging.
-            query = query_string(item.params)
+            # has a `<nav>@odata.nextLink` naming the filtered collection with the item's options, no paging; with
+            # a nested $expand and a page size, the link carries the paging cookie of the rows not shown.
+            params = list(item.params)
+            if paged and len(children) > len(shown):
+                last = sort_key_values(state, item.target, shown[-1], item.options.orderby) if shown else []
+                params.append(("$skiptoken", encode_token(2, {"last": last})))
+            query = query_string(params)
             url = f"{state.entity_url(table, row[table.primary_key])}/{item.nav}"
             out[f"{item.nav}@odata.nextLink"] = url + (f"?{query}" if query else "")
     return out

@@ -841,3 +841,35 @@ async def test_a_change_set_can_deep_insert_and_refer_to_it(sb: Sandbox) -> None
         await sb.get(f"accounts?$select=telephone1&$filter=name eq '{tag}'&$expand=primarycontactid($select=lastname)")
     ).json()["value"]
     assert account["telephone1"] == "555" and account["primarycontactid"]["lastname"] == tag
+
+
+async def test_nested_expand_pages_each_expanded_collection(sb: Sandbox) -> None:
+    # JOIN "Nested $expand on collection-valued navigation properties": with a nested $expand and `Prefer:
+    # odata.maxpagesize`, "paging is applied to each of the expanded collections" and the `<nav>@odata.nextLink`
+    # "includes paging information"; following it returns the next rows. A single $expand is not paged.
+    account = await sb.create("accounts", {"name": _name()})
+    for i in range(3):
+        await sb.create(
+            "contacts", {"lastname": f"n{i}", "parentcustomerid_account@odata.bind": f"/accounts({account})"}
+        )
+    nav = "contact_customer_accounts($select=lastname;$expand=parentcustomerid_account($select=name))"
+    prefer = "odata.maxpagesize=1"
+    row = (await sb.get(f"accounts?$select=name&$filter=accountid eq {account}&$expand={nav}", Prefer=prefer)).json()[
+        "value"
+    ][0]
+    seen = [c["lastname"] for c in row["contact_customer_accounts"]]
+    link = row["contact_customer_accounts@odata.nextLink"]
+    assert len(seen) == 1 and "$skiptoken=" in link
+    while link:
+        page = (await sb.client.get(link, headers=sb.headers(Prefer=prefer))).json()
+        seen += [c["lastname"] for c in page["value"]]
+        link = page.get("@odata.nextLink")
+    assert sorted(seen) == ["n0", "n1", "n2"]
+    single = (
+        await sb.get(
+            f"accounts?$select=name&$filter=accountid eq {account}&$expand=contact_customer_accounts($select=lastname)",
+            Prefer=prefer,
+        )
+    ).json()["value"][0]
+    assert len(single["contact_customer_accounts"]) == 3
+    assert "$skiptoken" not in single["contact_customer_accounts@odata.nextLink"]
