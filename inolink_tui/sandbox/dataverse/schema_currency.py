@@ -52,7 +52,9 @@ def money_record_columns() -> list[Column]:
     return [
         _choice("paymenttermscode", PAYMENT_TERMS, "Payment Terms"),
         _lookup("transactioncurrencyid", {"transactioncurrencyid": "transactioncurrencies"}),
-        Column("exchangerate", Kind.DECIMAL, read_only=True, min_value=0.000000000001, max_value=100000000000),
+        Column(  # account reference, ExchangeRate: MinValue 1E-12, MaxValue 100000000000, Precision 12
+            "exchangerate", Kind.DECIMAL, read_only=True, min_value=0.000000000001, max_value=100000000000, precision=12
+        ),
     ]
 
 

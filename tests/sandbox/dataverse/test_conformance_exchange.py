@@ -162,3 +162,17 @@ async def test_money_is_formatted_with_the_records_currency_symbol(sb: tuple[San
     body = (await sandbox.get(f"accounts({account})?$select=name,revenue", Prefer=prefer)).json()
     assert body["revenue@OData.Community.Display.V1.FormattedValue"] == "€20,000.00"
     assert body["_transactioncurrencyid_value@OData.Community.Display.V1.FormattedValue"] == "Euro"
+
+
+async def test_exchange_rate_metadata_is_the_documented_column(sb: tuple[Sandbox, dict[str, str]]) -> None:
+    # ACCOUNT (ExchangeRate): Decimal, MinValue 1E-12, MaxValue 100000000000, Precision 12, valid for neither create
+    # nor update.
+    sandbox, _ids = sb
+    response = await sandbox.get(
+        "EntityDefinitions(LogicalName='account')/Attributes(LogicalName='exchangerate')"
+        "?$select=AttributeType,Precision,MinValue,MaxValue,IsValidForCreate,IsValidForUpdate"
+    )
+    body = response.json()
+    assert (body["AttributeType"], body["Precision"], body["MaxValue"]) == ("Decimal", 12, 100000000000)
+    assert body["MinValue"] == pytest.approx(1e-12)
+    assert body["IsValidForCreate"] is False and body["IsValidForUpdate"] is False
