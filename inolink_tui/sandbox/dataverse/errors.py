@@ -7,6 +7,7 @@ builds error bodies. Messages keep the real service's quirks (two spaces after "
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,19 +71,37 @@ class DataverseError(Exception):
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.code}: {self.message}")
 
-    def body(self, *, annotations: bool = False) -> dict[str, Any]:
-        """The JSON body; with `odata.include-annotations` the CDS error-detail keys are added (§14)."""
+    def body(self, *, annotations: bool | Callable[[str], bool] = False) -> dict[str, Any]:
+        """The JSON body; with `odata.include-annotations` the CDS error-detail keys are added.
+
+        Learn "Compose HTTP requests and handle errors", "Include more details with errors"
+        (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors):
+        `...ErrorDetails.OperationStatus`, `...ErrorDetails.SubErrorCode`, `...HelpLink` (ending `&client=platform`),
+        `...TraceText`, `...InnerError.Message`; the `ApiException*` keys are the reference notes' (§14, seen).
+        `annotations` may be a predicate over annotation names (`Annotations.wants`), so a preference such as
+        `Microsoft.PowerApps.CDS.ErrorDetails*` gets only those keys. Vague: OperationStatus and SubErrorCode are
+        documented for plug-in exceptions; for platform errors the sandbox sends "0" (Failed) and "-2146233088"
+        (the value seen in public error samples).
+        """
         error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if annotations:
-            prefix = "@Microsoft.PowerApps.CDS.ErrorDetails."
-            error[prefix + "ApiExceptionCategory"] = "ClientError" if self.status < 500 else "ServerError"
-            error[prefix + "ApiExceptionMessageName"] = _MESSAGE_NAMES.get(self.code, status_name(self.status))
-            error[prefix + "ApiExceptionHttpStatusCode"] = str(self.status)
-            error["@Microsoft.PowerApps.CDS.HelpLink"] = (
-                f"http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a{self.code[2:]}"
-            )
-            error["@Microsoft.PowerApps.CDS.TraceText"] = ""
-            error["@Microsoft.PowerApps.CDS.InnerError.Message"] = self.message
+        if not annotations:
+            return {"error": error}
+        wants = annotations if callable(annotations) else (lambda _term: True)
+        details = "Microsoft.PowerApps.CDS.ErrorDetails."
+        extra = {
+            details + "ApiExceptionCategory": "ClientError" if self.status < 500 else "ServerError",
+            details + "ApiExceptionMessageName": _MESSAGE_NAMES.get(self.code, status_name(self.status)),
+            details + "ApiExceptionHttpStatusCode": str(self.status),
+            details + "OperationStatus": "0",
+            details + "SubErrorCode": "-2146233088",
+            "Microsoft.PowerApps.CDS.HelpLink": (
+                "http://go.microsoft.com/fwlink/?LinkID=398563&error=Microsoft.Crm.CrmException%3a"
+                f"{self.code[2:]}&client=platform"
+            ),
+            "Microsoft.PowerApps.CDS.TraceText": "",
+            "Microsoft.PowerApps.CDS.InnerError.Message": self.message,
+        }
+        error.update({f"@{term}": value for term, value in extra.items() if wants(term)})
         return {"error": error}
 
 

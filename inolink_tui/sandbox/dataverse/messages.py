@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,7 @@ class DvRequest:
     body: bytes = b""
     user_id: str = ""
     in_batch: bool = False
+    on_behalf_of: str = ""  # the real caller when `user_id` is an impersonated user (impersonation.py)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -80,6 +82,6 @@ class DvResponse:
         return cls(status, merged, json.dumps(payload, separators=(",", ":"), default=str).encode())
 
     @classmethod
-    def error(cls, exc: DataverseError, *, annotations: bool = False) -> DvResponse:
+    def error(cls, exc: DataverseError, *, annotations: bool | Callable[[str], bool] = False) -> DvResponse:
         """The error body; REQ_ID is added by whoever sends it (the route, or the $batch part writer)."""
         return cls.json(exc.status, exc.body(annotations=annotations), dict(exc.headers))

@@ -215,7 +215,7 @@ def attribute_json(state: DataverseState, table: Table, column: Column) -> dict[
         if kind is Kind.INT:
             body.update({"MinValue": int(low), "MaxValue": int(high), "Format": "None"})
         else:
-            body.update({"MinValue": low, "MaxValue": high, "Precision": 2})
+            body.update({"MinValue": low, "MaxValue": high, "Precision": column.precision})
         if kind is Kind.MONEY:
             body["PrecisionSource"] = 2
     elif kind is Kind.DATETIME:

@@ -230,22 +230,25 @@ def _literal_token(kind: str, word: str, pos: int, text: str) -> Token:
         raise ParseError(f"Unrecognized '{kind}' literal '{word}' at '{pos}' in '{text}'.") from exc
 
 
-def _expand_aliases(text: str, tokens: list[Token], aliases: dict[str, str]) -> list[Token]:
+def _expand_aliases(text: str, tokens: list[Token], aliases: dict[str, str] | None) -> list[Token]:
     """Replace each `@p` token by the tokens of the query option `@p=<value>` (OData parameter aliases).
 
     Source: the syntax examples of every query function, e.g.
     https://learn.microsoft.com/en-us/power-apps/developer/data-platform/webapi/reference/lastxdays
     (`Microsoft.Dynamics.CRM.LastXDays(PropertyName=@p1,PropertyValue=@p2)&@p1='name'&@p2=42`).
-    An alias with no value is a 400 here; OData says it evaluates to null, Dataverse's answer is undocumented.
+    An alias with no value is null: Learn "Use OData to query data", "Use parameter aliases with query options"
+    (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/overview): "If the alias isn't
+    assigned a value, it's assumed to be null"; its example `$filter=@p1 ne @p3&@p1=revenue` also shows an alias
+    standing for a property. `aliases=None` means aliases are not allowed here (inside `$expand`, same section).
     """
     out: list[Token] = []
     for token in tokens:
         if token.kind != "alias":
             out.append(token)
             continue
-        value = aliases.get(token.text)
-        if value is None:
-            raise ParseError(f"The parameter alias '{token.text}' is not defined in the query in '{text}'.")
+        if aliases is None:
+            raise ParseError(f"Parameter aliases cannot be used inside $expand: '{token.text}' in '{text}'.")
+        value = aliases.get(token.text, "null")
         inner = tokenize(value)[:-1]
         if not inner or any(t.kind == "alias" for t in inner):
             raise ParseError(f"The value of the parameter alias '{token.text}' is not valid in '{text}'.")
@@ -254,9 +257,9 @@ def _expand_aliases(text: str, tokens: list[Token], aliases: dict[str, str]) -> 
 
 
 class _Parser:
-    def __init__(self, text: str, aliases: dict[str, str] | None = None) -> None:
+    def __init__(self, text: str, aliases: dict[str, str] | None = None, *, allow_aliases: bool = True) -> None:
         self.text = text
-        self.tokens = _expand_aliases(text, tokenize(text), aliases or {})
+        self.tokens = _expand_aliases(text, tokenize(text), (aliases or {}) if allow_aliases else None)
         self.index = 0
         self.depth = 0
         self.variables: list[str] = []  # lambda variables in scope, innermost last
@@ -471,14 +474,15 @@ def _check_call(full: str, name: str, params: dict[str, tuple[tuple[Literal, ...
     return QueryFunction(name, prop[0].value, values)
 
 
-def parse(text: str, aliases: dict[str, str] | None = None) -> Node:
+def parse(text: str, aliases: dict[str, str] | None = None, *, allow_aliases: bool = True) -> Node:
     """Parse a `$filter` value; raises ParseError (and only ParseError) on malformed input.
 
-    `aliases` are the request's parameter-alias query options (`{"@p1": "'name'"}`).
+    `aliases` are the request's parameter-alias query options (`{"@p1": "'name'"}`); `allow_aliases=False` (a
+    `$filter` inside `$expand`) refuses any alias.
     """
     if not text.strip():
         raise ParseError("The $filter expression is empty.")
     try:
-        return _Parser(text, aliases).parse()
+        return _Parser(text, aliases, allow_aliases=allow_aliases).parse()
     except RecursionError as exc:  # pathological nesting of parentheses
         raise ParseError(f"The recursion depth of the filter exceeds the limit in '{text}'.") from exc

@@ -11,16 +11,21 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from inolink_tui.sandbox.dataverse import errors
+from inolink_tui.sandbox.dataverse.aggregate import apply_query
+from inolink_tui.sandbox.dataverse.associate import reference, related_count, related_row
 from inolink_tui.sandbox.dataverse.changes import count_changes, handle_tracking
+from inolink_tui.sandbox.dataverse.deep_insert import create_deep
 from inolink_tui.sandbox.dataverse.keys import format_key, parse_key
-from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
+from inolink_tui.sandbox.dataverse.messages import JSON_TYPE, DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.metadata_json import privilege_name
 from inolink_tui.sandbox.dataverse.metadata_routes import route
 from inolink_tui.sandbox.dataverse.paging import decode_token, encode_token, link, page_size
 from inolink_tui.sandbox.dataverse.query import (
+    GLOBAL_METADATA_VERSION,
     Annotations,
     QueryOptions,
     capped_count,
@@ -28,7 +33,6 @@ from inolink_tui.sandbox.dataverse.query import (
     context_url,
     count_annotations,
     etag,
-    ordered,
     parse_options,
     project,
     select_rows,
@@ -72,7 +76,10 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
         return answer
     table = state.table(name)
     rest = segments[1:]
-    if len(rest) > 1:
+    raw = key_text is not None and len(rest) == 2 and rest[1] == "$value" and request.method == "GET"
+    ref = key_text is not None and len(rest) == 2 and rest[1] == "$ref"
+    count = key_text is not None and len(rest) == 2 and rest[1] == "$count" and request.method == "GET"
+    if len(rest) > 1 and not (raw or ref or count):
         raise errors.segment_not_found("/".join(rest))
     if key_text is None:
         if rest == ["$count"] and request.method == "GET":
@@ -89,8 +96,14 @@ def dispatch(state: DataverseState, request: DvRequest) -> DvResponse:
             return _create(state, table, request)
         raise _method_not_allowed(request.method)
     key = parse_key(table, key_text)
+    if ref:  # associate / disassociate (associate.py); Append on this table, as for a bind
+        _require(state, request, table, "Read" if request.method == "GET" else "Append")
+        row = _locate(state, table, key)
+        if row is None:
+            raise _missing(table, key)
+        return reference(state, table, row, rest[0], request)
     if rest:
-        return _column_operation(state, table, key, rest[0], request)
+        return _column_operation(state, table, key, rest[0], request, raw=raw, count=count)
     if request.method == "GET":
         return _get_row(state, table, key, request)
     if request.method == "PATCH":
@@ -165,15 +178,27 @@ def _read_body(table: Table, request: DvRequest) -> dict[str, Any]:
 # ----- reads -----
 
 
-def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> DvResponse:
+def _get_collection(
+    state: DataverseState, table: Table, request: DvRequest, scope: Callable[[Row], bool] | None = None
+) -> DvResponse:
+    """A page of an entity set, or (`scope`) of a filtered collection such as `accounts(<id>)/Account_Tasks`, which
+    pages the same way (Learn "Join tables": "You can apply paging to that request")."""
     _require(state, request, table, "Read")
     params = request.query()
     prefer = request.prefer
-    if prefer.track_changes or "$deltatoken" in params:
+    if scope is None and (prefer.track_changes or "$deltatoken" in params):
         return handle_tracking(state, table, request)
+    if "$apply" in params:  # aggregation (aggregate.py)
+        annotations = Annotations(prefer.include_annotations)
+        rows = apply_query(state, table, params, annotations)
+        context = f"{state.org_url}/api/data/v9.2/$metadata#{table.entity_set}"
+        extra = [f'odata.include-annotations="{prefer.include_annotations}"'] if prefer.include_annotations else []
+        return DvResponse.json(200, {"@odata.context": context, "value": rows}, _applied(extra))
     options = parse_options(state, table, params)
     annotations = Annotations(prefer.include_annotations)
     rows = select_rows(state, table, options)
+    if scope is not None:
+        rows = [r for r in rows if scope(r)]
     total = len(rows)
     page_number = 1
     if "$skiptoken" in params:
@@ -182,7 +207,9 @@ def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> 
         if not isinstance(last, list):
             raise errors.bad_request("The $skiptoken is not valid.", errors.URL_NOT_PARSED)
         directions = [d for _, d in options.orderby]
-        rows = [r for r in rows if compare_keys(sort_key_values(table, r, options.orderby), last, directions) > 0]
+        rows = [
+            r for r in rows if compare_keys(sort_key_values(state, table, r, options.orderby), last, directions) > 0
+        ]
     applied: list[str] = []
     if prefer.max_page_size is not None:
         size = page_size(prefer.max_page_size)
@@ -195,9 +222,12 @@ def _get_collection(state: DataverseState, table: Table, request: DvRequest) -> 
     page = rows[:size]
     body: dict[str, Any] = {"@odata.context": context_url(state, table, options)}
     body.update(count_annotations(total, options.count, annotations))
-    body["value"] = [project(state, table, r, options, annotations) for r in page]
+    if annotations.wants(GLOBAL_METADATA_VERSION):  # Learn "Compose HTTP requests", Request annotations
+        body[f"@{GLOBAL_METADATA_VERSION}"] = str(1000 + len(state.customizations.journal))
+    paging = size if prefer.max_page_size is not None else None
+    body["value"] = [project(state, table, r, options, annotations, page=paging) for r in page]
     if len(rows) > size:
-        token = encode_token(page_number + 1, {"last": sort_key_values(table, page[-1], options.orderby)})
+        token = encode_token(page_number + 1, {"last": sort_key_values(state, table, page[-1], options.orderby)})
         body["@odata.nextLink"] = link(state.org_url, request.path, request.params, [("$skiptoken", token)])
     if prefer.include_annotations:
         applied.append(f'odata.include-annotations="{prefer.include_annotations}"')
@@ -230,7 +260,9 @@ def _get_row(state: DataverseState, table: Table, key: str | dict[str, Any], req
     none_match = request.header("if-none-match")
     conditional = none_match and none_match != "null" and not options.expand and not prefer.include_annotations
     if conditional and none_match and tag in [t.strip() for t in none_match.split(",")]:
-        return DvResponse(304, {"ETag": tag})
+        # Learn "Perform conditional operations", Conditional retrievals: `304 Not Modified`, `Content-Type:
+        # application/json; odata.metadata=minimal`, `OData-Version: 4.0`, no body
+        return DvResponse(304, {"ETag": tag, "Content-Type": JSON_TYPE})
     applied = [f'odata.include-annotations="{prefer.include_annotations}"'] if prefer.include_annotations else []
     return _entity_response(state, table, row, options, Annotations(prefer.include_annotations), 200, applied)
 
@@ -250,28 +282,31 @@ def _entity_response(
 
 
 def _column_operation(
-    state: DataverseState, table: Table, key: str | dict[str, Any], name: str, request: DvRequest
+    state: DataverseState,
+    table: Table,
+    key: str | dict[str, Any],
+    name: str,
+    request: DvRequest,
+    *,
+    raw: bool = False,
+    count: bool = False,
 ) -> DvResponse:
     row = _locate(state, table, key)
     collection = table.collections.get(name)
-    if collection is not None and request.method == "GET":
+    single = table.navigation(name)
+    if request.method == "GET" and not raw and (collection is not None or (single is not None and not count)):
         _require(state, request, table, "Read")
         if row is None:
             raise _missing(table, key)
-        target = state.table(collection.entity_set)
-        options = parse_options(state, target, request.query())
-        children = [
-            r for r in state.row_map(target.entity_set).values() if r.get(collection.lookup) == row[table.primary_key]
-        ]
-        if options.where is not None:
-            children = [r for r in children if options.where(r)]
-        children = ordered(target, children, options.orderby)[: options.top]
-        annotations = Annotations(request.prefer.include_annotations)
-        body = {
-            "@odata.context": context_url(state, target, options),
-            "value": [project(state, target, r, options, annotations) for r in children],
-        }
-        return DvResponse.json(200, body)
+        if single is not None:
+            return related_row(state, row, single, request)
+        assert collection is not None
+        if count:
+            return related_count(state, row[table.primary_key], collection)
+        row_id = row[table.primary_key]
+        return _get_collection(
+            state, state.table(collection.entity_set), request, lambda r: r.get(collection.lookup) == row_id
+        )
     column = table.column(name)
     if column is None:
         raise errors.segment_not_found(name)
@@ -280,8 +315,11 @@ def _column_operation(
     if request.method == "GET":
         _require(state, request, table, "Read")
         value = row.get(column.key)
-        if value is None:
+        if value is None:  # OData 4.0 Protocol 11.2.4 and 11.2.4.1: a null property (or its $value) is 204
             return DvResponse(204)
+        if raw:  # Learn "Retrieve a table row": append /$value for the raw value, `Content-Type: text/plain`
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            return DvResponse(200, {"Content-Type": "text/plain"}, text.encode())
         row_id = row[table.primary_key]
         context = f"{state.org_url}/api/data/v9.2/$metadata#{table.entity_set}({row_id})/{column.key}"
         return DvResponse.json(200, {"@odata.context": context, "value": value})
@@ -294,6 +332,7 @@ def _column_operation(
             values = state.resolve_body(table, {name: body["value"]})
         else:
             values = {column.key: None}
+        check_required(table, values, update=True)
         state.update(table, row, values, user_id=request.user_id)
         return DvResponse(204)
     raise _method_not_allowed(request.method)
@@ -317,16 +356,26 @@ def _check_duplicates(state: DataverseState, table: Table, request: DvRequest, v
 
 
 def _create(state: DataverseState, table: Table, request: DvRequest) -> DvResponse:
+    """POST: one row, or a row with related rows nested in it (deep insert, deep_insert.py), all or nothing."""
     _require(state, request, table, "Create")
-    values = state.resolve_body(table, _read_body(table, request))
+    body = _read_body(table, request)
+    with state.transaction():
+        row = create_deep(state, table, body, lambda t, values: _insert_checked(state, t, values, request))
+        options = parse_options(state, table, _only(request, "$select", "$expand"))
+    return _write_response(state, table, row, options, request, created=True, entity_id=None)
+
+
+def _insert_checked(state: DataverseState, table: Table, values: Row, request: DvRequest) -> Row:
+    _require(state, request, table, "Create")
+    if request.on_behalf_of:  # impersonation.py: the real caller
+        values = {**values, "_createdonbehalfby_value": request.on_behalf_of}
+        values["_modifiedonbehalfby_value"] = request.on_behalf_of
     _require_binds(state, request, table, values)
-    options = parse_options(state, table, _only(request, "$select", "$expand"))
     _check_duplicates(state, table, request, values, None)
     _autonumber(state, table, values)
     check_required(table, values)
     check_product_number(table, values, state.row_map(table.entity_set))
-    row = state.insert(table, values, user_id=request.user_id)
-    return _write_response(state, table, row, options, request, created=True, entity_id=None)
+    return state.insert(table, values, user_id=request.user_id)
 
 
 def _write_response(
@@ -376,6 +425,8 @@ def _patch(
         if not isinstance(key, str):  # key values in the body are ignored when the row exists
             values = {k: v for k, v in values.items() if k not in key}
         _check_duplicates(state, table, request, values, row[table.primary_key])
+        check_required(table, values, update=True)
+        values["_modifiedonbehalfby_value"] = request.on_behalf_of or None  # impersonation.py
         check_product_number(
             table, {**values, table.primary_key: row[table.primary_key]}, state.row_map(table.entity_set)
         )

@@ -235,24 +235,27 @@ def _bind(scope: Scope, operand: Literal | Path) -> _Bound:
         key = known_column(table, rest[0])
         column = table.columns[key]
         return _Bound(lambda env: env[base].get(key), column.kind)
-    if len(rest) == 2:
-        nav, name = rest
-        found = table.navigation(nav)
+    # Lookup traversal, to any depth: `primarycontactid/fullname`, `primarycontactid/createdby/fullname` (Learn
+    # "Filter rows using OData", "Filter using lookup column property values": "You can also compare values further
+    # up the hierarchy of single-valued navigation properties").
+    hops: list[tuple[str, dict[str, Row]]] = []
+    current = table
+    for nav in rest[:-1]:
+        found = current.navigation(nav)
         if found is None:
-            raise errors.unknown_property(table.logical_name, nav)
+            raise errors.unknown_property(current.logical_name, nav)
         lookup, target_set = found
-        target = scope.state.table(target_set)
-        key = known_column(target, name)
-        rows = scope.state.row_map(target_set)
+        hops.append((lookup.key, scope.state.row_map(target_set)))
+        current = scope.state.table(target_set)
+    key = known_column(current, rest[-1])
 
-        def read(env: Env) -> Any:
-            related = rows.get(env[base].get(lookup.key) or "")
-            return related.get(key) if related is not None else None
+    def read(env: Env) -> Any:
+        row: Row | None = env[base]
+        for lookup_key, rows in hops:
+            row = rows.get(row.get(lookup_key) or "") if row is not None else None
+        return row.get(key) if row is not None else None
 
-        return _Bound(read, target.columns[key].kind)
-    raise errors.bad_request(
-        f"Only one level of lookup traversal is supported: '{'/'.join(operand.segments)}'.", errors.URL_NOT_PARSED
-    )
+    return _Bound(read, current.columns[key].kind)
 
 
 def _edm(bound: _Bound) -> str:

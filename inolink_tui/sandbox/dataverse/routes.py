@@ -20,8 +20,10 @@ from starlette.routing import BaseRoute, Route
 from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.batch import run_batch
+from inolink_tui.sandbox.dataverse.impersonation import impersonate
 from inolink_tui.sandbox.dataverse.messages import DvRequest, DvResponse
 from inolink_tui.sandbox.dataverse.operations import dispatch
+from inolink_tui.sandbox.dataverse.query import Annotations
 from inolink_tui.sandbox.dataverse.state import DataverseState
 from inolink_tui.sandbox.dataverse.throttle import DataverseLimits, Throttle
 from inolink_tui.sandbox.entra.state import EntraState
@@ -32,7 +34,8 @@ METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 def execute(state: DataverseState, request: DvRequest) -> DvResponse:
     """One operation, with every failure turned into the service's error response."""
-    annotations = bool(request.prefer.include_annotations)
+    spec = request.prefer.include_annotations
+    annotations = Annotations(spec).wants if spec else False
     try:
         if request.path.strip("/") == "$batch":
             if request.in_batch:
@@ -44,7 +47,7 @@ def execute(state: DataverseState, request: DvRequest) -> DvResponse:
                     f"The requested resource does not support http method '{request.method}'.",
                 )
             return run_batch(state, request, lambda inner: execute(state, inner))
-        return dispatch(state, request)
+        return dispatch(state, impersonate(state, request))
     except errors.DataverseError as exc:
         return DvResponse.error(exc, annotations=annotations)
     except Exception:

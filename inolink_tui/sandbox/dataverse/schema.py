@@ -36,8 +36,9 @@ from inolink_tui.domain.crm_schema import (
     DEFAULT_JOB_STATUS_OPTIONS,
     DEFAULT_LINK_STATUS_OPTIONS,
 )
-from inolink_tui.sandbox.dataverse.schema_currency import currency_table, money_record_columns
+from inolink_tui.sandbox.dataverse.schema_currency import currency_table, money_record_columns, with_base_columns
 from inolink_tui.sandbox.dataverse.schema_money import aging_columns, invoice_money_columns, money_tables
+from inolink_tui.sandbox.dataverse.schema_system import system_columns
 from inolink_tui.sandbox.dataverse.schema_types import (
     DEFAULT_RANGES,
     AlternateKey,
@@ -74,24 +75,6 @@ __all__ = [
 RECORD_LINK_STATUS_LABELS = {value: str(status) for status, value in DEFAULT_LINK_STATUS_OPTIONS.items()}
 STATE_ACTIVE = {0: "Active", 1: "Inactive"}
 STATUS_ACTIVE = {1: "Active", 2: "Inactive"}
-
-
-def _system(primary_key: str) -> list[Column]:
-    """Columns every table has; the write path maintains them, clients cannot set them."""
-    return [
-        Column(primary_key, Kind.GUID),
-        _dt("createdon", read_only=True),
-        _dt("modifiedon", read_only=True),
-        _lookup("createdby", {"createdby": "systemusers"}, read_only=True),
-        _lookup("modifiedby", {"modifiedby": "systemusers"}, read_only=True),
-        _lookup("ownerid", {"ownerid": "systemusers"}),
-        Column("versionnumber", Kind.BIGINT, read_only=True),
-    ]
-
-
-def system_columns(primary_key: str) -> list[Column]:
-    """The system columns of a new table (the metadata API adds them to tables it creates)."""
-    return _system(primary_key)
 
 
 def _inolink() -> list[Column]:
@@ -177,7 +160,7 @@ def _table(
     plural: str = "",
 ) -> Table:
     pk = f"{logical}id"
-    cols = _system(pk) + columns
+    cols = with_base_columns(system_columns(pk) + columns)
     return Table(
         schema_name=schema or (f"ino_{logical[4:].title()}" if logical.startswith("ino_") else logical.title()),
         ownership=ownership,

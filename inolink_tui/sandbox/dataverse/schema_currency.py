@@ -17,8 +17,11 @@ Sources (Microsoft Learn):
 
 Every organization has at least its base currency; the sandbox seeds the base (USD) and a few others with rates
 (`seed_currencies`). A record's `exchangerate` is read-only (the account reference lists it valid for neither
-create nor update; the platform sets it from the currency on save); the sandbox leaves it empty, a simplification
-(the engine reads QuickBooks' rate, engine/currency.py).
+create nor update: "Shows the conversion rate of the record's currency. The exchange rate is used to convert all
+money fields in the record from the local currency to the system's default currency", Decimal, Precision 12); the
+platform sets it from the record's currency on save, and fills each money column's read-only `<name>_base`
+("For each money attribute in a table, Dataverse automatically creates a corresponding read-only, system
+calculated, money attribute that is called the base"): exchange.py does both.
 """
 
 from __future__ import annotations
@@ -49,8 +52,23 @@ def money_record_columns() -> list[Column]:
     return [
         _choice("paymenttermscode", PAYMENT_TERMS, "Payment Terms"),
         _lookup("transactioncurrencyid", {"transactioncurrencyid": "transactioncurrencies"}),
-        Column("exchangerate", Kind.DECIMAL, read_only=True, min_value=0.000000000001, max_value=100000000000),
+        Column(  # account reference, ExchangeRate: MinValue 1E-12, MaxValue 100000000000, Precision 12
+            "exchangerate", Kind.DECIMAL, read_only=True, min_value=0.000000000001, max_value=100000000000, precision=12
+        ),
     ]
+
+
+def with_base_columns(columns: list[Column]) -> list[Column]:
+    """A table with a transaction currency gets `<money>_base` for each money column (CURRENCY page: "for example,
+    see the Account.CreditLimit_Base attribute"). Tables without `exchangerate` are left as they are."""
+    if not any(c.name == "exchangerate" for c in columns):
+        return columns
+    money = [c for c in columns if c.kind is Kind.MONEY and not c.name.endswith("_base")]
+    display = "{} (Base)"
+    bases = [
+        Column(f"{c.name}_base", Kind.MONEY, read_only=True, display=display.format(c.display or c.name)) for c in money
+    ]
+    return columns + bases
 
 
 def currency_table(make: Callable[..., Table]) -> Table:

@@ -60,6 +60,8 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     """Numeric range (MinValue / MaxValue); None means the type's default, see `value_range`."""
+    precision: int = 2
+    """Precision of a decimal or money column as the metadata reports it."""
 
     @property
     def key(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.dataverse import errors
 from inolink_tui.sandbox.dataverse.customize import Customizations
+from inolink_tui.sandbox.dataverse.exchange import stamp_currency
 from inolink_tui.sandbox.dataverse.keys import parse_key
 from inolink_tui.sandbox.dataverse.schema import Column, Kind, Table, build_tables
 from inolink_tui.sandbox.dataverse.schema_units import DEFAULT_UNIT_GROUP, PRIMARY_UNIT
@@ -330,6 +331,7 @@ class DataverseState:
         if row.get("_ownerid_value") is None:
             row["_ownerid_value"] = actor
         _derive(table, row)
+        stamp_currency(self, table, row, values)
         self._check_keys(table, row)
         self._put(table.entity_set, row_id, row)
         return row
@@ -339,6 +341,7 @@ class DataverseState:
         values = {k: v for k, v in values.items() if k != table.primary_key}
         row.update(values)
         _derive(table, row)
+        stamp_currency(self, table, row, values)
         if any(col in values for key in table.alternate_keys for col in key.columns):
             self._check_keys(table, row)
         row["modifiedon"] = format_datetime(self.clock.now())

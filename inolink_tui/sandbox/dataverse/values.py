@@ -115,7 +115,7 @@ def _check_range(table: Table, column: Column, value: float) -> None:
         )
 
 
-def formatted(column: Column, value: Any) -> str | None:
+def formatted(column: Column, value: Any, symbol: str = "$") -> str | None:
     """The `OData.Community.Display.V1.FormattedValue` of a non-lookup value (None: the column has none)."""
     if value is None:
         return None
@@ -126,7 +126,7 @@ def formatted(column: Column, value: Any) -> str | None:
         return "Yes" if value else "No"
     if kind is Kind.MONEY:
         sign = "-" if value < 0 else ""
-        return f"{sign}${abs(value):,.2f}"
+        return f"{sign}{symbol}{abs(value):,.2f}"
     if kind is Kind.DECIMAL:
         return f"{value:,.2f}"
     if kind is Kind.INT:

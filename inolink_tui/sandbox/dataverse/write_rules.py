@@ -35,10 +35,14 @@ def fill_autonumber(table: Table, values: dict[str, object], sequence: int, suff
         values[numbered[0]] = f"{numbered[1]}-{sequence:05d}-{suffix}"
 
 
-def check_required(table: Table, values: dict[str, object]) -> None:
-    """A create must carry a value for every client-writable SystemRequired column."""
+def check_required(table: Table, values: dict[str, object], *, update: bool = False) -> None:
+    """A create must carry a value for every client-writable SystemRequired column; an update (`update=True`) may
+    not set one to null (Learn "Update and delete table rows using the Web API", Basic update: "When this is set to
+    SystemRequired, you cannot set these attributes to a null value")."""
     for column in table.columns.values():
         if column.required != "SystemRequired" or column.read_only or column.name == table.primary_key:
+            continue
+        if update and column.key not in values:
             continue
         if values.get(column.key) is None:
             raise errors.DataverseError(

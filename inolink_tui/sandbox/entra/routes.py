@@ -22,6 +22,8 @@ from inolink_tui.sandbox.clock import SandboxClock
 from inolink_tui.sandbox.entra.state import EntraState, normalise_audience
 
 _TOKEN_HEADERS = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache", "Expires": "-1"}
+JSON_UTF8 = "application/json; charset=utf-8"
+"""Entra's Content-Type on discovery, token and error answers (reference notes §2.4, seen on the wire)."""
 
 
 def _https_base(request: Request, public_base: str) -> str:
@@ -64,7 +66,8 @@ def entra_routes(state: EntraState, clock: SandboxClock, public_base: str) -> li
             "correlation_id": correlation_id,
             "error_uri": f"https://login.microsoftonline.com/error?code={code}",
         }
-        return JSONResponse(body, status, {**_TOKEN_HEADERS, "x-ms-request-id": trace_id, **(headers or {})})
+        headers = {**_TOKEN_HEADERS, "x-ms-request-id": trace_id, **(headers or {})}
+        return JSONResponse(body, status, headers, media_type=JSON_UTF8)
 
     async def discovery(request: Request) -> Response:
         tenant = request.path_params["tenant"]
@@ -97,10 +100,10 @@ def entra_routes(state: EntraState, clock: SandboxClock, public_base: str) -> li
             "msgraph_host": "graph.microsoft.com",
             "rbac_url": "https://pas.windows.net",
         }
-        return JSONResponse(document, headers={"Cache-Control": "max-age=86400, private"})
+        return JSONResponse(document, headers={"Cache-Control": "max-age=86400, private"}, media_type=JSON_UTF8)
 
     async def keys(request: Request) -> Response:
-        return JSONResponse({"keys": []}, headers={"Cache-Control": "max-age=86400, private"})
+        return JSONResponse({"keys": []}, headers={"Cache-Control": "max-age=86400, private"}, media_type=JSON_UTF8)
 
     async def token(request: Request) -> Response:
         state.token_requests += 1
@@ -216,7 +219,9 @@ def entra_routes(state: EntraState, clock: SandboxClock, public_base: str) -> li
         }
         if state.refresh_in is not None:
             body["refresh_in"] = state.refresh_in
-        return JSONResponse(body, headers={**_TOKEN_HEADERS, "x-ms-request-id": str(uuid.uuid4())})
+        return JSONResponse(
+            body, headers={**_TOKEN_HEADERS, "x-ms-request-id": str(uuid.uuid4())}, media_type=JSON_UTF8
+        )
 
     return [
         Route("/{tenant}/v2.0/.well-known/openid-configuration", discovery, methods=["GET"]),

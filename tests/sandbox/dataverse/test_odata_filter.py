@@ -276,7 +276,7 @@ def test_query_function_and_lambda_syntax_errors() -> None:
     for bad in (
         "Microsoft.Dynamics.CRM.Today(PropertyName='x',)",  # trailing comma
         "Microsoft.Dynamics.CRM.Today(PropertyName='x',PropertyName='y')",  # repeated parameter
-        "Microsoft.Dynamics.CRM.LastXDays(PropertyName='x',PropertyValue=@p)",  # alias not given
+        "Microsoft.Dynamics.CRM.LastXDays(PropertyName='x',PropertyValue=@p)",  # unassigned alias: null, no number
         "contact_customer_accounts/all()",  # all needs a lambda expression
         "contact_customer_accounts/any(c)",  # no ':'
         "contact_customer_accounts/any(c:c/x eq 1 and contact_customer_accounts/any(c:c/x eq 1))",  # c redeclared
