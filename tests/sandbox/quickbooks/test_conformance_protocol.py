@@ -9,7 +9,6 @@ https://developer.intuit.com/app/developer/qbo/docs/api/accounting/ (delete for 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,12 +21,6 @@ from tests.sandbox.conftest import BASE, Qbo, QboLimits, make_sandbox, qbo_for
 @pytest.fixture(scope="module")
 def shared() -> Sandbox:
     return make_sandbox(records=2, qbo_limits=QboLimits(requests_per_minute=0, requests_per_second=0))
-
-
-@pytest.fixture
-async def q(shared: Sandbox) -> AsyncIterator[Qbo]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shared.asgi), base_url=BASE) as http:
-        yield qbo_for(shared, http)
 
 
 def error_of(response: httpx.Response) -> dict[str, Any]:

@@ -8,7 +8,6 @@ change-data-capture); "Batch" (https://developer.intuit.com/app/developer/qbo/do
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -22,12 +21,6 @@ from tests.sandbox.conftest import BASE, Qbo, QboLimits, make_sandbox, qbo_for
 @pytest.fixture(scope="module")
 def shared() -> Sandbox:
     return make_sandbox(records=2, qbo_limits=QboLimits(requests_per_minute=0, requests_per_second=0))
-
-
-@pytest.fixture
-async def q(shared: Sandbox) -> AsyncIterator[Qbo]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shared.asgi), base_url=BASE) as http:
-        yield qbo_for(shared, http)
 
 
 async def rows(q: Qbo, text: str) -> dict[str, Any]:

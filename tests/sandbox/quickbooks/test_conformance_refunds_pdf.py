@@ -9,26 +9,19 @@ PDF bytes). The readings the pages leave open are in inolink_tui/sandbox/quickbo
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from inolink_tui.sandbox.app import Sandbox
-from tests.sandbox.conftest import BASE, Qbo, QboLimits, make_sandbox, qbo_for
+from tests.sandbox.conftest import Qbo, QboLimits, make_sandbox
 from tests.sandbox.quickbooks.test_conformance_reports import report, rows
 
 
 @pytest.fixture(scope="module")
 def shared() -> Sandbox:
     return make_sandbox(records=0, qbo_limits=QboLimits(requests_per_minute=0, requests_per_second=0))
-
-
-@pytest.fixture
-async def q(shared: Sandbox) -> AsyncIterator[Qbo]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shared.asgi), base_url=BASE) as http:
-        yield qbo_for(shared, http)
 
 
 def account(q: Qbo, account_type: str) -> str:

@@ -8,14 +8,13 @@ are in inolink_tui/sandbox/quickbooks/xmlfmt.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from xml.etree import ElementTree
 
 import httpx
 import pytest
 
 from inolink_tui.sandbox.app import Sandbox
-from tests.sandbox.conftest import BASE, Qbo, QboLimits, make_sandbox, qbo_for
+from tests.sandbox.conftest import Qbo, QboLimits, make_sandbox
 
 NS = {"q": "http://schema.intuit.com/finance/v3"}
 XML = {"Accept": "application/xml"}
@@ -24,12 +23,6 @@ XML = {"Accept": "application/xml"}
 @pytest.fixture(scope="module")
 def shared() -> Sandbox:
     return make_sandbox(records=2, qbo_limits=QboLimits(requests_per_minute=0, requests_per_second=0))
-
-
-@pytest.fixture
-async def q(shared: Sandbox) -> AsyncIterator[Qbo]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=shared.asgi), base_url=BASE) as http:
-        yield qbo_for(shared, http)
 
 
 def parsed(answer: httpx.Response) -> ElementTree.Element:
