@@ -36,6 +36,8 @@ FILTERS: tuple[str, ...] = (
     "since:1d",
     "since:1h",
     "until:7d",
+    "until:7d by:ana",
+    "since:30d until:7d",
     "view:failed since:1d",
     "class:validation",
     "view:failed class:validation",
