@@ -36,7 +36,7 @@ from inolink_tui.store.codec import (
     job_from_row,
     to_us,
 )
-from inolink_tui.store.submitted import note_submitted
+from inolink_tui.store.submitted import note_inserted, note_submitted
 from inolink_tui.store.tally import TALLY_FOLD_MIN, TallyKey, add_enqueued, add_inserted, fold_tally
 
 __all__ = ["TALLY_FOLD_MIN", "fold_tally"]  # re-exported: writers elsewhere fold through this module
@@ -197,9 +197,10 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         if inserted is None:
             # Every row went in as a new active Queued job: the counts are known without reading them back.
             add_enqueued(conn, tallies)
+            note_submitted(conn, next_id, [cast(int, row[5]) for row in rows])
         else:
             add_inserted(conn, next_id, next_id + len(rows))
-        note_submitted(conn, next_id, [cast(int, row[5]) for row in rows])
+            note_inserted(conn, next_id, next_id + len(rows))
         conn.execute(
             "INSERT INTO job_text(text, job_id) SELECT name_fold || char(10) || coalesce(accounting_id, ''), id"
             " FROM jobs WHERE id >= ? AND id < ?",

@@ -369,6 +369,7 @@ _V9: tuple[str, ...] = (
     """CREATE TRIGGER jobs_tally_delete AFTER DELETE ON jobs BEGIN
         INSERT INTO job_tally_delta(link_status, entity_type, source, inactive, submitted_by_fold, company, n)
             VALUES (old.link_status, old.entity_type, old.source, old.inactive, old.submitted_by_fold, old.company, -1);
+        UPDATE job_blocks SET n = n - 1 WHERE block = old.id >> 10;
     END""",
     """CREATE TRIGGER jobs_tally_update
     AFTER UPDATE OF link_status, entity_type, source, inactive, submitted_by_fold, company ON jobs
@@ -383,10 +384,11 @@ _V9: tuple[str, ...] = (
     """CREATE TABLE job_blocks (
         block INTEGER PRIMARY KEY,
         min_submitted INTEGER NOT NULL,
-        max_submitted INTEGER NOT NULL
+        max_submitted INTEGER NOT NULL,
+        n INTEGER NOT NULL
     )""",
-    """INSERT INTO job_blocks(block, min_submitted, max_submitted)
-        SELECT id >> 10, min(submitted_at), max(submitted_at) FROM jobs GROUP BY 1""",
+    """INSERT INTO job_blocks(block, min_submitted, max_submitted, n)
+        SELECT id >> 10, min(submitted_at), max(submitted_at), count(*) FROM jobs GROUP BY 1""",
 )
 
 
@@ -398,10 +400,12 @@ def _v9(conn: sqlite3.Connection) -> None:
     (`store/tally.py`) instead of 200,000 index entries or every job. The deltas carry the same columns; a completion
     still appends two rows, a little wider.
 
-    job_blocks holds the earliest and latest Submitted At of each block of ids (`id >> 10`), kept by enqueue (the only
-    writer of new jobs; Submitted At never changes). `until:` pages newest first: the last block whose earliest job is
-    old enough bounds the newest matching id, so the page walks ids down from there instead of sorting every older
-    job (`store/submitted.py`). A purge leaves a block's figures wider than its jobs: still a bound, only looser."""
+    job_blocks holds the earliest and latest Submitted At of each block of ids (`id >> 10`) and how many jobs it has,
+    kept by enqueue (the only writer of new jobs; Submitted At never changes) and, for the count, the delete trigger.
+    `until:` pages newest first: the last block whose earliest job is old enough bounds the newest matching id, so the
+    page walks ids down from there instead of sorting every older job; and a since:/until: count adds up the blocks
+    wholly inside the range and counts the jobs of the few straddling it (`store/submitted.py`). A purge leaves a
+    block's times wider than its jobs: still bounds, only looser."""
     for statement in _V9:
         conn.execute(statement)
 

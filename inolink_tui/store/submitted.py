@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.store.codec import to_us
@@ -29,23 +30,34 @@ PROBE = 5_000
 """Wider bounds: a range holding fewer jobs than this is read from jobs_submitted and sorted (a few ms)."""
 
 
+_NOTE = (
+    "INSERT INTO job_blocks(block, min_submitted, max_submitted, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+    " min_submitted = min(min_submitted, excluded.min_submitted),"
+    " max_submitted = max(max_submitted, excluded.max_submitted), n = n + excluded.n"
+)
+
+
 def note_submitted(conn: sqlite3.Connection, first_id: int, submitted: Sequence[int]) -> None:
-    """Widen job_blocks to cover new jobs with consecutive ids from `first_id`, Submitted At `submitted` (µs)."""
-    rows: list[tuple[int, int, int]] = []
+    """Add new jobs with consecutive ids from `first_id`, Submitted At `submitted` (µs), to job_blocks."""
+    rows: list[tuple[int, int, int, int]] = []
     i, n = 0, len(submitted)
     while i < n:
         job_id = first_id + i
         block = job_id >> BLOCK_BITS
         end = min(n, i + ((block + 1) << BLOCK_BITS) - job_id)
         chunk = submitted[i:end]
-        rows.append((block, min(chunk), max(chunk)))
+        rows.append((block, min(chunk), max(chunk), len(chunk)))
         i = end
-    conn.executemany(
-        "INSERT INTO job_blocks(block, min_submitted, max_submitted) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET"
-        " min_submitted = min(min_submitted, excluded.min_submitted),"
-        " max_submitted = max(max_submitted, excluded.max_submitted)",
-        rows,
-    )
+    conn.executemany(_NOTE, rows)
+
+
+def note_inserted(conn: sqlite3.Connection, first_id: int, end_id: int) -> None:
+    """Add the jobs just inserted, ids first_id <= id < end_id (some of the batch met an open twin), to job_blocks."""
+    rows = conn.execute(
+        "SELECT id >> 10, min(submitted_at), max(submitted_at), count(*) FROM jobs WHERE id >= ? AND id < ? GROUP BY 1",
+        (first_id, end_id),
+    ).fetchall()
+    conn.executemany(_NOTE, rows)
 
 
 def _range(filter: JobFilter) -> tuple[str, tuple[int, ...]]:
@@ -100,3 +112,39 @@ def walk_bounds(conn: sqlite3.Connection, filter: JobFilter) -> Where | None:
     if high - low > WALK_MAX_IDS and _few_in_range(conn, filter):
         return None
     return Where("id >= ? AND id < ?", (low, high))
+
+
+STRADDLING_MAX = 16
+"""A since:/until: count reads the jobs of at most this many blocks that straddle the range (16,384 rows, ~3 ms)."""
+
+
+def counts_alone(filter: JobFilter) -> bool:
+    """Whether `filter` is since: and/or until: and nothing else (what job_blocks can count)."""
+    if filter.submitted_since is None and filter.submitted_until is None:
+        return False
+    return replace(filter, submitted_since=None, submitted_until=None).is_empty
+
+
+def count(conn: sqlite3.Connection, filter: JobFilter) -> int | None:
+    """Jobs Submitted within the filter's range: the blocks wholly inside it by their counts, the few that straddle
+    it by their jobs; None when more than STRADDLING_MAX straddle (ids far from time order), to count otherwise."""
+    low = to_us(filter.submitted_since) if filter.submitted_since is not None else -(2**63)
+    high = to_us(filter.submitted_until) if filter.submitted_until is not None else 2**63 - 1
+    straddling = conn.execute(
+        "SELECT block FROM job_blocks WHERE max_submitted >= ? AND min_submitted <= ?"
+        " AND NOT (min_submitted >= ? AND max_submitted <= ?) LIMIT ?",
+        (low, high, low, high, STRADDLING_MAX + 1),
+    ).fetchall()
+    if len(straddling) > STRADDLING_MAX:
+        return None
+    inside = conn.execute(
+        "SELECT coalesce(sum(n), 0) FROM job_blocks WHERE min_submitted >= ? AND max_submitted <= ?", (low, high)
+    ).fetchone()
+    total = int(inside[0])
+    for (block,) in straddling:
+        row = conn.execute(
+            "SELECT count(*) FROM jobs WHERE id >= ? AND id < ? AND +submitted_at >= ? AND +submitted_at <= ?",
+            (block << BLOCK_BITS, (block + 1) << BLOCK_BITS, low, high),
+        ).fetchone()
+        total += int(row[0])
+    return total

@@ -186,3 +186,21 @@ async def test_counts_of_each_submitter_and_company_add_up(path: Path) -> None:
         assert await store.count(JobFilter(submitted_by=("ana",))) == sum(
             1 for j in everything if j.submitted_by in ("Ana", "ana")
         )
+
+
+@pytest.mark.parametrize("straddling_max", [submitted.STRADDLING_MAX, 10**6, 0])
+async def test_submitted_counts_from_blocks_match(
+    path: Path, straddling_max: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """since:/until: alone are counted from job_blocks (the blocks inside the range, the jobs of those straddling it);
+    the store's deleted jobs were taken off their blocks' counts by the delete trigger."""
+    monkeypatch.setattr(submitted, "STRADDLING_MAX", straddling_max)
+    rng = random.Random(straddling_max)
+    async with await SqliteJobStore.open(path, read_only=True) as store:
+        everything = (await store.page(None, limit=10_000, now=NOW)).jobs
+        for _ in range(60):
+            since = START + timedelta(hours=rng.randrange(-24, 24 * 31)) if rng.random() < 0.7 else None
+            until = START + timedelta(hours=rng.randrange(-24, 24 * 31)) if rng.random() < 0.7 else None
+            f = JobFilter(submitted_since=since, submitted_until=until)
+            expected = [j for j in everything if _matches(j, f)]
+            assert await store.count(f, now=NOW) == len(expected), f.describe()

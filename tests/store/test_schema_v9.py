@@ -96,6 +96,8 @@ async def test_v9_upgrades_a_v8_file_and_keeps_every_row(tmp_path: Path) -> None
         assert (await store.counts(parse_filter("view:inactive by:bo", T0))).total == 3  # ids 4, 13, 3001
         until = parse_filter("until:2026-11-01T20:00Z", T0)  # ids 1..12 (T0 + i hours)
         assert [j.id for j in await store.page_after(until, JobSort(), None, limit=3)] == [12, 11, 10]
+        assert await store.count(until) == 12
+        assert await store.count(parse_filter("since:2026-11-01T20:00Z", T0)) == 30 - 11
         # New writes keep the tally and the blocks.
         (job_id,) = (
             await store.enqueue([new_job("after", by="ana", company="4620", submitted_at=T0)], now=at(1))
@@ -106,3 +108,4 @@ async def test_v9_upgrades_a_v8_file_and_keeps_every_row(tmp_path: Path) -> None
         await store.complete(job_id, "w", JobSuccess(accounting_id="9"), now=at(3))
         assert await store.count(JobFilter(submitted_by=("ana",), statuses=(LinkStatus.SUCCESS,))) == 3
         assert [j.id for j in await store.page_after(until, JobSort(), None, limit=2)] == [job_id, 12]
+        assert await store.count(until) == 13
