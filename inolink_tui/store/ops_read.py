@@ -60,8 +60,8 @@ def counts(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> J
 def count(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> int:
     if tally.answers(filter):
         return tally.count(conn, filter)
-    if filter is not None and submitted.counts_alone(filter):
-        counted = submitted.count(conn, filter)
+    if filter is not None and submitted.counts_by_blocks(filter):
+        counted = submitted.count(conn, filter, now_us)
         if counted is not None:
             return counted
     where, _narrow = _where(conn, filter, now_us)

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.store.codec import to_us
-from inolink_tui.store.sqlfilter import Where
+from inolink_tui.store.sqlfilter import Where, where_for
 
 BLOCK_BITS = 10
 """Ids per block: 1 << 10 = 1,024. A walk reads at most one block's worth of non-matching ids at either end."""
@@ -117,17 +117,30 @@ def walk_bounds(conn: sqlite3.Connection, filter: JobFilter) -> Where | None:
 STRADDLING_MAX = 16
 """A since:/until: count reads the jobs of at most this many blocks that straddle the range (16,384 rows, ~3 ms)."""
 
-
-def counts_alone(filter: JobFilter) -> bool:
-    """Whether `filter` is since: and/or until: and nothing else (what job_blocks can count)."""
-    if filter.submitted_since is None and filter.submitted_until is None:
-        return False
-    return replace(filter, submitted_since=None, submitted_until=None).is_empty
+INTERVALS_MAX = 16
+"""With other keys, a count reads at most this many id ranges of blocks wholly inside the range."""
 
 
-def count(conn: sqlite3.Connection, filter: JobFilter) -> int | None:
-    """Jobs Submitted within the filter's range: the blocks wholly inside it by their counts, the few that straddle
-    it by their jobs; None when more than STRADDLING_MAX straddle (ids far from time order), to count otherwise."""
+def counts_by_blocks(filter: JobFilter) -> bool:
+    """Whether a count of `filter` may go through job_blocks: since:/until: set; no free text (which has its own
+    way in, `ops_read._where`) and no id list."""
+    has_range = filter.submitted_since is not None or filter.submitted_until is not None
+    return has_range and not filter.text.strip() and not filter.ids
+
+
+def _in_blocks(where: Where, block_from: int, block_to: int) -> Where:
+    return where.and_("id >= ? AND id < ?", block_from << BLOCK_BITS, (block_to + 1) << BLOCK_BITS)
+
+
+def _count(conn: sqlite3.Connection, where: Where) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM jobs WHERE {where.sql}", where.params).fetchone()[0])
+
+
+def count(conn: sqlite3.Connection, filter: JobFilter, now_us: int) -> int | None:
+    """Jobs Submitted within the filter's range (and its other keys). A block wholly inside the range has every job
+    in it: alone, its job count says how many; with other keys, the runs of such blocks are id ranges each key's index
+    reads. The few blocks that straddle the range are counted job by job. None when more than STRADDLING_MAX blocks
+    straddle or more than INTERVALS_MAX runs are needed (ids far from time order): the caller counts otherwise."""
     low = to_us(filter.submitted_since) if filter.submitted_since is not None else -(2**63)
     high = to_us(filter.submitted_until) if filter.submitted_until is not None else 2**63 - 1
     straddling = conn.execute(
@@ -137,14 +150,26 @@ def count(conn: sqlite3.Connection, filter: JobFilter) -> int | None:
     ).fetchall()
     if len(straddling) > STRADDLING_MAX:
         return None
-    inside = conn.execute(
-        "SELECT coalesce(sum(n), 0) FROM job_blocks WHERE min_submitted >= ? AND max_submitted <= ?", (low, high)
-    ).fetchone()
-    total = int(inside[0])
-    for (block,) in straddling:
-        row = conn.execute(
-            "SELECT count(*) FROM jobs WHERE id >= ? AND id < ? AND +submitted_at >= ? AND +submitted_at <= ?",
-            (block << BLOCK_BITS, (block + 1) << BLOCK_BITS, low, high),
+    with_time = where_for(filter, now_us, submitted_index=False)
+    total = sum(_count(conn, _in_blocks(with_time, b, b)) for (b,) in straddling)
+    rest = replace(filter, submitted_since=None, submitted_until=None)
+    if rest.is_empty:
+        inside = conn.execute(
+            "SELECT coalesce(sum(n), 0) FROM job_blocks WHERE min_submitted >= ? AND max_submitted <= ?", (low, high)
         ).fetchone()
-        total += int(row[0])
-    return total
+        return total + int(inside[0])
+    runs: list[list[int]] = []
+    rows = conn.execute(
+        "SELECT block, min_submitted >= ? AND max_submitted <= ? FROM job_blocks ORDER BY block", (low, high)
+    )
+    for block, inside in rows:
+        if not inside:
+            continue
+        if runs and runs[-1][1] == block - 1:
+            runs[-1][1] = block
+        else:
+            if len(runs) == INTERVALS_MAX:
+                return None
+            runs.append([block, block])
+    without_time = where_for(rest, now_us)
+    return total + sum(_count(conn, _in_blocks(without_time, a, b)) for a, b in runs)

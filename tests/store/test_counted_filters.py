@@ -12,6 +12,7 @@ import asyncio
 import random
 import sqlite3
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -188,14 +189,19 @@ async def test_counts_of_each_submitter_and_company_add_up(path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("straddling_max", [submitted.STRADDLING_MAX, 10**6, 0])
+@pytest.mark.parametrize(
+    ("straddling_max", "intervals_max"),
+    [(submitted.STRADDLING_MAX, submitted.INTERVALS_MAX), (10**6, 10**6), (10**6, 1), (0, 0)],
+)
 async def test_submitted_counts_from_blocks_match(
-    path: Path, straddling_max: int, monkeypatch: pytest.MonkeyPatch
+    path: Path, straddling_max: int, intervals_max: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """since:/until: alone are counted from job_blocks (the blocks inside the range, the jobs of those straddling it);
     the store's deleted jobs were taken off their blocks' counts by the delete trigger."""
     monkeypatch.setattr(submitted, "STRADDLING_MAX", straddling_max)
+    monkeypatch.setattr(submitted, "INTERVALS_MAX", intervals_max)
     rng = random.Random(straddling_max)
+    others = _filters(seed=intervals_max, count=60)
     async with await SqliteJobStore.open(path, read_only=True) as store:
         everything = (await store.page(None, limit=10_000, now=NOW)).jobs
         for _ in range(60):
@@ -204,3 +210,7 @@ async def test_submitted_counts_from_blocks_match(
             f = JobFilter(submitted_since=since, submitted_until=until)
             expected = [j for j in everything if _matches(j, f)]
             assert await store.count(f, now=NOW) == len(expected), f.describe()
+            # With other keys: runs of blocks wholly inside the range become id ranges each key's index reads.
+            keyed = replace(next(others), submitted_since=since, submitted_until=until, text="")
+            expected = [j for j in everything if _matches(j, keyed)]
+            assert await store.count(keyed, now=NOW) == len(expected), keyed.describe()
