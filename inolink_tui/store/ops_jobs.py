@@ -12,6 +12,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC
+from typing import cast
 
 from inolink_tui.domain.enums import AttemptOutcome, LinkStatus
 from inolink_tui.domain.jobs import (
@@ -35,6 +36,10 @@ from inolink_tui.store.codec import (
     job_from_row,
     to_us,
 )
+from inolink_tui.store.submitted import note_inserted, note_submitted
+from inolink_tui.store.tally import TALLY_FOLD_MIN, TallyKey, add_enqueued, add_inserted, fold_tally
+
+__all__ = ["TALLY_FOLD_MIN", "fold_tally"]  # re-exported: writers elsewhere fold through this module
 
 _MAX_CLAIM = 10_000
 
@@ -103,7 +108,7 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
     # attribute lookups and property calls were a fifth of enqueue's time.
     append_row = rows.append
     append_outcome = outcome.append
-    tallies: Counter[tuple[str, str]] = Counter()
+    tallies: Counter[TallyKey] = Counter()
     for index, job in enumerate(jobs):
         crm_id = job.crm_record_id
         entity = job.entity_type
@@ -122,6 +127,7 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
             # job in the future: the job is due from its Submitted At, and would wait out the skew in Queued.
             submitted = now_us
         by = job.submitted_by
+        by_fold = by.casefold()
         name = job.record_name
         due = job.next_attempt_at
         payload = job.payload
@@ -131,7 +137,7 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
                 entity,
                 source,
                 by,
-                by.casefold(),
+                by_fold,
                 submitted,
                 job.qbo_id,
                 job.company,
@@ -148,7 +154,7 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
                 now_us,
             )
         )
-        tallies[(entity.value, source.value)] += 1
+        tallies[(entity.value, source.value, by_fold, job.company)] += 1
         append_outcome((True, job_id))
     added = _insert_rows(conn, rows)
     inserted: set[int] | None = None
@@ -190,9 +196,11 @@ def enqueue(conn: sqlite3.Connection, jobs: Sequence[NewJob], now_us: int, prefi
         )
         if inserted is None:
             # Every row went in as a new active Queued job: the counts are known without reading them back.
-            _tally_counted(conn, tallies)
+            add_enqueued(conn, tallies)
+            note_submitted(conn, next_id, [cast(int, row[5]) for row in rows])
         else:
-            _tally_new(conn, next_id, next_id + len(rows))
+            add_inserted(conn, next_id, next_id + len(rows))
+            note_inserted(conn, next_id, next_id + len(rows))
         conn.execute(
             "INSERT INTO job_text(text, job_id) SELECT name_fold || char(10) || coalesce(accounting_id, ''), id"
             " FROM jobs WHERE id >= ? AND id < ?",
@@ -227,49 +235,8 @@ def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> in
     return added
 
 
-def _tally_counted(conn: sqlite3.Connection, tallies: Counter[tuple[str, str]]) -> None:
-    """Add freshly inserted active Queued jobs, counted per (entity type, source), to job_tally."""
-    conn.executemany(
-        "INSERT INTO job_tally(link_status, entity_type, source, inactive, n) VALUES ('Queued', ?, ?, 0, ?)"
-        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-        [(entity, source, n) for (entity, source), n in tallies.items()],
-    )
-
-
-def _tally_new(conn: sqlite3.Connection, first_id: int, end_id: int) -> None:
-    """Count the jobs just inserted (ids first_id <= id < end_id) into job_tally in one statement."""
-    conn.execute(
-        "INSERT INTO job_tally(link_status, entity_type, source, inactive, n)"
-        " SELECT link_status, entity_type, source, inactive, count(*) FROM jobs WHERE id >= ? AND id < ?"
-        " GROUP BY 1, 2, 3, 4"
-        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-        (first_id, end_id),
-    )
-
-
 TEXT_INDEX_BATCH = 5_000
 """Edited jobs indexed per write at most: keeps the claim that does it short."""
-
-
-TALLY_FOLD_MIN = 512
-"""Deltas left in job_tally_delta before a writer folds them: folding a handful is not worth a statement."""
-
-
-def fold_tally(conn: sqlite3.Connection, minimum: int = TALLY_FOLD_MIN) -> None:
-    """Fold job_tally_delta into job_tally (one grouped upsert) once it holds `minimum` rows.
-
-    Counts are exact either way (readers add the deltas); folding keeps what they add short.
-    """
-    enough = conn.execute("SELECT 1 FROM job_tally_delta LIMIT 1 OFFSET ?", (max(minimum, 1) - 1,)).fetchone()
-    if enough is None:
-        return
-    conn.execute(
-        "INSERT INTO job_tally(link_status, entity_type, source, inactive, n)"
-        " SELECT link_status, entity_type, source, inactive, sum(n) FROM job_tally_delta WHERE true"
-        " GROUP BY 1, 2, 3, 4"
-        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-    )
-    conn.execute("DELETE FROM job_tally_delta")
 
 
 def index_dirty_text(conn: sqlite3.Connection, limit: int = TEXT_INDEX_BATCH) -> int:

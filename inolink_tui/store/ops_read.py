@@ -9,18 +9,11 @@ from dataclasses import replace
 from inolink_tui.domain.enums import EntityType, LinkStatus, Source
 from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import Attempt, LinkJob
+from inolink_tui.store import submitted, tally
 from inolink_tui.store.base import AuditEntry, Change, JobPage
 from inolink_tui.store.codec import JOB_COLUMNS, from_us, job_from_row
 from inolink_tui.store.ops_jobs import fetch_attempts, fetch_job, fetch_jobs
-from inolink_tui.store.sqlfilter import Where, after_clause, order_by, tally_answers, tally_matches, where_for
-
-TALLY_ROWS = (
-    "SELECT link_status, entity_type, source, inactive, sum(n) FROM"
-    " (SELECT link_status, entity_type, source, inactive, n FROM job_tally"
-    "  UNION ALL SELECT link_status, entity_type, source, inactive, n FROM job_tally_delta)"
-    " GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0"
-)
-"""Job counts per (status, entity, source, inactive): job_tally plus the deltas not yet folded in."""
+from inolink_tui.store.sqlfilter import Where, after_clause, order_by, where_for
 
 
 def attempts(conn: sqlite3.Connection, job_id: int) -> list[Attempt]:
@@ -45,9 +38,8 @@ def counts(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> J
     by_status = {s: 0 for s in LinkStatus}
     by_entity = {e: 0 for e in EntityType}
     by_source = {s: 0 for s in Source}
-    if tally_answers(filter):
-        rows = conn.execute(TALLY_ROWS)
-        grouped = [(s, e, src, n) for s, e, src, inactive, n in rows if tally_matches(filter, s, e, src, inactive)]
+    if tally.answers(filter):
+        grouped = tally.groups(conn, filter)
         processing = _processing(conn, filter, now_us)
     else:
         where, _narrow = _where(conn, filter, now_us)
@@ -66,9 +58,12 @@ def counts(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> J
 
 
 def count(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> int:
-    if tally_answers(filter):
-        rows = conn.execute(TALLY_ROWS)
-        return sum(n for s, e, src, inactive, n in rows if tally_matches(filter, s, e, src, inactive))
+    if tally.answers(filter):
+        return tally.count(conn, filter)
+    if filter is not None and submitted.counts_by_blocks(filter):
+        counted = submitted.count(conn, filter, now_us)
+        if counted is not None:
+            return counted
     where, _narrow = _where(conn, filter, now_us)
     return int(conn.execute("SELECT count(*) FROM jobs WHERE " + where.sql, where.params).fetchone()[0])
 
@@ -82,7 +77,7 @@ def page(
     with_total: bool,
     now_us: int,
 ) -> JobPage:
-    where, _narrow = _where(conn, filter, now_us)
+    where, _narrow = _page_where(conn, filter, sort, now_us)
     order = order_by(sort)
     # Deferred join: walk the OFFSET over ids in the narrowest usable index, then read only the
     # 100 wanted rows; stepping over whole table rows made deep pages 4-5x slower.
@@ -103,7 +98,7 @@ def page_after(
     limit: int,
     now_us: int,
 ) -> list[LinkJob]:
-    where, narrow = _where(conn, filter, now_us)
+    where, narrow = _page_where(conn, filter, sort, now_us)
     if after is not None:
         where = where.and_(after_clause(sort, after).sql, *after_clause(sort, after).params)
     recent = None if narrow else _recent_text_page(conn, filter, sort, after, limit, now_us)
@@ -120,18 +115,33 @@ LIKE_SCAN_MAX = 50_000
 """Free text reads the jobs with LIKE alone when the filter's other keys narrow them to this many (about 12 ms)."""
 
 
-def _where(conn: sqlite3.Connection, filter: JobFilter | None, now_us: int) -> tuple[Where, bool]:
+def _page_where(
+    conn: sqlite3.Connection, filter: JobFilter | None, sort: JobSort | None, now_us: int
+) -> tuple[Where, bool]:
+    """`_where` for a page: since: and until: newest first walk a bounded range of ids (`store/submitted.py`)."""
+    if filter is not None and submitted.walks(filter, sort):
+        bounds = submitted.walk_bounds(conn, filter)
+        if bounds is not None:
+            where, narrow = _where(conn, filter, now_us, submitted_index=False)
+            return where.and_(bounds.sql, *bounds.params), narrow
+    return _where(conn, filter, now_us)
+
+
+def _where(
+    conn: sqlite3.Connection, filter: JobFilter | None, now_us: int, *, submitted_index: bool = True
+) -> tuple[Where, bool]:
     """`where_for`, and whether free text was left to LIKE because the rest of the filter is narrow.
 
     The trigram index hands over every job holding the text, whatever else the filter says: the Failed view and a
     name one job in ten has meant 100,000 candidates for 5,000 failed jobs (150 ms at a million). When the filter's
-    other keys are ones the tally counts (view, status, entity, source) and leave at most LIKE_SCAN_MAX jobs, their
-    index reads those jobs and LIKE decides each: the same answer (LIKE decides on the index path too)."""
+    other keys are ones the tally counts (view, status, entity, source, submitter) and leave at most LIKE_SCAN_MAX
+    jobs, their index reads those jobs and LIKE decides each: the same answer (LIKE decides on the index path too).
+    company: has no index, so it narrows nothing that is read: the jobs are counted without it."""
     if filter is not None and filter.text.strip():
-        rest = replace(filter, text="")
-        if not rest.is_empty and tally_answers(rest) and count(conn, rest, now_us) <= LIKE_SCAN_MAX:
-            return where_for(filter, now_us, text_index=False), True
-    return where_for(filter, now_us), False
+        rest = replace(filter, text="", companies=())
+        if not rest.is_empty and tally.answers(rest) and count(conn, rest, now_us) <= LIKE_SCAN_MAX:
+            return where_for(filter, now_us, text_index=False, submitted_index=submitted_index), True
+    return where_for(filter, now_us, submitted_index=submitted_index), False
 
 
 RECENT_TEXT_IDS = 20_000

@@ -276,8 +276,8 @@ def _v5(conn: sqlite3.Connection) -> None:
     Every completed or failed job changes status; the old trigger ran an UPDATE and an upsert on
     job_tally per job, about a third of a completion's cost. An append to a plain rowid table is
     one statement at the end of a b-tree. Counts read job_tally plus the deltas
-    (`ops_read.TALLY_ROWS`), so they are exact at any moment; writers fold the deltas into
-    job_tally in one grouped statement now and then (`ops_jobs.fold_tally`) to keep the table short.
+    (`tally.count`), so they are exact at any moment; writers fold the deltas into
+    job_tally in one grouped statement now and then (`tally.fold_tally`) to keep the table short.
     """
     for statement in _V5:
         conn.execute(statement)
@@ -339,6 +339,77 @@ def _v8(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V9: tuple[str, ...] = (
+    "DROP TRIGGER jobs_tally_delete",
+    "DROP TRIGGER jobs_tally_update",
+    "DROP TABLE job_tally_delta",
+    "DROP TABLE job_tally",
+    """CREATE TABLE job_tally (
+        link_status TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        inactive INTEGER NOT NULL,
+        submitted_by_fold TEXT NOT NULL,
+        company TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (link_status, entity_type, source, inactive, submitted_by_fold, company)
+    ) WITHOUT ROWID""",
+    """INSERT INTO job_tally(link_status, entity_type, source, inactive, submitted_by_fold, company, n)
+        SELECT link_status, entity_type, source, inactive, submitted_by_fold, company, count(*) FROM jobs
+        GROUP BY 1, 2, 3, 4, 5, 6""",
+    """CREATE TABLE job_tally_delta (
+        link_status TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        inactive INTEGER NOT NULL,
+        submitted_by_fold TEXT NOT NULL,
+        company TEXT NOT NULL,
+        n INTEGER NOT NULL
+    )""",
+    """CREATE TRIGGER jobs_tally_delete AFTER DELETE ON jobs BEGIN
+        INSERT INTO job_tally_delta(link_status, entity_type, source, inactive, submitted_by_fold, company, n)
+            VALUES (old.link_status, old.entity_type, old.source, old.inactive, old.submitted_by_fold, old.company, -1);
+        UPDATE job_blocks SET n = n - 1 WHERE block = old.id >> 10;
+    END""",
+    """CREATE TRIGGER jobs_tally_update
+    AFTER UPDATE OF link_status, entity_type, source, inactive, submitted_by_fold, company ON jobs
+    WHEN old.link_status IS NOT new.link_status OR old.entity_type IS NOT new.entity_type
+      OR old.source IS NOT new.source OR old.inactive IS NOT new.inactive
+      OR old.submitted_by_fold IS NOT new.submitted_by_fold OR old.company IS NOT new.company
+    BEGIN
+        INSERT INTO job_tally_delta(link_status, entity_type, source, inactive, submitted_by_fold, company, n)
+            VALUES (old.link_status, old.entity_type, old.source, old.inactive, old.submitted_by_fold, old.company, -1),
+                   (new.link_status, new.entity_type, new.source, new.inactive, new.submitted_by_fold, new.company, 1);
+    END""",
+    """CREATE TABLE job_blocks (
+        block INTEGER PRIMARY KEY,
+        min_submitted INTEGER NOT NULL,
+        max_submitted INTEGER NOT NULL,
+        n INTEGER NOT NULL
+    )""",
+    """INSERT INTO job_blocks(block, min_submitted, max_submitted, n)
+        SELECT id >> 10, min(submitted_at), max(submitted_at), count(*) FROM jobs GROUP BY 1""",
+)
+
+
+def _v9(conn: sqlite3.Connection) -> None:
+    """The tally counts per submitter and company too, and Submitted At is summarised per block of 1,024 job ids.
+
+    job_tally gains submitted_by_fold and company (rebuilt from the jobs: the old table and its deltas are dropped),
+    so `by:` and `company:` counts, alone or with a view, status, entity or source, are a sum over the tally
+    (`store/tally.py`) instead of 200,000 index entries or every job. The deltas carry the same columns; a completion
+    still appends two rows, a little wider.
+
+    job_blocks holds the earliest and latest Submitted At of each block of ids (`id >> 10`) and how many jobs it has,
+    kept by enqueue (the only writer of new jobs; Submitted At never changes) and, for the count, the delete trigger.
+    `until:` pages newest first: the last block whose earliest job is old enough bounds the newest matching id, so the
+    page walks ids down from there instead of sorting every older job; and a since:/until: count adds up the blocks
+    wholly inside the range and counts the jobs of the few straddling it (`store/submitted.py`). A purge leaves a
+    block's times wider than its jobs: still bounds, only looser."""
+    for statement in _V9:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "jobs, attempts, change feed, audit, record links, cursors, scheduler lease, requests", _v1),
     Migration(2, "job_tally: per status/entity/source counts maintained by triggers", _v2),
@@ -348,6 +419,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "feed_readers: change-feed positions, so the feed can be pruned", _v6),
     Migration(7, "partial indexes for the Conflicts view and the error-class filter", _v7),
     Migration(8, "indexes for the submitter, entity + source and Inactive filters", _v8),
+    Migration(9, "tally per submitter and company; Submitted At per block of job ids", _v9),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from inolink_tui.domain.enums import ErrorClass, JobView, LinkStatus
+from inolink_tui.domain.enums import ErrorClass, JobView
 from inolink_tui.domain.filters import MAX_JOB_ID, JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.store.codec import fold, to_us
@@ -60,11 +60,15 @@ def every_source(p: str = "") -> str:
     return f"{p}source IN ('CRM', 'Accounting')"
 
 
-def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "", text_index: bool = True) -> Where:
+def where_for(
+    filter: JobFilter | None, now_us: int, *, alias: str = "", text_index: bool = True, submitted_index: bool = True
+) -> Where:
     """The WHERE clause selecting the jobs `filter` describes (`now_us` decides what "processing" is).
 
     `text_index=False` leaves the trigram index out of free text (LIKE alone decides, as it does anyway): for a
-    query bounded to a few thousand ids, where asking the index for every match costs more than it saves."""
+    query bounded to a few thousand ids, where asking the index for every match costs more than it saves.
+    `submitted_index=False` keeps SQLite off jobs_submitted for since: and until: (`+`), for a page that walks a
+    range of ids instead (`store/submitted.py`)."""
     p = f"{alias}." if alias else ""
     clauses: list[str] = []
     params: list[Any] = []
@@ -118,10 +122,11 @@ def where_for(filter: JobFilter | None, now_us: int, *, alias: str = "", text_in
     if filter.ids:
         # json_each keeps a 100k-id selection to one parameter (SQLite caps parameters per statement).
         add(f"{p}id IN (SELECT value FROM json_each(?))", [json.dumps(list(filter.ids))])
+    at = f"{p}submitted_at" if submitted_index else f"+{p}submitted_at"
     if filter.submitted_since is not None:
-        add(f"{p}submitted_at >= ?", [to_us(filter.submitted_since)])
+        add(f"{at} >= ?", [to_us(filter.submitted_since)])
     if filter.submitted_until is not None:
-        add(f"{p}submitted_at <= ?", [to_us(filter.submitted_until)])
+        add(f"{at} <= ?", [to_us(filter.submitted_until)])
     if filter.processing is True:
         # The few leased jobs, from jobs_leased: written plainly SQLite reads jobs_status's Queued range (nearly every
         # job, at a million jobs 0.2-0.7 s) or walks the whole table by id; `+` keeps it off jobs_status.
@@ -209,37 +214,3 @@ def after_clause(sort: JobSort | None, after: LinkJob) -> Where:
         return Where(f"id {op} ?", (after.id,))
     key = SORT_KEYS[sort.column]
     return Where(f"({key}, id) {op} (?, ?)", (sort_value(after, sort.column), after.id))
-
-
-def tally_answers(filter: JobFilter | None) -> bool:
-    """Whether counts for `filter` can come from job_tally (only tallied columns are constrained)."""
-    if filter is None:
-        return True
-    return (
-        filter.view is not JobView.CONFLICTS
-        and not filter.error_classes
-        and not filter.submitted_by
-        and not filter.companies
-        and not filter.ids
-        and filter.submitted_since is None
-        and filter.submitted_until is None
-        and filter.processing is None
-        and not filter.text.strip()
-    )
-
-
-def tally_matches(filter: JobFilter | None, status: str, entity: str, source: str, inactive: int) -> bool:
-    """Python twin of `where_for` restricted to the tallied columns."""
-    if filter is None:
-        return True
-    if filter.view is JobView.ACTIVE and (inactive or status not in (LinkStatus.QUEUED, LinkStatus.ERROR)):
-        return False
-    if filter.view is JobView.FAILED and (inactive or status != LinkStatus.ERROR):
-        return False
-    if filter.view is JobView.INACTIVE and not inactive:
-        return False
-    if filter.statuses and status not in {s.value for s in filter.statuses}:
-        return False
-    if filter.entity_types and entity not in {e.value for e in filter.entity_types}:
-        return False
-    return not (filter.sources and source not in {s.value for s in filter.sources})
