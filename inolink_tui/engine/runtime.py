@@ -20,7 +20,8 @@ from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.engine.cursors import last_run_cursor, parse_time
 from inolink_tui.engine.cycles import Cycles
-from inolink_tui.engine.live import LIVE_SERVICES, CrmProbe, LivePoller
+from inolink_tui.engine.live import LIVE_SERVICES, LivePoller
+from inolink_tui.engine.live_probe import CrmProbe
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard

@@ -10,8 +10,9 @@ import pytest
 from inolink_tui.domain.events import CycleFinished
 from inolink_tui.domain.vocabulary import RequestTallies, System
 from inolink_tui.engine.cadence import AdaptiveCadence
-from inolink_tui.engine.live import CrmProbe, LivePoller, found_work
+from inolink_tui.engine.live import LivePoller, found_work
 from inolink_tui.engine.live_cost import CRM_FULL, CRM_PROBE, QUICKBOOKS_CDC, IdleMeter
+from inolink_tui.engine.live_probe import CrmProbe
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LiveOptions, ServiceWindow
 from inolink_tui.engine.scheduler import ServiceRunner
 
