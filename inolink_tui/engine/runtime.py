@@ -88,8 +88,8 @@ class Engine:
         self.live: LivePoller | None = None
         """Live mode's loops (engine/live.py); None on InoLink's schedule."""
         if options.live is not None:
-            # The pair lease's renewals (a read and a conditional write each) cost CRM requests in any mode.
-            lease = {System.CRM: 2 * 3600 / guard.renew_every} if guard is not None else {}
+            # The pair lease's renewals (one conditional write each) cost CRM requests in any mode.
+            lease = (lambda: {System.CRM: guard.requests_per_hour()}) if guard is not None else None
             self.live = LivePoller(
                 options.live,
                 options.services,
