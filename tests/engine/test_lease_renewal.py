@@ -5,6 +5,7 @@ engine took over meanwhile (the 412 sends it back to reading the row, which name
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,16 @@ import pytest_asyncio
 from inolink_tui.connectors.dataverse import DataverseClient
 from inolink_tui.domain.jobs import utcnow
 from inolink_tui.domain.pair import PairHeld
+from inolink_tui.domain.vocabulary import System
 from inolink_tui.engine.guard import LEASE_SET, EngineIdentity, pair_key
 from inolink_tui.engine.guard_dataverse import DataverseRows
+from inolink_tui.engine.options import LiveOptions
 from inolink_tui.engine.pair_guard import EngineGuard
+from inolink_tui.engine.runtime import Engine
 from tests.connectors.sandbox_support import dv_settings, needs_dataverse, sandbox
+from tests.engine.conftest import OPTIONS
+from tests.engine.fakes import FakeClock, FakeCrm, FakeQbo
+from tests.fakes.memstore import MemoryStore
 
 pytestmark = [needs_dataverse, pytest.mark.timeout(60), pytest.mark.asyncio(loop_scope="module")]
 
@@ -83,3 +90,15 @@ async def test_a_lease_taken_over_meanwhile_is_not_renewed(handle: Any, client: 
     row = await second.lease.rows.read(LEASE_SET, second.lease.row_id, ["ino_holder"])
     assert row is not None and row.values["ino_holder"] == second.lease.identity.holder
     assert first.renewal_requests == 3
+
+
+async def test_the_engines_idle_report_counts_a_renewal_as_one_request(client: DataverseClient) -> None:
+    """What the daemon's `live_idle_cost` line and /metrics show for the lease: one request every 10 s here."""
+    guard = _guard(client, pair_key("https://three.crm.dynamics.com", "3"), "host-c")
+    clock = FakeClock()
+    options = replace(OPTIONS, live=LiveOptions())
+    engine = Engine(MemoryStore(), FakeCrm(clock), FakeQbo(clock), options, clock=clock, guard=guard)
+    await guard.lease.acquire()
+    await guard.renew()
+    assert engine.live is not None
+    assert engine.live.meter.fixed() == {System.CRM: pytest.approx(360.0)}

@@ -105,7 +105,7 @@ async def test_a_promotion_is_linked_within_seconds_and_rest_costs_under_three_p
         assert 1 <= probe <= 3 and cdc_qbo == 1
         # Every QuickBooks request at rest is one CDC read per High Priority poll.
         assert abs(seen.get("qbo", 0) - done[HIGH_PRIORITY]) <= 2
-        # At the default cadences (30 s, 30 s, a full scan every 5 minutes) the same per-poll costs are an idle cost
+        # At the default cadences (10 s, 30 s, a full scan every 5 minutes) the same per-poll costs are an idle cost
         # of under 3 % of each budget.
         meter = IdleMeter(LiveOptions())
         meter._samples = poller.meter._samples
