@@ -18,11 +18,12 @@ earlier in the run. Measured from the event to:
 Phases, each on its own sandbox and database:
 1. live mode, polling only (InoLink's services replaced by the adaptive loops; real time, scale 1);
 2. live mode with the QuickBooks webhook receiver (the sandbox signs and sends a notification per change);
-3. live mode on an empty company at rest (`--idle-scale`, 30x): once both loops backed off, the sandbox's request
+3. live mode on an empty company at rest (`--idle-scale`, 30x), this phase with the daemon's pair lease (renewed
+   every 20 service seconds, as `engine.factory` builds it): once both loops backed off, the sandbox's request
    log over `--rest` wall seconds, per service hour, beside the engine's own report (requests per quiet poll,
-   measured, times the polls per hour at the backed-off cadences);
+   measured, times the polls per hour at the backed-off cadences, plus what the lease's renewals cost);
 4. (not with --quick) `--lone` changes one at a time, each after both loops backed off, at a random moment of the
-   30 s poll: the latency of a lone change rather than of a steady activity;
+   CRM poll at rest (10 s by default): the latency of a lone change rather than of a steady activity;
 5. scheduled mode with InoLink's default intervals (CRM to QuickBooks every 60 minutes, High Priority every 30),
    all day, time-scaled (`--scheduled-scale`, 240 by default: an hour in 15 s), reported in service seconds, and
    its idle cost counted the same way.
@@ -91,6 +92,8 @@ class Phase:
     webhooks: bool = False
     lone: bool = False
     """Changes one at a time after the cadences backed off, instead of a steady activity."""
+    lease: bool = False
+    """Run the pair lease as the daemon does (its renewals are part of the idle cost)."""
     promoted_at: dict[str, float] = field(default_factory=dict)
     """CRM account id -> wall time of the promotion."""
     edited_at: dict[str, list[float]] = field(default_factory=dict)
@@ -159,6 +162,21 @@ async def build_engine(sandbox: Sandbox, phase: Phase, folder: Path) -> tuple[An
         live=live,
     )
     crm, qbo = DataverseCrm(crm_client, options.schema), QuickBooksAccounting(qbo_client)
+    guard = None
+    if phase.lease:  # as engine.factory builds it, its times divided by the scale (it renews every third of them)
+        from inolink_tui.engine.guard import EngineIdentity, LeaseNames, pair_key
+        from inolink_tui.engine.guard_dataverse import DataverseRows
+        from inolink_tui.engine.pair_guard import EngineGuard
+
+        guard = EngineGuard(
+            DataverseRows(crm_client),
+            pair_key(dv.org_url, qs.realm_id),
+            EngineIdentity(database=str(folder / "jobs.db")),
+            lease_seconds=max(15.0, defaults.lease_seconds) / scale,
+            claim_seconds=max(30.0, 2 * defaults.lease_seconds) / scale,
+            names=LeaseNames(options.schema.prefix),
+            claim_column=options.schema.sync_claim,
+        )
     engine = Engine(
         store,
         crm,
@@ -168,6 +186,7 @@ async def build_engine(sandbox: Sandbox, phase: Phase, folder: Path) -> tuple[An
         clock=ServiceTime(now, scale),
         closers=(crm_client.aclose, qbo_client.aclose),
         monitors={System.CRM: crm, System.QUICKBOOKS: qbo},
+        guard=guard,
     )
     return engine, store
 
@@ -344,6 +363,8 @@ async def measure_rest(sandbox: Sandbox, engine: Any, phase: Phase, rest_s: floa
             }
             for system, c in costs.items()
         }
+        if engine.guard is not None:  # included in the CRM figure above
+            out["engine_reported_lease_crm_per_hour"] = round(engine.guard.requests_per_hour() / phase.scale, 1)
     return out
 
 
@@ -364,7 +385,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         phases = [
             (Phase("live", 1.0, live=True), args.events, args.every, 0.0),
             (Phase("live_webhooks", 1.0, live=True, webhooks=True), args.events, args.every, 0.0),
-            (Phase("live_idle", args.idle_scale, live=True), 0, args.every, args.rest),
+            (Phase("live_idle", args.idle_scale, live=True, lease=True), 0, args.every, args.rest),
             *([(Phase("live_lone", 1.0, live=True, lone=True), args.lone, args.every, 0.0)] if args.lone else []),
             (Phase("scheduled", args.scheduled_scale, live=False), args.scheduled_events, 1200.0, args.rest),
         ]

@@ -85,10 +85,12 @@ class LiveSettings(Section):
 
     CRM change tracking is polled every `crm_min_seconds` while changes arrive and backs off (x1.5 per quiet poll)
     to `crm_max_seconds`; QuickBooks CDC likewise between its two bounds. The bounds keep the idle cost small
-    (`inolink-tui --no-ui` reports it: requests per hour and share of each API's budget)."""
+    (`inolink-tui --no-ui` reports it: requests per hour and share of each API's budget). The CRM ceiling is 10 s:
+    a look at all six tables is one Dataverse request (a `$batch`), so a quiet company costs 360 an hour for it,
+    0.5 % of Dataverse's 72,000, and a lone promotion after a quiet stretch waits at most 10 s to be seen."""
 
     crm_min_seconds: float = Field(default=2.0, ge=0.5, le=3600)
-    crm_max_seconds: float = Field(default=30.0, ge=1, le=3600)
+    crm_max_seconds: float = Field(default=10.0, ge=1, le=3600)
     quickbooks_min_seconds: float = Field(default=5.0, ge=1, le=3600)
     quickbooks_max_seconds: float = Field(default=30.0, ge=1, le=3600)
     full_scan_minutes: float = Field(default=5.0, ge=1, le=24 * 60)

@@ -340,7 +340,7 @@ class DataverseClient(OwnedClientLifecycle):
         url: str | None
         params: dict[str, str] | None = None
         if delta_link:
-            _check_same_origin(delta_link, self.settings.org_url)
+            check_same_origin(delta_link, self.settings.org_url)
             url = delta_link
         else:
             url = self._url(prop(entity_set))
@@ -426,7 +426,7 @@ def _select_of(link: str) -> list[str] | None:
     return [v for v in values[0].split(",") if v] if values else None
 
 
-def _check_same_origin(link: str, org_url: str) -> None:
+def check_same_origin(link: str, org_url: str) -> None:
     """A delta link read back from storage must point at our org (the bearer token goes with it)."""
     a, b = urlsplit(link), urlsplit(org_url)
     if (a.scheme, a.netloc) != (b.scheme, b.netloc):

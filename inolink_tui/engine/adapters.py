@@ -17,7 +17,8 @@ from typing import Any
 
 from inolink_tui.connectors.dataverse import DataverseClient, part_error
 from inolink_tui.connectors.dataverse_batch import BatchOperation
-from inolink_tui.connectors.errors import ConnectorError
+from inolink_tui.connectors.dataverse_tracking import track_changes_batch
+from inolink_tui.connectors.errors import ConnectorError, DataverseError
 from inolink_tui.connectors.odata import Filter, any_of, eq, ne
 from inolink_tui.connectors.qbo_query import QboQuery
 from inolink_tui.connectors.quickbooks import QuickBooksClient
@@ -37,6 +38,7 @@ from inolink_tui.domain.mapping.records import (
     PRIMARY_KEY,
 )
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, System
+from inolink_tui.engine.live_probe import ProbeRead
 from inolink_tui.engine.ports import CdcResult, CrmChanges, Written
 
 log = logging.getLogger(__name__)
@@ -228,6 +230,15 @@ class DataverseCrm:
                 )
         started = await self.client.track_changes(entity_set, select=self._tracked_columns(entity_type))
         return CrmChanges([], started.delta_link)
+
+    async def probe_changes(self, cursors: Mapping[EntityType, str]) -> dict[EntityType, ProbeRead]:
+        """Live mode's probe (engine/live_probe.py): every table's delta link followed in one `$batch` request."""
+        types = list(cursors)
+        answers = await track_changes_batch(self.client, [cursors[et] for et in types])
+        return {
+            et: ProbeRead(False, failed=a) if isinstance(a, DataverseError) else ProbeRead(a.changed, a.delta_link)
+            for et, a in zip(types, answers, strict=True)
+        }
 
     async def linked(self, entity_type: EntityType) -> list[dict[str, Any]]:
         s = self.schema

@@ -63,8 +63,12 @@ class CrmScan(UsesContext[CycleContext]):
         self.cursors = cursors
         self.mirror = mirror
         self.pool = pool
+        self._promoted_seen: set[str] = set()
+        """Ids this cycle's promoted queries returned: a To be Linked row among the changes that is not one of them
+        was promoted after its table's query ran (see `_enqueue_crm_changes`)."""
 
     async def run(self, tally: CycleTally) -> DrainCounts:
+        self._promoted_seen = set()
         try:
             await self.mirror.flush()
             await self.mirror.requeue_from_crm()
@@ -115,6 +119,7 @@ class CrmScan(UsesContext[CycleContext]):
 
     async def _enqueue_promoted(self, et: EntityType) -> int:
         rows = await self.crm.promoted(et)
+        self._promoted_seen.update(str(r[PRIMARY_KEY[et]]).lower() for r in rows)
         if not rows:
             return 0
         schema = self.options.schema
@@ -149,9 +154,15 @@ class CrmScan(UsesContext[CycleContext]):
         users = await self._submitters(changes.rows, "_modifiedby_value")
         jobs: list[NewJob] = []
         echoes = 0
+        late = False
         for row in changes.rows:
             rid = str(row[PRIMARY_KEY[et]])
             status = self.options.schema.status_of(row.get(self.options.schema.link_status))
+            if status is RecordLinkStatus.TO_BE_LINKED and rid.lower() not in self._promoted_seen:
+                # Promoted between this table's promoted query and this read: the cursor moves past the promotion
+                # now, so live mode's probe would never see it and it would wait for the next whole cycle.
+                late = True
+                continue
             link = await self.store.get_link(et, rid)
             if link is None:
                 continue
@@ -197,5 +208,7 @@ class CrmScan(UsesContext[CycleContext]):
             links = await links_of(self.store, et, changes.removed)
             jobs += removed_jobs(et, changes.removed, links, company=self.options.company, now=self.clock())
         enqueued = await self.ctx.enqueue(jobs)
+        if late:
+            enqueued += await self._enqueue_promoted(et)
         await self.store.set_cursor(name, changes.cursor)
         return enqueued, echoes

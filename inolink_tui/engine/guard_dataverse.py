@@ -5,6 +5,11 @@ the version read (412 when it changed, 404 when it is gone). Microsoft Learn, "P
 using the Web API": https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api
 and "Use Upsert to Create or Update a record":
 https://learn.microsoft.com/power-apps/developer/data-platform/webapi/update-delete-entities-using-web-api#prevent-create-in-upsert
+
+For the tables it is told to (`keep_versions`: the sync lease's), it remembers the ETag each of its own writes
+returned (`Prefer: return=representation` on the PATCH, "Update with data returned" on the update page above: 200
+with the row, whose `@odata.etag` is the new version), so `update_unchanged` can write again with `If-Match` on
+that version alone: one request, which succeeds only if nobody wrote the row since (engine/pair_guard.py).
 """
 
 from __future__ import annotations
@@ -26,6 +31,23 @@ class DataverseRows:
 
     def __init__(self, client: DataverseClient) -> None:
         self.client = client
+        self._kept: set[str] = set()
+        self._versions: dict[tuple[str, str], str] = {}
+        """(entity set, row id) -> the ETag our last write there returned, for the entity sets in `_kept`."""
+
+    def keep_versions(self, entity_set: str) -> None:
+        """Remember the version of each of our writes to `entity_set` (a handful of rows: the pair's lease)."""
+        self._kept.add(entity_set)
+
+    def _remember(self, entity_set: str, row_id: str, row: dict[str, Any] | None, etag: str | None) -> None:
+        if entity_set not in self._kept:
+            return
+        version = str(row.get("@odata.etag") or "") if row else ""
+        version = version or etag or ""
+        if version:
+            self._versions[(entity_set, row_id)] = version
+        else:
+            self._versions.pop((entity_set, row_id), None)
 
     async def read(self, entity_set: str, row_id: str, columns: list[str]) -> SharedRow | None:
         try:
@@ -38,20 +60,32 @@ class DataverseRows:
 
     async def create_only(self, entity_set: str, row_id: str, values: dict[str, Any]) -> bool:
         try:
-            await self.client.upsert(entity_set, row_id, values, create_only=True)
+            result = await self.client.upsert(entity_set, row_id, values, create_only=True)
         except ConnectorError as exc:
             if exc.status == _PRECONDITION_FAILED:
                 return False
             raise
+        self._remember(entity_set, row_id, result.row, result.etag)
         return True
 
     async def update_if(self, entity_set: str, row_id: str, values: dict[str, Any], etag: str) -> bool:
         if etag == "*":
             raise ValueError("a conditional update needs the row's ETag, not *")
+        kept = entity_set in self._kept
         try:
-            await self.client.update(entity_set, row_id, values, etag=etag)
+            result = await self.client.update(entity_set, row_id, values, etag=etag, return_representation=kept)
         except ConnectorError as exc:
             if exc.status in (_PRECONDITION_FAILED, _NOT_FOUND):
+                self._versions.pop((entity_set, row_id), None)
                 return False
             raise
+        self._remember(entity_set, row_id, result.row, result.etag)
         return True
+
+    async def update_unchanged(self, entity_set: str, row_id: str, values: dict[str, Any]) -> bool:
+        """Write `values` if the row is still at the version our last write left it; False otherwise (unknown
+        version, written since, or gone): the caller then reads the row and decides, as before."""
+        etag = self._versions.get((entity_set, row_id))
+        if etag is None:
+            return False
+        return await self.update_if(entity_set, row_id, values, etag)

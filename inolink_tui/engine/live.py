@@ -4,18 +4,18 @@ InoLink's services run every 30 to 60 minutes because each run rescans. This eng
 change tracking and QuickBooks CDC, which cost one small request per look, so instead of a schedule each of the
 two services gets a loop:
 
-- CRM to QuickBooks: a *probe* reads change tracking of the six synced tables from where the last cycle's scan
-  stopped (one request per table, stopping at the first table with a change; a promotion is a change of the row's
-  Link Status). Only when it sees one does the whole cycle run (requeues, promotions, changes, drain). The whole
-  cycle also runs at least every `full_scan_seconds`, so requeues set in CRM's job table are not missed.
+- CRM to QuickBooks: a *probe* (engine/live_probe.py) reads change tracking of the six synced tables from where the
+  last cycle's scan stopped, all six in one `$batch`, which Dataverse counts as one request (a promotion is a change
+  of the row's Link Status). Only when it sees one does the whole cycle run (requeues, promotions, changes, drain).
+  The whole cycle also runs at least every `full_scan_seconds`, so requeues set in CRM's job table are not missed.
 - High Priority: the cycle itself, which at rest is one CDC request (QuickBooks answers every entity in one).
   A QuickBooks webhook (headless/webhook.py) or sync-now runs it at once and puts its cadence back to the minimum.
 
 Each loop polls at an adaptive cadence (engine/cadence.py) and runs its cycle through the service's runner, so a
 poll never overlaps an operator's sync-now. Every request goes through the connectors' limiters, shared with the
-bulk drains (10 at once, 10 a second, 500 a minute for QuickBooks), and a quiet poll is a request or two every
-half minute: polling never starves a bulk load (bench/latency.py measures both). Days and windows still apply:
-outside its window a loop sleeps until the window opens. The Low Priority service keeps its schedule.
+bulk drains (10 at once, 10 a second, 500 a minute for QuickBooks), and a quiet poll is one request every 10 s
+(CRM) or 30 s (QuickBooks): polling never starves a bulk load (bench/latency.py measures both). Days and windows
+still apply: outside its window a loop sleeps until the window opens. The Low Priority service keeps its schedule.
 """
 
 from __future__ import annotations
@@ -33,12 +33,10 @@ from inolink_tui.domain.events import CycleFinished
 from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import RequestTallies, System
 from inolink_tui.engine.cadence import AdaptiveCadence
-from inolink_tui.engine.cursors import NAMES_FIRST, crm_cursor_name
-from inolink_tui.engine.live_cost import CRM_FULL, CRM_PROBE, QUICKBOOKS_CDC, IdleMeter
+from inolink_tui.engine.live_cost import CRM_FULL, CRM_PROBE, QUICKBOOKS_CDC, FixedCost, IdleMeter
+from inolink_tui.engine.live_probe import CrmProbe
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LiveOptions, ServiceWindow
-from inolink_tui.engine.ports import CrmPort
 from inolink_tui.engine.scheduler import ServiceRunner, next_fire, window_open
-from inolink_tui.store.base import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -66,35 +64,6 @@ def found_work(result: CycleFinished | None) -> bool:
     return bool(result.enqueued or result.succeeded or result.failed or result.retried or result.records_updated)
 
 
-class CrmProbe:
-    """Does CRM's change tracking show anything since the last scan? One request per table, at most six.
-
-    It reads from the scan's own cursors (never moving them) and remembers, in memory only, how far quiet tables
-    were read, so a quiet company costs one request per table per poll however long it stays quiet.
-    """
-
-    def __init__(self, crm: CrmPort, store: JobStore) -> None:
-        self.crm = crm
-        self.store = store
-        self._read_to: dict[str, str] = {}
-
-    def reset(self) -> None:
-        """A full cycle just read the changes: start again from its cursors."""
-        self._read_to.clear()
-
-    async def changed(self) -> bool:
-        for et in NAMES_FIRST:
-            name = crm_cursor_name(et)
-            cursor = self._read_to.get(name) or await self.store.get_cursor(name)
-            if cursor is None:
-                return True  # never scanned: the cycle primes the feeds
-            found = await self.crm.changes(et, cursor)
-            if found.rows or found.removed:
-                return True
-            self._read_to[name] = found.cursor
-        return False
-
-
 class LivePoller:
     """The two loops of live mode, with their cadences and the idle cost they measure."""
 
@@ -110,7 +79,7 @@ class LivePoller:
         clock: Callable[[], datetime],
         sleeper: Sleeper = sleep_or_wake,
         monotonic: Callable[[], float] = time.monotonic,
-        fixed_cost: Mapping[System, float] | None = None,
+        fixed_cost: FixedCost | None = None,
     ) -> None:
         self.live = live
         self.windows = windows

@@ -56,7 +56,7 @@ class LiveOptions:
     500 a minute), against which the idle cost is reported."""
 
     crm_min_seconds: float = 2.0
-    crm_max_seconds: float = 30.0
+    crm_max_seconds: float = 10.0
     quickbooks_min_seconds: float = 5.0
     quickbooks_max_seconds: float = 30.0
     full_scan_seconds: float = 300.0

@@ -6,6 +6,13 @@
   lease comes free the services that are due run;
 - a lease lost while running (another engine took it over after our renewals failed) stops claiming jobs
   until it is held again.
+
+A renewal while we hold the lease is one request when the rows can do it (`VersionedRows`: DataverseRows): the
+lease row written again with `If-Match` on the version our own last write left, which succeeds only if no engine
+wrote the row since, i.e. it still names us. Anything else (412: someone wrote it; an unknown version) falls back to
+reading the row and deciding (`PairLease.acquire`, two requests), so the guarantees are the conditional writes'
+as before: of two engines, only one can ever hold the pair. Renewing every 20 s cost 360 Dataverse requests an hour
+in two requests each; in one, 180 (0.25 % of the 72,000 an hour Dataverse allows).
 """
 
 from __future__ import annotations
@@ -16,11 +23,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
 from inolink_tui.connectors.errors import ConnectorError
 from inolink_tui.domain.events import CycleFinished, EventBus
 from inolink_tui.domain.jobs import utcnow
-from inolink_tui.domain.pair import PairHeld
+from inolink_tui.domain.pair import PairHeld, iso
 from inolink_tui.domain.vocabulary import ConnectionState, System
 from inolink_tui.engine.claims import CLAIM_COLUMN, RecordClaims
 from inolink_tui.engine.guard import EngineIdentity, LeaseNames, PairLease, SharedRows
@@ -31,6 +39,19 @@ Cycle = Callable[[], Awaitable[CycleFinished]]
 SETUP_HINT = (
     " (the org needs the sync lease table and sync claim columns that `crm setup` creates: see README, Never twice)"
 )
+
+
+FULL_RENEWAL_REQUESTS = 2
+"""`PairLease.acquire` while we hold the lease: read the row, write it back on the version read."""
+
+
+@runtime_checkable
+class VersionedRows(Protocol):
+    """Shared rows that remember the version of their own writes and can write again on that version alone."""
+
+    def keep_versions(self, entity_set: str) -> None: ...
+
+    async def update_unchanged(self, entity_set: str, row_id: str, values: dict[str, Any]) -> bool: ...
 
 
 class EngineGuard:
@@ -57,6 +78,11 @@ class EngineGuard:
             column=claim_column,
         )
         self.renew_every = max(lease_seconds / 3, 0.05)
+        self._versioned = rows if isinstance(rows, VersionedRows) else None
+        if self._versioned is not None:
+            self._versioned.keep_versions(self.lease.names.entity_set)
+        self.renewal_requests = 1 if self._versioned is not None else FULL_RENEWAL_REQUESTS
+        """Dataverse requests the last renewal took (1 on the fast path): what `requests_per_hour` reports."""
         self._confirmed = -float("inf")
         """When (monotonic) the lease was last taken or renewed: a cycle within `renew_every` of it skips the check."""
         self._keeper: asyncio.Task[None] | None = None
@@ -88,7 +114,7 @@ class EngineGuard:
                 # few seconds, and rereading the lease each time would double its idle cost in CRM requests.
                 return await cycle()
             try:
-                await self.lease.acquire()
+                await self.renew()
             except PairHeld as held:
                 log.warning("%s cycle skipped: %s", service, held)
                 self.skipped.add(service)
@@ -101,6 +127,25 @@ class EngineGuard:
             return await cycle()
 
         return run
+
+    async def renew(self) -> None:
+        """Hold the lease: in one request when we hold it and its row is as our last write left it, else as
+        `PairLease.acquire` does (raises `PairHeld` when another engine holds it)."""
+        lease = self.lease
+        tried = 0
+        if lease.held and self._versioned is not None:
+            n = lease.names
+            values = {n.name: lease.pair, n.holder: lease.identity.holder, n.expires_on: iso(lease.clock() + lease.ttl)}
+            if await self._versioned.update_unchanged(n.entity_set, lease.row_id, values):
+                self.renewal_requests = 1
+                return
+            tried = 1
+        self.renewal_requests = tried + FULL_RENEWAL_REQUESTS
+        await lease.acquire()
+
+    def requests_per_hour(self) -> float:
+        """Dataverse requests an hour the renewals cost, whatever else happens (live mode's idle-cost report)."""
+        return self.renewal_requests * 3600.0 / self.renew_every
 
     @staticmethod
     def _skipped(service: str, reason: str, bus: EventBus) -> CycleFinished:
@@ -115,7 +160,7 @@ class EngineGuard:
             await asyncio.sleep(self.renew_every)
             had = self.lease.held
             try:
-                await self.lease.acquire()
+                await self.renew()
             except PairHeld as held:
                 if had:
                     log.error("lost the sync lease: %s; claiming no more jobs", held)

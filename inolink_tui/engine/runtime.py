@@ -20,7 +20,8 @@ from inolink_tui.domain.live import IdleCost
 from inolink_tui.domain.vocabulary import ConnectionState, RequestTallies, ServiceState, System
 from inolink_tui.engine.cursors import last_run_cursor, parse_time
 from inolink_tui.engine.cycles import Cycles
-from inolink_tui.engine.live import LIVE_SERVICES, CrmProbe, LivePoller
+from inolink_tui.engine.live import LIVE_SERVICES, LivePoller
+from inolink_tui.engine.live_probe import CrmProbe
 from inolink_tui.engine.mirror import JobMirror
 from inolink_tui.engine.options import CRM_TO_QUICKBOOKS, HIGH_PRIORITY, LOW_PRIORITY, EngineOptions
 from inolink_tui.engine.pair_guard import EngineGuard
@@ -87,8 +88,8 @@ class Engine:
         self.live: LivePoller | None = None
         """Live mode's loops (engine/live.py); None on InoLink's schedule."""
         if options.live is not None:
-            # The pair lease's renewals (a read and a conditional write each) cost CRM requests in any mode.
-            lease = {System.CRM: 2 * 3600 / guard.renew_every} if guard is not None else {}
+            # The pair lease's renewals (one conditional write each) cost CRM requests in any mode.
+            lease = (lambda: {System.CRM: guard.requests_per_hour()}) if guard is not None else None
             self.live = LivePoller(
                 options.live,
                 options.services,

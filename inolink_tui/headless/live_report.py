@@ -1,7 +1,9 @@
 """Live mode's idle cost in the daemon's log: per API, once measured and again when it moves by a tenth.
 
 The same figures are on /metrics (`inolink_live_idle_requests_per_hour`, `inolink_live_idle_budget_share`); the log
-line is what an operator without Prometheus sees, at WARNING when a share goes over the 3 % target.
+line is what an operator without Prometheus sees, at WARNING when a share goes over the 3 % target. The figures are
+requests as each API counts them toward its limit: Dataverse counts a `$batch` as one (the CRM probe's six
+change-tracking reads), and the sync lease's renewals are included (engine/live_cost.py).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def test_check_example_summarises_and_exits_0() -> None:
 
 def test_check_names_the_mode_live_in_the_example_scheduled_without_the_key(isolated_env: Path) -> None:
     _, out, _ = run("--config", str(EXAMPLE), "config", "check")
-    assert "services:    live (CRM changes every 2-30 s, QuickBooks CDC every 5-30 s" in out
+    assert "services:    live (CRM changes every 2-10 s, QuickBooks CDC every 5-30 s" in out
     code, out, _ = run("config", "check")
     assert code == 0 and "services:    scheduled (InoLink's intervals below)" in out
     assert "quickbooks.webhook_verifier_token not set (set INOLINK_QBO_WEBHOOK_VERIFIER_TOKEN" in out

@@ -6,6 +6,19 @@ hold GETs, and may refer to earlier items by `Content-ID` as `$n` in the URL or 
 without `Prefer: odata.continue-on-error` processing stops at the first failure, whose status
 becomes the batch's status and whose part is the only one returned; with it every operation gets
 a part and the batch answers 200. A malformed batch is rejected whole with a plain JSON error.
+
+Each part is run as the same request outside a batch would be, with its own headers only: its `Prefer`
+(`odata.track-changes`, `odata.maxpagesize`, `return=representation`) applies to it alone and its answer carries
+its own `Preference-Applied`, and a delta link given as its URL (relative or absolute) is followed as outside a
+batch. Dataverse's batch page shows no change-tracking part (vague there); OData, which the page says it follows,
+evaluates a batch's requests "according to the same semantics used when the request appears outside the context
+of a batch request" and lets `track-changes` apply "to individual requests within a batch" (OData 4.01 Part 1,
+§11.7 and §8.2.8: https://docs.oasis-open.org/odata/odata/v4.01/odata-v4.01-part1-protocol.html).
+A batch is one request toward the request-count limit, whatever it holds ("Service protection API limits":
+https://learn.microsoft.com/power-apps/developer/data-platform/api-limits): routes.py admits the HTTP request
+once and nothing here admits the parts. The same page makes a batch's execution time the sum of its parts';
+the sandbox's simulated latency (`DataverseLimits.latency_seconds`) is held once per HTTP request, so a batch
+here is quicker than on the service by that latency times its parts less one (an approximation, not a rule).
 """
 
 from __future__ import annotations
