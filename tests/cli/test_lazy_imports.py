@@ -21,9 +21,18 @@ from inolink_tui.store import open_store
 
 FORBIDDEN = ("msal", "intuitlib", "httpx", "textual", "inolink_tui.sandbox", "inolink_tui.ui", "inolink_tui.connectors")
 """Top-level packages (and our own heavy packages) no listing or job command needs."""
-SYNC_LISTING = ("asyncio", "ssl", "concurrent.futures", "inolink_tui.store.sqlite", "inolink_tui.store.executor")
+SYNC_LISTING = (
+    "asyncio",
+    "ssl",
+    "concurrent.futures",
+    "inolink_tui.store.sqlite",
+    "inolink_tui.store.executor",
+    "logging",
+    "inolink_tui.domain.links",
+)
 """What `jobs list` and `jobs show` no longer load: they read through store/snapshot.py, without an event loop, its
-threads or the async store (asyncio alone was about a quarter of what `jobs list` imported beyond click)."""
+threads or the async store (asyncio alone was about a quarter of what `jobs list` imported beyond click); the
+store's open path and the config stamp import logging only to log, and the record links are annotations only."""
 
 PROBE = """
 import json, sys
