@@ -29,14 +29,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import resource
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -87,8 +89,26 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _forward(stream: IO[str], lines: queue.SimpleQueue[str]) -> None:
+    """Every line of `stream`, then "" at its end."""
+    for line in stream:
+        lines.put(line)
+    lines.put("")
+
+
 CPU_AT_FIRST_CYCLE: list[float] = []
 """The daemon's CPU seconds when its first cycle_started line was read, one per timed start."""
+
+
+ALL_DAY = """
+[services.high_priority]
+days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+start = "00:00"
+end = "23:59"
+"""
+"""Appended to the sandbox's config: the High Priority service runs every day, all day. Its default window (08:00-17:00,
+as InoLink's) applies in live mode too, and the other services skip Sundays: after 17:00, or on a Sunday evening, no
+cycle would start at all and a run would measure the clock instead of the start."""
 
 
 def one_start(config: Path, db: Path) -> float:
@@ -102,24 +122,33 @@ def one_start(config: Path, db: Path) -> float:
         text=True,
         env=CHILD_ENV,
     )
+    lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+    assert process.stdout is not None
+    # A reader thread, so a daemon that goes quiet before its first cycle fails the run after TIMEOUT (naming the last
+    # thing it logged) instead of blocking the benchmark on readline for ever.
+    threading.Thread(target=_forward, args=(process.stdout, lines), daemon=True).start()
+    last = ""
     try:
-        assert process.stdout is not None
         deadline = started + TIMEOUT
-        while time.perf_counter() < deadline:
-            line = process.stdout.readline()
+        while (remaining := deadline - time.perf_counter()) > 0:
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                break
             if not line:
-                raise RuntimeError(f"the daemon exited ({process.wait()}) before its first cycle")
+                raise RuntimeError(f"the daemon exited ({process.wait()}) before its first cycle; last: {last}")
             try:
                 event = json.loads(line).get("event")
             except ValueError:
                 continue
+            last = line.strip()[:300]
             if event == "cycle_started":
                 elapsed = time.perf_counter() - started
                 cpu = cpu_seconds(process.pid)
                 if cpu is not None:
                     CPU_AT_FIRST_CYCLE.append(cpu)
                 return elapsed
-        raise RuntimeError("no cycle_started within 60 s")
+        raise RuntimeError(f"no cycle_started within {TIMEOUT:g} s; the daemon's last line: {last}")
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -175,6 +204,8 @@ def main() -> None:
         sandbox, _info = start_sandbox(folder)
         try:
             config = folder / "s.toml"
+            with config.open("a", encoding="utf-8") as handle:
+                handle.write(ALL_DAY)
             starts = []
             one_start(config, folder / "warm-up.db")  # fills the bytecode cache (with --bytecode warm)
             CPU_AT_FIRST_CYCLE.clear()
