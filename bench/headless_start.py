@@ -13,6 +13,10 @@ start (`python -c pass`) and `inolink-tui --help` on the same machine in the sam
 any Python CLI pays. Ends with the line `headless: start_to_first_cycle_s=X python_start_s=Y help_ratio=H
 jobs_list_ratio=J`.
 
+CPU: beside each wall time, the CPU the process used (user + system): the daemon's when its first cycle_started line is
+read (`cpu_to_first_cycle_s`, from /proc), and each short command's (`cpu_s`, `cpu_help_ratio`, `cpu_jobs_list_ratio`).
+On this shared machine the wall times move with everyone's load; the CPU times hardly do.
+
 Bytecode: by default (`--bytecode warm`) every child process reads and writes compiled bytecode in a private cache
 (PYTHONPYCACHEPREFIX in the run's temporary folder) that one untimed run of each command fills first, as an
 installed copy reads its .pyc files. A shell with PYTHONDONTWRITEBYTECODE=1 (this project's development machines
@@ -25,13 +29,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
+import resource
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -72,8 +79,41 @@ def start_sandbox(folder: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     return process, json.loads(line)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU the process has used so far (Linux /proc; None elsewhere): unlike the wall time, it hardly
+    moves with the machine's load, so it shows what a change cut even on a busy machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _forward(stream: IO[str], lines: queue.SimpleQueue[str]) -> None:
+    """Every line of `stream`, then "" at its end."""
+    for line in stream:
+        lines.put(line)
+    lines.put("")
+
+
+CPU_AT_FIRST_CYCLE: list[float] = []
+"""The daemon's CPU seconds when its first cycle_started line was read, one per timed start."""
+
+
+ALL_DAY = """
+[services.high_priority]
+days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+start = "00:00"
+end = "23:59"
+"""
+"""Appended to the sandbox's config: the High Priority service runs every day, all day. Its default window (08:00-17:00,
+as InoLink's) applies in live mode too, and the other services skip Sundays: after 17:00, or on a Sunday evening, no
+cycle would start at all and a run would measure the clock instead of the start."""
+
+
 def one_start(config: Path, db: Path) -> float:
-    """Seconds from spawning the daemon to reading its first cycle_started line."""
+    """Seconds from spawning the daemon to reading its first cycle_started line (its CPU time then goes to
+    CPU_AT_FIRST_CYCLE)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [*cli(), "--config", str(config), "--db", str(db), "--no-ui"],
@@ -82,20 +122,33 @@ def one_start(config: Path, db: Path) -> float:
         text=True,
         env=CHILD_ENV,
     )
+    lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+    assert process.stdout is not None
+    # A reader thread, so a daemon that goes quiet before its first cycle fails the run after TIMEOUT (naming the last
+    # thing it logged) instead of blocking the benchmark on readline for ever.
+    threading.Thread(target=_forward, args=(process.stdout, lines), daemon=True).start()
+    last = ""
     try:
-        assert process.stdout is not None
         deadline = started + TIMEOUT
-        while time.perf_counter() < deadline:
-            line = process.stdout.readline()
+        while (remaining := deadline - time.perf_counter()) > 0:
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                break
             if not line:
-                raise RuntimeError(f"the daemon exited ({process.wait()}) before its first cycle")
+                raise RuntimeError(f"the daemon exited ({process.wait()}) before its first cycle; last: {last}")
             try:
                 event = json.loads(line).get("event")
             except ValueError:
                 continue
+            last = line.strip()[:300]
             if event == "cycle_started":
-                return time.perf_counter() - started
-        raise RuntimeError("no cycle_started within 60 s")
+                elapsed = time.perf_counter() - started
+                cpu = cpu_seconds(process.pid)
+                if cpu is not None:
+                    CPU_AT_FIRST_CYCLE.append(cpu)
+                return elapsed
+        raise RuntimeError(f"no cycle_started within {TIMEOUT:g} s; the daemon's last line: {last}")
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -105,10 +158,20 @@ def one_start(config: Path, db: Path) -> float:
             process.wait()
 
 
-def timed(command: list[str]) -> float:
+CHILD_CPU: dict[str, list[float]] = {}
+"""User + system CPU seconds of each timed run, by command name (resource.getrusage of the children)."""
+
+
+def timed(command: list[str], name: str = "") -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=CHILD_ENV)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if name:
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        CHILD_CPU.setdefault(name, []).append(cpu)
+    return elapsed
 
 
 def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, list[float]]:
@@ -119,7 +182,7 @@ def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, list[flo
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            times[name].append(timed(command))
+            times[name].append(timed(command, name))
     return times
 
 
@@ -141,13 +204,18 @@ def main() -> None:
         sandbox, _info = start_sandbox(folder)
         try:
             config = folder / "s.toml"
+            with config.open("a", encoding="utf-8") as handle:
+                handle.write(ALL_DAY)
             starts = []
             one_start(config, folder / "warm-up.db")  # fills the bytecode cache (with --bytecode warm)
+            CPU_AT_FIRST_CYCLE.clear()
             for run in range(args.runs):
                 db = folder / f"jobs-{run}.db"
                 starts.append(one_start(config, db))
             figures["start_to_first_cycle_s"] = median(starts)
             figures["start_to_first_cycle_runs_s"] = [round(s, 4) for s in starts]
+            if CPU_AT_FIRST_CYCLE:
+                figures["cpu_to_first_cycle_s"] = round(median(CPU_AT_FIRST_CYCLE), 3)
             commands = {
                 "bare": [sys.executable, "-c", "import sqlite3, click"],
                 "python": [sys.executable, "-c", "pass"],
@@ -164,6 +232,11 @@ def main() -> None:
     figures["jobs_list_s"] = median(times["jobs_list"])
     figures["help_ratio"] = round(figures["cli_help_s"] / figures["bare_sqlite3_click_s"], 2)
     figures["jobs_list_ratio"] = round(figures["jobs_list_s"] / figures["bare_sqlite3_click_s"], 2)
+    cpu = {name: median(values) for name, values in CHILD_CPU.items()}
+    if cpu.get("bare"):  # CPU time hardly moves with the machine's load: the same ratios, steadier
+        figures["cpu_s"] = cpu
+        figures["cpu_help_ratio"] = round(cpu["help"] / cpu["bare"], 2)
+        figures["cpu_jobs_list_ratio"] = round(cpu["jobs_list"] / cpu["bare"], 2)
     figures["bytecode"] = args.bytecode
     figures["environment_writes_bytecode"] = "PYTHONDONTWRITEBYTECODE" not in os.environ
     report = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 import click
 
@@ -27,18 +27,21 @@ from inolink_tui.cli.job_render import (
     table_header,
     table_row,
 )
+from inolink_tui.cli.main import LazyGroup
 from inolink_tui.cli.store_session import (
     EXIT_NOT_DONE,
     cli_actor,
     fail,
     open_job_store,
+    reading_job_store,
     refuse_if_read_only,
     run_store_command,
 )
 from inolink_tui.domain.enums import EntityType, JobView, LinkStatus, Source
 from inolink_tui.domain.filters import JobFilter, JobSort
 from inolink_tui.domain.jobs import LinkJob, utcnow
-from inolink_tui.store.base import BulkResult, JobNotFoundError, JobStore
+from inolink_tui.store.base import BulkResult, JobNotFoundError
+from inolink_tui.store.snapshot import StoreSnapshot
 
 PAGE = 500
 """Rows fetched per keyset page while streaming a listing."""
@@ -48,7 +51,19 @@ MAX_LIMIT = 1_000_000_000
 """--limit's ceiling: more jobs than any store holds, far below what would overflow a page size."""
 
 
-@click.group()
+class JobsGroup(LazyGroup):
+    """`jobs purge` and `jobs fix-dependencies` live with the database-care and record commands; they are listed
+    here, where users look for them, and imported only when used (fix-dependencies brings asyncio and the engine's
+    plumbing, which `jobs list` does without)."""
+
+    subcommands: ClassVar[Mapping[str, str]] = {
+        "purge": "inolink_tui.cli.purge_cmd:purge",
+        "fix-dependencies": "inolink_tui.cli.records_cmd:fix_dependencies",
+    }
+    summaries: ClassVar[Mapping[str, str]] = {}
+
+
+@click.group(cls=JobsGroup)
 def jobs() -> None:
     """List, inspect, requeue and mark Link Jobs."""
 
@@ -104,22 +119,22 @@ def list_jobs(
     if limit is None:
         limit = TABLE_DEFAULT_LIMIT if fmt == "table" else 0
     sort = build_sort(sort_column, asc)
-    run_store_command(_list(cli, job_filter, sort, limit, fmt))
+    with reading_job_store(cli) as store:
+        _list(store, job_filter, sort, limit, fmt)
 
 
-async def _list(cli: CliContext, job_filter: JobFilter | None, sort: JobSort, limit: int, fmt: str) -> None:
+def _list(store: StoreSnapshot, job_filter: JobFilter | None, sort: JobSort, limit: int, fmt: str) -> None:
     out = sys.stdout
-    async with open_job_store(cli) as store:
-        rows = _stream(store, job_filter, sort, limit)
-        if fmt == "json":
-            await _write_json(out, rows, needs_ascii(out))
-        elif fmt == "csv":
-            await _write_csv(out, rows)
-        else:
-            await _write_table(out, store, rows, job_filter, limit)
+    rows = _stream(store, job_filter, sort, limit)
+    if fmt == "json":
+        _write_json(out, rows, needs_ascii(out))
+    elif fmt == "csv":
+        _write_csv(out, rows)
+    else:
+        _write_table(out, store, rows, job_filter, limit)
 
 
-async def _stream(store: JobStore, job_filter: JobFilter | None, sort: JobSort, limit: int) -> AsyncIterator[LinkJob]:
+def _stream(store: StoreSnapshot, job_filter: JobFilter | None, sort: JobSort, limit: int) -> Iterator[LinkJob]:
     """Every matching job in order, fetched a keyset page at a time; nothing when the filter contradicts itself."""
     if job_filter is None:
         return
@@ -128,9 +143,8 @@ async def _stream(store: JobStore, job_filter: JobFilter | None, sort: JobSort, 
     now = utcnow()
     while remaining is None or remaining > 0:
         size = PAGE if remaining is None else min(PAGE, remaining)
-        page = await store.page_after(job_filter, sort, after, limit=size, now=now)
-        for job in page:
-            yield job
+        page = store.page_after(job_filter, sort, after, limit=size, now=now)
+        yield from page
         if len(page) < size:
             return
         after = page[-1]
@@ -138,32 +152,32 @@ async def _stream(store: JobStore, job_filter: JobFilter | None, sort: JobSort, 
             remaining -= len(page)
 
 
-async def _write_json(out: TextIO, rows: AsyncIterator[LinkJob], ascii_only: bool) -> None:
+def _write_json(out: TextIO, rows: Iterator[LinkJob], ascii_only: bool) -> None:
     writer = JsonArrayWriter(out, ascii_only=ascii_only)
-    async for job in rows:
+    for job in rows:
         writer.write(job.as_export())
     writer.close()
 
 
-async def _write_csv(out: TextIO, rows: AsyncIterator[LinkJob]) -> None:
+def _write_csv(out: TextIO, rows: Iterator[LinkJob]) -> None:
     writer = CsvWriter(out)
-    async for job in rows:
+    for job in rows:
         writer.write(job.as_export())
 
 
-async def _write_table(
-    out: TextIO, store: JobStore, rows: AsyncIterator[LinkJob], job_filter: JobFilter | None, limit: int
+def _write_table(
+    out: TextIO, store: StoreSnapshot, rows: Iterator[LinkJob], job_filter: JobFilter | None, limit: int
 ) -> None:
     columns = layout(shutil.get_terminal_size(fallback=(120, 24)).columns)
     shown = 0
     processing = False
-    async for job in rows:
+    for job in rows:
         if shown == 0:
             out.write(table_header(columns) + "\n")
         out.write(table_row(job, columns) + "\n")
         shown += 1
         processing = processing or job.in_flight()
-    total = await store.count(job_filter, now=utcnow()) if job_filter is not None else 0
+    total = store.count(job_filter, now=utcnow()) if job_filter is not None else 0
     described = job_filter.describe() if job_filter is not None else "a contradictory filter"
     if shown == 0:
         empty = job_filter is not None and job_filter.is_empty
@@ -187,17 +201,13 @@ async def _write_table(
 @pass_cli
 def show(cli: CliContext, job_id: int, fmt: str) -> None:
     """Every field of one job, its full Error Description and its attempts."""
-    run_store_command(_show(cli, job_id, fmt.lower()))
-
-
-async def _show(cli: CliContext, job_id: int, fmt: str) -> None:
-    async with open_job_store(cli) as store:
+    with reading_job_store(cli) as store:
         try:
-            job = await store.get(job_id)
+            job = store.get(job_id)
         except JobNotFoundError:
             fail(f"no job {job_id}", EXIT_NOT_DONE)
-        attempts = list(job.attempts) or await store.attempts(job_id)
-    if fmt == "json":
+        attempts = list(job.attempts) or store.attempts(job_id)
+    if fmt.lower() == "json":
         click.echo(json.dumps(job_detail(job, attempts), indent=2, ensure_ascii=needs_ascii(sys.stdout)))
     else:
         click.echo("\n".join(job_text(job, attempts)))
@@ -330,15 +340,3 @@ def _report(result: BulkResult, verb: str) -> None:
     if skipped > MAX_SKIP_LINES:
         click.echo(f"  ... and {skipped - MAX_SKIP_LINES} more")
     sys.exit(EXIT_NOT_DONE)
-
-
-def _attach_purge() -> None:
-    """`jobs purge` lives with the database-care commands; it is listed here, where users look for it."""
-    from inolink_tui.cli.purge_cmd import purge
-    from inolink_tui.cli.records_cmd import fix_dependencies
-
-    jobs.add_command(purge)
-    jobs.add_command(fix_dependencies)
-
-
-_attach_purge()

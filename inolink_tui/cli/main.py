@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -55,12 +56,17 @@ own help; a subcommand missing here is imported to list it, as before."""
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported only when used (and listed in --help)."""
 
+    subcommands: ClassVar[Mapping[str, str]] = SUBCOMMANDS
+    """name -> "module:attribute" of each lazily imported subcommand."""
+    summaries: ClassVar[Mapping[str, str]] = SUMMARIES
+    """name -> the first help sentence, to list a subcommand in --help without importing it."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(SUBCOMMANDS))
+        return sorted(set(super().list_commands(ctx)) | set(self.subcommands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in SUBCOMMANDS:
-            module_name, attr = SUBCOMMANDS[cmd_name].split(":")
+        if cmd_name in self.subcommands:
+            module_name, attr = self.subcommands[cmd_name].split(":")
             try:
                 module = importlib.import_module(module_name)
             except ModuleNotFoundError as exc:
@@ -79,8 +85,8 @@ class LazyGroup(click.Group):
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows: list[tuple[str, str]] = []
         for name in names:
-            if name in SUMMARIES:
-                rows.append((name, click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit)))
+            if name in self.summaries:
+                rows.append((name, click.Command(name, help=self.summaries[name]).get_short_help_str(limit)))
                 continue
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:

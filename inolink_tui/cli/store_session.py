@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import getpass
 import os
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -14,6 +13,7 @@ import click
 from inolink_tui.cli.context import CliContext
 from inolink_tui.store import open_store
 from inolink_tui.store.base import JobStore, StoreError
+from inolink_tui.store.snapshot import StoreSnapshot, open_snapshot
 
 T = TypeVar("T")
 
@@ -37,6 +37,8 @@ def refuse_if_read_only(cli: CliContext, action: str) -> None:
 
 def cli_actor() -> str:
     """The audit log's actor for CLI actions: "cli:<OS user>"."""
+    import getpass  # only the commands that change jobs need it (termios): not `jobs list`
+
     try:
         user = getpass.getuser()
     except (OSError, KeyError):  # no login name and no passwd entry (e.g. an arbitrary container uid)
@@ -66,8 +68,45 @@ async def open_job_store(cli: CliContext, *, create: bool = False) -> AsyncItera
             await store.close()
 
 
+@contextmanager
+def reading_job_store(cli: CliContext) -> Iterator[StoreSnapshot]:
+    """The store at --db (or [store] path) for reading, without an event loop (store/snapshot.py): `jobs list` and
+    `jobs show` cost little more than their query. A store this version cannot read as it is (older: to migrate;
+    empty, foreign, corrupt, locked) is opened once as `open_job_store` opens it, which migrates it or fails with
+    that command's one line, exactly as before; then it is read."""
+    path = cli.db_path()
+    snapshot = _snapshot(path, cli.read_only)
+    if snapshot is None:
+        run_store_command(_open_and_close(cli))
+        snapshot = _snapshot(path, cli.read_only)
+    if snapshot is None:
+        fail(f"cannot open the job store {path}")
+    try:
+        yield snapshot
+    except StoreError as exc:
+        fail(str(exc) or type(exc).__name__)
+    finally:
+        snapshot.close()
+
+
+def _snapshot(path: Path, read_only: bool) -> StoreSnapshot | None:
+    try:
+        return open_snapshot(path, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc) or f"cannot open the job store {path}")
+    except OSError as exc:
+        fail(f"cannot open the job store {path}: {exc.strerror or exc}")
+
+
+async def _open_and_close(cli: CliContext) -> None:
+    async with open_job_store(cli):
+        pass
+
+
 def run_store_command(coro: Coroutine[Any, Any, T]) -> T:
     """Run one command's coroutine; a store failure (locked, corrupt, read-only disk) is one line, exit 2."""
+    import asyncio  # here, not at the top: the reading commands never start an event loop
+
     try:
         return asyncio.run(coro)
     except StoreError as exc:

@@ -17,15 +17,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import logging
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inolink_tui.config.paths import default_cache_dir, default_config_path
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from logging import Logger
 
 STAMP_NAME = "config-stamp.json"
 ENV_PREFIX = "INOLINK_"
@@ -112,4 +113,11 @@ def remember(config_path: Path | None, store: Path) -> None:
             json.dump({"digest": found[0], "config": str(found[1]), "store": str(store)}, handle)
         os.replace(temporary, target)
     except OSError as exc:
-        log.debug("config stamp not written (%s): the next command validates the config again", exc)
+        _log().debug("config stamp not written (%s): the next command validates the config again", exc)
+
+
+def _log() -> Logger:
+    """This module's logger, imported when first used: reading a store (`jobs list`) never needs logging."""
+    import logging
+
+    return logging.getLogger(__name__)

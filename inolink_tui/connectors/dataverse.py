@@ -26,7 +26,7 @@ from inolink_tui.connectors.limits import ApiLimiter, Clock
 from inolink_tui.connectors.odata import Filter, prop, record_path
 from inolink_tui.connectors.retry import Backoff
 from inolink_tui.connectors.settings import DataverseSettings
-from inolink_tui.connectors.transport import ApiTransport, OwnedClientLifecycle, TokenSource
+from inolink_tui.connectors.transport import ApiTransport, OwnedClientLifecycle, TokenSource, shared_tls
 from inolink_tui.domain.errors import ErrorFacts, Service
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,10 @@ class DataverseClient(OwnedClientLifecycle):
         self.token_provider = tokens if tokens is not None else DataverseTokenProvider(settings, events=events)
         self._owns_http = http is None
         self.http = http or httpx.AsyncClient(
-            base_url=settings.api_root, timeout=httpx.Timeout(settings.timeout_seconds), headers=BASE_HEADERS
+            base_url=settings.api_root,
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            headers=BASE_HEADERS,
+            verify=shared_tls(),
         )
         self.limiter = limiter or ApiLimiter(
             requests=settings.requests_per_window,

@@ -25,7 +25,7 @@ from inolink_tui.connectors.qbo_auth import QuickBooksTokenProvider, TokenStorag
 from inolink_tui.connectors.qbo_query import IN_CHUNK, MAX_RESULTS, QboQuery, entity_name
 from inolink_tui.connectors.retry import Backoff
 from inolink_tui.connectors.settings import QuickBooksClientSettings
-from inolink_tui.connectors.transport import ApiTransport, OwnedClientLifecycle, TokenSource
+from inolink_tui.connectors.transport import ApiTransport, OwnedClientLifecycle, TokenSource, shared_tls
 from inolink_tui.domain.errors import ErrorFacts, Service
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,9 @@ class QuickBooksClient(OwnedClientLifecycle):
         self.settings = settings
         self.token_provider = tokens
         self._owns_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(settings.timeout_seconds), headers=BASE_HEADERS)
+        self.http = http or httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout_seconds), headers=BASE_HEADERS, verify=shared_tls()
+        )
         self.limiter = limiter or ApiLimiter(
             requests=settings.requests_per_minute,
             window=60.0,

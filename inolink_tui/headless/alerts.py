@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import smtplib
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +24,8 @@ from inolink_tui.headless.ports import DaemonStore, HeadlessEvent, ServiceInfo
 from inolink_tui.headless.settings_port import AlertsSection
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     import httpx
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,8 @@ class SmtpSender:
         self.settings = settings
 
     def message(self, alert: Alert) -> EmailMessage:
+        from email.message import EmailMessage  # here: most daemons send no email, and email + smtplib cost start-up
+
         msg = EmailMessage()
         msg["Subject"] = f"[inolink-tui] {alert.title}"
         msg["From"] = self.settings.email_from
@@ -177,6 +179,8 @@ class SmtpSender:
         return msg
 
     def _send_blocking(self, msg: EmailMessage) -> None:
+        import smtplib
+
         s = self.settings
         assert s.smtp_host is not None
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds) as smtp:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
@@ -23,12 +23,14 @@ from inolink_tui.domain.pair import PairHeld
 from inolink_tui.headless.alerts import AlertManager, AlertPolicy
 from inolink_tui.headless.daemon import EXIT_CONFIG, EXIT_JOB_ERRORS, EXIT_LEASE_HELD, Daemon, DaemonOptions
 from inolink_tui.headless.logging_json import SecretScrubber, configure_logging, log_event
-from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.once import run_once
 from inolink_tui.headless.ports import DaemonEngine
 from inolink_tui.headless.settings_port import HeadlessSettings
 from inolink_tui.headless.token_secrets import TokenFileSecrets
 from inolink_tui.store.base import JobStore, StoreError
+
+if TYPE_CHECKING:
+    from inolink_tui.headless.metrics import Metrics
 
 log = logging.getLogger("inolink_tui.headless")
 
@@ -98,7 +100,7 @@ async def serve(
             raise
         except Exception as exc:  # building reads config, token files and credentials: a person must look
             raise HeadlessSetupError(f"cannot build the engine: {exc}") from exc
-        metrics = Metrics() if options.metrics_port is not None else None
+        metrics = new_metrics() if options.metrics_port is not None else None
         alerts = AlertManager(alerts_settings) if alerts_settings is not None and alerts_settings.enabled else None
         lease_seconds = float(settings.sync.lease_seconds)
         daemon_options = DaemonOptions(
@@ -123,6 +125,14 @@ async def serve(
         return await daemon.run()
     finally:
         await store.close()
+
+
+def new_metrics() -> Metrics:
+    """The Prometheus metrics (headless/metrics.py), imported only with --metrics-port: prometheus-client and its
+    HTTP server are start-up time a daemon without metrics would pay before its first cycle."""
+    from inolink_tui.headless.metrics import Metrics
+
+    return Metrics()
 
 
 def webhook_receiver(settings: HeadlessSettings, engine: DaemonEngine) -> Any:

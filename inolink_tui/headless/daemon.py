@@ -35,12 +35,12 @@ from inolink_tui.headless.event_text import describe
 from inolink_tui.headless.job_leases import release_job_leases
 from inolink_tui.headless.live_report import IdleCostLog
 from inolink_tui.headless.logging_json import log_event
-from inolink_tui.headless.metrics import Metrics
 from inolink_tui.headless.ports import DaemonEngine, DaemonStore, HeadlessEvent
 from inolink_tui.store.base import ControlRequest, SchedulerLease, StoreError
 from inolink_tui.store.lease_holder import holder_is_gone
 
 if TYPE_CHECKING:
+    from inolink_tui.headless.metrics import Metrics
     from inolink_tui.headless.webhook import WebhookReceiver
 
 log = logging.getLogger("inolink_tui.headless")
@@ -126,6 +126,8 @@ class Daemon:
         self._exit_code = EXIT_OK
         self._tasks: list[asyncio.Task[None]] = []
         self._pump_ready = asyncio.Event()
+        self._cycled = False
+        """A cycle has started: the refresh chores (store upkeep above all) may run; see `_refresh_loop`."""
         self.auth_problems = 0
         self.job_errors = 0
         self.events_seen = 0
@@ -146,6 +148,8 @@ class Daemon:
             await self._start_side_tasks(service=True)
             await self.engine.start()
             log_event(log, "engine_started", "engine started", holder=self.options.holder)
+            if self.webhook is not None and self.options.webhook_port is not None:
+                await self.webhook.serve()  # bound already; uvicorn starts while the first cycle runs
             await self._stop.wait()
         finally:
             await self._shutdown()
@@ -273,7 +277,7 @@ class Daemon:
         if self.metrics is not None or self.alerts is not None or self.on_refresh:
             self._spawn(self._refresh_loop(), "refresh")
         if service and self.webhook is not None and self.options.webhook_port is not None:
-            await self.webhook.start(self.options.webhook_port, self.options.webhook_addr)
+            self.webhook.bind(self.options.webhook_port, self.options.webhook_addr)  # a port in use: exit 2 now
         if service:
             self._spawn(self._serve_requests(), "requests")
             self._spawn(self._publish_services(), "services")
@@ -297,6 +301,8 @@ class Daemon:
 
     def _handle_event(self, event: HeadlessEvent) -> None:
         self.events_seen += 1
+        if event.name == "cycle_started":
+            self._cycled = True
         level, message = describe(event)
         if event.name == "auth_problem":
             self.auth_problems += 1
@@ -319,12 +325,14 @@ class Daemon:
                 return
 
     async def _refresh_loop(self) -> None:
-        while True:
-            await self._refresh_once()
+        chores = self._cycled  # the first round leaves the chores (store upkeep's catch-up) to the next unless a
+        while True:  # cycle has started: none is needed to sync, and at start-up they would compete with it
+            await self._refresh_once(chores=chores)
+            chores = True
             await asyncio.sleep(self.options.refresh_interval)
 
-    async def _refresh_once(self) -> None:
-        for chore in self.on_refresh:
+    async def _refresh_once(self, *, chores: bool = True) -> None:
+        for chore in self.on_refresh if chores else ():
             try:
                 chore()
             except Exception as exc:

@@ -63,6 +63,8 @@ class WebhookReceiver:
         self._server: object | None = None
         self._serving: asyncio.Task[None] | None = None
         self.port: int | None = None
+        self._socket: socket.socket | None = None
+        self._host = "127.0.0.1"
         self.app = Starlette(
             routes=[Route(WEBHOOK_PATH, self.receive, methods=["POST"]), Route("/", self.receive, methods=["POST"])]
         )
@@ -115,8 +117,14 @@ class WebhookReceiver:
 
     async def start(self, port: int, host: str = "127.0.0.1") -> int:
         """Listen on host:port (0: any free port); returns the bound port."""
-        import uvicorn
+        self.bind(port, host)
+        await self.serve()
+        assert self.port is not None
+        return self.port
 
+    def bind(self, port: int, host: str = "127.0.0.1") -> int:
+        """Take host:port (0: any free port) now, so a port in use is a setup problem before the engine starts;
+        `serve` (uvicorn's import and start-up) can then follow once the first cycle is under way."""
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -125,19 +133,27 @@ class WebhookReceiver:
         except OSError as exc:
             sock.close()
             raise SetupProblem(f"cannot receive webhooks on {host}:{port}: {exc.strerror or exc}") from exc
+        self._socket, self._host = sock, host
+        self.port = int(sock.getsockname()[1])
+        return self.port
+
+    async def serve(self) -> None:
+        """Answer on the bound socket (see `bind`)."""
+        import uvicorn
+
+        if self._socket is None:
+            raise RuntimeError("bind the webhook receiver before serving")
+        sock, self._socket = self._socket, None
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
         server = uvicorn.Server(config)
         self._server = server
-        self.port = int(sock.getsockname()[1])
         self._serving = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]), name="webhook-server")
         for _ in range(200):
             if server.started or self._serving.done():
                 break
             await asyncio.sleep(0.01)
-        log_event(
-            log, "webhook_started", f"QuickBooks webhooks on http://{host}:{self.port}{WEBHOOK_PATH}", port=self.port
-        )
-        return self.port
+        where = f"http://{self._host}:{self.port}{WEBHOOK_PATH}"
+        log_event(log, "webhook_started", f"QuickBooks webhooks on {where}", port=self.port)
 
     async def stop(self) -> None:
         import uvicorn

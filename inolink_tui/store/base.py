@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.enums import EntityType, Source
 from inolink_tui.domain.filters import JobCounts, JobFilter, JobSort
 from inolink_tui.domain.jobs import Attempt, JobFailure, JobSuccess, LinkJob, NewJob
-from inolink_tui.domain.links import RecordLink
+
+if TYPE_CHECKING:  # annotations only: reading jobs (`jobs list`) need not load the record links' module
+    from inolink_tui.domain.links import RecordLink
 
 
 class StoreError(Exception):

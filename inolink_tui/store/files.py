@@ -7,16 +7,17 @@ added, no switch to WAL), because opening it as a store would convert it for goo
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inolink_tui.store.errors import StoreForeignError, StoreOpenError, StoreSchemaError, os_error
 from inolink_tui.store.schema import SCHEMA_VERSION
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from logging import Logger
 
 FILE_MODE = 0o600
 """A new store is readable by its owner only: it holds customer names, amounts and error texts. SQLite gives its
@@ -58,11 +59,11 @@ def tighten(path: Path) -> None:
             mode = stat.S_IMODE(side.stat().st_mode)
             if mode & 0o007:
                 os.chmod(side, mode & ~0o007)
-                log.info("%s was readable by every user; now %o", side, mode & ~0o007)
+                _log().info("%s was readable by every user; now %o", side, mode & ~0o007)
         except FileNotFoundError:
             continue
         except OSError as exc:  # not our file, or a read-only disk: the open that follows says what is wrong
-            log.debug("cannot tighten the mode of %s: %s", side, exc)
+            _log().debug("cannot tighten the mode of %s: %s", side, exc)
 
 
 def refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
@@ -91,3 +92,10 @@ def refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
         f"{path}: an SQLite database of another application ({shown}), not an inolink-tui job store;"
         " it was left untouched: check --db or [store] path"
     )
+
+
+def _log() -> Logger:
+    """This module's logger, imported when first used: reading a store (`jobs list`) never needs logging."""
+    import logging
+
+    return logging.getLogger(__name__)

@@ -7,13 +7,14 @@ consistent older version rather than half a schema. Steps are append-only: never
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from logging import Logger
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,7 +466,7 @@ def migrate(
                 continue
             if migration.version != current + 1:
                 raise StoreSchemaError(f"missing migration step from version {current} to {migration.version}")
-            log.info("migrating store schema to version %d: %s", migration.version, migration.description)
+            _log().info("migrating store schema to version %d: %s", migration.version, migration.description)
             migration.apply(conn)
             # PRAGMA takes no parameters; the value is an int from our own table, never user input.
             conn.execute(f"PRAGMA user_version = {int(migration.version)}")
@@ -475,3 +476,10 @@ def migrate(
                 conn.execute("ROLLBACK")
             raise
     return user_version(conn)
+
+
+def _log() -> Logger:
+    """This module's logger, imported when first used: reading a store (`jobs list`) never needs logging."""
+    import logging
+
+    return logging.getLogger(__name__)

@@ -21,6 +21,18 @@ from inolink_tui.store import open_store
 
 FORBIDDEN = ("msal", "intuitlib", "httpx", "textual", "inolink_tui.sandbox", "inolink_tui.ui", "inolink_tui.connectors")
 """Top-level packages (and our own heavy packages) no listing or job command needs."""
+SYNC_LISTING = (
+    "asyncio",
+    "ssl",
+    "concurrent.futures",
+    "inolink_tui.store.sqlite",
+    "inolink_tui.store.executor",
+    "logging",
+    "inolink_tui.domain.links",
+)
+"""What `jobs list` and `jobs show` no longer load: they read through store/snapshot.py, without an event loop, its
+threads or the async store (asyncio alone was about a quarter of what `jobs list` imported beyond click); the
+store's open path and the config stamp import logging only to log, and the record links are annotations only."""
 
 PROBE = """
 import json, sys
@@ -89,12 +101,25 @@ def test_help_imports_no_subcommand_module(bare: set[str]) -> None:
 def test_jobs_list_imports_the_store_not_the_connectors(config: Path, bare: set[str]) -> None:
     code, first = modules_after("--config", str(config), "jobs", "list")
     assert code in (0, None)
-    assert "inolink_tui.store.sqlite" in first  # it did run
+    assert "inolink_tui.store.snapshot" in first  # it did run
     assert heavy(first, bare) == []
     assert "pydantic" in first  # the first run validates the config in full, and stamps it
     code, again = modules_after("--config", str(config), "jobs", "list")
-    assert code in (0, None) and "inolink_tui.store.sqlite" in again
+    assert code in (0, None) and "inolink_tui.store.snapshot" in again
     assert heavy(again, bare) == [] and "pydantic" not in again and "inolink_tui.config.model" not in again
+    assert [m for m in SYNC_LISTING if m in again] == []
+
+
+def test_jobs_show_and_the_listing_formats_start_no_event_loop(config: Path) -> None:
+    """Every reading form: the table, JSON, CSV and `jobs show` (a missing job: exit 1, still read synchronously);
+    nor do they load `jobs purge` or `jobs fix-dependencies`, which are imported only when used."""
+    modules_after("--config", str(config), "jobs", "list")  # the stamp, whichever test ran first
+    for args in (("list", "--format", "json"), ("list", "--format", "csv"), ("show", "1")):
+        code, loaded = modules_after("--config", str(config), "jobs", *args)
+        assert code in (0, 1, None), args
+        assert "inolink_tui.store.snapshot" in loaded, args
+        assert [m for m in SYNC_LISTING if m in loaded] == [], args
+        assert "inolink_tui.cli.records_cmd" not in loaded and "inolink_tui.cli.purge_cmd" not in loaded, args
 
 
 def test_a_config_changed_after_its_stamp_is_validated_again(config: Path) -> None:
