@@ -19,7 +19,7 @@ from inolink_tui.ui.jobs_screen import JobsScreen
 from inolink_tui.ui.lazy import tool_commands_provider
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.styles import APP_CSS
-from inolink_tui.ui.theme import DEFAULT_THEME, MONO_TERMINAL, MONO_THEME, pick_theme
+from inolink_tui.ui.theme import MONO_TERMINAL, MONO_THEME, pick_theme, theme_before_start
 
 
 class InolinkApp(App[int]):
@@ -50,8 +50,15 @@ class InolinkApp(App[int]):
         self.engine: EnginePort = engine or StoreOnlyEngine(store, now=self.options.now)
         """Read when the app starts (tests swap it before)."""
         self.in_process = in_process
-        self._theme_name, self._theme_warning = pick_theme(self.options.theme, [DEFAULT_THEME])
         self._jobs: JobsScreen | None = None
+        # The theme is chosen here, before Textual first parses the stylesheet: chosen on mount, it made Textual
+        # parse every rule again and restyle every widget before the first rows (`refresh_css`).
+        self.register_theme(MONO_THEME)
+        if self.no_color:
+            self.ansi_theme_dark = MONO_TERMINAL
+        wanted, warning = pick_theme(self.options.theme, self.available_themes, no_color=self.no_color)
+        theme_before_start(self, wanted)
+        self._theme_warning = warning
 
     @property
     def read_only(self) -> bool:
@@ -74,13 +81,8 @@ class InolinkApp(App[int]):
         return self._jobs
 
     def on_mount(self) -> None:
-        self.register_theme(MONO_THEME)
-        if self.no_color:
-            self.ansi_theme_dark = MONO_TERMINAL
-        wanted, warning = pick_theme(self._theme_name, self.available_themes, no_color=self.no_color)
-        self.theme = wanted
-        if self._theme_warning or warning:
-            self.notify(self._theme_warning or warning or "", severity="warning")
+        if self._theme_warning:
+            self.notify(self._theme_warning, severity="warning")
 
     async def action_quit(self) -> None:
         self.exit(0)

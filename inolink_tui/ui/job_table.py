@@ -117,6 +117,13 @@ class JobTable(ScrollView, can_focus=True):
             self.total = total
             self.elapsed = elapsed
 
+    class Painted(Message):
+        """The first loaded window is on screen: a frame holding its rows (or "No jobs match") has been drawn."""
+
+        def __init__(self, table: JobTable) -> None:
+            super().__init__()
+            self.table = table
+
     class Opened(Message):
         """Enter on a row: the app opens the inspector."""
 
@@ -166,6 +173,7 @@ class JobTable(ScrollView, can_focus=True):
         self._loading = False
         self.loads = 0
         """How many windows were read: tests use it to prove idle means no reads."""
+        self._painted = False
 
     # --- public API ------------------------------------------------------------------------
     @property
@@ -374,6 +382,10 @@ class JobTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if not self.loaded_once:
             return self._message_line("Loading jobs…", width) if y == 1 else Strip.blank(width)
+        if not self._painted:
+            # Textual is drawing the frame that shows the first window: once that frame is out, say so.
+            self._painted = True
+            self.call_after_refresh(self.post_message, self.Painted(self))
         if self.total == 0:
             text = f"No jobs match: {self.job_filter.describe()}" if y == 1 else ""
             return self._message_line(text, width)
