@@ -69,6 +69,8 @@ class LiveFeed(Screen[None]):
         self.first_rows_at: float | None = None
         """When (`time.time()`) that frame was out: the benchmark times the start from process spawn to it."""
         self._mounted_at = 0.0
+        self._started = False
+        """Whether the widgets mounted after the first rows are in (JobsScreen._finish_start)."""
 
     @property
     def table(self) -> JobTable:
@@ -154,7 +156,8 @@ class LiveFeed(Screen[None]):
         now = self.now()
         more = await self._rates.catch_up(self.store, now)
         done, failed = self._rates.series(now)
-        self.query_one("#throughput", Throughput).show(done, failed)
+        for throughput in self.query("#throughput").results(Throughput):  # mounted once the first rows are shown
+            throughput.show(done, failed)
         self._paint_tiles()
         self._spark_dirty = more
 
