@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from inolink_tui.domain.enums import JobView
 from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobFilter, JobSort
@@ -27,7 +27,7 @@ from inolink_tui.ui.filter_bar import FilterBar
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.lazy import console_commands_provider
 from inolink_tui.ui.status_bar import StatusBar
-from inolink_tui.ui.tiles import Throughput, Tiles
+from inolink_tui.ui.tiles import Tiles
 
 if TYPE_CHECKING:
     from inolink_tui.ui.inspector import InspectorScreen
@@ -103,6 +103,11 @@ class JobsScreen(ConflictActions):
         if self._started:
             return
         self._started = True
+        self.read_engine_state()
+        from textual.widgets import Footer
+
+        from inolink_tui.ui.throughput import Throughput
+
         await self.query_one("#summary", Horizontal).mount(Throughput(id="throughput"))
         self._spark_dirty = True  # a feed read that came first painted no sparkline: the next tick does
         await self.query_one("#filter", FilterBar).build()
@@ -128,8 +133,7 @@ class JobsScreen(ConflictActions):
 
     @on(JobTable.Painted)
     async def _first_rows_shown(self) -> None:
-        """The first rows are in a frame on screen: the moment start-up is timed to (bench/console_scale.py)."""
-        self.first_rows_at = time.time()
+        """The first rows are in a frame on screen: the rest of the screen follows."""
         self.first_paint = time.perf_counter() - self._mounted_at
         log.info("first window painted in %.3f s (%d jobs)", self.first_paint, self.table.total)
         await self._finish_start()

@@ -29,7 +29,7 @@ from inolink_tui.ui.job_detail import JobDetail
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.status_bar import BarState, StatusBar
-from inolink_tui.ui.tiles import FeedRates, Throughput, TileData, Tiles
+from inolink_tui.ui.tiles import FeedRates, TileData, Tiles
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,6 @@ class LiveFeed(Screen[None]):
         self._updated_at: datetime | None = None
         self.first_paint: float | None = None
         """Seconds from mount to the frame that first showed the rows (measured, for the 1M-row figure)."""
-        self.first_rows_at: float | None = None
-        """When (`time.time()`) that frame was out: the benchmark times the start from process spawn to it."""
         self._mounted_at = 0.0
         self._started = False
         """Whether the widgets mounted after the first rows are in (JobsScreen._finish_start)."""
@@ -84,6 +82,10 @@ class LiveFeed(Screen[None]):
         self.set_interval(self.options.refresh_ms / 1000, self._poll_feed, name=FEED_TIMER)
         self.set_interval(1.0, self._flush_slow, name=SLOW_TIMER)
         self.set_interval(2.0, self._poll_engine, name=ENGINE_TIMER)
+
+    def read_engine_state(self) -> None:
+        """The top bar's first read of the services and connections: called once the first rows are on screen, as
+        its reads would otherwise queue on the store's connection between those of the first window."""
         self.run_worker(self._refresh_engine_state(), group="engine", exit_on_error=False)
 
     # --- change feed -----------------------------------------------------------------------
@@ -156,7 +158,9 @@ class LiveFeed(Screen[None]):
         now = self.now()
         more = await self._rates.catch_up(self.store, now)
         done, failed = self._rates.series(now)
-        for throughput in self.query("#throughput").results(Throughput):  # mounted once the first rows are shown
+        from inolink_tui.ui.throughput import Throughput  # mounted (and loaded) once the first rows are on screen
+
+        for throughput in self.query("#throughput").results(Throughput):
             throughput.show(done, failed)
         self._paint_tiles()
         self._spark_dirty = more
