@@ -40,6 +40,10 @@ def freeze_start_up_objects() -> None:
 
 _FROZEN = False
 
+FIRST_WINDOW_ROWS = 50
+"""Rows the first window is read for at least: before Textual starts its driver it may not know the terminal's
+height yet; a window read for 50 rows (350 with its margins) holds the viewport of any terminal up to 175 lines."""
+
 
 class InolinkApp(App[int]):
     """The Link Jobs console over one `JobStore`, optionally driving an engine through `EnginePort`."""
@@ -97,8 +101,16 @@ class InolinkApp(App[int]):
         return self.jobs.table
 
     def get_default_screen(self) -> Screen[None]:
-        self._jobs = JobsScreen(self.store, self.options, engine=self.engine, in_process=self.in_process)
+        if self._jobs is None:
+            self._jobs = JobsScreen(self.store, self.options, engine=self.engine, in_process=self.in_process)
         return self._jobs
+
+    async def on_load(self) -> None:
+        """Before Textual starts the terminal and composes the screen (it awaits this): the table's first window is
+        read here, so that the first frame already shows the rows."""
+        screen = self.get_default_screen()
+        assert isinstance(screen, JobsScreen)
+        await screen.read_first_window(max(self.size.height, FIRST_WINDOW_ROWS))
 
     def on_mount(self) -> None:
         if self._theme_warning:

@@ -85,7 +85,14 @@ class JobsScreen(ConflictActions):
         yield StatusBar(now=self.now, id="status")
         with Horizontal(id="summary"):
             yield Tiles(id="tiles")
-        yield JobTable(self.store, now=self.now, job_filter=self.effective_filter, sort=self.sort, id="jobs")
+        yield JobTable(
+            self.store,
+            now=self.now,
+            job_filter=self.effective_filter,
+            sort=self.sort,
+            first=self.first_window,
+            id="jobs",
+        )
         yield FilterBar(now=self.now, id="filter")
         yield Static(id="info")
         # The key footer follows once the first rows are on screen (`_finish_start`); its line is held meanwhile,

@@ -30,6 +30,7 @@ from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.status_bar import BarState, StatusBar
 from inolink_tui.ui.tiles import FeedRates, TileData, Tiles
+from inolink_tui.ui.window import FirstWindow, read_first_window
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ class LiveFeed(Screen[None]):
         """Seconds from mount to the frame that first showed the rows (measured, for the 1M-row figure)."""
         self._mounted_at = 0.0
         self._started = False
+        self.first_window: FirstWindow | None = None
+        """The table's first window when it was read before the screen was composed (`read_first_window`)."""
         """Whether the widgets mounted after the first rows are in (JobsScreen._finish_start)."""
 
     @property
@@ -77,6 +80,16 @@ class LiveFeed(Screen[None]):
     @property
     def effective_filter(self) -> JobFilter:
         return self.typed_filter.with_view(self.view)
+
+    async def read_first_window(self, rows: int) -> None:
+        """Read the table's first window now, before Textual composes and draws this screen (`rows`: at least the
+        table's height). A failing store is left to the table's own first load, which reports it on screen."""
+        try:
+            self.first_window = await read_first_window(
+                self.store, self.effective_filter, self.sort, rows=rows, now=self.now()
+            )
+        except StoreError as exc:
+            log.warning("reading the first window failed: %s", exc)
 
     def start_live_feed(self) -> None:
         self.set_interval(self.options.refresh_ms / 1000, self._poll_feed, name=FEED_TIMER)

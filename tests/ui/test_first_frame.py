@@ -36,6 +36,8 @@ def first_frame(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     render_line = JobTable.render_line
 
     def watched(table: JobTable, y: int) -> Any:
+        if y == 1 and not table.loaded_once:
+            seen["loading_drawn"] = True
         if y >= 1 and table.loaded_once and "widgets" not in seen:
             seen["widgets"] = [type(w).__name__ for w in table.screen.walk_children()]
             seen["reparses_before_rows"] = seen["reparses"]
@@ -59,6 +61,19 @@ async def test_the_first_rows_come_before_the_secondary_widgets(
         after = {type(w).__name__ for w in app.jobs.walk_children()}
         assert set(DEFERRED) <= after  # every deferred widget is there once the start settled
         assert "done/h" in str(app.jobs.query_one("#label-done").render())
+
+
+async def test_the_first_frame_already_holds_the_rows(store: MemoryStore, first_frame: dict[str, Any]) -> None:
+    """Before: the first window was read once the table was mounted, so Textual first drew "Loading jobs…", then the
+    rows in a second frame, paced by its 60 fps refresh timer. Now it is read while the app starts (`on_load`)."""
+    app = make_app(store)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, app)
+        assert "widgets" in first_frame and "loading_drawn" not in first_frame
+        table = app.jobs.table
+        assert table.loads == 1  # that read was the table's first load: no second read after the layout
+        # the window read for the terminal is trimmed to what the table's own read would hold, once it is laid out
+        assert len(table.window.jobs) <= table.visible_rows + 2 * table.margin
 
 
 async def test_no_theme_pass_runs_before_the_first_rows(store: MemoryStore, first_frame: dict[str, Any]) -> None:
