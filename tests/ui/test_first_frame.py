@@ -7,6 +7,8 @@ no stylesheet pass of a theme change may have run before it; what was deferred m
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,10 +16,11 @@ from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.filter import ANSIToTruecolor
 
+from inolink_tui.domain.filters import JobFilter
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.theme import MONO_THEME
 from tests.fakes.memstore import MemoryStore
-from tests.ui.conftest import make_app, settle
+from tests.ui.conftest import NOW, fill, make_app, settle
 
 DEFERRED = ("Throughput", "Sparkline", "Input", "Footer")
 """Widgets mounted once the first rows are on screen."""
@@ -63,10 +66,18 @@ async def test_the_first_rows_come_before_the_secondary_widgets(
         assert "done/h" in str(app.jobs.query_one("#label-done").render())
 
 
-async def test_the_first_frame_already_holds_the_rows(store: MemoryStore, first_frame: dict[str, Any]) -> None:
+class SlowStore(MemoryStore):
+    """Counting takes a while, as on a big store on a slow disk (the in-memory store answers within the same tick)."""
+
+    async def count(self, filter: JobFilter | None = None, *, now: datetime | None = None) -> int:
+        await asyncio.sleep(0.05)
+        return await super().count(filter, now=now)
+
+
+async def test_the_first_frame_already_holds_the_rows(first_frame: dict[str, Any]) -> None:
     """Before: the first window was read once the table was mounted, so Textual first drew "Loading jobs…", then the
     rows in a second frame, paced by its 60 fps refresh timer. Now it is read while the app starts (`on_load`)."""
-    app = make_app(store)
+    app = make_app(fill(SlowStore(now=NOW)))
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, app)
         assert "widgets" in first_frame and "loading_drawn" not in first_frame
