@@ -233,4 +233,4 @@ class LiveFeed(Screen[None]):
                 text.append(" · FROZEN", style="bold reverse")
             elif self._updated_at is not None:
                 text.append(f" · updated {self._updated_at.astimezone(UTC):%H:%M:%S}")
-        self.query_one("#info", Static).update(text)
+        self.query_one("#info", Static).update(text, layout=False)  # one line, whatever it says: no layout pass

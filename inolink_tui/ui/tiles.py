@@ -176,4 +176,4 @@ class Tiles(Static):
 
     def _paint(self) -> None:
         if self.data is not None:
-            self.update(tile_text(self.data, self.by_entity))
+            self.update(tile_text(self.data, self.by_entity), layout=False)  # two lines, whatever they say
