@@ -22,7 +22,11 @@ through Textual's `run_test` as the console's own scale test does, at 160x50:
   refresh after mount). Run in turn with ours at each size, so load touches both alike. Issue 18's target reads
   ours against it from process spawn (`spawn_to_first_paint_s`, wall clock from just before the parent starts the
   child to the first rows on screen, or the bare app's first frame): everything a person waits for, imports
-  included.
+  included. Both ends are stamped the same way, by a callback after the refresh (`call_after_refresh`), which
+  Textual runs once the frame is out and nothing is left to repaint: the bare app registers it on mount; ours when
+  Textual draws the first content line of the table's first loaded window (`stamp_first_rows`), so the frame
+  holding the rows (not "Loading jobs…") is out. `cpu_to_first_paint_s` is the child's CPU time at that moment
+  (`time.process_time()`, interpreter start included), less sensitive to the machine's load than wall time.
 
 Children read compiled bytecode from a private cache filled by an untimed run (`--bytecode warm`, the default;
 see bench/_common.py `bytecode_env`). Medians of `--runs` runs. Ends with the line
