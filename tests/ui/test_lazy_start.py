@@ -33,8 +33,15 @@ LAZY = (
 )
 """Modules of screens, dialogs and actions the first frame does not show or run."""
 
-AFTER_FIRST_ROWS = ("inolink_tui.ui.throughput", "textual.widgets._sparkline", "textual.widgets._footer")
-"""Modules of the widgets mounted once the first rows are on screen (JobsScreen._finish_start)."""
+AFTER_FIRST_ROWS = (
+    "inolink_tui.ui.throughput",
+    "textual.widgets._sparkline",
+    "textual.widgets._footer",
+    "inolink_tui.domain.vocabulary",
+    "inolink_tui.domain.errors",
+)
+"""Modules of what comes once the first rows are on screen (JobsScreen._finish_start): the sparklines, the footer,
+and the service vocabulary the top bar's first engine read decodes with."""
 
 NO_ENGINE = (
     "msal",
