@@ -42,7 +42,8 @@ _FROZEN = False
 
 FIRST_WINDOW_ROWS = 50
 """Rows the first window is read for at least: before Textual starts its driver it may not know the terminal's
-height yet; a window read for 50 rows (350 with its margins) holds the viewport of any terminal up to 175 lines."""
+height yet. Read for 50 rows (100 jobs), it holds what a table up to 50 lines tall needs; a taller one reads again
+once laid out, as it did before the first window was read early."""
 
 
 class InolinkApp(App[int]):
