@@ -5,6 +5,7 @@ The jobs, their keys, actions and live timers belong to the main screen, `JobsSc
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from typing import ClassVar
 
@@ -19,7 +20,30 @@ from inolink_tui.ui.jobs_screen import JobsScreen
 from inolink_tui.ui.lazy import tool_commands_provider
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.styles import APP_CSS
-from inolink_tui.ui.theme import DEFAULT_THEME, MONO_TERMINAL, MONO_THEME, pick_theme
+from inolink_tui.ui.theme import MONO_TERMINAL, MONO_THEME, pick_theme, theme_before_start
+
+
+def freeze_start_up_objects() -> None:
+    """Move every object alive now (the modules, classes and functions the imports made) out of the garbage
+    collector's reach, once per process (`gc.freeze`).
+
+    They live as long as the process, yet each full collection walks them all: measured, one such collection
+    (and the older-generation passes around it) fell inside the console's start, about 10-15 ms of CPU before
+    the first rows. Later collections, while scrolling a million jobs too, only walk what the console made since.
+    Once only: a process that starts several consoles (the tests) would otherwise freeze each one's leftovers.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.freeze()
+
+
+_FROZEN = False
+
+FIRST_WINDOW_ROWS = 50
+"""Rows the first window is read for at least: before Textual starts its driver it may not know the terminal's
+height yet. Read for 50 rows (100 jobs), it holds what a table up to 50 lines tall needs; a taller one reads again
+once laid out, as it did before the first window was read early."""
 
 
 class InolinkApp(App[int]):
@@ -43,6 +67,7 @@ class InolinkApp(App[int]):
         engine: EnginePort | None = None,
         in_process: bool = False,
     ) -> None:
+        freeze_start_up_objects()
         super().__init__()
         options = options or ConsoleOptions()
         self.store = store
@@ -50,8 +75,15 @@ class InolinkApp(App[int]):
         self.engine: EnginePort = engine or StoreOnlyEngine(store, now=self.options.now)
         """Read when the app starts (tests swap it before)."""
         self.in_process = in_process
-        self._theme_name, self._theme_warning = pick_theme(self.options.theme, [DEFAULT_THEME])
         self._jobs: JobsScreen | None = None
+        # The theme is chosen here, before Textual first parses the stylesheet: chosen on mount, it made Textual
+        # parse every rule again and restyle every widget before the first rows (`refresh_css`).
+        self.register_theme(MONO_THEME)
+        if self.no_color:
+            self.ansi_theme_dark = MONO_TERMINAL
+        wanted, warning = pick_theme(self.options.theme, self.available_themes, no_color=self.no_color)
+        theme_before_start(self, wanted)
+        self._theme_warning = warning
 
     @property
     def read_only(self) -> bool:
@@ -70,17 +102,20 @@ class InolinkApp(App[int]):
         return self.jobs.table
 
     def get_default_screen(self) -> Screen[None]:
-        self._jobs = JobsScreen(self.store, self.options, engine=self.engine, in_process=self.in_process)
+        if self._jobs is None:
+            self._jobs = JobsScreen(self.store, self.options, engine=self.engine, in_process=self.in_process)
         return self._jobs
 
+    async def on_load(self) -> None:
+        """Before Textual starts the terminal and composes the screen (it awaits this): the table's first window is
+        read here, so that the first frame already shows the rows."""
+        screen = self.get_default_screen()
+        assert isinstance(screen, JobsScreen)
+        await screen.read_first_window(max(self.size.height, FIRST_WINDOW_ROWS))
+
     def on_mount(self) -> None:
-        self.register_theme(MONO_THEME)
-        if self.no_color:
-            self.ansi_theme_dark = MONO_TERMINAL
-        wanted, warning = pick_theme(self._theme_name, self.available_themes, no_color=self.no_color)
-        self.theme = wanted
-        if self._theme_warning or warning:
-            self.notify(self._theme_warning or warning or "", severity="warning")
+        if self._theme_warning:
+            self.notify(self._theme_warning, severity="warning")
 
     async def action_quit(self) -> None:
         self.exit(0)

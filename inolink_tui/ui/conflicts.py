@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from textual import work
 
-from inolink_tui.domain.conflicts import QUICKBOOKS_SIDE, ReapplyRefused, conflict_of, reapply_job
 from inolink_tui.domain.enums import Source
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.store.base import StoreError
@@ -24,6 +23,9 @@ class ConflictActions(JobActions):
 
     @work(group="action", exit_on_error=False)
     async def _reapply(self, job: LinkJob) -> None:
+        # On first use: the conflict rules are no part of the first screen (tests/ui/test_lazy_start.py).
+        from inolink_tui.domain.conflicts import QUICKBOOKS_SIDE, ReapplyRefused, conflict_of, reapply_job
+
         try:
             new = reapply_job(job, self.actor)
         except ReapplyRefused as exc:

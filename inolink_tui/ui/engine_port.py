@@ -15,25 +15,26 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from inolink_tui.domain.jobs import utcnow
-from inolink_tui.domain.vocabulary import (
-    CONNECTIONS_CURSOR,
-    SERVICES_CURSOR,
-    ConnectionState,
-    ServiceState,
-    SyncService,
-    decode_connections,
-    decode_services,
-)
 from inolink_tui.store.base import JobStore, SchedulerLease
 from inolink_tui.store.lease_holder import holder_is_gone
 
+if TYPE_CHECKING:
+    from inolink_tui.domain.vocabulary import ConnectionState, ServiceState
+
+# The service vocabulary (and the error table it names services with) is imported where it is used: the top bar
+# reads the engine's state once the first rows are on screen, and no other part of the first screen needs it.
+
 log = logging.getLogger(__name__)
 
-_TOP_BAR_ORDER = (SyncService.HIGH_PRIORITY, SyncService.LOW_PRIORITY, SyncService.CRM_TO_QUICKBOOKS)
-"""The services an attached console lists before any daemon has published them, in the top bar's order."""
+
+def _top_bar_order() -> tuple[str, ...]:
+    """The services an attached console lists before any daemon has published them, in the top bar's order."""
+    from inolink_tui.domain.vocabulary import SyncService
+
+    return (SyncService.HIGH_PRIORITY, SyncService.LOW_PRIORITY, SyncService.CRM_TO_QUICKBOOKS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class ServiceStatus:
 
     @property
     def label(self) -> str:
+        from inolink_tui.domain.vocabulary import SyncService
+
         service = SyncService.named(self.name)
         return service.short_label if service else self.name
 
@@ -147,12 +150,13 @@ class StoreOnlyEngine:
         *,
         lease: SchedulerLease | None = None,
         now: Callable[[], datetime] = utcnow,
-        service_names: Sequence[str] = _TOP_BAR_ORDER,
+        service_names: Sequence[str] | None = None,
     ) -> None:
+        """`service_names`: the services listed before a daemon publishes its own (default: the top bar's three)."""
         self._store = store
         self._lease = lease
         self._now = now
-        self._service_names = tuple(service_names)
+        self._service_names = None if service_names is None else tuple(service_names)
         self._paused_requested: bool | None = None
         self.stopped_daemon: str | None = None
         """The "<host>:<pid>" of the daemon this console was attached to once it has stopped (killed or not)."""
@@ -178,6 +182,8 @@ class StoreOnlyEngine:
     async def services(self) -> Sequence[ServiceStatus]:
         """The state the daemon publishes while it runs; once no live daemon holds the lease, that state is
         history (a killed daemon last said "running"), so each service shows as stopped."""
+        from inolink_tui.domain.vocabulary import SERVICES_CURSOR, decode_services
+
         live = await self._refresh_lease() is not None
         raw = await self._store.get_cursor(SERVICES_CURSOR)
         if raw:
@@ -192,10 +198,13 @@ class StoreOnlyEngine:
                 log.warning("ignoring unreadable %s cursor: %s", SERVICES_CURSOR, exc)
         paused = bool(self._paused_requested)
         stopped = self.stopped_daemon is not None
-        return [ServiceStatus(name=name, paused=paused, known=False, stopped=stopped) for name in self._service_names]
+        names = self._service_names if self._service_names is not None else _top_bar_order()
+        return [ServiceStatus(name=name, paused=paused, known=False, stopped=stopped) for name in names]
 
     async def connections(self) -> Sequence[ConnectionStatus]:
         """The token health the daemon publishes (none when no daemon has run on this store)."""
+        from inolink_tui.domain.vocabulary import CONNECTIONS_CURSOR, decode_connections
+
         raw = await self._store.get_cursor(CONNECTIONS_CURSOR)
         if not raw:
             return []

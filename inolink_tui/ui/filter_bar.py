@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
@@ -45,18 +44,26 @@ class FilterBar(Vertical):
         super().__init__(id=id)
         self._now = now
         self.applied_text = ""
+        self.built = False
+        """Whether the line's input and error label are mounted (`build`)."""
 
-    def compose(self) -> ComposeResult:
+    async def build(self) -> None:
+        """Mount the input and its error label. Hidden until `/`, they are not composed with the first screen:
+        Textual's Input brings the largest stylesheet of the screen's widgets, parsed and applied before the
+        first rows otherwise. The jobs screen builds them once its first rows are on screen, or on `/`."""
+        if self.built:
+            return
+        self.built = True
         field = Input(placeholder=PLACEHOLDER, id="filter-input", select_on_focus=False)
         field.cursor_blink = False
-        yield field
-        yield Label("", id="filter-error")
+        await self.mount_all([field, Label("", id="filter-error")])
 
     @property
     def input(self) -> Input:
         return self.query_one("#filter-input", Input)
 
-    def open(self) -> None:
+    async def open(self) -> None:
+        await self.build()
         self.add_class("-open")
         self.input.value = self.applied_text
         self.input.cursor_position = len(self.applied_text)
@@ -99,6 +106,7 @@ class FilterBar(Vertical):
     def action_clear(self) -> None:
         self._clear_error()
         self.applied_text = ""
-        self.input.value = ""
+        if self.built:
+            self.input.value = ""
         self.close()
         self.post_message(self.Cleared())

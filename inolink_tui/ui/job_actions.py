@@ -14,7 +14,6 @@ from inolink_tui.domain.enums import LinkStatus
 from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.store.base import StoreError
 from inolink_tui.ui.live_feed import LiveFeed
-from inolink_tui.ui.marks import plan_marked_requeue
 
 
 class JobActions(LiveFeed):
@@ -79,6 +78,8 @@ class JobActions(LiveFeed):
         now = self.now()
         try:
             if table.marked:
+                from inolink_tui.ui.marks import plan_marked_requeue  # on first use, not on the first screen
+
                 plan = await plan_marked_requeue(self.store, table.marked, self.effective_filter, now)
                 if not plan.errors:
                     self.notify("None of the marked jobs is in Error; nothing to requeue.", severity="warning")

@@ -31,7 +31,7 @@ from inolink_tui.domain.jobs import LinkJob
 from inolink_tui.present.columns import COLUMNS, SEPARATOR, ColumnSpec, FittedColumn, fit_columns
 from inolink_tui.present.text import fit
 from inolink_tui.store.base import JobStore
-from inolink_tui.ui.window import Load, Window, place, read_window, window_span
+from inolink_tui.ui.window import FirstWindow, Load, Window, place, read_window, window_span
 from inolink_tui.ui.window import margin as window_margin
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,9 @@ class JobTable(ScrollView, can_focus=True):
             self.total = total
             self.elapsed = elapsed
 
+    class Painted(Message):
+        """The first loaded window is on screen: a frame holding its rows (or "No jobs match") has been drawn."""
+
     class Opened(Message):
         """Enter on a row: the app opens the inspector."""
 
@@ -139,6 +142,7 @@ class JobTable(ScrollView, can_focus=True):
         job_filter: JobFilter | None = None,
         sort: JobSort | None = None,
         columns: tuple[ColumnSpec, ...] = COLUMNS,
+        first: FirstWindow | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -166,6 +170,8 @@ class JobTable(ScrollView, can_focus=True):
         self._loading = False
         self.loads = 0
         """How many windows were read: tests use it to prove idle means no reads."""
+        self._painted = False
+        self._first = first if first and (first.job_filter, first.sort) == (self.job_filter, self.sort) else None
 
     # --- public API ------------------------------------------------------------------------
     @property
@@ -213,7 +219,12 @@ class JobTable(ScrollView, can_focus=True):
     # --- loading ---------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._view = self.size
-        self.request_load(Load(recount=True, reset=True))
+        if (first := self._first) is None:
+            self.request_load(Load(recount=True, reset=True))
+            return
+        self._first, self.first_seq, self.total, self.loads = None, first.first_seq, first.total, self.loads + 1
+        self._apply_window(first.start, list(first.jobs), anchor=None, viewport=0)  # read while the app started
+        self.post_message(self.Loaded(self, self.total, first.elapsed))
 
     def request_load(self, load: Load) -> None:
         """Coalesce: while a read runs, later requests merge into one follow-up read."""
@@ -365,6 +376,7 @@ class JobTable(ScrollView, can_focus=True):
         self._view = self.size  # `size` walks the DOM each call; render_line runs per visible line
         self.virtual_size = Size(self._view.width, self.total + 1)
         self._scroll_cursor_into_view()
+        self.window = self.window.trimmed(int(self.scroll_y), self.visible_rows)  # the first was read for the terminal
         self._ensure_window()
 
     def render_line(self, y: int) -> Strip:
@@ -374,6 +386,10 @@ class JobTable(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y - 1
         if not self.loaded_once:
             return self._message_line("Loading jobs…", width) if y == 1 else Strip.blank(width)
+        if not self._painted:
+            # Textual is drawing the frame that shows the first window: once that frame is out, say so.
+            self._painted = True
+            self.call_after_refresh(self.post_message, self.Painted())
         if self.total == 0:
             text = f"No jobs match: {self.job_filter.describe()}" if y == 1 else ""
             return self._message_line(text, width)

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from inolink_tui.domain.enums import JobView
 from inolink_tui.domain.filters import SORTABLE_COLUMNS, JobFilter, JobSort
@@ -27,7 +27,7 @@ from inolink_tui.ui.filter_bar import FilterBar
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.lazy import console_commands_provider
 from inolink_tui.ui.status_bar import StatusBar
-from inolink_tui.ui.tiles import Throughput, Tiles
+from inolink_tui.ui.tiles import Tiles
 
 if TYPE_CHECKING:
     from inolink_tui.ui.inspector import InspectorScreen
@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 
 FOOTER_AT_LATEST = 0.5
-"""Seconds after mount when the key footer shows even if the first rows have not come."""
+"""Seconds after mount when the key footer (and the rest of `_finish_start`) shows even if the first rows have not
+come."""
 
 
 class JobsScreen(ConflictActions):
@@ -84,20 +85,39 @@ class JobsScreen(ConflictActions):
         yield StatusBar(now=self.now, id="status")
         with Horizontal(id="summary"):
             yield Tiles(id="tiles")
-            yield Throughput(id="throughput")
-        yield JobTable(self.store, now=self.now, job_filter=self.effective_filter, sort=self.sort, id="jobs")
+        yield JobTable(
+            self.store,
+            now=self.now,
+            job_filter=self.effective_filter,
+            sort=self.sort,
+            first=self.first_window,
+            id="jobs",
+        )
         yield FilterBar(now=self.now, id="filter")
         yield Static(id="info")
-        # The key footer follows once the first rows are on screen (`_show_footer`); its line is held meanwhile,
+        # The key footer follows once the first rows are on screen (`_finish_start`); its line is held meanwhile,
         # so the table keeps the height its first window was read for.
         yield Static(id="footer-space")
 
-    async def _show_footer(self) -> None:
-        """Textual's compact Footer builds its keys one by one, restyling each: about as long as reading the first
-        window at 1,000,000 jobs, so the rows come first and the keys a frame later (or after FOOTER_AT_LATEST when
-        the rows do not come: a slow or failing store)."""
-        if self.query(Footer):
+    async def _finish_start(self) -> None:
+        """Mount what the first rows need not wait for, once they are on screen (or after FOOTER_AT_LATEST when they
+        do not come: a slow or failing store).
+
+        Each widget costs Textual a compose, a stylesheet pass and a layout before the first frame: the throughput
+        sparklines (seven widgets, all zero until the feed is read after the first rows anyway), the filter line's
+        input (hidden until `/`) and Textual's compact Footer, which builds its keys one by one, restyling each.
+        """
+        if self._started:
             return
+        self._started = True
+        self.read_engine_state()
+        from textual.widgets import Footer
+
+        from inolink_tui.ui.throughput import Throughput
+
+        await self.query_one("#summary", Horizontal).mount(Throughput(id="throughput"))
+        self._spark_dirty = True  # a feed read that came first painted no sparkline: the next tick does
+        await self.query_one("#filter", FilterBar).build()
         footer = Footer(compact=True)
         await self.query_one("#footer-space", Static).remove()
         await self.mount(footer)
@@ -111,16 +131,19 @@ class JobsScreen(ConflictActions):
         self._paint_bar()
         self._paint_info()
         self.start_live_feed()
-        self.set_timer(FOOTER_AT_LATEST, self._show_footer)
+        self.set_timer(FOOTER_AT_LATEST, self._finish_start)
 
     @on(JobTable.Loaded)
-    def _table_loaded(self, event: JobTable.Loaded) -> None:
-        if self.first_paint is None:
-            self.first_paint = time.perf_counter() - self._mounted_at
-            log.info("first window painted in %.3f s (%d jobs)", self.first_paint, event.total)
-            self.call_after_refresh(self._show_footer)
+    def _table_loaded(self) -> None:
         self._updated_at = self.now()
         self._paint_info()
+
+    @on(JobTable.Painted)
+    async def _first_rows_shown(self) -> None:
+        """The first rows are in a frame on screen: the rest of the screen follows."""
+        self.first_paint = time.perf_counter() - self._mounted_at
+        log.info("first window painted in %.3f s (%d jobs)", self.first_paint, self.table.total)
+        await self._finish_start()
 
     @on(JobTable.Opened)
     def _open_job(self, event: JobTable.Opened) -> None:
@@ -136,8 +159,8 @@ class JobsScreen(ConflictActions):
         self.table.set_query(self.effective_filter, self.sort)
         self._paint_info()
 
-    def action_filter(self) -> None:
-        self.query_one("#filter", FilterBar).open()
+    async def action_filter(self) -> None:
+        await self.query_one("#filter", FilterBar).open()
 
     @on(FilterBar.Applied)
     def _filter_applied(self, event: FilterBar.Applied) -> None:

@@ -29,7 +29,8 @@ from inolink_tui.ui.job_detail import JobDetail
 from inolink_tui.ui.job_table import JobTable
 from inolink_tui.ui.options import ConsoleOptions
 from inolink_tui.ui.status_bar import BarState, StatusBar
-from inolink_tui.ui.tiles import FeedRates, Throughput, TileData, Tiles
+from inolink_tui.ui.tiles import FeedRates, TileData, Tiles
+from inolink_tui.ui.window import FirstWindow, read_first_window
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,12 @@ class LiveFeed(Screen[None]):
         self._all_total = 0
         self._updated_at: datetime | None = None
         self.first_paint: float | None = None
-        """Seconds from mount to the first window painted (measured, for the 1M-row figure)."""
+        """Seconds from mount to the frame that first showed the rows (measured, for the 1M-row figure)."""
         self._mounted_at = 0.0
+        self._started = False
+        self.first_window: FirstWindow | None = None
+        """The table's first window when it was read before the screen was composed (`read_first_window`)."""
+        """Whether the widgets mounted after the first rows are in (JobsScreen._finish_start)."""
 
     @property
     def table(self) -> JobTable:
@@ -76,10 +81,24 @@ class LiveFeed(Screen[None]):
     def effective_filter(self) -> JobFilter:
         return self.typed_filter.with_view(self.view)
 
+    async def read_first_window(self, rows: int) -> None:
+        """Read the table's first window now, before Textual composes and draws this screen (`rows`: at least the
+        table's height). A failing store is left to the table's own first load, which reports it on screen."""
+        try:
+            self.first_window = await read_first_window(
+                self.store, self.effective_filter, self.sort, rows=rows, now=self.now()
+            )
+        except StoreError as exc:
+            log.warning("reading the first window failed: %s", exc)
+
     def start_live_feed(self) -> None:
         self.set_interval(self.options.refresh_ms / 1000, self._poll_feed, name=FEED_TIMER)
         self.set_interval(1.0, self._flush_slow, name=SLOW_TIMER)
         self.set_interval(2.0, self._poll_engine, name=ENGINE_TIMER)
+
+    def read_engine_state(self) -> None:
+        """The top bar's first read of the services and connections: called once the first rows are on screen, as
+        its reads would otherwise queue on the store's connection between those of the first window."""
         self.run_worker(self._refresh_engine_state(), group="engine", exit_on_error=False)
 
     # --- change feed -----------------------------------------------------------------------
@@ -152,7 +171,10 @@ class LiveFeed(Screen[None]):
         now = self.now()
         more = await self._rates.catch_up(self.store, now)
         done, failed = self._rates.series(now)
-        self.query_one("#throughput", Throughput).show(done, failed)
+        from inolink_tui.ui.throughput import Throughput  # mounted (and loaded) once the first rows are on screen
+
+        for throughput in self.query("#throughput").results(Throughput):
+            throughput.show(done, failed)
         self._paint_tiles()
         self._spark_dirty = more
 
@@ -211,4 +233,4 @@ class LiveFeed(Screen[None]):
                 text.append(" · FROZEN", style="bold reverse")
             elif self._updated_at is not None:
                 text.append(f" · updated {self._updated_at.astimezone(UTC):%H:%M:%S}")
-        self.query_one("#info", Static).update(text)
+        self.query_one("#info", Static).update(text, layout=False)  # one line, whatever it says: no layout pass

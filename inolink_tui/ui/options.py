@@ -7,7 +7,6 @@ importing the console.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,8 @@ from inolink_tui.domain.jobs import utcnow
 
 def console_actor() -> str:
     """Who the audit log names for actions taken here."""
+    import getpass  # only when no actor is given; not on every start's path
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

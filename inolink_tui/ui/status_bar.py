@@ -126,6 +126,7 @@ class StatusBar(Static):
         self._now = now
         self.state = BarState()
         self._painted = False
+        self._narrow = False
 
     def show(self, state: BarState) -> None:
         """Repaint only when something shown changed: an idle console must not redraw."""
@@ -136,12 +137,14 @@ class StatusBar(Static):
         self._paint()
 
     def _paint(self) -> None:
-        narrow = self.size.width < self.NARROW
+        # Before its first layout the bar has no width yet: it spans the screen, so the screen's width stands in
+        # (painted narrow, it had to be painted again once laid out, and Textual drew one more frame for it).
+        self._narrow = (self.size.width or self.app.size.width) < self.NARROW
         lines = Text("\n").join(
-            [service_text(self.state.services, narrow=narrow), connection_text(self.state, self._now())]
+            [service_text(self.state.services, narrow=self._narrow), connection_text(self.state, self._now())]
         )
-        self.update(lines)
+        self.update(lines, layout=False)  # two lines, whatever they say: no layout pass
 
     def on_resize(self) -> None:
-        if self._painted:
+        if self._painted and (self.size.width < self.NARROW) != self._narrow:
             self._paint()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.terminal_theme import TerminalTheme
+from textual.app import App
 from textual.theme import Theme
 
 DEFAULT_THEME = "ansi-dark"
@@ -89,3 +90,24 @@ def pick_theme(wanted: str | None, available: Iterable[str], *, no_color: bool =
     if wanted in names:
         return wanted, None
     return DEFAULT_THEME, f"unknown theme {wanted!r}; using {DEFAULT_THEME} (choose from: {', '.join(names)})"
+
+
+def theme_before_start(app: App[int], name: str) -> None:
+    """Make `name` the app's theme before it starts, without Textual's theme-change pass.
+
+    Setting `App.theme` runs `App._watch_theme`, which schedules `refresh_css`: every stylesheet source parsed
+    again with the new variables and every widget restyled. Set on mount (as the console did), that pass ran
+    between mounting the jobs screen and painting its first rows. Before the app starts no stylesheet has been
+    parsed yet, so the new variables only need to be in place: this does the rest of what `_watch_theme` does
+    (the theme classes, the ANSI-to-truecolor filter, Textual 8.2's private hook) and nothing else.
+    tests/ui/test_theme_start.py checks the result equals Textual's own theme switch.
+    """
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    for old in [c for c in app.classes if c.startswith("-theme-")]:
+        app.remove_class(old, update=False)
+    app.add_class(f"-theme-{theme.name}", update=False)
+    app.set_class(theme.dark, "-dark-mode", update=False)
+    app.set_class(not theme.dark, "-light-mode", update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())

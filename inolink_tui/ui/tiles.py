@@ -1,4 +1,5 @@
-"""Status tiles (Queued, Error, Success today, or counts by Entity Type) and the throughput sparklines."""
+"""Status tiles (Queued, Error, Success today, or counts by Entity Type) and the feed counts behind the throughput
+sparklines (ui/throughput.py draws them)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Sparkline, Static
+from textual.widgets import Static
 
 from inolink_tui.domain.enums import EntityType, LinkStatus
 from inolink_tui.domain.filters import JobCounts
@@ -177,42 +176,4 @@ class Tiles(Static):
 
     def _paint(self) -> None:
         if self.data is not None:
-            self.update(tile_text(self.data, self.by_entity))
-
-
-class Throughput(Horizontal):
-    """Jobs processed and failed per minute over the last hour, one sparkline row each."""
-
-    DEFAULT_CSS = """
-    Throughput { width: 1fr; max-width: 76; height: 2; }
-    Throughput Vertical { width: 1fr; height: 2; }
-    Throughput .spark-labels { width: 14; }
-    Throughput .spark-label { width: 13; height: 1; color: $text-muted; }
-    Throughput Sparkline { height: 1; width: 1fr; }
-    Throughput #spark-done > .sparkline--max-color { color: $success; }
-    Throughput #spark-done > .sparkline--min-color { color: $success 40%; }
-    Throughput #spark-failed > .sparkline--max-color { color: $error; }
-    Throughput #spark-failed > .sparkline--min-color { color: $error 40%; }
-    """
-
-    def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.done: list[int] = [0] * WINDOW_MINUTES
-        self.failed: list[int] = [0] * WINDOW_MINUTES
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="spark-labels"):
-            yield Label("done/h 0", id="label-done", classes="spark-label")
-            yield Label("failed/h 0", id="label-failed", classes="spark-label")
-        with Vertical():
-            yield Sparkline(self.done, id="spark-done")
-            yield Sparkline(self.failed, id="spark-failed")
-
-    def show(self, done: list[int], failed: list[int]) -> None:
-        if done == self.done and failed == self.failed:
-            return
-        self.done, self.failed = done, failed
-        self.query_one("#spark-done", Sparkline).data = done
-        self.query_one("#spark-failed", Sparkline).data = failed
-        self.query_one("#label-done", Label).update(f"done/h {sum(done):,}")
-        self.query_one("#label-failed", Label).update(f"failed/h {sum(failed):,}")
+            self.update(tile_text(self.data, self.by_entity), layout=False)  # two lines, whatever they say

@@ -133,7 +133,9 @@ async def settle(pilot: object, app: object, *, rounds: int = 150) -> None:
             if w.state in (WorkerState.PENDING, WorkerState.RUNNING)
             and not (w.group == "action" and app.screen is not app.jobs)
         ]
-        if table.loaded_once and not table._loading and table._pending is None and not busy:
+        # The key footer comes once the first rows are on screen (a frame after they are read): part of the start.
+        footer = bool(app.jobs.query("FooterKey"))
+        if table.loaded_once and not table._loading and table._pending is None and not busy and footer:
             await pilot.pause()
             return
     raise AssertionError(f"the console never settled: {[w.name for w in app.workers]}")

@@ -28,8 +28,20 @@ LAZY = (
     "inolink_tui.ui.tools",
     "inolink_tui.ui.confirm",
     "inolink_tui.ui.export",
+    "inolink_tui.ui.marks",
+    "inolink_tui.domain.conflicts",
 )
-"""Modules of screens and dialogs the first frame does not show."""
+"""Modules of screens, dialogs and actions the first frame does not show or run."""
+
+AFTER_FIRST_ROWS = (
+    "inolink_tui.ui.throughput",
+    "textual.widgets._sparkline",
+    "textual.widgets._footer",
+    "inolink_tui.domain.vocabulary",
+    "inolink_tui.domain.errors",
+)
+"""Modules of what comes once the first rows are on screen (JobsScreen._finish_start): the sparklines, the footer,
+and the service vocabulary the top bar's first engine read decodes with."""
 
 NO_ENGINE = (
     "msal",
@@ -50,8 +62,18 @@ async def main() -> None:
     from inolink_tui.ui.app import InolinkApp
     from inolink_tui.ui.options import ConsoleOptions
 
+    from inolink_tui.ui.job_table import JobTable
+
     store = await open_store(Path(sys.argv[1]))
     report = {}
+    render_line = JobTable.render_line
+
+    def watched(table, y):
+        if y >= 1 and table.loaded_once and "at_rows" not in report:
+            report["at_rows"] = sorted(sys.modules)
+        return render_line(table, y)
+
+    JobTable.render_line = watched
     try:
         app = InolinkApp(store, ConsoleOptions(actor="console:test", refresh_ms=250))
         async with app.run_test(size=(120, 30)) as pilot:
@@ -122,6 +144,8 @@ def test_the_first_screen_loads_no_screen_it_does_not_show(folder: Path) -> None
     assert report["painted"] is True
     assert loaded(report["first"], LAZY) == []
     assert loaded(report["first"], NO_ENGINE) == []
+    assert loaded(report["at_rows"], AFTER_FIRST_ROWS) == []
+    assert loaded(report["first"], AFTER_FIRST_ROWS) == sorted(AFTER_FIRST_ROWS)  # then they come
     # The list is real: asking for help loads the help screen then.
     assert loaded(report["after_help"], ("inolink_tui.ui.help",)) == ["inolink_tui.ui.help"]
 

@@ -167,3 +167,14 @@ def test_the_window_module_imports_no_textual() -> None:
     code = "import sys, inolink_tui.ui.window; print(any(m.split('.')[0] == 'textual' for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_window_read_for_the_terminal_is_trimmed_to_the_tables_span() -> None:
+    """The first window is read for the terminal's height before the table knows its own (ui/window.py
+    `read_first_window`); once laid out, the table keeps only what its own read would hold."""
+    jobs = tuple(make_job(i) for i in range(1, 351))
+    trimmed = Window(0, jobs).trimmed(0, 17)
+    assert (trimmed.offset, len(trimmed.jobs)) == window_span(0, 17)
+    assert trimmed.jobs == jobs[: window_span(0, 17)[1]]
+    assert Window(0, jobs[:50]).trimmed(0, 17).jobs == jobs[:50]  # smaller already: kept as it is
+    assert Window(400, jobs).trimmed(0, 17).offset == 400  # no overlap: left to the next read
