@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationInfo, field_serializer, field_validator
+from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
 
 from inolink_tui.config.fields import ALL_DAYS, MON_TO_SAT, ClockTime, Days, Section, Weekday, describe_days
 
@@ -142,6 +142,19 @@ class ServicesSettings(Section):
     crm_to_quickbooks: ServiceSchedule = Field(
         default_factory=lambda: ServiceSchedule(days=MON_TO_SAT, interval_minutes=60)
     )
+
+    @model_validator(mode="after")
+    def _live_runs_around_the_clock(self) -> ServicesSettings:
+        """InoLink's windows (High Priority 08:00-17:00, CRM to QuickBooks Monday to Saturday) are the defaults of
+        its schedule. In live mode days and windows apply only when set (issue 18): a service with no table of its
+        own runs all day, every day, or a live install would sync nothing on Sundays and nothing from QuickBooks
+        after 17:00."""
+        if self.mode == "live":
+            if "high_priority" not in self.model_fields_set:
+                self.high_priority = ServiceSchedule(interval_minutes=30)
+            if "crm_to_quickbooks" not in self.model_fields_set:
+                self.crm_to_quickbooks = ServiceSchedule(interval_minutes=60)
+        return self
 
     def items(self) -> list[tuple[str, _Window]]:
         return [

@@ -29,9 +29,9 @@ def test_check_example_summarises_and_exits_0() -> None:
     assert code == 2, out
     assert "quickbooks.client_secret: missing (set INOLINK_QBO_CLIENT_SECRET" in err
     assert f"config file: {EXAMPLE} (found)" in out
-    assert "high_priority       on   Mon-Sun 08:00-17:00 every 30 min" in out
+    assert "high_priority       on   Mon-Sun 00:00-23:59 every 30 min" in out
     assert "low_priority        on   Mon-Sat 00:00-23:59 every 24 h" in out
-    assert "crm_to_quickbooks   on   Mon-Sat 00:00-23:59 every 60 min" in out
+    assert "crm_to_quickbooks   on   Mon-Sun 00:00-23:59 every 60 min" in out
     assert "crm.client_secret         set (env INOLINK_CRM_CLIENT_SECRET)" in out
     assert "quickbooks.client_secret  not set (set INOLINK_QBO_CLIENT_SECRET" in out
     assert "INOLINK_SMTP_PASSWORD" in out

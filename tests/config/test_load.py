@@ -75,11 +75,10 @@ def test_example_file_loads_cleanly() -> None:
     assert s.crm.authority == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
     assert s.crm.web_api_url == "https://contoso.crm.dynamics.com/api/data/v9.2/"
     assert s.quickbooks.realm_id == "9130350000000000"
-    # The example documents the defaults, so apart from connection details it must equal them; one deliberate
-    # exception: a new config runs in live mode, while a config without `mode` (written before it) stays scheduled.
+    # The example documents the defaults, so apart from connection details it must equal them: those of a live
+    # config (a new config runs in live mode, while one without `mode`, written before it, stays scheduled).
     assert s.services.mode == "live" and Settings().services.mode == "scheduled"
-    defaults = Settings().model_dump()
-    defaults["services"]["mode"] = "live"
+    defaults = Settings.model_validate({"services": {"mode": "live"}}).model_dump()
     for section in ("services", "sync", "ui", "alerts"):
         assert s.model_dump()[section] == defaults[section], section
 
@@ -361,3 +360,17 @@ def test_the_low_priority_window_is_the_configured_one(tmp_path: Path) -> None:
         "low_priority"
     ]
     assert (window.start, window.end) == (time(18, 0), time(23, 0))
+
+
+def test_live_mode_runs_around_the_clock_unless_a_window_is_set(tmp_path: Path) -> None:
+    """InoLink's windows are its schedule's defaults: in live mode an absent table means all day, every day."""
+    live = load_config(write(tmp_path, '[services]\nmode = "live"\n'), environ={}).settings.services
+    for schedule in (live.high_priority, live.crm_to_quickbooks):
+        assert (schedule.start, schedule.end, schedule.days) == (time(0), time(23, 59), tuple(Weekday))
+    assert (live.high_priority.interval_minutes, live.crm_to_quickbooks.interval_minutes) == (30, 60)
+    text = '[services]\nmode = "live"\n[services.high_priority]\ndays = ["Mon"]\nstart = "08:00"\nend = "17:00"\n'
+    windowed = load_config(write(tmp_path, text, "windowed.toml"), environ={}).settings.services
+    assert (windowed.high_priority.start, windowed.high_priority.days) == (time(8), (Weekday.MON,))
+    scheduled = load_config(write(tmp_path, "[services]\n", "scheduled.toml"), environ={}).settings.services
+    assert (scheduled.high_priority.start, scheduled.high_priority.end) == (time(8), time(17))
+    assert scheduled.crm_to_quickbooks.days[-1] is Weekday.SAT
