@@ -7,8 +7,10 @@ Job of Source Accounting that creates a CRM record for it would duplicate the CR
 (whenever QuickBooks' name differs from CRM's, e.g. a ':' QuickBooks forbids, linking by name cannot catch it). So
 the pull waits for such a job: once it is done the record link exists and the pull becomes an update.
 
-Which jobs: open CRM jobs of the same Entity Type older than the pull's, that are running now (leased) or carry the
-record's name, compared by the name QuickBooks was sent (`qbo_name`), not the CRM name the job shows.
+Which jobs: open CRM jobs of the same Entity Type older than the pull's, running now (leased) or found by the
+record's name (or, when QuickBooks' name has a '-' that may have been CRM's ':', by its longest piece: a job whose
+create was answered too late, or whose process died, is Queued and not running), compared by the name QuickBooks
+was sent (`qbo_name`), not the CRM name the job shows.
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ from inolink_tui.store.base import JobStore
 RUNNING_LIMIT = 500
 """Running jobs read at most: leases are held by the workers of the engines sharing the store (a few dozen)."""
 NAMED_LIMIT = 20
+FRAGMENT_LIMIT = 200
+"""Jobs read for a piece of a name: a piece matches more jobs than a whole name does."""
+
+
+def _fragment(name: str) -> str | None:
+    """The longest piece of a QuickBooks name between its '-'s: the CRM name may hold a ':' there (QuickBooks
+    forbids it, `qbo_name` sent '-'), so the job's own name, as CRM has it, holds the piece but not the whole."""
+    if "-" not in name:
+        return None
+    piece = max((p.strip() for p in name.split("-")), key=len)
+    return piece if len(piece) >= 3 else None
 
 
 def _sent_names(job: LinkJob) -> set[str]:
@@ -47,6 +60,8 @@ async def creator_job(
     for name in sorted(folded):
         named = await store.page(replace(base, text=name), limit=NAMED_LIMIT, now=now)
         candidates += named.jobs
+        if (piece := _fragment(name)) is not None:
+            candidates += (await store.page(replace(base, text=piece), limit=FRAGMENT_LIMIT, now=now)).jobs
     for other in candidates:
         if other.id < job.id and _sent_names(other) & folded:
             return other

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from inolink_tui.domain.enums import EntityType, LinkStatus, Operation, Source
+from inolink_tui.domain.enums import EntityType, ErrorClass, LinkStatus, Operation, Source
+from inolink_tui.engine.ports import PortError
 from tests.engine.conftest import World
 
 
@@ -75,3 +76,38 @@ async def test_crm_scan_inside_the_pull_window_creates_no_second_customer(world:
     assert len(world.crm.tables["accounts"]) == 1
     assert len(world.qbo.active("Customer")) == 1
     assert [(j.source, j.link_status) for j in await world.all_jobs()] == [(Source.ACCOUNTING, LinkStatus.SUCCESS)]
+
+
+async def test_a_create_whose_answer_was_lost_is_not_created_again_in_crm(world: World) -> None:
+    """QuickBooks made the customer but the answer never came (a timeout): the job waits for its retry, Queued and
+    not running, when the CDC read finds the customer; its retry replays the requestid and links it."""
+    world.rebuild(backoff_base_seconds=30.0)  # the retry comes after the High Priority read
+    assert await world.engine.run_once() is False  # primes the feeds
+    rid = world.account("Lost: Answer Ltd")
+    create = world.qbo.create
+    lost: list[str] = []
+
+    async def create_then_time_out(entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
+        made = await create(entity, body, request_id=request_id)
+        if entity == "Customer" and not lost:
+            lost.append(str(made["Id"]))
+            raise PortError(ErrorClass.TRANSIENT, "QuickBooks did not answer in time")
+        return made
+
+    world.qbo.create = create_then_time_out  # type: ignore[method-assign]
+    await world.engine.cycles.crm_to_quickbooks()
+    (pushed,) = await world.jobs(source=Source.CRM)
+    assert pushed.link_status is LinkStatus.QUEUED and lost
+    world.clock.advance(1)
+    await world.engine.cycles.high_priority()  # the customer, with no link
+    world.clock.advance(60)
+    await world.engine.cycles.crm_to_quickbooks()  # the retry links it
+    world.clock.advance(5)
+    await world.engine.cycles.high_priority()
+    assert len(world.crm.tables["accounts"]) == 1, list(world.crm.tables["accounts"].values())
+    assert [c["Id"] for c in world.qbo.active("Customer")] == lost
+    assert world.crm.row(EntityType.ACCOUNT, rid)["ino_accountingid"] == lost[0]
+    assert {(j.source, j.link_status) for j in await world.all_jobs()} == {
+        (Source.CRM, LinkStatus.SUCCESS),
+        (Source.ACCOUNTING, LinkStatus.SUCCESS),
+    }
