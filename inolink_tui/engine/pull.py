@@ -18,24 +18,21 @@ from inolink_tui.domain.enums import (
     DeadlockWin,
     EntityType,
     ErrorClass,
-    LinkStatus,
     Operation,
     RecordLinkStatus,
-    Source,
 )
-from inolink_tui.domain.filters import JobFilter
 from inolink_tui.domain.jobs import JobSuccess, LinkJob
 from inolink_tui.domain.links import RecordLink
 from inolink_tui.domain.mapping import changed_fields, customer_entity_type, record_name, sparse_update
 from inolink_tui.domain.mapping.applied import with_applied
-from inolink_tui.domain.mapping.records import PRIMARY_KEY, qbo_name
+from inolink_tui.domain.mapping.records import PRIMARY_KEY
 from inolink_tui.engine import fit
 from inolink_tui.engine.currency import crm_currency
 from inolink_tui.engine.customer_types import account_category
-from inolink_tui.engine.deferral import Deferred
 from inolink_tui.engine.documents import request_id
 from inolink_tui.engine.lifecycle import active_note, crm_columns_for_active, without_deleted_suffix
 from inolink_tui.engine.lookups import Lookups
+from inolink_tui.engine.own_create import wait_for_own_create
 from inolink_tui.engine.payment_jobs import PaymentPull
 from inolink_tui.engine.ports import PortError
 from inolink_tui.engine.primary_contact import ContactPull, pull_primary_contact
@@ -168,29 +165,6 @@ class Pull(UsesContext[SyncContext]):
             self.crm, self.store, self.options.customers, et, customer, account_id, account
         )
 
-    async def _wait_for_crm_job_named(self, job: LinkJob, et: EntityType, names: set[str]) -> None:
-        """An unlinked QuickBooks record may be one an older CRM job created just before its process died (the
-        link was not saved yet): that job's retry finds it again by its requestid and links it, and this job then
-        becomes an update. Going first would instead link by name, or report namesakes, on a guess."""
-        folded = {n.casefold() for n in names if n}
-        for name in folded:
-            page = await self.store.page(
-                JobFilter(statuses=(LinkStatus.QUEUED,), sources=(Source.CRM,), entity_types=(et,), text=name),
-                limit=20,
-            )
-            for other in page.jobs:
-                if (
-                    other.id < job.id
-                    and {other.record_name.casefold(), qbo_name(other.record_name).casefold()} & folded
-                ):
-                    raise Deferred(
-                        f"waiting for the older CRM job {other.id} of {other.record_name!r}: it may have created "
-                        "this QuickBooks record",
-                        self.options.dependency_poll_seconds,
-                        dependency=True,
-                        other_service=True,
-                    )
-
     async def _pull_create(self, job: LinkJob, entity: str, current: dict[str, Any]) -> JobSuccess:
         et = customer_entity_type(current) if entity == "Customer" else EntityType.PRODUCT
         built = fit.crm_columns(et, entity, current, for_create=True)
@@ -210,7 +184,9 @@ class Pull(UsesContext[SyncContext]):
         schema = self.options.schema
         columns.update(schema.linked_columns(str(current["Id"]), name))
         lookup_name = str(columns.get("name") or name) if et is not EntityType.CONTACT else name
-        await self._wait_for_crm_job_named(job, et, {name, lookup_name})
+        # Our own CRM -> QuickBooks create, its link not saved yet (a webhook is that quick): wait, never create.
+        poll = self.options.dependency_poll_seconds
+        await wait_for_own_create(self.store, job, et, {name, lookup_name}, clock=self.clock, poll=poll)
         existing = [r for r in await self.crm.find_by_name(et, lookup_name) if not schema.row_is(r, UNLINKED)]
         if len(existing) > 1:
             raise PortError(
