@@ -105,6 +105,10 @@ class Phase:
 
 
 # --- the engine --------------------------------------------------------------------------------
+SEED_SETTLED_SECONDS = 10.0
+"""Service seconds between the seed and the engine's start in each phase."""
+
+
 async def build_engine(sandbox: Sandbox, phase: Phase, folder: Path) -> tuple[Any, Any]:
     from inolink_tui.config.load import load_settings
     from inolink_tui.connectors.dataverse import DataverseClient
@@ -282,6 +286,10 @@ async def run_phase(phase: Phase, events: int, every: float, rest_s: float, fold
     limits = Limits(phase.scale, 0.3, 0.15)
     folder.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - before anything runs
     async with sandbox_process(folder, Workload(0, 0, 0, 0, seed=21), limits, folder / "state.json") as sandbox:
+        # The company's data was entered a while before the engine first runs (as tests/engine/sandbox_stack.py
+        # does): without this its first CDC window (start-up less a 2 s overlap) could reach back to the seed and
+        # pull the seeded customers into CRM, which the Linked count then took for the workload's (28 for 24).
+        await sandbox.control("clock/advance", {"seconds": SEED_SETTLED_SECONDS})
         engine, store = await build_engine(sandbox, phase, folder)
         receiver = None
         tasks = watch(engine, store, phase)
