@@ -54,7 +54,8 @@ def note_submitted(conn: sqlite3.Connection, first_id: int, submitted: Sequence[
 def note_inserted(conn: sqlite3.Connection, first_id: int, end_id: int) -> None:
     """Add the jobs just inserted, ids first_id <= id < end_id (some of the batch met an open twin), to job_blocks."""
     rows = conn.execute(
-        "SELECT id >> 10, min(submitted_at), max(submitted_at), count(*) FROM jobs WHERE id >= ? AND id < ? GROUP BY 1",
+        f"SELECT id >> {BLOCK_BITS}, min(submitted_at), max(submitted_at), count(*) FROM jobs"
+        " WHERE id >= ? AND id < ? GROUP BY 1",
         (first_id, end_id),
     ).fetchall()
     conn.executemany(_NOTE, rows)
